@@ -1,0 +1,36 @@
+//! One broadcast of typed changes. Every event is sent after the change it describes is
+//! committed to SQLite, so a listener that reads the store on an event sees the change.
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::model::cluster::ClusterView;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum EngineEvent {
+    ClusterChanged { cluster: ClusterView },
+    ClusterDeleted { id: String, name: String },
+}
+
+/// Slow listeners lag (and are told so by `broadcast`) rather than slowing the engine.
+const CAPACITY: usize = 4096;
+
+#[derive(Clone)]
+pub(crate) struct EventBus(broadcast::Sender<EngineEvent>);
+
+impl EventBus {
+    pub(crate) fn new() -> Self {
+        Self(broadcast::channel(CAPACITY).0)
+    }
+
+    pub(crate) fn publish(&self, event: EngineEvent) {
+        // An error only means nobody is listening right now.
+        let _ = self.0.send(event);
+    }
+
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.0.subscribe()
+    }
+}

@@ -1,0 +1,18 @@
+//! Sparkdeck's engine: everything the desktop shell and the REST server share.
+//!
+//! The engine owns the SQLite store, validates every input, runs Spark work and announces
+//! each committed change on one event bus. It knows nothing about who listens: the
+//! desktop shell turns events into Tauri events, the server into Server-Sent Events.
+
+pub mod clusters;
+pub mod data_dir;
+mod engine;
+pub mod error;
+pub mod events;
+pub mod model;
+mod store;
+mod time;
+
+pub use engine::{Engine, EngineConfig};
+pub use error::{EngineError, ErrorCode, Result};
+pub use events::EngineEvent;

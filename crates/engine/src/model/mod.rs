@@ -1,0 +1,6 @@
+//! The data Sparkdeck works with and the wire formats it parses.
+
+pub mod cluster;
+pub mod paging;
+pub mod secret;
+pub mod wire;

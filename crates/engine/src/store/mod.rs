@@ -1,0 +1,35 @@
+//! SQLite through sqlx: one pool, WAL journal, migrations embedded at build time.
+//!
+//! With WAL and `synchronous=NORMAL` a committed transaction survives a crash of the app
+//! (only an OS crash or power loss can drop the last commits), which is the guarantee the
+//! engine relies on when it announces a change after committing it.
+
+pub(crate) mod clusters;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::Result;
+
+#[derive(Clone)]
+pub(crate) struct Store {
+    pub(crate) pool: SqlitePool,
+}
+
+impl Store {
+    pub(crate) async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}

@@ -1,0 +1,48 @@
+//! Sparkdeck's REST API (`/api/v1`, as documented in API.md) over the engine.
+//!
+//! Every request passes the loopback `Host` check, the no-cross-origin check and the
+//! bearer token check in [`guard`] before it reaches a route. Routes parse and validate
+//! the wire format, call one engine operation and shape its answer.
+
+mod error;
+pub mod guard;
+mod json;
+mod query;
+mod routes;
+pub mod token;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use sparkdeck_engine::Engine;
+use tokio::net::TcpListener;
+
+pub use guard::AllowedHosts;
+
+/// What every route handler can reach.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) engine: Engine,
+}
+
+/// The API with its guard, ready to serve. `token` is the bearer token clients must send.
+pub fn router(engine: Engine, token: String, hosts: AllowedHosts) -> Router {
+    let guard = Arc::new(guard::Guard::new(token, hosts));
+    Router::new()
+        .nest("/api/v1", routes::api())
+        .fallback(routes::not_found)
+        .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+        .with_state(AppState { engine })
+}
+
+/// Serves until `shutdown` resolves; open streams are closed then.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,75 @@
+//! `sparkdeck-server`: the REST API without a window.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use sparkdeck_engine::{Engine, EngineConfig};
+use sparkdeck_server::{AllowedHosts, router, serve, token};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(name = "sparkdeck-server", version, about = "Sparkdeck's REST API (/api/v1) without the desktop window")]
+struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "SPARKDECK_PORT", default_value_t = 9888)]
+    port: u16,
+    /// Address to bind. Anything but loopback exposes the API (token-protected) to the network.
+    #[arg(long, env = "SPARKDECK_BIND", default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Where state lives [default: the platform's data directory].
+    #[arg(long, env = "SPARKDECK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SPARKDECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("sparkdeck-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let engine = Engine::open(EngineConfig::new(args.data_dir)).await?;
+    let token = token::load_or_create(engine.data_dir())
+        .map_err(|e| format!("cannot create the API token in {}: {e}", engine.data_dir().display()))?;
+    let listener = TcpListener::bind(SocketAddr::new(args.bind, args.port))
+        .await
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", args.bind, args.port))?;
+    let addr = listener.local_addr()?;
+    if !args.bind.is_loopback() {
+        tracing::warn!(%addr, "the API is reachable from the network; only the token protects it");
+    }
+    // Scripts and tests read these two lines.
+    println!("sparkdeck-server listening on http://{addr}/api/v1");
+    println!("token: {token} (also in {})", engine.data_dir().join(token::FILE_NAME).display());
+    let app = router(engine, token, AllowedHosts::for_bind(args.bind));
+    serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,18 @@
+//! The `/api/v1` routes, one module per resource.
+
+mod clusters;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::AppState;
+use crate::error::message;
+
+pub(crate) fn api() -> Router<AppState> {
+    Router::new().merge(clusters::routes())
+}
+
+pub(crate) async fn not_found() -> Response {
+    message(StatusCode::NOT_FOUND, "no such endpoint; the API is under /api/v1")
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything Sparkdeck needs on a fresh Debian machine, skipping what is present:
+# Debian packages for Tauri/WebKitGTK and the Xvfb test display, Java 17 (checked),
+# the Python virtualenv with pyspark for the embedded Spark, and the UI's npm packages.
+# Idempotent; run as root or with sudo available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
+  libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev libayatana-appindicator3-dev
+  librsvg2-dev libxdo-dev file patchelf xvfb xauth xdotool webkit2gtk-driver imagemagick
+  x11-utils python3-gi gir1.2-gtk-3.0 python3-venv sqlite3 curl)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Java 17+ is required by Spark 4.
+java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
+if ! command -v java >/dev/null || [ "$(java_major)" -lt 17 ]; then
+  log "installing Java 17"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless >/dev/null
+fi
+log "java $(java_major) at $(command -v java)"
+
+# The embedded Spark: pyspark ships a full Spark distribution. pandas<3 avoids Spark's warning.
+VENV=${SPARKDECK_PYTHON_ENV:-$PWD/.venv}
+if [ ! -x "$VENV/bin/spark-submit" ] && [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pyspark' 2>/dev/null; then
+  log "creating Python virtualenv with pyspark 4.3.0 at $VENV (about a minute)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q 'pyspark==4.3.0' 'pandas<3'
+fi
+log "spark $("$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)')"
+
+# Front end.
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+log "setup complete"

@@ -1,0 +1,31 @@
+//! The one list of commands and events the UI may use. `ui/src/lib/bindings.ts` is
+//! generated from it (`tests/bindings.rs` fails when the committed file drifts).
+
+use tauri_specta::{Builder, collect_commands, collect_events};
+
+use crate::commands::clusters;
+use crate::events::EngineChanged;
+
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            clusters::list_clusters,
+            clusters::get_cluster,
+            clusters::create_cluster,
+            clusters::update_cluster,
+            clusters::delete_cluster,
+            clusters::cluster_names,
+        ])
+        .events(collect_events![EngineChanged])
+        // Epoch-millisecond times and counts stay far below 2^53.
+        .dangerously_cast_bigints_to_number()
+}
+
+/// The TypeScript the UI imports.
+pub fn export_typescript(path: &std::path::Path) -> Result<(), String> {
+    let header = "// Generated from src-tauri by tauri-specta. Do not edit: run\n\
+                  // `SPARKDECK_UPDATE_BINDINGS=1 cargo test -p sparkdeck-app --test bindings`.\n";
+    specta_builder()
+        .export(specta_typescript::Typescript::default().header(header), path)
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,3 @@
+//! Tauri commands, one module per area. Each is a few lines over the engine.
+
+pub(crate) mod clusters;
