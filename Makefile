@@ -1,0 +1,29 @@
+# The two commands a newcomer needs (both install what is missing first):
+#   make run    set up and launch the desktop app
+#   make test   set up and run every test
+# Others: make server (headless REST API), make screenshots, make bindings.
+
+.PHONY: setup ui run server test screenshots bindings
+
+setup:
+	bash scripts/setup.sh
+
+ui: setup
+	cd ui && npm run build
+
+run: ui
+	cargo build -p sparkdeck-app
+	bash scripts/launch-app.sh target/debug/sparkdeck
+
+server: setup
+	cargo run -p sparkdeck-server --
+
+test:
+	bash scripts/test.sh
+
+screenshots: ui
+	cargo build -p sparkdeck-app
+	bash scripts/screenshots.sh target/debug/sparkdeck docs/screenshots
+
+bindings:
+	SPARKDECK_UPDATE_BINDINGS=1 cargo test -p sparkdeck-app --test bindings

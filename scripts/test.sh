@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up everything (scripts/setup.sh) and runs every test: the UI's type checks and
+# component tests, every Rust test in the workspace, and the desktop smoke test that
+# starts the real app under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '\033[1;32m[test]\033[0m %s\n' "$*"; }
+
+bash scripts/setup.sh
+command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+
+log "UI: type check, component tests, production build"
+(cd ui && npm run check && npm test && npm run build)
+
+log "Rust: every crate's tests (engine, server, desktop shell bindings)"
+cargo test --workspace --locked
+
+log "Desktop: the real app under Xvfb"
+cargo build -p sparkdeck-app --locked
+bash tests/desktop/smoke.sh target/debug/sparkdeck
+log "all tests passed"
