@@ -32,6 +32,7 @@ pub fn router(engine: Engine, token: String, hosts: AllowedHosts) -> Router {
     Router::new()
         .nest("/api/v1", routes::api())
         .fallback(routes::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(json::MAX_JSON_BODY))
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .with_state(AppState { engine })
 }

@@ -107,6 +107,13 @@ async fn invalid_input_is_409_naming_the_field_and_changes_nothing() {
     assert_eq!(status, 409);
     let (status, _) = call(s.post("/cluster")).await;
     assert_eq!(status, 409, "empty body");
+    let (status, answer) = call(s.post("/cluster").header("content-type", "text/xml").body(standalone("x").to_string())).await;
+    assert_eq!(status, 409, "wrong content type");
+    assert!(answer["message"].as_str().unwrap().starts_with("Content-Type"), "{answer}");
+    let huge = json!({"name": "x", "type": "local", "description": "d".repeat(2 * 1024 * 1024)});
+    let (status, answer) = call(s.post("/cluster").json(&huge)).await;
+    assert_eq!(status, 409, "oversized body");
+    assert!(answer["message"].as_str().unwrap().contains("larger than"), "{answer}");
     let (_, names) = call(s.get("/cluster/names")).await;
     assert_eq!(names["names"], json!(["default"]));
 }
