@@ -23,7 +23,7 @@ test:
 
 screenshots: ui
 	cargo build -p sparkdeck-app
-	bash scripts/screenshots.sh target/debug/sparkdeck docs/screenshots
+	bash scripts/screenshots.sh docs/screenshots
 
 bindings:
 	SPARKDECK_UPDATE_BINDINGS=1 cargo test -p sparkdeck-app --test bindings

@@ -42,6 +42,12 @@ if [ ! -x "$VENV/bin/spark-submit" ] && [ ! -x "$VENV/bin/python" ] || ! "$VENV/
 fi
 log "spark $("$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)')"
 
+# WebDriver for the desktop end-to-end tests (tauri-driver drives WebKitWebDriver).
+if ! command -v tauri-driver >/dev/null; then
+  log "installing tauri-driver (about 80 s)"
+  cargo install tauri-driver --locked --quiet
+fi
+
 # Front end.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   log "installing npm packages"

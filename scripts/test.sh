@@ -13,9 +13,13 @@ log "UI: type check, component tests, production build"
 (cd ui && npm run check && npm test && npm run build)
 
 log "Rust: every crate's tests (engine, server, desktop shell bindings)"
-cargo test --workspace --locked
+cargo test --workspace --exclude sparkdeck-e2e --locked
 
-log "Desktop: the real app under Xvfb"
+log "Desktop: the real app under Xvfb (smoke test, then end to end over WebDriver)"
 cargo build -p sparkdeck-app --locked
 bash tests/desktop/smoke.sh target/debug/sparkdeck
+source scripts/xvfb.sh
+trap '[ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null' EXIT
+xvfb_start
+cargo test -p sparkdeck-e2e --locked -- --test-threads=1
 log "all tests passed"

@@ -40,7 +40,7 @@ impl Engine {
         self.store().insert_cluster(&cluster).await.map_err(unique_name_race)?;
         tracing::info!(id = %cluster.id, name = %cluster.name, kind = cluster.cluster_type.as_str(), "cluster created");
         let view = ClusterView::from(&cluster);
-        self.publish(EngineEvent::ClusterChanged { cluster: view.clone() });
+        self.publish(EngineEvent::ClusterChanged { cluster: Box::new(view.clone()) });
         Ok(view)
     }
 
@@ -53,10 +53,8 @@ impl Engine {
         if existing.name == DEFAULT_CLUSTER && valid.name != DEFAULT_CLUSTER {
             return Err(EngineError::invalid("name", "the default cluster cannot be renamed"));
         }
-        if !valid.name.eq_ignore_ascii_case(&existing.name) {
-            if self.store().cluster_by_name(&valid.name).await?.is_some() {
-                return Err(EngineError::invalid("name", format!("a cluster named '{}' already exists", valid.name)));
-            }
+        if !valid.name.eq_ignore_ascii_case(&existing.name) && self.store().cluster_by_name(&valid.name).await?.is_some() {
+            return Err(EngineError::invalid("name", format!("a cluster named '{}' already exists", valid.name)));
         }
         let cluster = Cluster {
             name: valid.name,
@@ -71,7 +69,7 @@ impl Engine {
         }
         tracing::info!(id = %cluster.id, name = %cluster.name, "cluster updated");
         let view = ClusterView::from(&cluster);
-        self.publish(EngineEvent::ClusterChanged { cluster: view.clone() });
+        self.publish(EngineEvent::ClusterChanged { cluster: Box::new(view.clone()) });
         Ok(view)
     }
 

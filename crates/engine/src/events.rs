@@ -10,7 +10,7 @@ use crate::model::cluster::ClusterView;
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum EngineEvent {
-    ClusterChanged { cluster: ClusterView },
+    ClusterChanged { cluster: Box<ClusterView> },
     ClusterDeleted { id: String, name: String },
 }
 

@@ -1,0 +1,105 @@
+//! Drives the real Sparkdeck window: `tauri-driver` launches the built app through
+//! WebKitWebDriver on the current X display, and fantoccini speaks WebDriver to it.
+//! Each [`App`] gets its own data directory, so tests start from a first-start state.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tempfile::TempDir;
+
+/// The debug build of the app, built by `make test` before these tests run.
+pub fn app_binary() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    target.join("debug/sparkdeck")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+pub struct App {
+    pub client: Client,
+    pub data_dir: TempDir,
+    driver: Child,
+}
+
+impl App {
+    pub async fn launch() -> App {
+        assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run through `make test` (it starts Xvfb)");
+        let binary = app_binary();
+        assert!(binary.exists(), "{} is missing: `cargo build -p sparkdeck-app` first", binary.display());
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (port, native_port) = (free_port(), free_port());
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("SPARKDECK_DATA_DIR", data_dir.path())
+            .env("GSETTINGS_BACKEND", "memory")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver on PATH (scripts/setup.sh installs it)");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "wry".into());
+        capabilities.insert("tauri:options".into(), serde_json::json!({ "application": binary }));
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            match ClientBuilder::native().capabilities(capabilities.clone()).connect(&url).await {
+                Ok(client) => break client,
+                Err(error) if started.elapsed() < Duration::from_secs(60) => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(error) => panic!("WebDriver session did not start: {error}"),
+            }
+        };
+        App { client, data_dir, driver }
+    }
+
+    /// Waits (up to 20 s) for an element to appear.
+    pub async fn find(&self, locator: Locator<'_>) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(locator)
+            .await
+            .unwrap_or_else(|e| panic!("element {locator:?} did not appear: {e}"))
+    }
+
+    /// Waits (up to 20 s) until the page's text contains `text`.
+    pub async fn wait_for_text(&self, text: &str) {
+        let started = Instant::now();
+        loop {
+            let body = self.client.find(Locator::Css("body")).await.expect("body");
+            if body.text().await.unwrap_or_default().contains(text) {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "text {text:?} never appeared");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// With `SPARKDECK_SCREENSHOTS=<dir>`, saves what the X display shows (the real window,
+    /// not just the web view) as `<dir>/<name>.png`. `make screenshots` sets it.
+    pub async fn screenshot(&self, name: &str) {
+        let Some(dir) = std::env::var_os("SPARKDECK_SCREENSHOTS") else { return };
+        tokio::time::sleep(Duration::from_millis(400)).await; // let transitions settle
+        let path = PathBuf::from(dir).join(format!("{name}.png"));
+        let status = Command::new("import").args(["-window", "root", "-silent"]).arg(&path).status();
+        assert!(status.is_ok_and(|s| s.success()), "screenshot {} failed", path.display());
+    }
+
+    pub async fn close(self) {
+        let App { client, mut driver, data_dir } = self;
+        let _ = client.close().await;
+        // SIGTERM lets tauri-driver stop WebKitWebDriver; SIGKILL would orphan it.
+        let _ = Command::new("kill").arg("-TERM").arg(driver.id().to_string()).status();
+        let _ = driver.wait();
+        drop(data_dir);
+    }
+}
