@@ -6,8 +6,8 @@ use tauri_specta::{Builder, collect_commands, collect_events};
 use crate::commands::clusters;
 use crate::events::EngineChanged;
 
-pub fn specta_builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new()
+pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
+    Builder::<R>::new()
         .commands(collect_commands![
             clusters::list_clusters,
             clusters::get_cluster,
@@ -25,7 +25,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 pub fn export_typescript(path: &std::path::Path) -> Result<(), String> {
     let header = "// Generated from src-tauri by tauri-specta. Do not edit: run\n\
                   // `SPARKDECK_UPDATE_BINDINGS=1 cargo test -p sparkdeck-app --test bindings`.\n";
-    specta_builder()
+    specta_builder::<tauri::Wry>()
         .export(specta_typescript::Typescript::default().header(header), path)
         .map_err(|e| e.to_string())
 }
