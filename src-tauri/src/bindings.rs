@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::clusters;
+use crate::commands::{clusters, files};
 use crate::events::EngineChanged;
 
 pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
@@ -15,6 +15,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             clusters::update_cluster,
             clusters::delete_cluster,
             clusters::cluster_names,
+            files::pick_text_file,
         ])
         .events(collect_events![EngineChanged])
         // Epoch-millisecond times and counts stay far below 2^53.

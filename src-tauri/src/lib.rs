@@ -11,6 +11,7 @@ use tauri::Manager;
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
 pub use bindings::{export_typescript, specta_builder};
+pub use commands::files::FilePicker;
 pub use error::IpcError;
 
 pub fn run() {
@@ -22,6 +23,7 @@ pub fn run() {
         .invoke_handler(invoke_handler)
         .setup(move |app| {
             builder.mount_events(app);
+            app.manage(native_file_picker(app.handle().clone()));
             let config = EngineConfig::new(None);
             match tauri::async_runtime::block_on(Engine::open(config)) {
                 Ok(engine) => {
@@ -46,6 +48,17 @@ pub fn run() {
         eprintln!("sparkdeck: {error}");
         std::process::exit(1);
     }
+}
+
+/// The GTK/native "open file" dialog, answered asynchronously.
+fn native_file_picker(app: tauri::AppHandle) -> FilePicker {
+    FilePicker::new(move |title| {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        app.dialog().file().set_title(title).pick_file(move |picked| {
+            let _ = sender.send(picked.and_then(|p| p.into_path().ok()));
+        });
+        receiver
+    })
 }
 
 fn init_tracing() {

@@ -69,3 +69,29 @@ fn errors_cross_ipc_with_code_message_and_field() {
     assert_eq!(error["code"], "conflict");
     assert_eq!(invoke(&window, "cluster_names", json!({})).unwrap(), json!(["default"]), "nothing changed");
 }
+
+#[test]
+fn a_picked_file_comes_back_as_text_and_a_wrong_one_names_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, window) = app_with_engine(dir.path());
+    let cert = dir.path().join("ca.pem");
+    std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n").unwrap();
+    let big = dir.path().join("big.bin");
+    std::fs::write(&big, vec![b'x'; 2 * 1024 * 1024]).unwrap();
+    let answers = std::sync::Mutex::new(vec![None, Some(big), Some(cert.clone())]);
+    tauri::Manager::manage(
+        &app,
+        sparkdeck_app::FilePicker::new(move |_title| {
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            let _ = sender.send(answers.lock().unwrap().pop().flatten());
+            receiver
+        }),
+    );
+    let args = json!({"title": "CA certificate", "field": "caCert"});
+    let picked = invoke(&window, "pick_text_file", args.clone()).unwrap();
+    assert_eq!(picked["path"], cert.display().to_string());
+    assert!(picked["text"].as_str().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    let error = invoke(&window, "pick_text_file", args.clone()).unwrap_err();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("caCert")));
+    assert_eq!(invoke(&window, "pick_text_file", args).unwrap(), Value::Null, "cancelled");
+}

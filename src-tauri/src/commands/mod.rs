@@ -1,3 +1,4 @@
 //! Tauri commands, one module per area. Each is a few lines over the engine.
 
 pub(crate) mod clusters;
+pub mod files;

@@ -14,6 +14,11 @@ export const commands = {
 	updateCluster: (id: string, input: ClusterInput_Deserialize) => typedError<ClusterView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("update_cluster", { id, input })),
 	deleteCluster: (id: string, force: boolean) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("delete_cluster", { id, force })),
 	clusterNames: () => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("cluster_names")),
+	/**
+	 *  Lets the user pick a text file (a certificate or key) and returns its contents; `None`
+	 *  when cancelled. `field` is the form field it is for, so a refusal is shown next to it.
+	 */
+	pickTextFile: (title: string, field: string) => typedError<PickedFile | null, IpcError_Serialize>(__TAURI_INVOKE("pick_text_file", { title, field })),
 };
 
 /** Events */
@@ -224,6 +229,11 @@ export type PageRequest = {
 	page: number,
 	size: number,
 	sort: SortOrder[],
+};
+
+export type PickedFile = {
+	path: string,
+	text: string,
 };
 
 export type SortOrder = {
