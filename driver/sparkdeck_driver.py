@@ -1,0 +1,299 @@
+"""Sparkdeck's driver agent: a long-running Spark driver that answers requests.
+
+`spark-submit` runs this file as the driver of one Spark application. It creates one
+SparkSession, warms it up, and serves the engine over loopback HTTP (JSON), one request at
+a time:
+
+  GET  /health             {"state": "READY"|"BUSY", "appId", "sparkVersion", "pid"}
+  POST /execute            {"requestId", "kind": "job"|"code"|"complete", ...}
+                           -> {"result": str|null} | {"completions": [...]}
+                              | {"error": {"message", "stackTrace"}}
+  POST /cancel             {"requestId"}
+  POST /shutdown
+
+Every request must carry `Authorization: Bearer <SPARKDECK_DRIVER_SECRET>`. Once ready,
+the agent writes {"port", "pid", "appId", "sparkVersion"} to SPARKDECK_DRIVER_INFO
+(atomically) and prints one `SPARKDECK_DRIVER_READY {...}` line.
+
+Environment: SPARKDECK_DRIVER_SECRET (required), SPARKDECK_DRIVER_INFO (optional path),
+SPARKDECK_DRIVER_PORT (default 0: any free port), SPARKDECK_DRIVER_HOST (default 127.0.0.1).
+"""
+
+import ast
+import contextlib
+import ctypes
+import hmac
+import importlib
+import io
+import json
+import os
+import re
+import rlcompleter
+import signal
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# Job code imports `ilum.api`, which ships beside this file.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from pyspark.sql import SparkSession  # noqa: E402
+
+
+class RequestCancelled(Exception):
+    """Raised inside a request's thread when the engine cancels it."""
+
+
+# How long a cancelled request may take to end through Spark before it is interrupted.
+CANCEL_GRACE_S = 3.0
+
+
+class Driver:
+    """One SparkSession and the state kept between requests."""
+
+    def __init__(self, spark):
+        self.spark = spark
+        self.sc = spark.sparkContext
+        self.namespace = {"spark": spark, "sc": self.sc, "__name__": "__sparkdeck__"}
+        self.lock = threading.Lock()
+        self.current = None  # (request id, thread id) of the running request
+        self.cancelled = None  # the request id a cancel was asked for
+
+    # -- requests ---------------------------------------------------------------------
+
+    def execute(self, request):
+        kind = request.get("kind")
+        if kind == "complete":
+            # Completion reads the namespace only; it may run beside a request.
+            return {"completions": self.complete(request.get("code", ""), request.get("cursor"))}
+        if not self.lock.acquire(blocking=False):
+            return {"busy": True}
+        request_id = str(request.get("requestId") or "")
+        try:
+            self.current = (request_id, threading.get_ident())
+            self.sc.setJobGroup(request_id, f"sparkdeck request {request_id}", interruptOnCancel=True)
+            if kind == "job":
+                return {"result": self.run_job(request)}
+            if kind == "code":
+                return {"result": self.run_code(request.get("code", ""))}
+            return error_body(f"unknown request kind {kind!r}", "")
+        except BaseException as exc:  # the job's own failure is the request's answer
+            if self.cancelled == request_id:
+                return error_body("the request was cancelled", error_of(exc)["error"]["stackTrace"])
+            return error_of(exc)
+        finally:
+            self.current = None
+            with contextlib.suppress(Exception):
+                self.sc.setLocalProperty("spark.jobGroup.id", None)
+            self.lock.release()
+
+    def run_job(self, request):
+        name = (request.get("jobClass") or "").strip()
+        if not name:
+            raise ValueError("jobClass is empty")
+        config = request.get("config") or {}
+        if request.get("language") == "SCALA":
+            return self.run_jvm_job(name, config)
+        module_name, _, class_name = name.rpartition(".")
+        if not module_name:
+            raise ValueError(f"jobClass {name!r} is not a dotted name such as module.ClassName")
+        module = importlib.import_module(module_name)
+        cls = getattr(module, class_name, None)
+        if cls is None:
+            raise ImportError(f"module {module_name!r} has no class {class_name!r}")
+        result = cls().run(self.spark, config)
+        return None if result is None else str(result)
+
+    def run_jvm_job(self, name, config):
+        jvm = self.sc._jvm
+        runner = JVM_RUNNER
+        loader = self.spark._jsparkSession.sharedState().jarClassLoader()
+        job = runner.instantiate(name, loader)
+        java_config = jvm.java.util.HashMap()
+        for key, value in config.items():
+            java_config.put(str(key), value if isinstance(value, (str, int, float, bool)) else json.dumps(value))
+        return runner.run(job, self.spark._jsparkSession, java_config)
+
+    def run_code(self, code):
+        """Runs a snippet like a REPL cell: printed output, then the last expression's value."""
+        tree = ast.parse(code, "<cell>", "exec")
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(tree, "<cell>", "exec"), self.namespace)
+            value = eval(compile(last, "<cell>", "eval"), self.namespace) if last else None
+        printed = out.getvalue()
+        if value is not None:
+            printed += repr(value) if not printed or printed.endswith("\n") else "\n" + repr(value)
+        return printed if printed else None
+
+    def complete(self, code, cursor):
+        cursor = len(code) if cursor is None else max(0, min(int(cursor), len(code)))
+        match = re.search(r"[A-Za-z_][\w.]*$", code[:cursor])
+        if not match:
+            return []
+        completer = rlcompleter.Completer(self.namespace)
+        found = []
+        for state in range(200):
+            option = completer.complete(match.group(0), state)
+            if option is None:
+                break
+            if option not in found:
+                found.append(option)
+        return found
+
+    def cancel(self, request_id):
+        current = self.current
+        if not current or current[0] != request_id:
+            return False
+        self.cancelled = request_id
+        self.sc.cancelJobGroup(request_id)
+        threading.Timer(CANCEL_GRACE_S, self.interrupt, args=current).start()
+        return True
+
+    def interrupt(self, request_id, thread_id):
+        """Pure Python code does not see Spark's cancellation; if the request is still
+        running after the grace period, raise in its thread. (Not done at once: raising
+        inside a py4j call that Spark is already cancelling breaks that call's answer.)"""
+        if self.current == (request_id, thread_id):
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(RequestCancelled))
+
+    def health(self):
+        return {
+            "state": "BUSY" if self.lock.locked() else "READY",
+            "appId": self.sc.applicationId,
+            "sparkVersion": self.spark.version,
+            "pid": os.getpid(),
+        }
+
+
+def error_body(message, stack):
+    return {"error": {"message": message, "stackTrace": stack}}
+
+
+def error_of(exc):
+    """Java exceptions keep their Java message and stack trace; Python ones their traceback."""
+    # py4j errors carry `java_exception`; PySpark's converted ones (IllegalArgumentException,
+    # AnalysisException, ...) keep the original in `_origin`.
+    java = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
+    if java is not None and JVM_RUNNER is not None:
+        with contextlib.suppress(Exception):
+            cause = java
+            # Reflection wraps the job's own exception; show the job's.
+            while cause.getClass().getName() == "java.lang.reflect.InvocationTargetException" and cause.getCause():
+                cause = cause.getCause()
+            return error_body(cause.toString(), JVM_RUNNER.stackTrace(cause))
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return error_body(message, traceback.format_exc())
+
+
+# dev.sparkdeck.driver.JobRunner in the driver's JVM, once the session is up.
+JVM_RUNNER = None
+
+
+def make_handler(driver, secret, stop):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *args):  # requests are the engine's business, not the log's
+            pass
+
+        def reply(self, status, body):
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def authorised(self):
+            presented = self.headers.get("Authorization", "")
+            if hmac.compare_digest(presented.encode(), f"Bearer {secret}".encode()):
+                return True
+            self.reply(401, {"message": "wrong driver secret"})
+            return False
+
+        def body(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            return json.loads(self.rfile.read(length) or b"{}")
+
+        def do_GET(self):
+            if not self.authorised():
+                return
+            if self.path == "/health":
+                self.reply(200, driver.health())
+            else:
+                self.reply(404, {"message": "no such endpoint"})
+
+        def do_POST(self):
+            if not self.authorised():
+                return
+            try:
+                request = self.body()
+            except ValueError as exc:
+                self.reply(400, {"message": f"body is not JSON: {exc}"})
+                return
+            if self.path == "/execute":
+                answer = driver.execute(request)
+                self.reply(409 if answer.get("busy") else 200, answer if not answer.get("busy") else {"message": "busy"})
+            elif self.path == "/cancel":
+                self.reply(200, {"cancelled": driver.cancel(str(request.get("requestId") or ""))})
+            elif self.path == "/shutdown":
+                self.reply(200, {"stopping": True})
+                stop.set()
+            else:
+                self.reply(404, {"message": "no such endpoint"})
+
+    return Handler
+
+
+def warm_up(spark):
+    """The first query of a session pays for code generation and class loading; pay it now
+    so the first user request is as fast as the tenth."""
+    for _ in range(3):
+        spark.range(1000).selectExpr("id % 7 as k").groupBy("k").count().collect()
+        spark.sql("SELECT 1").collect()
+
+
+def write_info(path, info):
+    if not path:
+        return
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(info, f)
+    os.replace(tmp, path)
+
+
+def main():
+    secret = os.environ.get("SPARKDECK_DRIVER_SECRET")
+    if not secret:
+        print("SPARKDECK_DRIVER_SECRET is not set", file=sys.stderr)
+        return 2
+    spark = SparkSession.builder.getOrCreate()
+    global JVM_RUNNER
+    JVM_RUNNER = spark.sparkContext._jvm.dev.sparkdeck.driver.JobRunner
+    driver = Driver(spark)
+    started = time.monotonic()
+    warm_up(spark)
+    stop = threading.Event()
+    host = os.environ.get("SPARKDECK_DRIVER_HOST", "127.0.0.1")
+    server = ThreadingHTTPServer((host, int(os.environ.get("SPARKDECK_DRIVER_PORT", "0"))), make_handler(driver, secret, stop))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="sparkdeck-http", daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    info = {"port": server.server_address[1], "pid": os.getpid(), "appId": spark.sparkContext.applicationId,
+            "sparkVersion": spark.version, "warmupMs": int((time.monotonic() - started) * 1000)}
+    write_info(os.environ.get("SPARKDECK_DRIVER_INFO"), info)
+    print("SPARKDECK_DRIVER_READY " + json.dumps(info), flush=True)
+    stop.wait()
+    server.shutdown()
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""The driver agent on real Spark: one driver started with spark-submit serves Python and
+JVM job classes, code cells, completion, cancel and errors over its loopback protocol.
+
+Run: .venv/bin/python -m unittest discover -s driver/tests -v   (needs Java 17 and javac)
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+DRIVER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPARK_HOME = os.environ.get("SPARK_HOME") or os.path.join(
+    os.path.dirname(os.path.abspath(__import__("pyspark").__file__)))
+SECRET = "test-secret"
+
+PYTHON_JOB = '''
+from ilum.api import IlumJob
+
+class CountJob(IlumJob):
+    def run(self, spark, config):
+        return str(spark.range(int(config["n"])).count())
+
+class NoneJob(IlumJob):
+    def run(self, spark, config):
+        return None
+
+class FailingJob(IlumJob):
+    def run(self, spark, config):
+        raise ValueError("bad input: " + config.get("why", "?"))
+
+class SlowJob(IlumJob):
+    def run(self, spark, config):
+        spark.range(10**13).where("id % 3 = 7").count()
+'''
+
+JVM_STUB = '''
+package cloud.ilum.job;
+public interface Job {
+    scala.Option<String> run(org.apache.spark.sql.SparkSession s, scala.collection.immutable.Map<String, Object> c);
+}
+'''
+
+JVM_JOB = '''
+package example;
+public class CountJob implements cloud.ilum.job.Job {
+    public scala.Option<String> run(org.apache.spark.sql.SparkSession s, scala.collection.immutable.Map<String, Object> c) {
+        long n = Long.parseLong(String.valueOf(c.apply("n")));
+        if (n < 0) throw new IllegalArgumentException("n must not be negative");
+        return scala.Option.apply("jvm:" + s.range(n).count());
+    }
+}
+'''
+
+
+def compile_user_jar(work):
+    """A job jar compiled against a stub of the contract that is NOT put in the jar."""
+    src = os.path.join(work, "src")
+    for rel, text in (("cloud/ilum/job/Job.java", JVM_STUB), ("example/CountJob.java", JVM_JOB)):
+        os.makedirs(os.path.join(src, os.path.dirname(rel)), exist_ok=True)
+        with open(os.path.join(src, rel), "w") as f:
+            f.write(text)
+    classes = os.path.join(work, "classes")
+    subprocess.run(["javac", "--release", "17", "-nowarn", "-cp", os.path.join(SPARK_HOME, "jars", "*"), "-d", classes,
+                    os.path.join(src, "cloud/ilum/job/Job.java"), os.path.join(src, "example/CountJob.java")], check=True)
+    jar = os.path.join(work, "user-job.jar")
+    subprocess.run(["jar", "--create", "--file", jar, "-C", classes, "example"], check=True)
+    return jar
+
+
+class DriverTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="sparkdeck-driver-test-")
+        subprocess.run([os.path.join(DRIVER_DIR, "build-jar.sh"), SPARK_HOME], check=True)
+        user_jar = compile_user_jar(cls.work)
+        jobs = os.path.join(cls.work, "user_jobs.py")
+        with open(jobs, "w") as f:
+            f.write(textwrap.dedent(PYTHON_JOB))
+        info = os.path.join(cls.work, "info.json")
+        env = dict(os.environ, SPARKDECK_DRIVER_SECRET=SECRET, SPARKDECK_DRIVER_INFO=info, PYSPARK_PYTHON=sys.executable)
+        cls.log = open(os.path.join(cls.work, "driver.log"), "w")
+        cls.proc = subprocess.Popen(
+            [os.path.join(SPARK_HOME, "bin", "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+             "--jars", f"{DRIVER_DIR}/build/sparkdeck-driver.jar,{user_jar}", "--py-files", jobs,
+             os.path.join(DRIVER_DIR, "sparkdeck_driver.py")],
+            env=env, stdout=cls.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not os.path.exists(info):
+            if cls.proc.poll() is not None or time.monotonic() > deadline:
+                cls.tearDownClass()
+                raise RuntimeError("driver did not become ready; see " + cls.log.name)
+            time.sleep(0.2)
+        with open(info) as f:
+            cls.info = json.load(f)
+        cls.base = f"http://127.0.0.1:{cls.info['port']}"
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.proc.poll() is None:
+            os.killpg(cls.proc.pid, signal.SIGKILL)
+            cls.proc.wait()
+        cls.log.close()
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def call(self, path, body=None, secret=SECRET):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, headers={"Authorization": f"Bearer {secret}"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    def execute(self, **request):
+        request.setdefault("requestId", f"r-{time.monotonic_ns()}")
+        status, body = self.call("/execute", request)
+        self.assertEqual(status, 200, body)
+        return body
+
+    def test_ready_info_and_health(self):
+        self.assertTrue(self.info["appId"].startswith("local-"))
+        # spark-submit's JVM starts the Python driver in its process group.
+        self.assertEqual(os.getpgid(self.info["pid"]), self.proc.pid)
+        status, health = self.call("/health")
+        self.assertEqual((status, health["appId"]), (200, self.info["appId"]))
+        self.assertIn(health["state"], ("READY", "BUSY"))
+
+    def test_wrong_secret_is_refused(self):
+        status, body = self.call("/health", secret="nope")
+        self.assertEqual(status, 401, body)
+        status, _ = self.call("/execute", {"kind": "code", "code": "1"}, secret="nope")
+        self.assertEqual(status, 401)
+
+    def test_python_job_classes(self):
+        self.assertEqual(self.execute(kind="job", language="PYTHON", jobClass="user_jobs.CountJob", config={"n": 42}),
+                         {"result": "42"})
+        self.assertEqual(self.execute(kind="job", language="PYTHON", jobClass="user_jobs.NoneJob"), {"result": None})
+        failed = self.execute(kind="job", language="PYTHON", jobClass="user_jobs.FailingJob", config={"why": "x"})
+        self.assertEqual(failed["error"]["message"], "ValueError: bad input: x")
+        self.assertIn("user_jobs.py", failed["error"]["stackTrace"])
+        missing = self.execute(kind="job", language="PYTHON", jobClass="user_jobs.Missing")
+        self.assertIn("no class 'Missing'", missing["error"]["message"])
+        self.assertIn("ModuleNotFoundError", self.execute(kind="job", language="PYTHON", jobClass="nope.Job")["error"]["message"])
+
+    def test_jvm_job_classes_get_the_contract_from_the_runtime(self):
+        self.assertEqual(self.execute(kind="job", language="SCALA", jobClass="example.CountJob", config={"n": 7}),
+                         {"result": "jvm:7"})
+        failed = self.execute(kind="job", language="SCALA", jobClass="example.CountJob", config={"n": -1})
+        self.assertEqual(failed["error"]["message"], "java.lang.IllegalArgumentException: n must not be negative")
+        self.assertIn("at example.CountJob.run", failed["error"]["stackTrace"])
+        missing = self.execute(kind="job", language="SCALA", jobClass="example.Nope")
+        self.assertEqual(missing["error"]["message"], "java.lang.ClassNotFoundException: example.Nope")
+
+    def test_code_cells_share_a_namespace(self):
+        self.assertEqual(self.execute(kind="code", code="total = spark.range(5).count()"), {"result": None})
+        self.assertEqual(self.execute(kind="code", code="print('sum'); total * 2"), {"result": "sum\n10"})
+        self.assertEqual(self.execute(kind="code", code="sc.parallelize([1, 2, 3]).sum()"), {"result": "6"})
+        self.assertIn("SyntaxError", self.execute(kind="code", code="def (")["error"]["message"])
+
+    def test_completion_at_the_cursor(self):
+        body = self.execute(kind="complete", code="x = spark.ra", cursor=12)
+        self.assertEqual(body["completions"], ["spark.range("])
+        self.assertIn("spark.read", self.execute(kind="complete", code="spark.re", cursor=8)["completions"])
+        self.assertEqual(self.execute(kind="complete", code="1 + ", cursor=4)["completions"], [])
+
+    def test_cancel_a_long_request_and_stay_usable(self):
+        answer = {}
+        worker = threading.Thread(target=lambda: answer.update(self.execute(
+            requestId="long-1", kind="job", language="PYTHON", jobClass="user_jobs.SlowJob")))
+        worker.start()
+        deadline = time.monotonic() + 30
+        while self.call("/health")[1]["state"] != "BUSY" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)  # let the Spark job start
+        status, busy = self.call("/execute", {"requestId": "other", "kind": "code", "code": "1"})
+        self.assertEqual(status, 409, f"never two requests on one driver ({busy}, {answer})")
+        self.assertEqual(self.call("/cancel", {"requestId": "long-1"}), (200, {"cancelled": True}))
+        worker.join(30)
+        self.assertFalse(worker.is_alive(), "cancelled request returned")
+        self.assertIn("cancel", answer["error"]["message"].lower())
+        self.assertEqual(self.execute(kind="code", code="spark.range(3).count()"), {"result": "3"})
+
+    def test_cancel_pure_python_code(self):
+        answer = {}
+        worker = threading.Thread(target=lambda: answer.update(self.execute(
+            requestId="loop-1", kind="code", code="import time\nwhile True:\n    time.sleep(0.05)")))
+        worker.start()
+        deadline = time.monotonic() + 10
+        while self.call("/cancel", {"requestId": "loop-1"})[1] != {"cancelled": True} and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker.join(15)
+        self.assertFalse(worker.is_alive(), "an endless Python loop was interrupted")
+        self.assertEqual(answer["error"]["message"], "the request was cancelled")
+        self.assertEqual(self.execute(kind="code", code="40 + 2"), {"result": "42"})
+
+
+if __name__ == "__main__":
+    unittest.main()
