@@ -42,6 +42,10 @@ if [ ! -x "$VENV/bin/spark-submit" ] && [ ! -x "$VENV/bin/python" ] || ! "$VENV/
 fi
 log "spark $("$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)')"
 
+# The interactive driver's JVM side (the cloud.ilum.job.Job contract), compiled with javac.
+command -v javac >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless >/dev/null
+bash driver/build-jar.sh "$("$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
+
 # WebDriver for the desktop end-to-end tests (tauri-driver drives WebKitWebDriver).
 if ! command -v tauri-driver >/dev/null; then
   log "installing tauri-driver (about 80 s)"

@@ -12,6 +12,9 @@ command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustu
 log "UI: type check, component tests, production build"
 (cd ui && npm run check && npm test && npm run build)
 
+log "Driver agent: on real Spark"
+.venv/bin/python -m unittest discover -s driver/tests
+
 log "Rust: every crate's tests (engine, server, desktop shell bindings)"
 cargo test --workspace --exclude sparkdeck-e2e --locked
 
