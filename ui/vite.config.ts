@@ -1,7 +1,7 @@
-import { defineConfig } from "vite";
+import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [svelte()],
   clearScreen: false,
   build: { target: "safari15", outDir: "dist", emptyOutDir: true },
@@ -10,5 +10,6 @@ export default defineConfig({
     setupFiles: ["./src/test-setup.ts"],
     include: ["src/**/*.test.ts"],
   },
-  resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
-});
+  // jsdom runs in Node, which would otherwise pick Svelte's server build.
+  resolve: mode === "test" ? { conditions: ["browser"] } : undefined,
+}));

@@ -18,6 +18,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             files::pick_text_file,
         ])
         .events(collect_events![EngineChanged])
+        .constant("DEFAULT_CLUSTER", sparkdeck_engine::model::cluster::DEFAULT_CLUSTER)
         // Epoch-millisecond times and counts stay far below 2^53.
         .dangerously_cast_bigints_to_number()
 }

@@ -26,6 +26,9 @@ export const events = {
 	engineChanged: makeEvent<EngineChanged_Serialize, EngineChanged_Deserialize>("engine-changed"),
 };
 
+/* Constants */
+export const DEFAULT_CLUSTER = "default" as const;
+
 /* Types */
 /**
  *  The body of create and update. Unknown fields (such as the read-only `sparkMaster` a

@@ -1,0 +1,11 @@
+import "@testing-library/jest-dom/vitest";
+import { cleanup } from "@testing-library/svelte";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { afterEach } from "vitest";
+
+afterEach(async () => {
+  cleanup();
+  // Unmounting unlistens asynchronously through the IPC mock; let that finish first.
+  await new Promise((resolve) => setTimeout(resolve));
+  clearMocks();
+});
