@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out=$(realpath -m "$1")
 mkdir -p "$out"
 source scripts/xvfb.sh
-trap '[ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null' EXIT
+trap xvfb_stop EXIT
 xvfb_start
 SPARKDECK_SCREENSHOTS="$out" cargo test -p sparkdeck-e2e --locked -- --test-threads=1
 ls -1 "$out"

@@ -22,7 +22,7 @@ log "Desktop: the real app under Xvfb (smoke test, then end to end over WebDrive
 cargo build -p sparkdeck-app --locked
 bash tests/desktop/smoke.sh target/debug/sparkdeck
 source scripts/xvfb.sh
-trap '[ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null' EXIT
+trap xvfb_stop EXIT
 xvfb_start
 cargo test -p sparkdeck-e2e --locked -- --test-threads=1
 log "all tests passed"

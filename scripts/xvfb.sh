@@ -1,5 +1,4 @@
-# Sourced: starts a private Xvfb display (1280x800) and exports DISPLAY; stops it on exit.
-# Callers add their own cleanup through `on_exit`.
+# Sourced: starts a private Xvfb display (1280x800) and exports DISPLAY; `xvfb_stop` ends it.
 xvfb_start() {
   local n
   for n in $(seq 90 130); do
@@ -11,6 +10,11 @@ xvfb_start() {
   for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "Xvfb did not start on :$n" >&2
   return 1
+}
+
+xvfb_stop() {
+  [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null
+  return 0
 }
 
 # Waits up to $2 seconds for a window named exactly $1; prints its id.

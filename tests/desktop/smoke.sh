@@ -10,9 +10,12 @@ source "$here/scripts/xvfb.sh"
 data=$(mktemp -d)
 log=$(mktemp)
 cleanup() {
+  local status=$?
+  set +e # the app ends by our SIGTERM; that must not become the script's status
   [ -n "${APP_PID:-}" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null
-  [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null
+  xvfb_stop
   rm -rf "$data" "$log"
+  exit "$status"
 }
 trap cleanup EXIT
 fail() { echo "desktop smoke: FAIL: $*" >&2; echo "--- app log:" >&2; cat "$log" >&2; exit 1; }
