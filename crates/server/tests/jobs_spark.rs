@@ -166,9 +166,31 @@ async fn a_job_that_raises_fails_with_the_message() {
     let s = server().await;
     let main = "from pyspark.sql import SparkSession\nSparkSession.builder.getOrCreate()\nraise ValueError('the input was bad')\n";
     let id = submit(&s, python_form("raises", main)).await;
-    let job = wait_for(&s, &id, ended, Duration::from_secs(180)).await;
+    // The engine's follow stream delivers the driver's output as it is written and ends
+    // with the job.
+    let mut follow = s.engine.follow_log(&id, "driver-stdout", 0).await.expect("follow");
+    let mut followed = Vec::new();
+    while let Some(line) = tokio::time::timeout(Duration::from_secs(180), follow.recv()).await.expect("line or end") {
+        followed.push(line);
+    }
+    assert!(followed.iter().any(|l| l == "ValueError: the input was bad"), "{followed:?}");
+    let job = wait_for(&s, &id, ended, Duration::from_secs(30)).await;
     assert_eq!(job["state"], "FAILED", "{job}");
     assert_eq!(job["error"], "ValueError: the input was bad", "{job}");
+
+    // A cluster with an active job is not deleted unless forced; force stops the job.
+    let sleeper = "import time\nfrom pyspark.sql import SparkSession\nSparkSession.builder.getOrCreate()\ntime.sleep(600)\n";
+    let busy = submit(&s, python_form("holds the cluster", sleeper)).await;
+    let (_, clusters) = call(s.get("/cluster?search=one")).await;
+    let cluster_id = clusters["content"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = call(s.delete(&format!("/cluster/{cluster_id}"))).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"].as_str().unwrap().contains(&busy), "{body}");
+    let (status, body) = call(s.delete(&format!("/cluster/{cluster_id}?force=true"))).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, job) = call(s.get(&format!("/job/{busy}"))).await;
+    assert_eq!(job["state"], "CANCELED", "{job}");
+    assert!(processes_mentioning(&busy).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
