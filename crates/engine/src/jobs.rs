@@ -216,7 +216,7 @@ impl Engine {
         let dir = self.job_dir(&record.job.job_id);
         {
             let _artifacts = self.inner().artifact_lock.lock().await;
-            let stored = self.place_uploads(form, &dir).and_then(|()| Ok(record.clone()));
+            let stored = self.place_uploads(form, &dir).map(|()| record.clone());
             let inserted = match stored {
                 Ok(record) => self.store().insert_job(&record).await,
                 Err(e) => Err(e),
