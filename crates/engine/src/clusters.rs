@@ -53,11 +53,10 @@ impl Engine {
         if existing.name == DEFAULT_CLUSTER && valid.name != DEFAULT_CLUSTER {
             return Err(EngineError::invalid("name", "the default cluster cannot be renamed"));
         }
-        if !valid.name.eq_ignore_ascii_case(&existing.name) {
-            if self.store().cluster_by_name(&valid.name).await?.is_some() {
+        if !valid.name.eq_ignore_ascii_case(&existing.name)
+            && self.store().cluster_by_name(&valid.name).await?.is_some() {
                 return Err(EngineError::invalid("name", format!("a cluster named '{}' already exists", valid.name)));
             }
-        }
         let cluster = Cluster {
             name: valid.name,
             description: valid.description,

@@ -315,11 +315,10 @@ impl Engine {
         if let Ok(mut indexes) = self.inner().log_indexes.lock() {
             indexes.retain(|path, _| !path.starts_with(&dir));
         }
-        if let Err(e) = fs::remove_dir_all(&dir) {
-            if e.kind() != std::io::ErrorKind::NotFound {
+        if let Err(e) = fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound {
                 tracing::warn!(dir = %dir.display(), error = %e, "cannot remove job directory");
             }
-        }
         tracing::info!(id, "job deleted");
         self.publish(EngineEvent::JobDeleted { id: id.to_string() });
         Ok(())
@@ -381,11 +380,10 @@ impl Engine {
         let cached = self.inner().log_indexes.lock().ok().and_then(|m| m.get(path).cloned());
         let mut index = cached.unwrap_or_else(|| LineIndex::load(path));
         let grew = index.extend(path).map_err(|e| EngineError::io(format!("cannot index {}", path.display()), e))?;
-        if grew {
-            if let Err(e) = index.save(path) {
+        if grew
+            && let Err(e) = index.save(path) {
                 tracing::warn!(path = %path.display(), error = %e, "cannot save log index");
             }
-        }
         if let Ok(mut m) = self.inner().log_indexes.lock() {
             m.insert(path.to_path_buf(), index.clone());
         }
@@ -664,14 +662,13 @@ impl Engine {
             let mut app_id_seen = false;
             loop {
                 let Some(engine) = Engine::upgrade(&weak) else { return };
-                if !app_id_seen {
-                    if let Some(app_id) = app_id_in(&dir.join("events")) {
+                if !app_id_seen
+                    && let Some(app_id) = app_id_in(&dir.join("events")) {
                         app_id_seen = true;
                         if let Err(e) = engine.mark_busy(&id, app_id).await {
                             tracing::error!(id, error = %e, "cannot record the app id");
                         }
                     }
-                }
                 if let Liveness::Ended(code) = engine.runtime().liveness(process, &exit_file) {
                     if let Err(e) = engine.finish(&id, process, code, &running).await {
                         tracing::error!(id, error = %e, "cannot record the end of a job");

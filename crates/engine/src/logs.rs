@@ -72,7 +72,7 @@ impl LineIndex {
                     self.lines += 1;
                     let next_line_start = pos + i as u64 + 1;
                     self.scanned = next_line_start;
-                    if self.lines % INDEX_EVERY == 0 {
+                    if self.lines.is_multiple_of(INDEX_EVERY) {
                         self.offsets.push(next_line_start);
                     }
                 }

@@ -114,16 +114,14 @@ fn pyspark_in_venv(venv: &Path) -> Option<PathBuf> {
 /// From `RELEASE` (`Spark 3.5.1 built for Hadoop 3.3.4`), pyspark's `version.py`, or the
 /// `spark-core` jar's name.
 pub(crate) fn spark_version(home: &Path) -> Option<String> {
-    if let Ok(release) = std::fs::read_to_string(home.join("RELEASE")) {
-        if let Some(v) = release.split_whitespace().nth(1) {
+    if let Ok(release) = std::fs::read_to_string(home.join("RELEASE"))
+        && let Some(v) = release.split_whitespace().nth(1) {
             return Some(v.to_string());
         }
-    }
-    if let Ok(text) = std::fs::read_to_string(home.join("version.py")) {
-        if let Some(v) = quoted_after(&text, "__version__") {
+    if let Ok(text) = std::fs::read_to_string(home.join("version.py"))
+        && let Some(v) = quoted_after(&text, "__version__") {
             return Some(v);
         }
-    }
     std::fs::read_dir(home.join("jars")).ok()?.flatten().find_map(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
         let rest = name.strip_prefix("spark-core_")?.strip_suffix(".jar")?;
