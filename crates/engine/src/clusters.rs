@@ -74,13 +74,26 @@ impl Engine {
     }
 
     /// Deletes a cluster. The default cluster stays: it is what jobs run on when they name
-    /// none.
-    pub async fn delete_cluster(&self, id: &str, _force: bool) -> Result<()> {
+    /// none. A cluster with jobs that have not ended is refused unless `force`, which
+    /// stops those jobs first.
+    pub async fn delete_cluster(&self, id: &str, force: bool) -> Result<()> {
         let cluster = self.cluster(id).await?;
         if cluster.name == DEFAULT_CLUSTER {
             return Err(EngineError::Conflict(
                 "the default cluster cannot be deleted: jobs that name no cluster run on it".into(),
             ));
+        }
+        let active = self.active_jobs_on_cluster(id).await?;
+        if !active.is_empty() {
+            if !force {
+                return Err(EngineError::Conflict(format!(
+                    "cluster '{}' is used by {} job(s) that have not ended ({}); stop them or delete with force=true",
+                    cluster.name,
+                    active.len(),
+                    active.join(", ")
+                )));
+            }
+            self.stop_jobs_on_cluster(id).await?;
         }
         if !self.store().delete_cluster(id).await? {
             return Err(EngineError::not_found("cluster", id));

@@ -4,23 +4,45 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use tokio::sync::broadcast;
 
 use crate::error::{EngineError, Result};
 use crate::events::{EngineEvent, EventBus};
+use crate::jobs::Running;
+use crate::logs::LineIndex;
+use crate::runtime::ClusterRuntime;
+use crate::runtime::local::LocalRuntime;
+use crate::spark_env::SparkEnv;
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub data_dir: PathBuf,
+    /// The most bytes one submit may upload (all its files together).
+    pub max_upload_bytes: u64,
+    /// Jobs that run at once on one local cluster; the rest wait in SUBMITTED.
+    pub local_concurrency: usize,
+    /// The most lines one `GET /job/{id}/logs` returns per log.
+    pub max_log_lines: u64,
+    /// How long a stopped job gets to end after SIGTERM before it is killed.
+    pub stop_grace: Duration,
 }
 
 impl EngineConfig {
-    /// Resolves the data directory as [`crate::data_dir::resolve`] does.
+    /// Resolves the data directory as [`crate::data_dir::resolve`] does; the limits get
+    /// their defaults.
     pub fn new(data_dir: Option<PathBuf>) -> Self {
-        Self { data_dir: crate::data_dir::resolve(data_dir) }
+        Self {
+            data_dir: crate::data_dir::resolve(data_dir),
+            max_upload_bytes: 512 * 1024 * 1024,
+            local_concurrency: 2,
+            max_log_lines: 25_000,
+            stop_grace: Duration::from_secs(10),
+        }
     }
 }
 
@@ -30,28 +52,89 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    data_dir: PathBuf,
+pub(crate) struct Inner {
+    config: EngineConfig,
     store: Store,
     events: EventBus,
+    runtime: Arc<dyn ClusterRuntime>,
+    /// The Spark environment, once found (a failed look-up is retried on the next use).
+    spark_env: tokio::sync::Mutex<Option<SparkEnv>>,
+    /// Serialises launching queued jobs, so a cluster's limit holds.
+    pub(crate) dispatch_lock: tokio::sync::Mutex<()>,
+    /// Serialises storing and removing artifacts, so one submit cannot link a file that a
+    /// delete is removing.
+    pub(crate) artifact_lock: tokio::sync::Mutex<()>,
+    /// Jobs this engine follows, by id.
+    pub(crate) running: Mutex<HashMap<String, Arc<Running>>>,
+    /// Line indexes of the logs read so far, by path.
+    pub(crate) log_indexes: Mutex<HashMap<PathBuf, LineIndex>>,
     /// Held for the engine's life: one engine per data directory.
     _lock: File,
 }
 
 impl Engine {
     pub async fn open(config: EngineConfig) -> Result<Self> {
-        let data_dir = config.data_dir;
-        create_private_dir(&data_dir)?;
-        let lock = lock_data_dir(&data_dir)?;
+        let data_dir = &config.data_dir;
+        create_private_dir(data_dir)?;
+        let lock = lock_data_dir(data_dir)?;
         let store = Store::open(&data_dir.join("sparkdeck.db")).await?;
-        let engine = Self { inner: Arc::new(Inner { data_dir, store, events: EventBus::new(), _lock: lock }) };
+        let engine = Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                events: EventBus::new(),
+                runtime: Arc::new(LocalRuntime),
+                spark_env: tokio::sync::Mutex::new(None),
+                dispatch_lock: tokio::sync::Mutex::new(()),
+                artifact_lock: tokio::sync::Mutex::new(()),
+                running: Mutex::new(HashMap::new()),
+                log_indexes: Mutex::new(HashMap::new()),
+                _lock: lock,
+            }),
+        };
         engine.ensure_default_cluster().await?;
+        engine.recover_jobs().await?;
+        engine.dispatch().await;
         tracing::info!(data_dir = %engine.data_dir().display(), "engine open");
         Ok(engine)
     }
 
     pub fn data_dir(&self) -> &Path {
-        &self.inner.data_dir
+        &self.inner.config.data_dir
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    pub(crate) fn runtime(&self) -> &dyn ClusterRuntime {
+        self.inner.runtime.as_ref()
+    }
+
+    /// A handle that does not keep the engine alive (for background tasks).
+    pub(crate) fn downgrade(&self) -> Weak<Inner> {
+        Arc::downgrade(&self.inner)
+    }
+
+    pub(crate) fn upgrade(weak: &Weak<Inner>) -> Option<Self> {
+        weak.upgrade().map(|inner| Self { inner })
+    }
+
+    /// Java and Spark for local jobs, found on first use.
+    pub async fn spark_env(&self) -> std::result::Result<SparkEnv, String> {
+        let mut cached = self.inner.spark_env.lock().await;
+        if let Some(env) = cached.as_ref() {
+            return Ok(env.clone());
+        }
+        let env = tokio::task::spawn_blocking(crate::spark_env::discover)
+            .await
+            .map_err(|e| format!("the Spark look-up failed: {e}"))??;
+        *cached = Some(env.clone());
+        Ok(env)
     }
 
     /// Every change, after it is committed. Lagging receivers miss events (and are told).

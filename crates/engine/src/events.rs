@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::model::cluster::ClusterView;
+use crate::model::job::Job;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -12,6 +13,8 @@ use crate::model::cluster::ClusterView;
 pub enum EngineEvent {
     ClusterChanged { cluster: Box<ClusterView> },
     ClusterDeleted { id: String, name: String },
+    JobChanged { job: Job },
+    JobDeleted { id: String },
 }
 
 /// Slow listeners lag (and are told so by `broadcast`) rather than slowing the engine.

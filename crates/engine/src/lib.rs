@@ -4,12 +4,17 @@
 //! each committed change on one event bus. It knows nothing about who listens: the
 //! desktop shell turns events into Tauri events, the server into Server-Sent Events.
 
+pub mod artifacts;
 pub mod clusters;
 pub mod data_dir;
 mod engine;
 pub mod error;
 pub mod events;
+pub mod jobs;
+pub mod logs;
 pub mod model;
+mod runtime;
+pub mod spark_env;
 mod store;
 mod time;
 

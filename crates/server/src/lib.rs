@@ -30,7 +30,7 @@ pub(crate) struct AppState {
 pub fn router(engine: Engine, token: String, hosts: AllowedHosts) -> Router {
     let guard = Arc::new(guard::Guard::new(token, hosts));
     Router::new()
-        .nest("/api/v1", routes::api())
+        .nest("/api/v1", routes::api(engine.max_upload_bytes()))
         .fallback(routes::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(json::MAX_JSON_BODY))
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))

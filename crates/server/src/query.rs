@@ -18,6 +18,14 @@ pub(crate) struct ListQuery {
     pub(crate) size: Option<String>,
     pub(crate) sort: Vec<String>,
     pub(crate) force: Option<String>,
+    pub(crate) job_ids: Vec<String>,
+    pub(crate) group_ids: Vec<String>,
+    pub(crate) job_types: Vec<String>,
+    pub(crate) job_states: Vec<String>,
+    pub(crate) cluster_names: Vec<String>,
+    pub(crate) tags: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) log_size: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
@@ -38,6 +46,10 @@ fn int(field: &str, value: &Option<String>) -> Result<Option<i64>, EngineError> 
 }
 
 impl ListQuery {
+    pub(crate) fn int(&self, field: &str, value: &Option<String>) -> Result<Option<i64>, EngineError> {
+        int(field, value)
+    }
+
     pub(crate) fn page_request(&self) -> Result<PageRequest, EngineError> {
         PageRequest::from_query(int("page", &self.page)?, int("size", &self.size)?, &self.sort)
     }
@@ -56,7 +68,6 @@ impl ListQuery {
 }
 
 /// Splits repeated and comma-separated values into one list.
-#[allow(dead_code)] // used by the job and group filters
 pub(crate) fn split_list(values: &[String]) -> Vec<String> {
     values
         .iter()

@@ -187,9 +187,9 @@ export type EngineChanged_Serialize = EngineEvent_Serialize;
 
 export type EngineEvent = EngineEvent_Serialize | EngineEvent_Deserialize;
 
-export type EngineEvent_Deserialize = { kind: "clusterChanged"; cluster: ClusterView_Deserialize } | { kind: "clusterDeleted"; id: string; name: string };
+export type EngineEvent_Deserialize = { kind: "clusterChanged"; cluster: ClusterView_Deserialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Deserialize } | { kind: "jobDeleted"; id: string };
 
-export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterView_Serialize } | { kind: "clusterDeleted"; id: string; name: string };
+export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterView_Serialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Serialize } | { kind: "jobDeleted"; id: string };
 
 /**  A stable, serialisable classification of an [`EngineError`]. */
 export type ErrorCode = "invalid" | "not_found" | "conflict" | "internal";
@@ -207,6 +207,63 @@ export type IpcError_Serialize = {
 	message: string,
 	field: string | null,
 };
+
+/**  A job as the API shows it. Times are epoch milliseconds, 0 until reached. */
+export type Job = Job_Serialize | Job_Deserialize;
+
+export type JobState = 
+/**  Accepted, waiting for a free slot on its cluster. */
+"SUBMITTED" | 
+/**  The driver is being launched (and its Python environment built, if any). */
+"STARTING" | 
+/**  An interactive driver is up and idle (groups only). */
+"READY" | 
+/**  Running: the SparkContext is up. */
+"BUSY" | "FAILED" | "FINISHED" | 
+/**  Stopped on request. */
+"CANCELED" | 
+/**  Contact lost and the outcome cannot be read. */
+"UNKNOWN";
+
+export type JobType = "SINGLE" | "INTERACTIVE" | "SHELL";
+
+/**  A job as the API shows it. Times are epoch milliseconds, 0 until reached. */
+export type Job_Deserialize = {
+	jobId: string,
+	groupId?: string | null,
+	jobName: string,
+	jobType: JobType,
+	tags: { [key in string]: string },
+	language: Language,
+	clusterName: string,
+	appId?: string | null,
+	state: JobState,
+	error?: string | null,
+	submitTime: number,
+	startTime: number,
+	endTime: number,
+};
+
+/**  A job as the API shows it. Times are epoch milliseconds, 0 until reached. */
+export type Job_Serialize = {
+	jobId: string,
+	groupId: string | null,
+	jobName: string,
+	jobType: JobType,
+	tags: { [key in string]: string },
+	language: Language,
+	clusterName: string,
+	appId: string | null,
+	state: JobState,
+	error: string | null,
+	submitTime: number,
+	startTime: number,
+	endTime: number,
+};
+
+export type Language = 
+/**  Any JVM language: a main class in a jar. */
+"SCALA" | "PYTHON";
 
 /**  One page of results in the API's shape. */
 export type Page<T> = {

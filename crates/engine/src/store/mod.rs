@@ -5,6 +5,7 @@
 //! engine relies on when it announces a change after committing it.
 
 pub(crate) mod clusters;
+pub(crate) mod jobs;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,6 +1,8 @@
 //! The `/api/v1` routes, one module per resource.
 
 mod clusters;
+mod jobs;
+mod status;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -9,8 +11,8 @@ use axum::response::Response;
 use crate::AppState;
 use crate::error::message;
 
-pub(crate) fn api() -> Router<AppState> {
-    Router::new().merge(clusters::routes())
+pub(crate) fn api(max_upload: u64) -> Router<AppState> {
+    Router::new().merge(clusters::routes()).merge(jobs::routes(max_upload)).merge(status::routes())
 }
 
 pub(crate) async fn not_found() -> Response {

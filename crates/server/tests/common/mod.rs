@@ -21,8 +21,15 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose engine configuration `adjust` changes first (limits, concurrency).
+    pub async fn start_with(adjust: impl FnOnce(&mut EngineConfig)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.expect("engine");
+        let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+        adjust(&mut config);
+        let engine = Engine::open(config).await.expect("engine");
         let token = token::load_or_create(dir.path()).expect("token");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -52,6 +59,38 @@ impl TestServer {
 
     pub fn delete(&self, path: &str) -> RequestBuilder {
         self.client.delete(self.url(path)).bearer_auth(&self.token)
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
+/// A `multipart/form-data` file part.
+pub fn file_part(name: &str, bytes: impl Into<Vec<u8>>) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes.into()).file_name(name.to_string())
+}
+
+/// Reads Server-Sent Events from `request` and hands each `data:` JSON to `each` until
+/// it returns false.
+pub async fn read_sse(request: RequestBuilder, mut each: impl FnMut(serde_json::Value) -> bool) {
+    use futures::StreamExt;
+    let response = request.send().await.expect("stream opens");
+    assert_eq!(response.status().as_u16(), 200);
+    let mut stream = response.bytes_stream();
+    let mut buffer = String::new();
+    while let Some(chunk) = stream.next().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("stream chunk")));
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            for line in event.lines() {
+                if let Some(data) = line.strip_prefix("data:") {
+                    if !each(serde_json::from_str(data.trim()).expect("JSON event")) {
+                        return;
+                    }
+                }
+            }
+        }
     }
 }
 

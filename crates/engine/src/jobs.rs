@@ -1,0 +1,818 @@
+//! Single jobs: submit, queue, launch, follow, stop, delete, logs and recovery.
+//!
+//! Every state change is written to SQLite first (only while the job is still active:
+//! the first end wins) and announced after. A job waits in SUBMITTED until its cluster
+//! has a free slot; the launched driver is followed by one task that notices the app id
+//! (→ BUSY) and the exit (→ FINISHED, FAILED or CANCELED).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, mpsc};
+use uuid::Uuid;
+
+use crate::artifacts::{Uploaded, ZIP_MAGIC};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::events::EngineEvent;
+use crate::logs::{self, LineIndex};
+use crate::model::cluster::{Cluster, ClusterType, DEFAULT_CLUSTER};
+use crate::model::job::{
+    Job, JobLog, JobRecord, JobSpec, JobState, JobType, Language, ProcessRef, validate_class_name,
+    validate_job_name,
+};
+use crate::model::paging::{Page, PageRequest};
+use crate::model::wire::{parse_args, parse_pairs, parse_requirements};
+use crate::runtime::local::reap_group;
+use crate::runtime::{LaunchSpec, Liveness, VenvSpec};
+use crate::spark_env::{SparkEnv, SparkStatus};
+use crate::store::jobs::JobFilter;
+use crate::time::now_ms;
+
+/// A submit form: the text fields as sent, and the finished uploads.
+#[derive(Default)]
+pub struct JobSubmission {
+    pub name: Option<String>,
+    pub tags: Option<String>,
+    pub language: Option<String>,
+    pub cluster_name: Option<String>,
+    pub job_class: Option<String>,
+    pub job_config: Option<String>,
+    pub py_requirements: Option<String>,
+    pub args: Option<String>,
+    pub jars: Vec<Uploaded>,
+    pub files: Vec<Uploaded>,
+    pub py_files: Vec<Uploaded>,
+}
+
+/// The filters `GET /job` offers.
+#[derive(Debug, Clone, Default)]
+pub struct JobQuery {
+    pub job_types: Vec<JobType>,
+    pub states: Vec<JobState>,
+    pub cluster_names: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub search: Option<String>,
+    pub page: PageRequest,
+}
+
+/// Which job changes a listener wants (`GET /job/updates`); empty lists match all.
+#[derive(Debug, Clone, Default)]
+pub struct JobWatch {
+    pub job_ids: Vec<String>,
+    pub group_ids: Vec<String>,
+    pub cluster_names: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl JobWatch {
+    pub fn matches(&self, job: &Job) -> bool {
+        (self.job_ids.is_empty() || self.job_ids.contains(&job.job_id))
+            && (self.group_ids.is_empty() || job.group_id.as_ref().is_some_and(|g| self.group_ids.contains(g)))
+            && (self.cluster_names.is_empty()
+                || self.cluster_names.iter().any(|c| c.eq_ignore_ascii_case(&job.cluster_name)))
+            && self.tags.iter().all(|(k, v)| job.tags.get(k) == Some(v))
+    }
+}
+
+/// What the engine keeps about a job it follows.
+#[derive(Default)]
+pub(crate) struct Running {
+    stop_requested: AtomicBool,
+    exited: Notify,
+}
+
+const POLL: Duration = Duration::from_millis(250);
+/// How much of a log's end is searched for the error summary.
+const ERROR_TAIL_BYTES: u64 = 256 * 1024;
+
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().map(str::trim).unwrap_or("")
+}
+
+fn no_nul(field: &str, values: impl IntoIterator<Item = impl AsRef<str>>) -> Result<()> {
+    if values.into_iter().any(|v| v.as_ref().contains('\0')) {
+        return Err(EngineError::invalid(field, "may not contain NUL characters"));
+    }
+    Ok(())
+}
+
+fn check_unique(field: &str, uploads: &[Uploaded]) -> Result<()> {
+    for (i, u) in uploads.iter().enumerate() {
+        if uploads[..i].iter().any(|other| other.name == u.name) {
+            return Err(EngineError::invalid(field, format!("'{}' is uploaded twice", u.name)));
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    pub async fn submit_job(&self, form: JobSubmission) -> Result<Job> {
+        let name = text(&form.name);
+        validate_job_name("name", name)?;
+        let tags = parse_pairs("tags", text(&form.tags))?;
+        no_nul("tags", tags.values())?;
+        let language = match text(&form.language) {
+            "" => Language::Scala,
+            other => Language::parse("language", other)?,
+        };
+        let config = parse_pairs("jobConfig", text(&form.job_config))?;
+        no_nul("jobConfig", config.values())?;
+        let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
+        let args = parse_args(form.args.as_deref().unwrap_or(""));
+        no_nul("args", &args)?;
+        let job_class = Some(text(&form.job_class)).filter(|c| !c.is_empty()).map(str::to_string);
+        check_unique("jars", &form.jars)?;
+        check_unique("files", &form.files)?;
+        check_unique("pyFiles", &form.py_files)?;
+        for jar in &form.jars {
+            if jar.size == 0 {
+                return Err(EngineError::invalid("jars", format!("'{}' is empty", jar.name)));
+            }
+            if jar.head != ZIP_MAGIC {
+                return Err(EngineError::invalid("jars", format!("'{}' is not a jar (it has no zip signature)", jar.name)));
+            }
+        }
+        match language {
+            Language::Python => {
+                let Some(main) = form.py_files.first() else {
+                    return Err(EngineError::invalid("pyFiles", "is required for a PYTHON job: the first file is the main script"));
+                };
+                if !main.name.ends_with(".py") {
+                    return Err(EngineError::invalid("pyFiles", format!("the main script '{}' must be a .py file", main.name)));
+                }
+                if job_class.is_some() {
+                    return Err(EngineError::invalid("jobClass", "only SCALA jobs take a main class"));
+                }
+            }
+            Language::Scala => {
+                let Some(class) = &job_class else {
+                    return Err(EngineError::invalid("jobClass", "is required for a SCALA job"));
+                };
+                validate_class_name("jobClass", class)?;
+                if form.jars.is_empty() {
+                    return Err(EngineError::invalid("jars", "is required for a SCALA job: the first jar holds jobClass"));
+                }
+                if !form.py_files.is_empty() {
+                    return Err(EngineError::invalid("pyFiles", "only PYTHON jobs take Python files"));
+                }
+                if !requirements.is_empty() {
+                    return Err(EngineError::invalid("pyRequirements", "only PYTHON jobs take Python requirements"));
+                }
+            }
+        }
+        let cluster_name = match text(&form.cluster_name) {
+            "" => DEFAULT_CLUSTER,
+            other => other,
+        };
+        let cluster = self
+            .store()
+            .cluster_by_name(cluster_name)
+            .await?
+            .ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
+        if cluster.cluster_type != ClusterType::Local {
+            return Err(EngineError::Conflict(format!(
+                "clusterName: '{}' is a {} cluster; this version runs single jobs on local clusters only",
+                cluster.name,
+                cluster.cluster_type.as_str()
+            )));
+        }
+        self.spark_env().await.map_err(EngineError::Conflict)?;
+
+        let spec = JobSpec {
+            job_class,
+            jars: form.jars.iter().map(Uploaded::reference).collect(),
+            files: form.files.iter().map(Uploaded::reference).collect(),
+            py_files: form.py_files.iter().map(Uploaded::reference).collect(),
+            config,
+            requirements,
+            args,
+        };
+        let record = JobRecord {
+            job: Job {
+                job_id: Uuid::new_v4().to_string(),
+                group_id: None,
+                job_name: name.to_string(),
+                job_type: JobType::Single,
+                tags,
+                language,
+                cluster_name: cluster.name.clone(),
+                app_id: None,
+                state: JobState::Submitted,
+                error: None,
+                submit_time: now_ms(),
+                start_time: 0,
+                end_time: 0,
+            },
+            cluster_id: cluster.id.clone(),
+            spec,
+            process: None,
+        };
+        let dir = self.job_dir(&record.job.job_id);
+        {
+            let _artifacts = self.inner().artifact_lock.lock().await;
+            let stored = self.place_uploads(form, &dir).map(|()| record.clone());
+            let inserted = match stored {
+                Ok(record) => self.store().insert_job(&record).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = inserted {
+                let _ = fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        }
+        tracing::info!(id = %record.job.job_id, name = %record.job.job_name, cluster = %cluster.name, "job submitted");
+        self.publish(EngineEvent::JobChanged { job: record.job.clone() });
+        self.dispatch().await;
+        Ok(record.job)
+    }
+
+    fn place_uploads(&self, form: JobSubmission, dir: &Path) -> Result<()> {
+        fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("cannot create {}", dir.display()), e))?;
+        for (sub, uploads) in [("jars", form.jars), ("files", form.files), ("pyfiles", form.py_files)] {
+            for upload in uploads {
+                self.commit_upload(upload, &dir.join(sub))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn get_job(&self, id: &str) -> Result<Job> {
+        Ok(self.job_record(id).await?.job)
+    }
+
+    pub async fn list_jobs(&self, query: &JobQuery) -> Result<Page<Job>> {
+        let search = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let filter = JobFilter {
+            job_types: &query.job_types,
+            states: &query.states,
+            cluster_names: &query.cluster_names,
+            tags: Some(&query.tags).filter(|t| !t.is_empty()),
+            search,
+            ..JobFilter::default()
+        };
+        let (total, jobs) = self.store().job_page(&filter, &query.page).await?;
+        Ok(Page::new(&query.page, total, jobs))
+    }
+
+    /// Stops a job: a queued one is simply canceled; a running one gets SIGTERM, then
+    /// SIGKILL after the grace period, and is CANCELED once nothing of it is left.
+    pub async fn stop_job(&self, id: &str) -> Result<Job> {
+        let record = self.job_record(id).await?;
+        if record.job.state.is_terminal() {
+            return Err(EngineError::Conflict(format!(
+                "job '{id}' has already ended ({}); only active jobs can be stopped",
+                record.job.state.as_str()
+            )));
+        }
+        {
+            let _dispatch = self.inner().dispatch_lock.lock().await;
+            let mut record = self.job_record(id).await?;
+            if record.job.state == JobState::Submitted {
+                record.job.state = JobState::Canceled;
+                record.job.end_time = now_ms();
+                self.save_active(&record).await?;
+                return Ok(self.job_record(id).await?.job);
+            }
+        }
+        if let Some(running) = self.running(id) {
+            running.stop_requested.store(true, Ordering::SeqCst);
+        }
+        if let Some(process) = record.process {
+            self.runtime().stop(process, self.config().stop_grace).await?;
+        }
+        let mut record = self.job_record(id).await?;
+        if !record.job.state.is_terminal() {
+            record.job.state = JobState::Canceled;
+            record.job.end_time = now_ms();
+            self.save_active(&record).await?;
+            tracing::info!(id, "job stopped");
+        }
+        Ok(self.job_record(id).await?.job)
+    }
+
+    /// Stops the job if it runs, then removes it, its logs and the artifacts no other job
+    /// uses.
+    pub async fn delete_job(&self, id: &str) -> Result<()> {
+        let record = self.job_record(id).await?;
+        if !record.job.state.is_terminal() {
+            match self.stop_job(id).await {
+                Ok(_) | Err(EngineError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        {
+            let _artifacts = self.inner().artifact_lock.lock().await;
+            let orphans = self.store().delete_job(id).await?.ok_or_else(|| EngineError::not_found("job", id))?;
+            self.remove_artifacts(&orphans);
+        }
+        let dir = self.job_dir(id);
+        if let Ok(mut indexes) = self.inner().log_indexes.lock() {
+            indexes.retain(|path, _| !path.starts_with(&dir));
+        }
+        if let Err(e) = fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot remove job directory");
+            }
+        tracing::info!(id, "job deleted");
+        self.publish(EngineEvent::JobDeleted { id: id.to_string() });
+        Ok(())
+    }
+
+    /// A window of each log of a job: `size` lines (default 100) from line `from`
+    /// (default 0), counted from the start.
+    pub async fn job_logs(&self, id: &str, from: Option<i64>, size: Option<i64>) -> Result<Vec<JobLog>> {
+        let from = match from {
+            None => 0,
+            Some(f) => u64::try_from(f).map_err(|_| EngineError::invalid("from", format!("{f} is negative")))?,
+        };
+        let max = self.config().max_log_lines;
+        let size = match size {
+            None => 100.min(max),
+            Some(s) => match u64::try_from(s) {
+                Ok(s) if s <= max => s,
+                _ => return Err(EngineError::invalid("logSize", format!("{s} is not between 0 and {max}"))),
+            },
+        };
+        let record = self.job_record(id).await?;
+        let dir = self.job_dir(id);
+        let mut out = Vec::new();
+        for resource in self.runtime().log_resources(&dir) {
+            let engine = self.clone();
+            let path = resource.path.clone();
+            let (lines, total) = tokio::task::spawn_blocking(move || engine.read_log(&path, from, size))
+                .await
+                .map_err(|e| EngineError::io("log reader failed", std::io::Error::other(e)))??;
+            out.push(JobLog {
+                name: resource.name.to_string(),
+                log_type: resource.log_type.to_string(),
+                role: resource.role.to_string(),
+                state: record.job.state,
+                from,
+                log_size: lines.len() as u64,
+                total_lines: total,
+                file_name: resource.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                log: lines,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Lines `[from, from + size)` of a log and its line count, through its index.
+    fn read_log(&self, path: &Path, from: u64, size: u64) -> Result<(Vec<String>, u64)> {
+        if !path.exists() {
+            return Ok((Vec::new(), 0));
+        }
+        let index = self.log_index(path)?;
+        let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let lines = logs::read_window(path, &index, from, size)
+            .map_err(|e| EngineError::io(format!("cannot read {}", path.display()), e))?;
+        Ok((lines, index.total_lines(len)))
+    }
+
+    /// The index of a log, extended to its current end (and saved when it grew).
+    fn log_index(&self, path: &Path) -> Result<LineIndex> {
+        let cached = self.inner().log_indexes.lock().ok().and_then(|m| m.get(path).cloned());
+        let mut index = cached.unwrap_or_else(|| LineIndex::load(path));
+        let grew = index.extend(path).map_err(|e| EngineError::io(format!("cannot index {}", path.display()), e))?;
+        if grew
+            && let Err(e) = index.save(path) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot save log index");
+            }
+        if let Ok(mut m) = self.inner().log_indexes.lock() {
+            m.insert(path.to_path_buf(), index.clone());
+        }
+        Ok(index)
+    }
+
+    /// Follows one log of a job (`driver-stdout` or `driver-stderr`) from line `from`:
+    /// every line already there, then new ones as they are written, until the job has
+    /// ended and the log is read to its end (or the receiver is dropped).
+    pub async fn follow_log(&self, id: &str, resource: &str, from: u64) -> Result<mpsc::Receiver<String>> {
+        self.job_record(id).await?;
+        let path = self
+            .runtime()
+            .log_resources(&self.job_dir(id))
+            .into_iter()
+            .find(|r| r.name == resource)
+            .map(|r| r.path)
+            .ok_or_else(|| EngineError::invalid("resource", format!("'{resource}' is not a log of this job (driver-stdout, driver-stderr)")))?;
+        let (tx, rx) = mpsc::channel(1024);
+        let weak = self.downgrade();
+        let id = id.to_string();
+        tokio::spawn(async move {
+            let mut pos = None;
+            loop {
+                let Some(engine) = Engine::upgrade(&weak) else { return };
+                let ended = engine.job_record(&id).await.map(|r| r.job.state.is_terminal()).unwrap_or(true);
+                if pos.is_none() && path.exists() {
+                    let start = engine.log_index(&path).and_then(|index| {
+                        logs::line_start(&path, &index, from).map_err(|e| EngineError::io("cannot read log", e))
+                    });
+                    pos = Some(start.unwrap_or(0));
+                }
+                drop(engine);
+                if let Some(at) = pos.as_mut() {
+                    match read_new_lines(&path, at) {
+                        Ok(lines) => {
+                            for line in lines {
+                                if tx.send(line).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        Err(_) => return,
+                    }
+                }
+                if ended || tx.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        });
+        Ok(rx)
+    }
+
+    /// Java and Spark as found on this machine, or why they were not.
+    pub async fn spark_status(&self) -> SparkStatus {
+        match self.spark_env().await {
+            Ok(env) => SparkStatus { env: Some(env), error: None },
+            Err(error) => SparkStatus { env: None, error: Some(error) },
+        }
+    }
+
+    pub(crate) async fn job_record(&self, id: &str) -> Result<JobRecord> {
+        self.store().job_by_id(id).await?.ok_or_else(|| EngineError::not_found("job", id))
+    }
+
+    pub(crate) fn job_dir(&self, id: &str) -> PathBuf {
+        self.data_dir().join("jobs").join(id)
+    }
+
+    fn running(&self, id: &str) -> Option<Arc<Running>> {
+        self.inner().running.lock().ok().and_then(|m| m.get(id).cloned())
+    }
+
+    /// Writes an active job's new state, then announces it. False when the job had
+    /// already ended (nothing written, nothing announced).
+    async fn save_active(&self, record: &JobRecord) -> Result<bool> {
+        let saved = self.store().update_active_job(record).await?;
+        if saved {
+            self.publish(EngineEvent::JobChanged { job: record.job.clone() });
+        }
+        Ok(saved)
+    }
+
+    /// Stops the active jobs of a cluster (before the cluster is deleted with force).
+    pub(crate) async fn stop_jobs_on_cluster(&self, cluster_id: &str) -> Result<usize> {
+        let ids = self.store().active_job_ids_on_cluster(cluster_id).await?;
+        for id in &ids {
+            match self.stop_job(id).await {
+                Ok(_) | Err(EngineError::Conflict(_)) | Err(EngineError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(ids.len())
+    }
+
+    pub(crate) async fn active_jobs_on_cluster(&self, cluster_id: &str) -> Result<Vec<String>> {
+        self.store().active_job_ids_on_cluster(cluster_id).await
+    }
+
+    /// Launches queued jobs while their clusters have free slots, oldest first.
+    pub(crate) async fn dispatch(&self) {
+        let _dispatch = self.inner().dispatch_lock.lock().await;
+        let (active, mut counts) = match (self.store().active_jobs().await, self.store().running_counts().await) {
+            (Ok(active), Ok(counts)) => (active, counts),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "cannot read the job queue");
+                return;
+            }
+        };
+        let limit = self.config().local_concurrency.max(1);
+        for record in active.into_iter().filter(|r| r.job.state == JobState::Submitted) {
+            let running = counts.entry(record.cluster_id.clone()).or_default();
+            if *running >= limit {
+                continue;
+            }
+            *running += 1;
+            let id = record.job.job_id.clone();
+            if let Err(e) = self.launch(record).await {
+                tracing::error!(id, error = %e, "cannot launch job");
+            }
+        }
+    }
+
+    async fn launch(&self, mut record: JobRecord) -> Result<()> {
+        let id = record.job.job_id.clone();
+        let prepared = match self.store().cluster_by_id(&record.cluster_id).await? {
+            None => Err(format!("its cluster '{}' no longer exists", record.job.cluster_name)),
+            Some(cluster) => match self.spark_env().await {
+                Ok(env) => self.launch_spec(&record, &cluster, &env).map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            },
+        };
+        let launched = prepared.and_then(|spec| self.runtime().launch(&spec).map_err(|e| e.to_string()));
+        match launched {
+            Ok(launched) => {
+                record.job.state = JobState::Starting;
+                record.job.start_time = now_ms();
+                record.process = Some(launched.process);
+                self.save_active(&record).await?;
+                tracing::info!(id, pid = launched.process.pid, "job launched");
+                self.follow(id, launched.process, launched.child);
+            }
+            Err(error) => {
+                record.job.state = JobState::Failed;
+                record.job.error = Some(error);
+                record.job.end_time = now_ms();
+                self.save_active(&record).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn launch_spec(&self, record: &JobRecord, cluster: &Cluster, env: &SparkEnv) -> Result<LaunchSpec> {
+        let dir = self.job_dir(&record.job.job_id);
+        let events = dir.join("events");
+        fs::create_dir_all(&events).map_err(|e| EngineError::io(format!("cannot create {}", events.display()), e))?;
+        let spec = &record.spec;
+        let path_list = |sub: &str, refs: &[crate::model::job::ArtifactRef]| -> String {
+            refs.iter().map(|a| dir.join(sub).join(&a.name).to_string_lossy().into_owned()).collect::<Vec<_>>().join(",")
+        };
+        let mut conf: BTreeMap<String, String> = cluster.spec.default_application_config.clone();
+        conf.extend(spec.config.clone());
+        if !conf.contains_key("spark.eventLog.enabled") && !conf.contains_key("spark.eventLog.dir") {
+            // The event log's name carries the application id, which marks the job BUSY.
+            conf.insert("spark.eventLog.enabled".into(), "true".into());
+            conf.insert("spark.eventLog.dir".into(), format!("file:{}", events.display()));
+        }
+        let mut process_env = vec![("SPARK_HOME".to_string(), env.spark_home.to_string_lossy().into_owned())];
+        if let Some(java_home) = &env.java_home {
+            process_env.push(("JAVA_HOME".into(), java_home.to_string_lossy().into_owned()));
+        }
+        let mut venv = None;
+        if record.job.language == Language::Python {
+            let python = if spec.requirements.is_empty() {
+                env.python.clone()
+            } else {
+                let v = self.venv_for(&spec.requirements, env)?;
+                let python = v.dir.join("bin").join("python");
+                venv = Some(v);
+                python
+            };
+            let python = python.to_string_lossy().into_owned();
+            conf.entry("spark.pyspark.python".into()).or_insert_with(|| python.clone());
+            conf.entry("spark.pyspark.driver.python".into()).or_insert_with(|| python.clone());
+            process_env.push(("PYSPARK_PYTHON".into(), python.clone()));
+            process_env.push(("PYSPARK_DRIVER_PYTHON".into(), python));
+        }
+        let mut argv = vec![
+            env.spark_submit.to_string_lossy().into_owned(),
+            "--master".into(),
+            cluster.spark_master(),
+            "--name".into(),
+            record.job.job_name.clone(),
+        ];
+        for (key, value) in &conf {
+            argv.push("--conf".into());
+            argv.push(format!("{key}={value}"));
+        }
+        let (main, extra_jars) = match record.job.language {
+            Language::Python => {
+                let (main, rest) = spec.py_files.split_first().ok_or_else(|| EngineError::invalid("pyFiles", "is required"))?;
+                if !rest.is_empty() {
+                    argv.extend(["--py-files".into(), path_list("pyfiles", rest)]);
+                }
+                (dir.join("pyfiles").join(&main.name), &spec.jars[..])
+            }
+            Language::Scala => {
+                let (main, rest) = spec.jars.split_first().ok_or_else(|| EngineError::invalid("jars", "is required"))?;
+                let class = spec.job_class.clone().ok_or_else(|| EngineError::invalid("jobClass", "is required"))?;
+                argv.extend(["--class".into(), class]);
+                (dir.join("jars").join(&main.name), rest)
+            }
+        };
+        if !extra_jars.is_empty() {
+            argv.extend(["--jars".into(), path_list("jars", extra_jars)]);
+        }
+        if !spec.files.is_empty() {
+            argv.extend(["--files".into(), path_list("files", &spec.files)]);
+        }
+        argv.push(main.to_string_lossy().into_owned());
+        argv.extend(spec.args.iter().cloned());
+        Ok(LaunchSpec {
+            argv,
+            env: process_env,
+            work_dir: dir.clone(),
+            stdout: dir.join("stdout.log"),
+            stderr: dir.join("stderr.log"),
+            exit_file: dir.join("exit-code"),
+            venv,
+        })
+    }
+
+    /// The cached virtualenv for one requirement set (built by the job's wrapper when
+    /// missing): `<data dir>/venvs/<hash of the sorted requirements>`.
+    fn venv_for(&self, requirements: &[String], env: &SparkEnv) -> Result<VenvSpec> {
+        let mut sorted = requirements.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        let text = sorted.join("\n") + "\n";
+        let key = hex::encode(Sha256::digest(text.as_bytes()));
+        let root = self.data_dir().join("venvs");
+        fs::create_dir_all(&root).map_err(|e| EngineError::io(format!("cannot create {}", root.display()), e))?;
+        let requirements_file = root.join(format!("{}.txt", &key[..16]));
+        if !requirements_file.exists() {
+            let temp = root.join(format!(".{}.{}.tmp", &key[..16], Uuid::new_v4()));
+            fs::write(&temp, &text)
+                .and_then(|()| fs::rename(&temp, &requirements_file))
+                .map_err(|e| EngineError::io("cannot write the requirements file", e))?;
+        }
+        Ok(VenvSpec { dir: root.join(&key[..16]), base_python: env.python.clone(), requirements_file })
+    }
+
+    /// Follows a launched driver until it ends, in the background.
+    fn follow(&self, id: String, process: ProcessRef, child: Option<tokio::process::Child>) {
+        let running = Arc::new(Running::default());
+        if let Ok(mut map) = self.inner().running.lock() {
+            map.insert(id.clone(), running.clone());
+        }
+        if let Some(mut child) = child {
+            let running = running.clone();
+            tokio::spawn(async move {
+                let _ = child.wait().await;
+                running.exited.notify_one();
+            });
+        }
+        let weak = self.downgrade();
+        tokio::spawn(async move {
+            let dir;
+            let exit_file;
+            {
+                let Some(engine) = Engine::upgrade(&weak) else { return };
+                dir = engine.job_dir(&id);
+                exit_file = dir.join("exit-code");
+            }
+            let mut app_id_seen = false;
+            loop {
+                let Some(engine) = Engine::upgrade(&weak) else { return };
+                if !app_id_seen
+                    && let Some(app_id) = app_id_in(&dir.join("events")) {
+                        app_id_seen = true;
+                        if let Err(e) = engine.mark_busy(&id, app_id).await {
+                            tracing::error!(id, error = %e, "cannot record the app id");
+                        }
+                    }
+                if let Liveness::Ended(code) = engine.runtime().liveness(process, &exit_file) {
+                    if let Err(e) = engine.finish(&id, process, code, &running).await {
+                        tracing::error!(id, error = %e, "cannot record the end of a job");
+                    }
+                    return;
+                }
+                drop(engine);
+                tokio::select! {
+                    () = running.exited.notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+            }
+        });
+    }
+
+    async fn mark_busy(&self, id: &str, app_id: String) -> Result<()> {
+        let mut record = self.job_record(id).await?;
+        if record.job.state.is_terminal() {
+            return Ok(());
+        }
+        record.job.app_id = Some(app_id);
+        if record.job.state.can_become(JobState::Busy) {
+            record.job.state = JobState::Busy;
+        }
+        self.save_active(&record).await.map(|_| ())
+    }
+
+    async fn finish(&self, id: &str, process: ProcessRef, code: Option<i32>, running: &Running) -> Result<()> {
+        reap_group(process.pid);
+        if let Ok(mut map) = self.inner().running.lock() {
+            map.remove(id);
+        }
+        let Some(mut record) = self.store().job_by_id(id).await? else { return Ok(()) };
+        if !record.job.state.is_terminal() {
+            let dir = self.job_dir(id);
+            if record.job.app_id.is_none() {
+                record.job.app_id = app_id_in(&dir.join("events"));
+            }
+            let (state, error) = if running.stop_requested.load(Ordering::SeqCst) {
+                (JobState::Canceled, None)
+            } else {
+                outcome(code, record.job.language, &dir)
+            };
+            record.job.state = state;
+            record.job.error = error;
+            record.job.end_time = now_ms();
+            self.save_active(&record).await?;
+            tracing::info!(id, state = state.as_str(), "job ended");
+        }
+        self.dispatch().await;
+        Ok(())
+    }
+
+    /// Reconciles every job that had not ended when the engine last stopped: a driver
+    /// still running (same pid and start time) is followed again; one that ended is
+    /// given the outcome its wrapper recorded; anything else becomes UNKNOWN. Queued
+    /// jobs stay queued.
+    pub(crate) async fn recover_jobs(&self) -> Result<()> {
+        for mut record in self.store().active_jobs().await? {
+            if record.job.state == JobState::Submitted {
+                continue;
+            }
+            let id = record.job.job_id.clone();
+            let dir = self.job_dir(&id);
+            let exit_file = dir.join("exit-code");
+            let Some(process) = record.process else {
+                record.job.state = JobState::Unknown;
+                record.job.error = Some("Sparkdeck stopped while the job was being launched".into());
+                record.job.end_time = now_ms();
+                self.save_active(&record).await?;
+                continue;
+            };
+            match self.runtime().liveness(process, &exit_file) {
+                Liveness::Running => {
+                    tracing::info!(id, pid = process.pid, "re-attached to a running job");
+                    self.follow(id, process, None);
+                }
+                Liveness::Ended(Some(code)) => {
+                    if record.job.app_id.is_none() {
+                        record.job.app_id = app_id_in(&dir.join("events"));
+                    }
+                    let (state, error) = outcome(Some(code), record.job.language, &dir);
+                    record.job.state = state;
+                    record.job.error = error;
+                    record.job.end_time = file_mtime_ms(&exit_file).unwrap_or_else(now_ms);
+                    self.save_active(&record).await?;
+                }
+                Liveness::Ended(None) => {
+                    record.job.state = JobState::Unknown;
+                    record.job.error = Some(
+                        "the job's driver ended while Sparkdeck was not running and left no exit code".into(),
+                    );
+                    record.job.end_time = now_ms();
+                    self.save_active(&record).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The final state for an exit code, with the error summary from the driver's output.
+fn outcome(code: Option<i32>, language: Language, dir: &Path) -> (JobState, Option<String>) {
+    match code {
+        Some(0) => (JobState::Finished, None),
+        code => {
+            // Python drivers print tracebacks on stdout (spark-submit merges them there);
+            // the JVM and pip write to stderr.
+            let logs = match language {
+                Language::Python => [dir.join("stdout.log"), dir.join("stderr.log")],
+                Language::Scala => [dir.join("stderr.log"), dir.join("stdout.log")],
+            };
+            let summary = logs.iter().find_map(|p| logs::error_summary(&logs::tail_text(p, ERROR_TAIL_BYTES)));
+            let fallback = match code {
+                Some(c) => format!("spark-submit exited with code {c}"),
+                None => "the job's processes were killed before spark-submit could record an exit code".into(),
+            };
+            (JobState::Failed, Some(summary.unwrap_or(fallback)))
+        }
+    }
+}
+
+fn app_id_in(events_dir: &Path) -> Option<String> {
+    fs::read_dir(events_dir).ok()?.flatten().find_map(|e| logs::find_app_id(&e.file_name().to_string_lossy()))
+}
+
+fn file_mtime_ms(path: &Path) -> Option<i64> {
+    let modified = fs::metadata(path).ok()?.modified().ok()?;
+    let ms = modified.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+    i64::try_from(ms).ok()
+}
+
+/// Complete lines appended after byte `pos`; advances `pos` past them.
+fn read_new_lines(path: &Path, pos: &mut u64) -> std::io::Result<Vec<String>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    file.seek(SeekFrom::Start(*pos))?;
+    let mut bytes = Vec::new();
+    file.take(4 << 20).read_to_end(&mut bytes)?;
+    let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else { return Ok(Vec::new()) };
+    *pos += end as u64 + 1;
+    Ok(String::from_utf8_lossy(&bytes[..end]).lines().map(str::to_string).collect())
+}

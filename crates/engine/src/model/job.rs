@@ -1,0 +1,282 @@
+//! Single jobs: one `spark-submit` each. [`Job`] is what clients see; [`JobSpec`] is what
+//! the runtime needs to launch it (stored as JSON beside the indexed columns).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobState {
+    /// Accepted, waiting for a free slot on its cluster.
+    Submitted,
+    /// The driver is being launched (and its Python environment built, if any).
+    Starting,
+    /// An interactive driver is up and idle (groups only).
+    Ready,
+    /// Running: the SparkContext is up.
+    Busy,
+    Failed,
+    Finished,
+    /// Stopped on request.
+    Canceled,
+    /// Contact lost and the outcome cannot be read.
+    Unknown,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 8] = [
+        Self::Submitted,
+        Self::Starting,
+        Self::Ready,
+        Self::Busy,
+        Self::Failed,
+        Self::Finished,
+        Self::Canceled,
+        Self::Unknown,
+    ];
+    /// States a job leaves on its own; every other state is final.
+    pub const ACTIVE: [JobState; 4] = [Self::Submitted, Self::Starting, Self::Ready, Self::Busy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "SUBMITTED",
+            Self::Starting => "STARTING",
+            Self::Ready => "READY",
+            Self::Busy => "BUSY",
+            Self::Failed => "FAILED",
+            Self::Finished => "FINISHED",
+            Self::Canceled => "CANCELED",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(value.trim())).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
+            EngineError::invalid(field, format!("'{value}' is not a job state ({})", names.join(", ")))
+        })
+    }
+
+    pub fn is_terminal(self) -> bool {
+        !Self::ACTIVE.contains(&self)
+    }
+
+    /// Whether the state machine allows `self → next`. Final states never change; a job
+    /// only moves forward (SUBMITTED → STARTING → BUSY → end), and may end from any
+    /// active state.
+    pub fn can_become(self, next: JobState) -> bool {
+        use JobState::*;
+        match (self, next) {
+            (from, _) if from.is_terminal() => false,
+            (_, Failed | Finished | Canceled | Unknown) => true,
+            (Submitted, Starting | Busy) | (Starting, Busy | Ready) | (Ready, Busy) | (Busy, Ready) => true,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobType {
+    Single,
+    Interactive,
+    Shell,
+}
+
+impl JobType {
+    pub const ALL: [JobType; 3] = [Self::Single, Self::Interactive, Self::Shell];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Single => "SINGLE",
+            Self::Interactive => "INTERACTIVE",
+            Self::Shell => "SHELL",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(value.trim()))
+            .ok_or_else(|| EngineError::invalid(field, format!("'{value}' is not a job type (SINGLE, INTERACTIVE, SHELL)")))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Language {
+    /// Any JVM language: a main class in a jar.
+    Scala,
+    Python,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scala => "SCALA",
+            Self::Python => "PYTHON",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<Self> {
+        match value.trim().to_ascii_uppercase().as_str() {
+            "SCALA" | "JAVA" => Ok(Self::Scala),
+            "PYTHON" => Ok(Self::Python),
+            _ => Err(EngineError::invalid(field, format!("'{value}' is not a language (SCALA or PYTHON)"))),
+        }
+    }
+}
+
+/// A job as the API shows it. Times are epoch milliseconds, 0 until reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub job_id: String,
+    pub group_id: Option<String>,
+    pub job_name: String,
+    pub job_type: JobType,
+    pub tags: BTreeMap<String, String>,
+    pub language: Language,
+    pub cluster_name: String,
+    pub app_id: Option<String>,
+    pub state: JobState,
+    pub error: Option<String>,
+    pub submit_time: i64,
+    pub start_time: i64,
+    pub end_time: i64,
+}
+
+/// One uploaded file a job uses: its name as uploaded (what Spark sees) and its content
+/// address in the artifact store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactRef {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// What the runtime needs to launch a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct JobSpec {
+    pub job_class: Option<String>,
+    pub jars: Vec<ArtifactRef>,
+    pub files: Vec<ArtifactRef>,
+    pub py_files: Vec<ArtifactRef>,
+    pub config: BTreeMap<String, String>,
+    pub requirements: Vec<String>,
+    pub args: Vec<String>,
+}
+
+impl JobSpec {
+    pub fn artifacts(&self) -> impl Iterator<Item = &ArtifactRef> {
+        self.jars.iter().chain(&self.files).chain(&self.py_files)
+    }
+}
+
+/// The process a running job is, as far as recovery needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessRef {
+    /// The process group leader (the wrapper shell); the group id equals it.
+    pub pid: i32,
+    /// Its start time in clock ticks since boot (`/proc/<pid>/stat` field 22).
+    pub start_ticks: u64,
+}
+
+/// A stored job with what only the engine needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    pub job: Job,
+    pub cluster_id: String,
+    pub spec: JobSpec,
+    pub process: Option<ProcessRef>,
+}
+
+/// One log of a job (`GET /job/{id}/logs`): a window of lines counted from the start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct JobLog {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub log_type: String,
+    pub role: String,
+    pub state: JobState,
+    pub from: u64,
+    /// The number of lines in `log`.
+    pub log_size: u64,
+    /// Lines in the whole log so far (an extension: lets a client page to the end).
+    pub total_lines: u64,
+    pub file_name: String,
+    pub log: Vec<String>,
+}
+
+const MAX_JOB_NAME: usize = 200;
+
+/// Job names are free text shown in lists: any printable text up to 200 characters.
+pub fn validate_job_name(field: &str, name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(EngineError::invalid(field, "is required"));
+    }
+    if name.chars().count() > MAX_JOB_NAME {
+        return Err(EngineError::invalid(field, format!("is longer than {MAX_JOB_NAME} characters")));
+    }
+    if name.contains(char::is_control) {
+        return Err(EngineError::invalid(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+/// A JVM class name: dot-separated identifiers (`$` allowed for nested classes).
+pub fn validate_class_name(field: &str, name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && name.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '$')
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        });
+    if valid { Ok(()) } else { Err(EngineError::invalid(field, format!("'{name}' is not a JVM class name"))) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_parse_and_classify() {
+        assert_eq!(JobState::parse("jobStates", "busy").unwrap(), JobState::Busy);
+        assert_eq!(JobState::parse("jobStates", "nope").unwrap_err().field(), Some("jobStates"));
+        assert!(JobState::Canceled.is_terminal() && !JobState::Starting.is_terminal());
+    }
+
+    #[test]
+    fn state_machine_moves_forward_only() {
+        use JobState::*;
+        assert!(Submitted.can_become(Starting) && Starting.can_become(Busy) && Busy.can_become(Finished));
+        assert!(Submitted.can_become(Canceled) && Starting.can_become(Failed));
+        assert!(!Busy.can_become(Starting) && !Starting.can_become(Submitted));
+        for end in [Failed, Finished, Canceled, Unknown] {
+            assert!(JobState::ALL.iter().all(|next| !end.can_become(*next)), "{end:?} is final");
+        }
+    }
+
+    #[test]
+    fn names_and_classes() {
+        assert!(validate_job_name("name", "My job #1").is_ok());
+        assert_eq!(validate_job_name("name", "").unwrap_err().field(), Some("name"));
+        assert!(validate_job_name("name", "a\u{0}b").is_err());
+        assert!(validate_class_name("jobClass", "com.example.Main$Inner").is_ok());
+        for bad in ["", "a..b", "1x.Y", "a.b;rm", "a b"] {
+            assert!(validate_class_name("jobClass", bad).is_err(), "{bad}");
+        }
+        assert_eq!(Language::parse("language", "python").unwrap(), Language::Python);
+        assert!(Language::parse("language", "R").is_err());
+    }
+}

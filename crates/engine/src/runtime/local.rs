@@ -1,0 +1,195 @@
+//! Spark on this machine: `spark-submit --master local[N]` as a child in its own process
+//! group, run by a small shell wrapper that builds the job's virtualenv when needed and
+//! records spark-submit's exit code in a file. Output goes straight to per-job files, so
+//! both the logs and the outcome survive the app dying; recovery recognises the process
+//! by pid and start time.
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+use super::{BoxFuture, ClusterRuntime, Launched, LaunchSpec, Liveness, LogResource};
+use crate::error::{EngineError, Result};
+use crate::model::job::ProcessRef;
+
+/// `$@` is spark-submit with its arguments. Exit code 3 with no driver output means the
+/// Python environment could not be built (pip's messages are in the stderr log).
+const WRAPPER: &str = r#"
+if [ -n "${SPARKDECK_VENV:-}" ] && [ ! -x "$SPARKDECK_VENV/bin/python" ]; then
+  echo "sparkdeck: building the Python environment for the job's pyRequirements in $SPARKDECK_VENV" >&2
+  tmp="$SPARKDECK_VENV.tmp.$$"
+  rm -rf "$tmp"
+  if "$SPARKDECK_BASE_PYTHON" -m venv --system-site-packages "$tmp" >&2 \
+     && parent=$("$SPARKDECK_BASE_PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+     && child=$("$tmp/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+     && echo "$parent" > "$child/_sparkdeck_spark_env.pth" \
+     && "$tmp/bin/python" -m pip install --disable-pip-version-check --no-input -r "$SPARKDECK_REQUIREMENTS" >&2; then
+    mv -T "$tmp" "$SPARKDECK_VENV" 2>/dev/null || rm -rf "$tmp"
+  else
+    rm -rf "$tmp"
+    echo 3 > "$SPARKDECK_EXIT_FILE.tmp" && mv "$SPARKDECK_EXIT_FILE.tmp" "$SPARKDECK_EXIT_FILE"
+    exit 3
+  fi
+fi
+"$@"
+code=$?
+echo "$code" > "$SPARKDECK_EXIT_FILE.tmp" && mv "$SPARKDECK_EXIT_FILE.tmp" "$SPARKDECK_EXIT_FILE"
+exit "$code"
+"#;
+
+pub(crate) struct LocalRuntime;
+
+impl ClusterRuntime for LocalRuntime {
+    fn launch(&self, spec: &LaunchSpec) -> Result<Launched> {
+        let open = |path: &Path| {
+            File::options()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| EngineError::io(format!("cannot open log {}", path.display()), e))
+        };
+        let mut command = tokio::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(WRAPPER)
+            .arg("sparkdeck-job")
+            .args(&spec.argv)
+            .current_dir(&spec.work_dir)
+            .stdin(Stdio::null())
+            .stdout(open(&spec.stdout)?)
+            .stderr(open(&spec.stderr)?)
+            .env("SPARKDECK_EXIT_FILE", &spec.exit_file)
+            .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .process_group(0)
+            .kill_on_drop(false);
+        if let Some(venv) = &spec.venv {
+            command
+                .env("SPARKDECK_VENV", &venv.dir)
+                .env("SPARKDECK_BASE_PYTHON", &venv.base_python)
+                .env("SPARKDECK_REQUIREMENTS", &venv.requirements_file);
+        }
+        let child = command.spawn().map_err(|e| EngineError::io("cannot start spark-submit", e))?;
+        let pid = child.id().and_then(|p| i32::try_from(p).ok()).ok_or_else(|| {
+            EngineError::io("spark-submit ended before it could be followed", std::io::Error::other("no pid"))
+        })?;
+        let start_ticks = proc_stat(pid).map(|s| s.start_ticks).unwrap_or(0);
+        Ok(Launched { process: ProcessRef { pid, start_ticks }, child: Some(child) })
+    }
+
+    fn liveness(&self, process: ProcessRef, exit_file: &Path) -> Liveness {
+        match proc_stat(process.pid) {
+            Some(stat) if stat.state != 'Z' && stat.start_ticks == process.start_ticks => Liveness::Running,
+            _ => Liveness::Ended(read_exit_code(exit_file)),
+        }
+    }
+
+    fn stop(&self, process: ProcessRef, grace: Duration) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let group = process.pid;
+            // Only signal the group while its leader is the process we started: after a
+            // restart the pid may belong to someone else.
+            let ours = proc_stat(group).is_some_and(|s| s.start_ticks == process.start_ticks);
+            if !ours && group_members(group) == 0 {
+                return Ok(());
+            }
+            let _ = killpg(Pid::from_raw(group), Signal::SIGTERM);
+            if wait_group_gone(group, grace).await {
+                return Ok(());
+            }
+            tracing::warn!(group, "job did not stop on SIGTERM; killing it");
+            let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+            if wait_group_gone(group, Duration::from_secs(10)).await {
+                Ok(())
+            } else {
+                Err(EngineError::Conflict(format!("the job's processes (group {group}) did not end after SIGKILL")))
+            }
+        })
+    }
+
+    fn log_resources(&self, job_dir: &Path) -> Vec<LogResource> {
+        vec![
+            LogResource { name: "driver-stdout", log_type: "stdout", role: "driver", path: job_dir.join("stdout.log") },
+            LogResource { name: "driver-stderr", log_type: "stderr", role: "driver", path: job_dir.join("stderr.log") },
+        ]
+    }
+}
+
+/// Kills whatever is left in a finished job's group (e.g. a Python worker that outlived
+/// its driver).
+pub(crate) fn reap_group(group: i32) {
+    if group_members(group) > 0 {
+        let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+    }
+}
+
+async fn wait_group_gone(group: i32, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if group_members(group) == 0 {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub(crate) fn read_exit_code(exit_file: &Path) -> Option<i32> {
+    fs::read_to_string(exit_file).ok()?.trim().parse().ok()
+}
+
+/// The fields of `/proc/<pid>/stat` the runtime uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ProcStat {
+    pub(crate) state: char,
+    pub(crate) pgrp: i32,
+    pub(crate) start_ticks: u64,
+}
+
+pub(crate) fn proc_stat(pid: i32) -> Option<ProcStat> {
+    parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// Parses a stat line. The command name (field 2) may hold spaces and parentheses, so
+/// fields are counted from the last `)`.
+pub(crate) fn parse_stat(text: &str) -> Option<ProcStat> {
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // fields[0] is field 3 (state); field N is fields[N - 3].
+    Some(ProcStat {
+        state: fields.first()?.chars().next()?,
+        pgrp: fields.get(2)?.parse().ok()?,
+        start_ticks: fields.get(19)?.parse().ok()?,
+    })
+}
+
+/// Live (non-zombie) processes in a process group.
+pub(crate) fn group_members(group: i32) -> usize {
+    let Ok(entries) = fs::read_dir("/proc") else { return 0 };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .filter_map(proc_stat)
+        .filter(|s| s.pgrp == group && s.state != 'Z')
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_parse_even_with_odd_names() {
+        let line = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 987654 1000 50";
+        let stat = parse_stat(line).unwrap();
+        assert_eq!(stat, ProcStat { state: 'S', pgrp: 4242, start_ticks: 987654 });
+        assert_eq!(parse_stat("garbage"), None);
+        let me = proc_stat(i32::try_from(std::process::id()).unwrap()).unwrap();
+        assert!(me.start_ticks > 0 && me.state != 'Z');
+    }
+}

@@ -1,0 +1,194 @@
+//! Finding Java and a Spark distribution on this machine.
+//!
+//! Spark: `SPARK_HOME`, else the `pyspark` package of a Python virtualenv —
+//! `SPARKDECK_PYTHON_ENV`, else a `.venv` next to the executable or the current directory
+//! (or one of their parents, which finds the project's own `.venv`), else whatever
+//! `python3 -c 'import pyspark'` finds. Java: `JAVA_HOME/bin/java`, else `java` on `PATH`;
+//! 17 or newer.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+pub const PYTHON_ENV_VAR: &str = "SPARKDECK_PYTHON_ENV";
+const INSTALL_HINT: &str = "run `make setup` in the Sparkdeck checkout (it creates .venv with pyspark), \
+                            or set SPARK_HOME / SPARKDECK_PYTHON_ENV";
+const MIN_JAVA: u32 = 17;
+
+/// What local jobs run with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SparkEnv {
+    pub spark_home: PathBuf,
+    pub spark_submit: PathBuf,
+    pub spark_version: String,
+    pub java: PathBuf,
+    pub java_home: Option<PathBuf>,
+    pub java_version: String,
+    /// The Python that runs PySpark drivers and builds requirement virtualenvs.
+    pub python: PathBuf,
+}
+
+/// The outcome of a look-up, for status displays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SparkStatus {
+    pub env: Option<SparkEnv>,
+    /// Why no environment was found, and how to install what is missing.
+    pub error: Option<String>,
+}
+
+pub fn discover() -> Result<SparkEnv, String> {
+    let (spark_home, venv_python) = find_spark()?;
+    let spark_submit = spark_home.join("bin").join("spark-submit");
+    if !spark_submit.is_file() {
+        return Err(format!("{} has no bin/spark-submit; {INSTALL_HINT}", spark_home.display()));
+    }
+    let spark_version = spark_version(&spark_home)
+        .ok_or_else(|| format!("cannot tell the Spark version of {}; {INSTALL_HINT}", spark_home.display()))?;
+    let (java, java_home) = find_java();
+    let java_version = java_version(&java).ok_or_else(|| {
+        format!("Java {MIN_JAVA}+ is required but `{} -version` did not run: install a JDK (e.g. `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME", java.display())
+    })?;
+    let major = java_major(&java_version);
+    if major < MIN_JAVA {
+        return Err(format!("Java {MIN_JAVA}+ is required, {} is {java_version}: install a newer JDK or set JAVA_HOME", java.display()));
+    }
+    Ok(SparkEnv {
+        spark_home,
+        spark_submit,
+        spark_version,
+        java,
+        java_home,
+        java_version,
+        python: venv_python.unwrap_or_else(|| PathBuf::from("python3")),
+    })
+}
+
+/// The Spark home and, when it came from a virtualenv, that environment's Python.
+fn find_spark() -> Result<(PathBuf, Option<PathBuf>), String> {
+    if let Some(home) = std::env::var_os("SPARK_HOME").filter(|v| !v.is_empty()) {
+        let home = PathBuf::from(home);
+        if !home.is_dir() {
+            return Err(format!("SPARK_HOME={} is not a directory; {INSTALL_HINT}", home.display()));
+        }
+        let python = std::env::var_os(PYTHON_ENV_VAR).map(|v| PathBuf::from(v).join("bin").join("python"));
+        return Ok((home, python));
+    }
+    if let Some(env) = std::env::var_os(PYTHON_ENV_VAR).filter(|v| !v.is_empty()) {
+        let env = PathBuf::from(env);
+        return pyspark_in_venv(&env)
+            .map(|home| (home, Some(env.join("bin").join("python"))))
+            .ok_or_else(|| format!("{PYTHON_ENV_VAR}={} has no pyspark installed; {INSTALL_HINT}", env.display()));
+    }
+    let starts = [std::env::current_exe().ok(), std::env::current_dir().ok()];
+    for start in starts.iter().flatten() {
+        for dir in start.ancestors() {
+            let venv = dir.join(".venv");
+            if let Some(home) = pyspark_in_venv(&venv) {
+                return Ok((home, Some(venv.join("bin").join("python"))));
+            }
+        }
+    }
+    let out = Command::new("python3")
+        .args(["-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"])
+        .output()
+        .map_err(|e| format!("no Spark found (no SPARK_HOME, no .venv with pyspark, python3: {e}); {INSTALL_HINT}"))?;
+    let home = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || home.is_empty() {
+        return Err(format!("no Spark found (no SPARK_HOME, no .venv with pyspark, python3 cannot import pyspark); {INSTALL_HINT}"));
+    }
+    Ok((PathBuf::from(home), None))
+}
+
+fn pyspark_in_venv(venv: &Path) -> Option<PathBuf> {
+    let lib = std::fs::read_dir(venv.join("lib")).ok()?;
+    lib.flatten()
+        .map(|entry| entry.path().join("site-packages").join("pyspark"))
+        .find(|p| p.join("bin").join("spark-submit").is_file())
+}
+
+/// From `RELEASE` (`Spark 3.5.1 built for Hadoop 3.3.4`), pyspark's `version.py`, or the
+/// `spark-core` jar's name.
+pub(crate) fn spark_version(home: &Path) -> Option<String> {
+    if let Ok(release) = std::fs::read_to_string(home.join("RELEASE"))
+        && let Some(v) = release.split_whitespace().nth(1) {
+            return Some(v.to_string());
+        }
+    if let Ok(text) = std::fs::read_to_string(home.join("version.py"))
+        && let Some(v) = quoted_after(&text, "__version__") {
+            return Some(v);
+        }
+    std::fs::read_dir(home.join("jars")).ok()?.flatten().find_map(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let rest = name.strip_prefix("spark-core_")?.strip_suffix(".jar")?;
+        rest.split_once('-').map(|(_, v)| v.to_string())
+    })
+}
+
+fn quoted_after(text: &str, key: &str) -> Option<String> {
+    let line = text.lines().find(|l| l.trim_start().starts_with(key))?;
+    let start = line.find(['\'', '"'])?;
+    let quote = line[start..].chars().next()?;
+    let rest = &line[start + 1..];
+    rest.find(quote).map(|end| rest[..end].to_string())
+}
+
+fn find_java() -> (PathBuf, Option<PathBuf>) {
+    if let Some(home) = std::env::var_os("JAVA_HOME").filter(|v| !v.is_empty()) {
+        let home = PathBuf::from(home);
+        let java = home.join("bin").join("java");
+        if java.is_file() {
+            return (java, Some(home));
+        }
+    }
+    (PathBuf::from("java"), None)
+}
+
+fn java_version(java: &Path) -> Option<String> {
+    let out = Command::new(java).arg("-version").output().ok()?;
+    parse_java_version(&String::from_utf8_lossy(&out.stderr))
+}
+
+/// `openjdk version "17.0.15" 2025-04-15` → `17.0.15`.
+pub(crate) fn parse_java_version(text: &str) -> Option<String> {
+    let line = text.lines().find(|l| l.contains(" version "))?;
+    quoted_after(line.split(" version ").nth(1).map(|r| format!("v {r}")).as_deref()?, "v")
+}
+
+/// `1.8.0_392` → 8, `17.0.15` → 17.
+pub(crate) fn java_major(version: &str) -> u32 {
+    let mut parts = version.split(['.', '_', '-', '+']).map(|p| p.parse::<u32>().unwrap_or(0));
+    match parts.next() {
+        Some(1) => parts.next().unwrap_or(0),
+        Some(n) => n,
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_versions() {
+        let text = "openjdk version \"17.0.15\" 2025-04-15\nOpenJDK Runtime Environment";
+        assert_eq!(parse_java_version(text).as_deref(), Some("17.0.15"));
+        assert_eq!(parse_java_version("java version \"1.8.0_392\"").as_deref(), Some("1.8.0_392"));
+        assert_eq!(java_major("1.8.0_392"), 8);
+        assert_eq!(java_major("21"), 21);
+        assert_eq!(parse_java_version("command not found"), None);
+    }
+
+    #[test]
+    fn spark_versions_from_release_or_version_py() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("version.py"), "__version__: str = '4.3.0'\n").unwrap();
+        assert_eq!(spark_version(dir.path()).as_deref(), Some("4.3.0"));
+        std::fs::write(dir.path().join("RELEASE"), "Spark 3.5.1 built for Hadoop 3.3.4\n").unwrap();
+        assert_eq!(spark_version(dir.path()).as_deref(), Some("3.5.1"));
+    }
+}

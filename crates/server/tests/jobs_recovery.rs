@@ -1,0 +1,126 @@
+//! Recovery with the real binary and real Spark: the server is killed with SIGKILL while
+//! two jobs run; one ends while it is down, the other still runs. After a restart on the
+//! same data directory, the first has the outcome its wrapper recorded and the second is
+//! followed again until it finishes.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    url: String,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data_dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sparkdeck-server"))
+        .args(["--port", "0", "--data-dir"])
+        .arg(data_dir)
+        .env("SPARKDECK_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let url = lines.next().expect("listening line").expect("utf-8").split_whitespace().last().expect("url").to_string();
+    let token = lines.next().expect("token line").expect("utf-8");
+    let token = token.strip_prefix("token: ").and_then(|t| t.split_whitespace().next()).expect("token").to_string();
+    Server { child, url, token }
+}
+
+async fn call(s: &Server, method: reqwest::Method, path: &str, form: Option<Form>, body: Option<Value>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", s.url)).bearer_auth(&s.token);
+    if let Some(form) = form {
+        request = request.multipart(form);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("json") })
+}
+
+async fn submit(s: &Server, name: &str, sleep_s: u32) -> String {
+    let main = format!(
+        "import time\nfrom pyspark.sql import SparkSession\nSparkSession.builder.getOrCreate()\ntime.sleep({sleep_s})\nprint('DONE {name}', flush=True)\n"
+    );
+    let form = Form::new()
+        .text("name", name.to_string())
+        .text("language", "PYTHON")
+        .text("clusterName", "one")
+        .text("jobConfig", "spark.ui.enabled=false")
+        .part("pyFiles", Part::bytes(main.into_bytes()).file_name("main.py"));
+    let (status, body) = call(s, reqwest::Method::POST, "/job/submit", Some(form), None).await;
+    assert_eq!(status, 200, "{body}");
+    body["jobId"].as_str().unwrap().to_string()
+}
+
+async fn job(s: &Server, id: &str) -> Value {
+    let (status, job) = call(s, reqwest::Method::GET, &format!("/job/{id}"), None, None).await;
+    assert_eq!(status, 200, "{job}");
+    job
+}
+
+async fn wait_state(s: &Server, id: &str, want: &str, within: Duration) -> Value {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let job = job(s, id).await;
+        if job["state"] == want {
+            return job;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "wanted {want}: {job}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_server_recovers_ended_and_running_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let (status, body) = call(
+        &server,
+        reqwest::Method::POST,
+        "/cluster",
+        None,
+        Some(json!({"name": "one", "type": "local", "threads": 1})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let short = submit(&server, "short", 2).await;
+    let long = submit(&server, "long", 25).await;
+    wait_state(&server, &short, "BUSY", Duration::from_secs(120)).await;
+    wait_state(&server, &long, "BUSY", Duration::from_secs(120)).await;
+
+    drop(server); // SIGKILL: no shutdown code runs.
+    let exit_file = dir.path().join("jobs").join(&short).join("exit-code");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !exit_file.exists() {
+        assert!(std::time::Instant::now() < deadline, "the short job should end while the server is down");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let server = start(dir.path());
+    let ended = job(&server, &short).await;
+    assert_eq!(ended["state"], "FINISHED", "read from the exit-code file: {ended}");
+    assert!(ended["appId"].as_str().is_some_and(|a| a.starts_with("local-")), "{ended}");
+    let running = job(&server, &long).await;
+    assert_eq!(running["state"], "BUSY", "re-attached: {running}");
+    let finished = wait_state(&server, &long, "FINISHED", Duration::from_secs(180)).await;
+    assert!(finished["endTime"].as_i64().unwrap() > 0);
+    let (_, logs) = call(&server, reqwest::Method::GET, &format!("/job/{long}/logs?logSize=1000"), None, None).await;
+    let stdout: Vec<&str> = logs[0]["log"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(stdout.contains(&"DONE long"), "{stdout:?}");
+}
