@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{clusters, files};
+use crate::commands::{clusters, files, jobs, windows};
 use crate::events::EngineChanged;
 
 pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
@@ -16,6 +16,16 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             clusters::delete_cluster,
             clusters::cluster_names,
             files::pick_text_file,
+            files::pick_job_files,
+            jobs::submit_job,
+            jobs::list_jobs,
+            jobs::get_job,
+            jobs::stop_job,
+            jobs::delete_job,
+            jobs::job_logs,
+            jobs::follow_job_log,
+            jobs::spark_status,
+            windows::open_job_window,
         ])
         .events(collect_events![EngineChanged])
         .constant("DEFAULT_CLUSTER", sparkdeck_engine::model::cluster::DEFAULT_CLUSTER)

@@ -11,6 +11,15 @@ pub struct IpcError {
     pub field: Option<String>,
 }
 
+impl IpcError {
+    /// A failure of the shell itself (a window, a thread), not of the input.
+    pub fn internal(message: impl Into<String>) -> Self {
+        let message = message.into();
+        tracing::error!(%message, "command failed");
+        Self { code: ErrorCode::Internal, message, field: None }
+    }
+}
+
 impl From<EngineError> for IpcError {
     fn from(error: EngineError) -> Self {
         let message = match &error {

@@ -11,7 +11,8 @@ use tauri::Manager;
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
 pub use bindings::{export_typescript, specta_builder};
-pub use commands::files::FilePicker;
+pub use commands::files::{FilePicker, PickRequest};
+pub use commands::windows::WindowOpener;
 pub use error::IpcError;
 
 pub fn run() {
@@ -24,6 +25,7 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             app.manage(native_file_picker(app.handle().clone()));
+            app.manage(native_windows(app.handle().clone()));
             let config = EngineConfig::new(None);
             match tauri::async_runtime::block_on(Engine::open(config)) {
                 Ok(engine) => {
@@ -52,12 +54,40 @@ pub fn run() {
 
 /// The GTK/native "open file" dialog, answered asynchronously.
 fn native_file_picker(app: tauri::AppHandle) -> FilePicker {
-    FilePicker::new(move |title| {
+    FilePicker::new(move |request: PickRequest| {
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        app.dialog().file().set_title(title).pick_file(move |picked| {
-            let _ = sender.send(picked.and_then(|p| p.into_path().ok()));
-        });
+        let mut dialog = app.dialog().file().set_title(request.title);
+        if !request.extensions.is_empty() {
+            let extensions: Vec<&str> = request.extensions.iter().map(String::as_str).collect();
+            dialog = dialog.add_filter(extensions.join(", "), &extensions);
+        }
+        let to_paths = |files: Vec<tauri_plugin_dialog::FilePath>| files.into_iter().filter_map(|f| f.into_path().ok()).collect();
+        if request.multiple {
+            dialog.pick_files(move |picked| {
+                let _ = sender.send(picked.map(to_paths).unwrap_or_default());
+            });
+        } else {
+            dialog.pick_file(move |picked| {
+                let _ = sender.send(picked.map(|f| to_paths(vec![f])).unwrap_or_default());
+            });
+        }
         receiver
+    })
+}
+
+/// Windows open on a route of the same UI (`index.html#<route>`); an open one is focused.
+fn native_windows(app: tauri::AppHandle) -> WindowOpener {
+    WindowOpener::new(move |label, route, title| {
+        if let Some(window) = app.get_webview_window(label) {
+            return window.set_focus().map_err(|e| e.to_string());
+        }
+        tauri::WebviewWindowBuilder::new(&app, label, tauri::WebviewUrl::App(format!("index.html#{route}").into()))
+            .title(title)
+            .inner_size(980.0, 720.0)
+            .min_inner_size(640.0, 420.0)
+            .build()
+            .map(|_| ())
+            .map_err(|e| format!("cannot open the window: {e}"))
     })
 }
 

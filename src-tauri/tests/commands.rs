@@ -81,9 +81,9 @@ fn a_picked_file_comes_back_as_text_and_a_wrong_one_names_the_field() {
     let answers = std::sync::Mutex::new(vec![None, Some(big), Some(cert.clone())]);
     tauri::Manager::manage(
         &app,
-        sparkdeck_app::FilePicker::new(move |_title| {
+        sparkdeck_app::FilePicker::new(move |_request| {
             let (sender, receiver) = tokio::sync::oneshot::channel();
-            let _ = sender.send(answers.lock().unwrap().pop().flatten());
+            let _ = sender.send(answers.lock().unwrap().pop().flatten().into_iter().collect());
             receiver
         }),
     );

@@ -120,6 +120,28 @@ impl Engine {
         })
     }
 
+    /// Takes a file from this machine (the desktop app's dropped or picked files) as an
+    /// upload named like the file. `budget` is what is left of the submit's size limit.
+    pub fn upload_local_file(&self, field: &str, path: &Path, budget: &mut u64) -> Result<Uploaded> {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let mut upload = self.begin_upload(field, name)?;
+        let mut file = fs::File::open(path)
+            .map_err(|e| EngineError::invalid(field, format!("cannot read {}: {e}", path.display())))?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = std::io::Read::read(&mut file, &mut buf)
+                .map_err(|e| EngineError::invalid(field, format!("cannot read {}: {e}", path.display())))?;
+            if n == 0 {
+                break;
+            }
+            *budget = budget.checked_sub(n as u64).ok_or_else(|| {
+                EngineError::invalid(field, format!("the files are larger than the {} bytes allowed", self.max_upload_bytes()))
+            })?;
+            upload.write(&buf[..n])?;
+        }
+        upload.finish()
+    }
+
     /// The largest upload (all files of one submit together) the engine accepts.
     pub fn max_upload_bytes(&self) -> u64 {
         self.config().max_upload_bytes

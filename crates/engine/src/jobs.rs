@@ -51,7 +51,9 @@ pub struct JobSubmission {
 }
 
 /// The filters `GET /job` offers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
 pub struct JobQuery {
     pub job_types: Vec<JobType>,
     pub states: Vec<JobState>,

@@ -1,5 +1,5 @@
-//! Native file picking. The dialog runs in Rust and only the chosen file's text crosses to
-//! the web view, so the UI never reads arbitrary paths.
+//! Native file picking. The dialog runs in Rust; text files (certificates, keys) come back
+//! as their text, job files as paths the submit command then stages.
 
 use std::path::PathBuf;
 
@@ -13,15 +13,28 @@ use crate::error::IpcError;
 /// Certificates and keys are a few KiB; anything this large is the wrong file.
 const MAX_TEXT_FILE: u64 = 1024 * 1024;
 
-type PickFn = dyn Fn(String) -> oneshot::Receiver<Option<PathBuf>> + Send + Sync;
+/// What an "open file" dialog is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickRequest {
+    pub title: String,
+    /// File name extensions offered (without dots); empty offers every file.
+    pub extensions: Vec<String>,
+    pub multiple: bool,
+}
 
-/// Shows an "open file" dialog with a title and answers the chosen path (`None` when the
-/// user cancels). The app installs the native dialog; tests install their own.
+type PickFn = dyn Fn(PickRequest) -> oneshot::Receiver<Vec<PathBuf>> + Send + Sync;
+
+/// Shows an "open file" dialog and answers the chosen paths (none when the user cancels).
+/// The app installs the native dialog; tests install their own.
 pub struct FilePicker(Box<PickFn>);
 
 impl FilePicker {
-    pub fn new(pick: impl Fn(String) -> oneshot::Receiver<Option<PathBuf>> + Send + Sync + 'static) -> Self {
+    pub fn new(pick: impl Fn(PickRequest) -> oneshot::Receiver<Vec<PathBuf>> + Send + Sync + 'static) -> Self {
         Self(Box::new(pick))
+    }
+
+    async fn pick(&self, request: PickRequest) -> Vec<PathBuf> {
+        (self.0)(request).await.unwrap_or_default()
     }
 }
 
@@ -36,7 +49,8 @@ pub struct PickedFile {
 #[tauri::command]
 #[specta::specta]
 pub async fn pick_text_file(picker: State<'_, FilePicker>, title: String, field: String) -> Result<Option<PickedFile>, IpcError> {
-    let Some(path) = (picker.0)(title).await.ok().flatten() else { return Ok(None) };
+    let request = PickRequest { title, extensions: Vec::new(), multiple: false };
+    let Some(path) = picker.pick(request).await.into_iter().next() else { return Ok(None) };
     let invalid = |message: String| IpcError { code: ErrorCode::Invalid, message, field: Some(field.clone()) };
     let size = std::fs::metadata(&path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?.len();
     if size > MAX_TEXT_FILE {
@@ -44,4 +58,13 @@ pub async fn pick_text_file(picker: State<'_, FilePicker>, title: String, field:
     }
     let text = std::fs::read_to_string(&path).map_err(|e| invalid(format!("cannot read {} as text: {e}", path.display())))?;
     Ok(Some(PickedFile { path: path.display().to_string(), text }))
+}
+
+/// Lets the user pick files for a job (jars, Python files, data files); their paths, or an
+/// empty list when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_job_files(picker: State<'_, FilePicker>, title: String, extensions: Vec<String>) -> Result<Vec<String>, IpcError> {
+    let request = PickRequest { title, extensions, multiple: true };
+    Ok(picker.pick(request).await.into_iter().map(|p| p.display().to_string()).collect())
 }

@@ -2,3 +2,5 @@
 
 pub(crate) mod clusters;
 pub mod files;
+pub(crate) mod jobs;
+pub mod windows;

@@ -1,0 +1,126 @@
+//! Single jobs: submit from local files, list, inspect, stop, delete, read and follow logs.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use sparkdeck_engine::jobs::{JobQuery, JobSubmission};
+use sparkdeck_engine::model::job::{Job, JobLog};
+use sparkdeck_engine::model::paging::Page;
+use sparkdeck_engine::spark_env::SparkStatus;
+use sparkdeck_engine::{Engine, EngineError};
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::error::IpcError;
+
+/// The submit form as the desktop sends it: text fields as in the REST form, and the
+/// paths of the files the user dropped or picked.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct JobForm {
+    pub name: Option<String>,
+    pub tags: Option<String>,
+    pub language: Option<String>,
+    pub cluster_name: Option<String>,
+    pub job_class: Option<String>,
+    pub job_config: Option<String>,
+    pub py_requirements: Option<String>,
+    pub args: Option<String>,
+    pub jars: Vec<String>,
+    pub files: Vec<String>,
+    pub py_files: Vec<String>,
+}
+
+/// Copies the chosen files into the engine's artifact store (off the async runtime: jars
+/// can be large) and submits.
+#[tauri::command]
+#[specta::specta]
+pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job, IpcError> {
+    let engine = engine.inner().clone();
+    let staging = engine.clone();
+    let JobForm { name, tags, language, cluster_name, job_class, job_config, py_requirements, args, jars, files, py_files } = form;
+    let (jars, files, py_files) = tauri::async_runtime::spawn_blocking(move || {
+        let mut budget = staging.max_upload_bytes();
+        let mut stage = |field: &str, paths: Vec<String>| -> Result<Vec<_>, EngineError> {
+            paths.iter().map(|p| staging.upload_local_file(field, &PathBuf::from(p), &mut budget)).collect()
+        };
+        Ok::<_, EngineError>((stage("jars", jars)?, stage("files", files)?, stage("pyFiles", py_files)?))
+    })
+    .await
+    .map_err(|e| IpcError::internal(format!("staging files failed: {e}")))??;
+    let submission = JobSubmission {
+        name,
+        tags,
+        language,
+        cluster_name,
+        job_class,
+        job_config,
+        py_requirements,
+        args,
+        jars,
+        files,
+        py_files,
+    };
+    Ok(engine.submit_job(submission).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_jobs(engine: State<'_, Engine>, query: JobQuery) -> Result<Page<Job>, IpcError> {
+    Ok(engine.list_jobs(&query).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_job(engine: State<'_, Engine>, id: String) -> Result<Job, IpcError> {
+    Ok(engine.get_job(&id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_job(engine: State<'_, Engine>, id: String) -> Result<Job, IpcError> {
+    Ok(engine.stop_job(&id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_job(engine: State<'_, Engine>, id: String) -> Result<(), IpcError> {
+    Ok(engine.delete_job(&id).await?)
+}
+
+/// A window of every log of a job, as `GET /job/{id}/logs` answers.
+#[tauri::command]
+#[specta::specta]
+pub async fn job_logs(engine: State<'_, Engine>, id: String, from: Option<i64>, size: Option<i64>) -> Result<Vec<JobLog>, IpcError> {
+    Ok(engine.job_logs(&id, from, size).await?)
+}
+
+/// Streams one log from line `from`: what is there, then new lines as they are written,
+/// in batches, until the job ends or the window stops listening.
+#[tauri::command]
+#[specta::specta]
+pub async fn follow_job_log(
+    engine: State<'_, Engine>,
+    id: String,
+    resource: String,
+    from: u32,
+    on_lines: Channel<Vec<String>>,
+) -> Result<(), IpcError> {
+    let mut lines = engine.follow_log(&id, &resource, u64::from(from)).await?;
+    tauri::async_runtime::spawn(async move {
+        let mut batch = Vec::with_capacity(512);
+        while lines.recv_many(&mut batch, 2048).await > 0 {
+            if on_lines.send(std::mem::take(&mut batch)).is_err() {
+                break; // the window closed
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Java and Spark as found on this machine (for Settings), or what is missing.
+#[tauri::command]
+#[specta::specta]
+pub async fn spark_status(engine: State<'_, Engine>) -> Result<SparkStatus, IpcError> {
+    Ok(engine.spark_status().await)
+}
