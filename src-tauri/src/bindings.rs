@@ -21,6 +21,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             jobs::list_jobs,
             jobs::get_job,
             jobs::stop_job,
+            jobs::resubmit_job,
             jobs::delete_job,
             jobs::job_logs,
             jobs::follow_job_log,

@@ -154,6 +154,7 @@ impl Engine {
     /// Moves an upload into the store (unless the same content is there already) and
     /// links it into `dir` under its uploaded name. Call with the artifact lock held.
     pub(crate) fn commit_upload(&self, upload: Uploaded, dir: &Path) -> Result<()> {
+        let artifact = upload.reference();
         let stored = self.artifacts_dir().join(&upload.sha256);
         if !stored.exists() {
             upload
@@ -161,8 +162,17 @@ impl Engine {
                 .persist(&stored)
                 .map_err(|e| EngineError::io(format!("cannot store artifact {}", stored.display()), e.error))?;
         }
+        self.link_artifact(&artifact, dir)
+    }
+
+    /// Places a stored artifact in a job's directory under its uploaded name.
+    pub(crate) fn link_artifact(&self, artifact: &ArtifactRef, dir: &Path) -> Result<()> {
+        let stored = self.artifacts_dir().join(&artifact.sha256);
+        if !stored.exists() {
+            return Err(EngineError::Conflict(format!("the stored file '{}' is gone", artifact.name)));
+        }
         fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("cannot create {}", dir.display()), e))?;
-        let link = dir.join(&upload.name);
+        let link = dir.join(&artifact.name);
         fs::hard_link(&stored, &link)
             .or_else(|_| fs::copy(&stored, &link).map(|_| ()))
             .map_err(|e| EngineError::io(format!("cannot place {}", link.display()), e))

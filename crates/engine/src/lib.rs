@@ -13,6 +13,7 @@ pub mod events;
 pub mod jobs;
 pub mod logs;
 pub mod model;
+mod resubmit;
 mod runtime;
 pub mod spark_env;
 mod store;

@@ -178,6 +178,15 @@ async fn a_job_that_raises_fails_with_the_message() {
     assert_eq!(job["state"], "FAILED", "{job}");
     assert_eq!(job["error"], "ValueError: the input was bad", "{job}");
 
+    // Resubmitted, it runs again from the stored files as a new job.
+    let (status, body) = call(s.post(&format!("/job/{id}/resubmit"))).await;
+    assert_eq!(status, 200, "{body}");
+    let again = body["jobId"].as_str().unwrap().to_string();
+    assert_ne!(again, id);
+    let job = wait_for(&s, &again, ended, Duration::from_secs(180)).await;
+    assert_eq!((job["state"].as_str(), job["error"].as_str(), job["jobName"].as_str()), (Some("FAILED"), Some("ValueError: the input was bad"), Some("raises")));
+    assert_eq!(call(s.post("/job/missing/resubmit")).await.0, 404);
+
     // A cluster with an active job is not deleted unless forced; force stops the job.
     let sleeper = "import time\nfrom pyspark.sql import SparkSession\nSparkSession.builder.getOrCreate()\ntime.sleep(600)\n";
     let busy = submit(&s, python_form("holds the cluster", sleeper)).await;

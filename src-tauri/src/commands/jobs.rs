@@ -82,6 +82,13 @@ pub async fn stop_job(engine: State<'_, Engine>, id: String) -> Result<Job, IpcE
     Ok(engine.stop_job(&id).await?)
 }
 
+/// The same job again, as a new job with the same files and settings.
+#[tauri::command]
+#[specta::specta]
+pub async fn resubmit_job(engine: State<'_, Engine>, id: String) -> Result<Job, IpcError> {
+    Ok(engine.resubmit_job(&id).await?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_job(engine: State<'_, Engine>, id: String) -> Result<(), IpcError> {

@@ -32,6 +32,8 @@ export const commands = {
 	listJobs: (query: JobQuery_Deserialize) => typedError<Page<Job_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_jobs", { query })),
 	getJob: (id: string) => typedError<Job_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_job", { id })),
 	stopJob: (id: string) => typedError<Job_Serialize, IpcError_Serialize>(__TAURI_INVOKE("stop_job", { id })),
+	/**  The same job again, as a new job with the same files and settings. */
+	resubmitJob: (id: string) => typedError<Job_Serialize, IpcError_Serialize>(__TAURI_INVOKE("resubmit_job", { id })),
 	deleteJob: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("delete_job", { id })),
 	/**  A window of every log of a job, as `GET /job/{id}/logs` answers. */
 	jobLogs: (id: string, from: number | null, size: number | null) => typedError<JobLog[], IpcError_Serialize>(__TAURI_INVOKE("job_logs", { id, from, size })),

@@ -32,6 +32,7 @@ pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
         .route("/job/updates", get(updates))
         .route("/job/{job_id}", get(one).delete(remove))
         .route("/job/{job_id}/stop", post(stop))
+        .route("/job/{job_id}/resubmit", post(resubmit))
         .route("/job/{job_id}/logs", get(logs))
 }
 
@@ -125,6 +126,12 @@ async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Jso
 async fn stop(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<()> {
     s.engine.stop_job(&id).await?;
     Ok(())
+}
+
+/// Extension: the same job again, as a new job with the same files and settings.
+async fn resubmit(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let job = s.engine.resubmit_job(&id).await?;
+    Ok(Json(json!({ "jobId": job.job_id })))
 }
 
 async fn remove(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<()> {

@@ -1,0 +1,61 @@
+//! Resubmitting a single job: the same files, settings and arguments as a new job. The
+//! stored artifacts are linked again, so nothing is uploaded twice.
+
+use std::fs;
+
+use uuid::Uuid;
+
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::events::EngineEvent;
+use crate::model::job::{Job, JobRecord, JobState, JobType};
+use crate::time::now_ms;
+
+impl Engine {
+    pub async fn resubmit_job(&self, id: &str) -> Result<Job> {
+        let old = self.job_record(id).await?;
+        if old.job.job_type != JobType::Single {
+            return Err(EngineError::Conflict(format!("job '{id}' is a driver of a group; restart the group instead")));
+        }
+        let cluster = match self.store().cluster_by_id(&old.cluster_id).await? {
+            Some(cluster) => cluster,
+            None => return Err(EngineError::not_found("cluster", old.job.cluster_name.clone())),
+        };
+        let record = JobRecord {
+            job: Job {
+                job_id: Uuid::new_v4().to_string(),
+                cluster_name: cluster.name.clone(),
+                app_id: None,
+                state: JobState::Submitted,
+                error: None,
+                submit_time: now_ms(),
+                start_time: 0,
+                end_time: 0,
+                ..old.job.clone()
+            },
+            cluster_id: cluster.id,
+            spec: old.spec.clone(),
+            process: None,
+        };
+        let dir = self.job_dir(&record.job.job_id);
+        {
+            // Held so a concurrent delete cannot remove an artifact this job now uses.
+            let _artifacts = self.inner().artifact_lock.lock().await;
+            let placed = [("jars", &record.spec.jars), ("files", &record.spec.files), ("pyfiles", &record.spec.py_files)]
+                .into_iter()
+                .try_for_each(|(sub, refs)| refs.iter().try_for_each(|r| self.link_artifact(r, &dir.join(sub))));
+            let inserted = match placed {
+                Ok(()) => self.store().insert_job(&record).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = inserted {
+                let _ = fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        }
+        tracing::info!(id = %record.job.job_id, from = %id, "job resubmitted");
+        self.publish(EngineEvent::JobChanged { job: record.job.clone() });
+        self.dispatch().await;
+        Ok(record.job)
+    }
+}
