@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{clusters, files, jobs, windows};
+use crate::commands::{clusters, files, jobs, settings, windows};
 use crate::events::EngineChanged;
 
 pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
@@ -27,6 +27,9 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             jobs::follow_job_log,
             jobs::spark_status,
             windows::open_job_window,
+            settings::get_settings,
+            settings::update_settings,
+            settings::rest_server_status,
         ])
         .events(collect_events![EngineChanged])
         .constant("DEFAULT_CLUSTER", sparkdeck_engine::model::cluster::DEFAULT_CLUSTER)

@@ -5,6 +5,7 @@ mod bindings;
 mod commands;
 mod error;
 mod events;
+mod rest_server;
 
 use sparkdeck_engine::{Engine, EngineConfig};
 use tauri::Manager;
@@ -14,6 +15,7 @@ pub use bindings::{export_typescript, specta_builder};
 pub use commands::files::{FilePicker, PickRequest};
 pub use commands::windows::WindowOpener;
 pub use error::IpcError;
+pub use rest_server::RestServer;
 
 pub fn run() {
     init_tracing();
@@ -30,6 +32,13 @@ pub fn run() {
             match tauri::async_runtime::block_on(Engine::open(config)) {
                 Ok(engine) => {
                     events::forward(app.handle().clone(), engine.subscribe());
+                    let server = rest_server::RestServer::default();
+                    let rest = engine.settings().rest_server;
+                    if let Err(error) = tauri::async_runtime::block_on(server.apply(&engine, rest.enabled, rest.port)) {
+                        // Shown in Settings; the app itself works without it.
+                        tracing::warn!(%error, "built-in REST server not started");
+                    }
+                    app.manage(server);
                     app.manage(engine);
                     Ok(())
                 }

@@ -13,6 +13,7 @@ fn app_with_engine(dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWi
     let app = mock_builder()
         .invoke_handler(sparkdeck_app::specta_builder::<MockRuntime>().invoke_handler())
         .manage(engine)
+        .manage(sparkdeck_app::RestServer::default())
         .build(mock_context(noop_assets()))
         .unwrap();
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
@@ -94,4 +95,55 @@ fn a_picked_file_comes_back_as_text_and_a_wrong_one_names_the_field() {
     let error = invoke(&window, "pick_text_file", args.clone()).unwrap_err();
     assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("caCert")));
     assert_eq!(invoke(&window, "pick_text_file", args).unwrap(), Value::Null, "cancelled");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A plain HTTP/1.1 GET, so the test needs no HTTP client.
+fn http_get(port: u16, path: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn the_built_in_rest_server_follows_the_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_engine(dir.path());
+    let view = invoke(&window, "get_settings", json!({})).unwrap();
+    assert_eq!(view["dataDir"], dir.path().display().to_string());
+    let mut settings = view["settings"].clone();
+    assert_eq!(settings["restServer"]["enabled"], false);
+
+    let port = free_port();
+    settings["restServer"] = json!({"enabled": true, "port": port});
+    invoke(&window, "update_settings", json!({"settings": settings.clone()})).unwrap();
+    let status = invoke(&window, "rest_server_status", json!({})).unwrap();
+    assert_eq!(status["running"], true);
+    assert_eq!(status["url"], format!("http://127.0.0.1:{port}/api/v1"));
+    let token = status["token"].as_str().unwrap().to_string();
+    let answer = http_get(port, "/api/v1/cluster/names", &token);
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.contains(r#"{"names":["default"]}"#), "{answer}");
+    assert!(http_get(port, "/api/v1/cluster/names", "wrong").starts_with("HTTP/1.1 401"));
+
+    // A port another program holds is refused by field; the running server and the saved
+    // settings stay as they were.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut other = settings.clone();
+    other["restServer"]["port"] = json!(taken.local_addr().unwrap().port());
+    let error = invoke(&window, "update_settings", json!({"settings": other})).unwrap_err();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("restServer.port")));
+    assert_eq!(invoke(&window, "get_settings", json!({})).unwrap()["settings"], settings);
+    assert!(http_get(port, "/api/v1/cluster/names", &token).starts_with("HTTP/1.1 200"));
+
+    settings["restServer"]["enabled"] = json!(false);
+    invoke(&window, "update_settings", json!({"settings": settings})).unwrap();
+    assert_eq!(invoke(&window, "rest_server_status", json!({})).unwrap()["running"], false);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the server stopped listening");
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod logs;
+pub mod settings;
 pub mod model;
 mod resubmit;
 mod runtime;

@@ -3,4 +3,5 @@
 pub(crate) mod clusters;
 pub mod files;
 pub(crate) mod jobs;
+pub(crate) mod settings;
 pub mod windows;

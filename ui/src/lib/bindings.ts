@@ -46,6 +46,13 @@ export const commands = {
 	sparkStatus: () => typedError<SparkStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("spark_status")),
 	/**  Opens (or focuses) a job's own window. */
 	openJobWindow: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_job_window", { id })),
+	getSettings: () => typedError<SettingsView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_settings")),
+	/**
+	 *  Saves the settings and brings the REST server in line with them. Invalid settings or a
+	 *  port that cannot be used are refused before anything changes.
+	 */
+	updateSettings: (settings: Settings_Deserialize) => typedError<SettingsView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("update_settings", { settings })),
+	restServerStatus: () => typedError<RestServerStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("rest_server_status")),
 };
 
 /** Events */
@@ -238,6 +245,25 @@ export type IpcError_Serialize = {
 /**  A job as the API shows it. Times are epoch milliseconds, 0 until reached. */
 export type Job = Job_Serialize | Job_Deserialize;
 
+/**  What a new job's form starts with. */
+export type JobDefaults = JobDefaults_Serialize | JobDefaults_Deserialize;
+
+/**  What a new job's form starts with. */
+export type JobDefaults_Deserialize = {
+	clusterName?: string,
+	language?: Language,
+	/**  Spark properties, `k=v;k2=v2`. */
+	jobConfig?: string,
+};
+
+/**  What a new job's form starts with. */
+export type JobDefaults_Serialize = {
+	clusterName: string,
+	language: Language,
+	/**  Spark properties, `k=v;k2=v2`. */
+	jobConfig: string,
+};
+
 /**
  *  The submit form as the desktop sends it: text fields as in the REST form, and the
  *  paths of the files the user dropped or picked.
@@ -401,6 +427,70 @@ export type PageRequest = {
 export type PickedFile = {
 	path: string,
 	text: string,
+};
+
+/**  The REST API served by the desktop app itself (the headless server has its own flags). */
+export type RestServerSettings = RestServerSettings_Serialize | RestServerSettings_Deserialize;
+
+/**  The REST API served by the desktop app itself (the headless server has its own flags). */
+export type RestServerSettings_Deserialize = {
+	enabled?: boolean,
+	port?: number,
+};
+
+/**  The REST API served by the desktop app itself (the headless server has its own flags). */
+export type RestServerSettings_Serialize = {
+	enabled: boolean,
+	port: number,
+};
+
+export type RestServerStatus = RestServerStatus_Serialize | RestServerStatus_Deserialize;
+
+export type RestServerStatus_Deserialize = {
+	running: boolean,
+	/**  `http://127.0.0.1:<port>/api/v1` while running. */
+	url?: string | null,
+	/**  The bearer token clients send. */
+	token?: string | null,
+	/**  Why it is not running although enabled (e.g. the port is taken). */
+	error?: string | null,
+};
+
+export type RestServerStatus_Serialize = {
+	running: boolean,
+	/**  `http://127.0.0.1:<port>/api/v1` while running. */
+	url: string | null,
+	/**  The bearer token clients send. */
+	token: string | null,
+	/**  Why it is not running although enabled (e.g. the port is taken). */
+	error: string | null,
+};
+
+export type Settings = Settings_Serialize | Settings_Deserialize;
+
+/**  The settings, with where the data lives (read-only: chosen at start). */
+export type SettingsView = SettingsView_Serialize | SettingsView_Deserialize;
+
+/**  The settings, with where the data lives (read-only: chosen at start). */
+export type SettingsView_Deserialize = {
+	settings: Settings_Deserialize,
+	dataDir: string,
+};
+
+/**  The settings, with where the data lives (read-only: chosen at start). */
+export type SettingsView_Serialize = {
+	settings: Settings_Serialize,
+	dataDir: string,
+};
+
+export type Settings_Deserialize = {
+	restServer?: RestServerSettings_Deserialize,
+	jobDefaults?: JobDefaults_Deserialize,
+};
+
+export type Settings_Serialize = {
+	restServer: RestServerSettings_Serialize,
+	jobDefaults: JobDefaults_Serialize,
 };
 
 export type SortOrder = {

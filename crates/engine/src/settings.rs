@@ -1,0 +1,91 @@
+//! The user's settings: kept as one small JSON file in the data directory (written to a
+//! temp file and renamed), validated like any other input.
+
+use std::fs;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::model::job::Language;
+use crate::model::wire::parse_pairs;
+
+const FILE_NAME: &str = "settings.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub rest_server: RestServerSettings,
+    pub job_defaults: JobDefaults,
+}
+
+/// The REST API served by the desktop app itself (the headless server has its own flags).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct RestServerSettings {
+    pub enabled: bool,
+    pub port: u16,
+}
+
+/// What a new job's form starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct JobDefaults {
+    pub cluster_name: String,
+    pub language: Language,
+    /// Spark properties, `k=v;k2=v2`.
+    pub job_config: String,
+}
+
+impl Default for RestServerSettings {
+    fn default() -> Self {
+        Self { enabled: false, port: 9888 }
+    }
+}
+
+impl Default for JobDefaults {
+    fn default() -> Self {
+        Self { cluster_name: crate::model::cluster::DEFAULT_CLUSTER.into(), language: Language::Python, job_config: String::new() }
+    }
+}
+
+impl Engine {
+    /// The saved settings, or the defaults when none were saved (or the file is unreadable).
+    pub fn settings(&self) -> Settings {
+        let path = self.data_dir().join(FILE_NAME);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(path = %path.display(), error = %e, "settings unreadable; using defaults");
+                Settings::default()
+            }),
+            Err(_) => Settings::default(),
+        }
+    }
+
+    pub async fn update_settings(&self, settings: Settings) -> Result<Settings> {
+        self.validate_settings(&settings).await?;
+        let path = self.data_dir().join(FILE_NAME);
+        let tmp = self.data_dir().join(format!(".{FILE_NAME}.tmp"));
+        let json = serde_json::to_vec_pretty(&settings).map_err(|e| EngineError::Conflict(format!("settings cannot be saved: {e}")))?;
+        fs::write(&tmp, json)
+            .and_then(|()| fs::rename(&tmp, &path))
+            .map_err(|e| EngineError::io(format!("cannot save {}", path.display()), e))?;
+        Ok(settings)
+    }
+
+    /// Checks settings without saving them (the desktop shell checks before it applies).
+    pub async fn validate_settings(&self, settings: &Settings) -> Result<()> {
+        if settings.rest_server.port == 0 {
+            return Err(EngineError::invalid("restServer.port", "must be between 1 and 65535"));
+        }
+        let cluster = settings.job_defaults.cluster_name.trim();
+        if self.store().cluster_by_name(cluster).await?.is_none() {
+            return Err(EngineError::invalid("jobDefaults.clusterName", format!("there is no cluster named '{cluster}'")));
+        }
+        parse_pairs("jobDefaults.jobConfig", &settings.job_defaults.job_config)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,35 @@
+//! Settings: defaults, validation naming the field, persistence across a restart.
+
+mod common;
+
+use sparkdeck_engine::model::job::Language;
+use sparkdeck_engine::settings::Settings;
+use sparkdeck_engine::{Engine, EngineConfig};
+
+#[tokio::test]
+async fn defaults_validation_and_persistence() {
+    let (dir, engine) = common::engine().await;
+    let defaults = engine.settings();
+    assert_eq!((defaults.rest_server.enabled, defaults.rest_server.port), (false, 9888));
+    assert_eq!(defaults.job_defaults.cluster_name, "default");
+
+    let mut bad = Settings::default();
+    bad.rest_server.port = 0;
+    assert_eq!(engine.update_settings(bad).await.unwrap_err().field(), Some("restServer.port"));
+    let mut bad = Settings::default();
+    bad.job_defaults.cluster_name = "nowhere".into();
+    assert_eq!(engine.update_settings(bad).await.unwrap_err().field(), Some("jobDefaults.clusterName"));
+    let mut bad = Settings::default();
+    bad.job_defaults.job_config = "spark.a=1;oops".into();
+    assert_eq!(engine.update_settings(bad).await.unwrap_err().field(), Some("jobDefaults.jobConfig"));
+    assert_eq!(engine.settings(), defaults, "refused updates change nothing");
+
+    let mut wanted = Settings::default();
+    wanted.rest_server = sparkdeck_engine::settings::RestServerSettings { enabled: true, port: 19888 };
+    wanted.job_defaults.language = Language::Scala;
+    wanted.job_defaults.job_config = "spark.executor.memory=2g".into();
+    assert_eq!(engine.update_settings(wanted.clone()).await.unwrap(), wanted);
+    drop(engine);
+    let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.unwrap();
+    assert_eq!(engine.settings(), wanted);
+}
