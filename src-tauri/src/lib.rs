@@ -23,6 +23,11 @@ pub fn run() {
     let invoke_handler = builder.invoke_handler();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        // "Job finished" notifications use the web Notification API; nothing else is granted.
+        .on_permission_request(|_, kind| match kind {
+            tauri::webview::PermissionKind::Notifications => tauri::webview::PermissionResponse::Allow,
+            _ => tauri::webview::PermissionResponse::Default,
+        })
         .invoke_handler(invoke_handler)
         .setup(move |app| {
             builder.mount_events(app);

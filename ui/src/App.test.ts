@@ -1,7 +1,11 @@
 import { render, screen } from "@testing-library/svelte";
-import { expect, test } from "vitest";
-import { clusterView, mockBackend, pageOf } from "./test-fixtures";
+import { afterEach, expect, test } from "vitest";
+import { clusterView, job, mockBackend, pageOf } from "./test-fixtures";
 import App from "./App.svelte";
+
+afterEach(() => {
+  location.hash = "";
+});
 
 test("the shell shows the brand, the navigation and the Clusters page", async () => {
   mockBackend({ list_clusters: () => pageOf([clusterView()]) });
@@ -11,4 +15,28 @@ test("the shell shows the brand, the navigation and the Clusters page", async ()
   expect(screen.getByRole("link", { name: "Clusters" })).toHaveAttribute("aria-current", "page");
   expect(screen.getByRole("heading", { level: 1, name: "Clusters" })).toBeInTheDocument();
   expect(await screen.findByRole("rowheader", { name: "default" })).toBeInTheDocument();
+});
+
+test("the sidebar's links switch pages through the hash", async () => {
+  mockBackend({
+    list_clusters: () => pageOf([clusterView()]),
+    list_jobs: () => pageOf([job()]),
+    cluster_names: () => ["default"],
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+  });
+  render(App);
+
+  location.hash = "#/jobs";
+  expect(await screen.findByRole("heading", { level: 1, name: "Jobs" })).toBeInTheDocument();
+  expect(screen.getByRole("link", { name: "Jobs" })).toHaveAttribute("aria-current", "page");
+  expect(screen.getByRole("link", { name: "Clusters" })).not.toHaveAttribute("aria-current");
+});
+
+test("a job's own window shows only that job", async () => {
+  location.hash = "#/job/j-1";
+  mockBackend({ get_job: () => job(), job_logs: () => [], follow_job_log: () => null });
+  render(App);
+
+  expect(await screen.findByRole("heading", { level: 1, name: "daily-etl" })).toBeInTheDocument();
+  expect(screen.queryByRole("navigation", { name: "Main" })).not.toBeInTheDocument();
 });

@@ -1,13 +1,15 @@
 // Shared test data and an IPC mock that records every command the UI sends.
-import { mockIPC } from "@tauri-apps/api/mocks";
-import type { ClusterView_Serialize, IpcError_Serialize, Page } from "./lib/bindings";
+import { emit } from "@tauri-apps/api/event";
+import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import type { ClusterView_Serialize, IpcError_Serialize, Job_Serialize, Page } from "./lib/bindings";
 
 type Args = Record<string, any>;
 export type Call = { cmd: string; args: Args };
 
-/** Mocks the backend with one handler per command; events are mocked too. */
+/** Mocks the backend with one handler per command; events and the window are mocked too. */
 export function mockBackend(handlers: Record<string, (args: Args) => unknown>): Call[] {
   const calls: Call[] = [];
+  mockWindows("main");
   mockIPC(
     (cmd, args) => {
       calls.push({ cmd, args: args as Args });
@@ -56,7 +58,34 @@ export function clusterView(fields: Partial<ClusterView_Serialize> = {}): Cluste
   };
 }
 
-export function pageOf(content: ClusterView_Serialize[], number = 0, size = 10, total = content.length) {
+/** Files dragged onto the window, as the webview reports them. */
+export async function dropFiles(paths: string[]) {
+  // Components subscribe on mount, through several IPC round trips; let those finish.
+  await new Promise((resolve) => setTimeout(resolve));
+  await emit("tauri://drag-over", { position: { x: 10, y: 10 } });
+  await emit("tauri://drag-drop", { paths, position: { x: 10, y: 10 } });
+}
+
+export function job(fields: Partial<Job_Serialize> = {}): Job_Serialize {
+  return {
+    jobId: "j-1",
+    groupId: null,
+    jobName: "daily-etl",
+    jobType: "SINGLE",
+    tags: { team: "data" },
+    language: "PYTHON",
+    clusterName: "default",
+    appId: "local-1700000000000",
+    state: "FINISHED",
+    error: null,
+    submitTime: Date.UTC(2025, 0, 1, 9, 0, 0),
+    startTime: Date.UTC(2025, 0, 1, 9, 0, 3),
+    endTime: Date.UTC(2025, 0, 1, 9, 3, 8),
+    ...fields,
+  };
+}
+
+export function pageOf<T>(content: T[], number = 0, size = 10, total = content.length) {
   const totalPages = Math.ceil(total / size);
   return {
     page: { number, size, offset: number * size, paged: true },
@@ -67,5 +96,5 @@ export function pageOf(content: ClusterView_Serialize[], number = 0, size = 10, 
     last: number + 1 >= totalPages,
     empty: content.length === 0,
     content,
-  } satisfies Page<ClusterView_Serialize>;
+  } satisfies Page<T>;
 }

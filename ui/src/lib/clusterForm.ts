@@ -3,9 +3,10 @@ import type {
   ClusterInput_Deserialize,
   ClusterType,
   ClusterView_Serialize,
-  IpcError_Serialize,
   StorageInput_Deserialize,
 } from "./bindings";
+import type { FormError } from "./errors";
+import { filledRows, pairsToRows, rowKey, type KeyValueRow } from "./keyValue";
 
 /** A secret as the form holds it: the backend only tells whether one is stored. */
 export type Secret = { value: string; isSet: boolean; clear: boolean };
@@ -19,8 +20,6 @@ export type StorageRow = {
   accessKey: string;
   secretKey: Secret;
 };
-
-export type ConfigRow = { key: number; name: string; value: string };
 
 export type ClusterForm = {
   name: string;
@@ -41,23 +40,13 @@ export type ClusterForm = {
   token: Secret;
   storages: StorageRow[];
   sparkStorage: string;
-  config: ConfigRow[];
+  config: KeyValueRow[];
 };
-
-export type FormError = Pick<IpcError_Serialize, "message" | "field">;
-
-let lastKey = 0;
-/** Rows need an identity that survives renaming, for keyed lists and element ids. */
-const rowKey = () => ++lastKey;
 
 const secret = (masked?: string | null): Secret => ({ value: "", isSet: !!masked, clear: false });
 
 export function emptyStorage(): StorageRow {
   return { key: rowKey(), name: "", sparkBucket: "", dataBucket: "", endpoint: "", accessKey: "", secretKey: secret() };
-}
-
-export function emptyConfigRow(): ConfigRow {
-  return { key: rowKey(), name: "", value: "" };
 }
 
 /** The form for a new cluster, or for editing `view`. */
@@ -88,7 +77,7 @@ export function formFromView(view?: ClusterView_Serialize): ClusterForm {
       secretKey: secret(s.secretKey),
     })),
     sparkStorage: view?.sparkStorage ?? "",
-    config: Object.entries(view?.defaultApplicationConfig ?? {}).map(([name, value]) => ({ key: rowKey(), name, value })),
+    config: pairsToRows(view?.defaultApplicationConfig ?? {}),
   };
 }
 
@@ -135,7 +124,7 @@ export function checkForm(form: ClusterForm): FormError | null {
     const storage = repeated(form.storages.map((row) => row.name.trim()));
     if (storage !== undefined) return { field: `storages.${storage}`, message: "is given twice" };
   }
-  const key = repeated(configRows(form).map((row) => row.name.trim()));
+  const key = repeated(filledRows(form.config).map((row) => row.name.trim()));
   if (key !== undefined) return { field: "defaultApplicationConfig", message: `key '${key}' is given twice` };
   return null;
 }
@@ -143,8 +132,6 @@ export function checkForm(form: ClusterForm): FormError | null {
 function repeated(names: string[]): string | undefined {
   return names.find((name, i) => names.indexOf(name) !== i);
 }
-
-const configRows = (form: ClusterForm) => form.config.filter((row) => row.name.trim() || row.value.trim());
 
 /** Optional text: left out when blank, which the backend reads as "not set". */
 const text = (value: string) => value.trim() || undefined;
@@ -157,7 +144,7 @@ function secretInput(s: Secret): string | undefined {
 
 /** The create/update body: the common fields plus only those of the chosen type. */
 export function toInput(form: ClusterForm): ClusterInput_Deserialize {
-  const config = configRows(form);
+  const config = filledRows(form.config);
   const common = {
     name: form.name.trim(),
     description: form.description.trim(),

@@ -1,0 +1,84 @@
+// The submit form's state and the JobForm the backend takes.
+import { DEFAULT_CLUSTER, type JobDefaults_Serialize, type JobForm_Deserialize, type Language } from "./bindings";
+import type { FormError } from "./errors";
+import { addPaths, languageFor, mainFile, nameFrom, type JobFiles } from "./jobFiles";
+import { pairsToRows, parsePairs, rowKey, toPairs, type KeyValueRow } from "./keyValue";
+
+export type ArgRow = { key: number; value: string };
+
+export type JobFormState = JobFiles & {
+  name: string;
+  language: Language;
+  clusterName: string;
+  /** The main class, for JVM jobs. */
+  jobClass: string;
+  config: KeyValueRow[];
+  tags: KeyValueRow[];
+  args: ArgRow[];
+  /** One requirement a line, or ";"-separated. */
+  requirements: string;
+};
+
+/** The backend's own defaults, for when the saved ones cannot be read. */
+export const BUILT_IN_DEFAULTS: JobDefaults_Serialize = { clusterName: DEFAULT_CLUSTER, language: "PYTHON", jobConfig: "" };
+
+export const emptyArg = (): ArgRow => ({ key: rowKey(), value: "" });
+
+/** A new form from the user's job defaults; `paths` (a drop on the jobs page) are filed and name the job. */
+export function newJobForm(defaults: JobDefaults_Serialize, paths: string[] = []): JobFormState {
+  const lists = addPaths({ jars: [], pyFiles: [], files: [] }, paths);
+  const main = mainFile(paths);
+  return {
+    ...lists,
+    name: main ? nameFrom(main) : "",
+    language: languageFor(defaults.language, lists),
+    clusterName: defaults.clusterName,
+    jobClass: "",
+    config: pairsToRows(parsePairs(defaults.jobConfig) ?? {}),
+    tags: [],
+    args: [],
+    requirements: "",
+  };
+}
+
+/** The API fields the form shows an error next to, for the chosen language; others go on top. */
+export function inlineFields(language: Language): Set<string> {
+  const own = language === "PYTHON" ? "pyRequirements" : "jobClass";
+  return new Set(["name", "language", "clusterName", "tags", "jobConfig", "args", "jars", "pyFiles", "files", own]);
+}
+
+/** Mistakes the joined text would hide; the backend checks everything else. */
+export function checkJobForm(form: JobFormState): FormError | null {
+  if (form.args.some((arg) => arg.value.includes(";"))) {
+    return { field: "args", message: "cannot contain ';' (it separates the arguments)" };
+  }
+  return null;
+}
+
+/**
+ * The submission. Each language gets only its own inputs (a main class for JVM, pip
+ * requirements for Python); the file lists are sent as shown, so the backend can say
+ * what does not fit.
+ */
+export function toJobForm(form: JobFormState): JobForm_Deserialize {
+  const python = form.language === "PYTHON";
+  const requirements = form.requirements
+    .split(/[;\n]/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(";");
+  const args = form.args.map((arg) => arg.value).filter((value) => value !== "");
+  return {
+    name: form.name.trim(),
+    language: form.language,
+    clusterName: form.clusterName,
+    jobClass: python ? undefined : form.jobClass.trim() || undefined,
+    tags: toPairs(form.tags),
+    jobConfig: toPairs(form.config),
+    pyRequirements: python ? requirements || undefined : undefined,
+    args: args.length ? args.join(";") : undefined,
+    jars: form.jars,
+    pyFiles: form.pyFiles,
+    files: form.files,
+  };
+}

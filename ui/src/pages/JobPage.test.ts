@@ -1,0 +1,179 @@
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, expect, test, vi } from "vitest";
+import { events, type JobLog } from "../lib/bindings";
+import { argsOf, job, mockBackend } from "../test-fixtures";
+import JobPage from "./JobPage.svelte";
+
+const running = job({ state: "BUSY", endTime: 0 });
+const TOTALS: Record<string, number> = { "driver-stdout": 30_000, "driver-stderr": 3 };
+const line = (name: string, n: number) => `${name.slice(7)} line ${n}`;
+
+/** Both driver logs: stdout has 30,000 lines ("stdout line 1" …), stderr three. */
+function logs({ from, size }: Record<string, any>): JobLog[] {
+  return Object.entries(TOTALS).map(([name, total]) => {
+    const lines = Array.from({ length: Math.max(0, Math.min(total, from + size) - from) }, (_, i) => line(name, from + i + 1));
+    return { name, type: "stdout", role: "driver", state: "BUSY", from, logSize: lines.length, totalLines: total, fileName: name, log: lines };
+  });
+}
+
+function backend(state = running) {
+  const channels: Record<string, { onmessage: (lines: string[]) => void }> = {};
+  const calls = mockBackend({
+    get_job: () => state,
+    job_logs: logs,
+    follow_job_log: ({ resource, onLines }) => {
+      channels[resource] = onLines;
+      return null;
+    },
+    stop_job: () => ({ ...state, state: "CANCELED", endTime: Date.now() }),
+    resubmit_job: () => job({ jobId: "j-new" }),
+    open_job_window: () => null,
+    delete_job: () => null,
+    "plugin:window|close": () => null,
+  });
+  return { calls, channels, user: userEvent.setup() };
+}
+
+const logView = () => document.getElementById("job-log")!;
+const rows = () => logView().querySelectorAll(".log-line");
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+test("the header shows the job, its state, cluster and app id", async () => {
+  backend();
+  render(JobPage, { id: "j-1" });
+
+  expect(await screen.findByRole("heading", { level: 1, name: "daily-etl" })).toBeInTheDocument();
+  expect(document.getElementById("job-state")).toHaveTextContent("Busy");
+  expect(screen.getByText("local-1700000000000")).toBeInTheDocument();
+  expect(screen.getByRole("list", { name: "Timeline" })).toHaveTextContent(/Submitted.*waited 3s.*Started.*running/);
+  expect(screen.getByRole("button", { name: "Stop" })).toBeInTheDocument();
+});
+
+test("the last 25,000 lines are read, followed from there, and only a window of them is in the DOM", async () => {
+  const { calls, channels } = backend();
+  render(JobPage, { id: "j-1" });
+
+  expect(await screen.findByText("stdout line 30000")).toBeInTheDocument();
+  expect(argsOf(calls, "job_logs")).toEqual([
+    { id: "j-1", from: 0, size: 0 },
+    { id: "j-1", from: 5000, size: 25_000 },
+    { id: "j-1", from: 0, size: 25_000 },
+  ]);
+  expect(argsOf(calls, "follow_job_log").map(({ resource, from }) => [resource, from])).toEqual([
+    ["driver-stdout", 30_000],
+    ["driver-stderr", 3],
+  ]);
+  expect(rows().length).toBeGreaterThan(10);
+  expect(rows().length).toBeLessThan(100);
+  expect(within(logView()).getByText("30000")).toHaveClass("log-gutter");
+
+  channels["driver-stdout"].onmessage(["stdout line 30001", "stdout line 30002"]);
+  expect(await screen.findByText("stdout line 30002")).toBeInTheDocument();
+  expect(screen.getByRole("tab", { name: /Driver stdout/ })).toHaveTextContent("30,002");
+  expect(rows().length).toBeLessThan(100);
+});
+
+test("search highlights matches and jumps between them", async () => {
+  const { user } = backend();
+  render(JobPage, { id: "j-1" });
+  await screen.findByText("stdout line 30000");
+
+  await user.type(screen.getByLabelText("Search the log"), "LINE 1234");
+
+  expect(screen.getByText("1 of 10")).toBeInTheDocument();
+  const current = () => logView().querySelector(".log-line.current")!;
+  expect(current()).toHaveTextContent("stdout line 12340");
+  expect(current().querySelector("mark")).toHaveTextContent("line 1234");
+  expect(screen.getByRole("checkbox", { name: "Follow" })).not.toBeChecked();
+
+  await user.click(screen.getByRole("button", { name: "Next" }));
+  expect(current()).toHaveTextContent("stdout line 12341");
+  await user.click(screen.getByRole("button", { name: "Previous" }));
+  await user.click(screen.getByRole("button", { name: "Previous" }));
+  expect(screen.getByText("10 of 10")).toBeInTheDocument();
+  expect(current()).toHaveTextContent("stdout line 12349");
+  await user.click(screen.getByLabelText("Search the log"));
+  await user.keyboard("{Enter}");
+  expect(screen.getByText("1 of 10")).toBeInTheDocument();
+  await user.keyboard("{Shift>}{Enter}{/Shift}");
+  expect(screen.getByText("10 of 10")).toBeInTheDocument();
+  expect(rows().length).toBeLessThan(100);
+});
+
+test("jumps, tabs and copy", async () => {
+  const { user } = backend();
+  render(JobPage, { id: "j-1" });
+  await screen.findByText("stdout line 30000");
+
+  await user.click(screen.getByRole("button", { name: "Jump to start" }));
+  expect(screen.getByText("stdout line 5001")).toBeInTheDocument();
+  expect(screen.queryByText("stdout line 30000")).not.toBeInTheDocument();
+  await user.click(screen.getByRole("button", { name: "Copy visible" }));
+  expect((await navigator.clipboard.readText()).split("\n")[0]).toBe("stdout line 5001");
+  await user.click(screen.getByRole("button", { name: "Jump to end" }));
+  expect(screen.getByText("stdout line 30000")).toBeInTheDocument();
+  await user.click(screen.getByRole("button", { name: "Copy all" }));
+  expect(await screen.findByText("Copied 25,000 lines.")).toBeInTheDocument();
+  expect((await navigator.clipboard.readText()).split("\n")).toHaveLength(25_000);
+
+  await user.click(screen.getByRole("tab", { name: /Driver stderr/ }));
+  expect(screen.getByRole("tab", { name: /Driver stderr/ })).toHaveAttribute("aria-selected", "true");
+  expect(screen.getByText("stderr line 3")).toBeInTheDocument();
+});
+
+test("Stop and Resubmit call their commands; the new job opens in its window", async () => {
+  const { calls, user } = backend();
+  render(JobPage, { id: "j-1" });
+
+  await user.click(await screen.findByRole("button", { name: "Stop" }));
+  expect(argsOf(calls, "stop_job")).toEqual([{ id: "j-1" }]);
+  await waitFor(() => expect(document.getElementById("job-state")).toHaveTextContent("Canceled"));
+  expect(screen.queryByRole("button", { name: "Stop" })).not.toBeInTheDocument();
+
+  await user.click(screen.getByRole("button", { name: "Resubmit" }));
+  expect(argsOf(calls, "resubmit_job")).toEqual([{ id: "j-1" }]);
+  await waitFor(() => expect(argsOf(calls, "open_job_window")).toEqual([{ id: "j-new" }]));
+});
+
+test("Delete asks first, then closes the window", async () => {
+  const { calls, user } = backend();
+  render(JobPage, { id: "j-1" });
+
+  await user.click(await screen.findByRole("button", { name: "Delete" }));
+  const dialog = screen.getByRole("alertdialog", { name: /Delete job “daily-etl”/ });
+  await user.click(within(dialog).getByRole("button", { name: "Delete" }));
+
+  expect(argsOf(calls, "delete_job")).toEqual([{ id: "j-1" }]);
+  await waitFor(() => expect(calls.some((c) => c.cmd === "plugin:window|close")).toBe(true));
+});
+
+test("state changes arrive live; an ended job notifies when the window is in the background", async () => {
+  const shown = vi.fn();
+  vi.stubGlobal(
+    "Notification",
+    class {
+      static permission = "granted";
+      constructor(title: string, options: NotificationOptions) {
+        shown(title, options);
+      }
+    },
+  );
+  vi.spyOn(document, "hasFocus").mockReturnValue(false);
+  backend();
+  render(JobPage, { id: "j-1" });
+  await screen.findByRole("button", { name: "Stop" });
+
+  await events.engineChanged.emit({ kind: "jobChanged", job: job({ jobId: "j-other", state: "FAILED" }) });
+  await events.engineChanged.emit({ kind: "jobChanged", job: { ...running, state: "FAILED", error: "OOM", endTime: Date.now() } });
+
+  await waitFor(() => expect(document.getElementById("job-state")).toHaveTextContent("Failed"));
+  expect(screen.getByRole("alert")).toHaveTextContent(/The job failed.*OOM/);
+  expect(screen.queryByRole("button", { name: "Stop" })).not.toBeInTheDocument();
+  expect(shown).toHaveBeenCalledOnce();
+  expect(shown).toHaveBeenCalledWith("daily-etl: failed", { body: "OOM" });
+});

@@ -1,0 +1,81 @@
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { expect, test } from "vitest";
+import { argsOf, mockBackend, refuse } from "../test-fixtures";
+import SettingsPage from "./SettingsPage.svelte";
+
+const ENV = {
+  sparkHome: "/opt/spark",
+  sparkSubmit: "/opt/spark/bin/spark-submit",
+  sparkVersion: "3.5.1",
+  java: "/usr/lib/jvm/java-17/bin/java",
+  javaHome: "/usr/lib/jvm/java-17",
+  javaVersion: "17.0.10",
+  python: "/usr/bin/python3",
+};
+
+const VIEW = {
+  settings: { restServer: { enabled: true, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "spark.a=1" } },
+  dataDir: "/home/me/.local/share/sparkdeck",
+};
+
+const RUNNING = { running: true, url: "http://127.0.0.1:9888/api/v1", token: "t0ken", error: null };
+
+function backend(status: unknown = { env: ENV, error: null }, update: (args: any) => unknown = ({ settings }) => ({ ...VIEW, settings })) {
+  return mockBackend({
+    spark_status: () => status,
+    get_settings: () => VIEW,
+    rest_server_status: () => RUNNING,
+    cluster_names: () => ["default", "prod"],
+    update_settings: update,
+  });
+}
+
+test("shows the Java and Spark that jobs run with, and the data directory", async () => {
+  backend();
+  render(SettingsPage);
+
+  const spark = await screen.findByRole("region", { name: "Spark and Java" });
+  await waitFor(() => expect(spark).toHaveTextContent("3.5.1"));
+  expect(spark).toHaveTextContent("/opt/spark");
+  expect(spark).toHaveTextContent("17.0.10");
+  expect(spark).toHaveTextContent("/usr/lib/jvm/java-17/bin/java");
+  expect(await screen.findByText(VIEW.dataDir)).toBeInTheDocument();
+  expect(screen.getByText(RUNNING.url)).toBeInTheDocument();
+});
+
+test("missing Java or Spark is explained, and can be checked again", async () => {
+  const missing = "Java 17+ is required but `java -version` did not run: install a JDK or set JAVA_HOME";
+  const calls = backend({ env: null, error: missing });
+  const user = userEvent.setup();
+  render(SettingsPage);
+
+  const spark = await screen.findByRole("region", { name: "Spark and Java" });
+  expect(await within(spark).findByRole("alert")).toHaveTextContent(missing);
+  expect(spark).toHaveTextContent(/restart it after setting them/);
+  await user.click(within(spark).getByRole("button", { name: "Check again" }));
+  expect(argsOf(calls, "spark_status")).toHaveLength(2);
+});
+
+test("saving sends the REST server and job defaults; a bad port is shown next to it", async () => {
+  const calls = backend(undefined, () => refuse("invalid", "cannot listen on 127.0.0.1:80", "restServer.port"));
+  const user = userEvent.setup();
+  render(SettingsPage);
+
+  const port = await screen.findByLabelText("Port");
+  await user.clear(port);
+  await user.type(port, "80");
+  await user.selectOptions(screen.getByLabelText("Language"), "SCALA");
+  await user.click(screen.getByRole("button", { name: "Save settings" }));
+
+  expect(argsOf(calls, "update_settings")).toEqual([
+    {
+      settings: {
+        restServer: { enabled: true, port: 80 },
+        jobDefaults: { clusterName: "default", language: "SCALA", jobConfig: "spark.a=1" },
+      },
+    },
+  ]);
+  await waitFor(() => expect(port).toHaveAccessibleDescription(expect.stringContaining("cannot listen on 127.0.0.1:80")));
+  expect(port).toHaveFocus();
+});
