@@ -2,8 +2,9 @@
 //! WebKitWebDriver on the current X display, and fantoccini speaks WebDriver to it.
 //! Each [`App`] gets its own data directory, so tests start from a first-start state.
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,12 @@ pub fn app_binary() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     target.join("debug/sparkdeck")
+}
+
+fn xdotool(args: &[&str]) -> String {
+    let out = Command::new("xdotool").args(args).output().expect("xdotool installed");
+    assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn free_port() -> u16 {
@@ -82,6 +89,53 @@ impl App {
             assert!(started.elapsed() < Duration::from_secs(20), "text {text:?} never appeared");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Drags `file` from a GTK drag source (as from a file manager) and drops it on the
+    /// screen point `(x, y)`, through real X events.
+    pub async fn drop_file(&self, file: &Path, x: i32, y: i32) {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("helpers/drag_source.py");
+        let mut source = Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(file)
+            .args(["1000", "20"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the GTK drag source starts (python3-gi)");
+        let mut lines = BufReader::new(source.stdout.take().expect("stdout")).lines();
+        assert_eq!(lines.next().and_then(Result::ok).as_deref(), Some("ready"), "drag source ready");
+        let id = xdotool(&["search", "--sync", "--name", "^sparkdeck-drag-source$"]);
+        let geometry = xdotool(&["getwindowgeometry", "--shell", id.lines().next().unwrap_or_default()]);
+        let value = |key: &str| -> i32 {
+            geometry.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.parse().ok()).unwrap_or(0)
+        };
+        let (sx, sy) = (value("X=") + value("WIDTH=") / 2, value("Y=") + value("HEIGHT=") / 2);
+        xdotool(&["mousemove", &sx.to_string(), &sy.to_string(), "mousedown", "1"]);
+        // Small steps: GTK starts a drag only after the pointer moves past a threshold, and
+        // the target sees "over" events on the way.
+        for step in 1..=20 {
+            let px = sx + (x - sx) * step / 20;
+            let py = sy + (y - sy) * step / 20;
+            xdotool(&["mousemove", &px.to_string(), &py.to_string()]);
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+        xdotool(&["mouseup", "1"]);
+        assert_eq!(lines.next().and_then(Result::ok).as_deref(), Some("dropped"), "the drag ended");
+        let _ = source.wait();
+    }
+
+    /// Answers the native "open file" dialog titled `title` by typing `path`, as a user
+    /// would (slowly: faster typing loses characters under Xvfb).
+    pub async fn choose_in_file_dialog(&self, title: &str, path: &Path) {
+        let id = xdotool(&["search", "--sync", "--name", &format!("^{title}$")]);
+        let id = id.lines().next().unwrap_or_default().to_string();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        xdotool(&["windowfocus", "--sync", &id]);
+        xdotool(&["key", "--window", &id, "ctrl+l"]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        xdotool(&["type", "--delay", "100", &path.display().to_string()]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        xdotool(&["key", "Return"]);
     }
 
     /// With `SPARKDECK_SCREENSHOTS=<dir>`, saves what the X display shows (the real window,

@@ -1,0 +1,87 @@
+//! A Python job through the real window on real Spark: the main script is dragged onto
+//! the window from a file manager-like drag source, a data file is chosen in the native
+//! file dialog, the job is submitted from the form and followed in its own window until it
+//! is FINISHED with its output in the log view.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use sparkdeck_e2e::App;
+
+const MAIN: &str = r#"from pyspark import SparkFiles
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+print("E2E rows:", spark.range(5).count())
+print("E2E data:", open(SparkFiles.get("greeting.txt")).read().strip())
+spark.stop()
+"#;
+
+#[tokio::test]
+async fn submit_a_dropped_python_job_and_watch_it_finish_in_its_window() {
+    let work = tempfile::tempdir().unwrap();
+    let main = work.path().join("e2e_main.py");
+    std::fs::write(&main, MAIN).unwrap();
+    let data = work.path().join("greeting.txt");
+    std::fs::write(&data, "hello from a file\n").unwrap();
+
+    let app = App::launch().await;
+    app.find(Locator::XPath("//nav//a[normalize-space()='Jobs']")).await.click().await.unwrap();
+    app.find(Locator::Id("open-submit-job")).await;
+    app.screenshot("jobs-empty").await;
+
+    // Drop the script on the Jobs page: the submit form opens with it as the main script.
+    app.drop_file(&main, 700, 420).await;
+    app.find(Locator::XPath("//ul[@id='job-pyFiles']/li[contains(., 'e2e_main.py')]")).await;
+    let name = app.find(Locator::Id("job-name")).await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(name.contains("e2e_main"), "name from the file: {name}");
+    let python = app.find(Locator::Id("job-language-PYTHON")).await;
+    assert_eq!(python.prop("checked").await.unwrap().as_deref(), Some("true"));
+
+    // Add the data file through the native file dialog.
+    app.find(Locator::XPath("//button[normalize-space()='Add other files…']")).await.click().await.unwrap();
+    app.choose_in_file_dialog("Add other files", &data).await;
+    app.find(Locator::XPath("//ul[@id='job-files']/li[contains(., 'greeting.txt')]")).await;
+    app.screenshot("job-form").await;
+
+    app.find(Locator::Id("job-submit")).await.click().await.unwrap();
+    let row = app.find(Locator::Css("tr.job-row")).await;
+    let id = row.attr("data-job-id").await.unwrap().expect("row names its job");
+    let main_window = app.client.window().await.unwrap();
+    row.click().await.unwrap();
+
+    // The job opens in its own native window.
+    let started = Instant::now();
+    let job_window = loop {
+        let windows = app.client.windows().await.unwrap();
+        if let Some(w) = windows.into_iter().find(|w| *w != main_window) {
+            break w;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no job window opened");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    app.client.switch_to_window(job_window).await.unwrap();
+    let state = app.find(Locator::Id("job-state")).await;
+    let started = Instant::now();
+    loop {
+        let text = state.text().await.unwrap_or_default().to_uppercase();
+        if text.contains("FINISHED") {
+            break;
+        }
+        assert!(!text.contains("FAILED"), "job {id} failed");
+        assert!(started.elapsed() < Duration::from_secs(240), "job {id} not finished: {text}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let log = app.find(Locator::Id("job-log")).await;
+    let started = Instant::now();
+    while !log.text().await.unwrap_or_default().contains("E2E rows: 5") {
+        assert!(started.elapsed() < Duration::from_secs(20), "the job's output is not in the log view");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(log.text().await.unwrap().contains("E2E data: hello from a file"));
+    app.screenshot("job-window").await;
+
+    app.client.switch_to_window(main_window).await.unwrap();
+    app.screenshot("jobs").await;
+    app.close().await;
+}
