@@ -132,6 +132,13 @@ impl Engine {
     /// Moves an upload into the store (unless the same content is there already) and
     /// links it into `dir` under its uploaded name. Call with the artifact lock held.
     pub(crate) fn commit_upload(&self, upload: Uploaded, dir: &Path) -> Result<()> {
+        let artifact = self.store_upload(upload)?;
+        self.link_artifact(&artifact, dir)
+    }
+
+    /// Moves an upload into the store (unless the same content is there already). Call
+    /// with the artifact lock held.
+    pub(crate) fn store_upload(&self, upload: Uploaded) -> Result<ArtifactRef> {
         let stored = self.artifacts_dir().join(&upload.sha256);
         if !stored.exists() {
             upload
@@ -139,8 +146,14 @@ impl Engine {
                 .persist(&stored)
                 .map_err(|e| EngineError::io(format!("cannot store artifact {}", stored.display()), e.error))?;
         }
+        Ok(ArtifactRef { name: upload.name, sha256: upload.sha256, size: upload.size })
+    }
+
+    /// Links a stored artifact into `dir` under its uploaded name.
+    pub(crate) fn link_artifact(&self, artifact: &ArtifactRef, dir: &Path) -> Result<()> {
+        let stored = self.artifacts_dir().join(&artifact.sha256);
         fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("cannot create {}", dir.display()), e))?;
-        let link = dir.join(&upload.name);
+        let link = dir.join(&artifact.name);
         fs::hard_link(&stored, &link)
             .or_else(|_| fs::copy(&stored, &link).map(|_| ()))
             .map_err(|e| EngineError::io(format!("cannot place {}", link.display()), e))
