@@ -198,6 +198,9 @@ JVM_RUNNER = None
 def make_handler(driver, secret, stop):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body are two writes: without TCP_NODELAY the second waits for the
+        # client's delayed ACK (~40 ms per request).
+        disable_nagle_algorithm = True
 
         def log_message(self, fmt, *args):  # requests are the engine's business, not the log's
             pass
