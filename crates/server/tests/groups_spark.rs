@@ -31,7 +31,10 @@ class FailingJob(IlumJob):
 
 class SleepJob(IlumJob):
     def run(self, spark, config):
-        time.sleep(float(config["s"]))
+        # Short sleeps, so a cancel can interrupt it between them.
+        end = time.time() + float(config["s"])
+        while time.time() < end:
+            time.sleep(0.05)
         return "slept"
 
 class SlowJob(IlumJob):
