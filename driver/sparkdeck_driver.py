@@ -259,6 +259,9 @@ def warm_up(spark):
     so the first user request is as fast as the tenth."""
     for _ in range(3):
         spark.range(1000).selectExpr("id % 7 as k").groupBy("k").count().collect()
+        spark.range(1000).count()
+        spark.range(1000).where("id % 2 = 0").count()
+        spark.range(10).collect()
         spark.sql("SELECT 1").collect()
 
 

@@ -83,6 +83,17 @@ pub(crate) struct DriverLive {
     health_misses: u32,
 }
 
+/// What one pass of the supervisor reads about a driver (copied out of the lock).
+struct Snapshot {
+    id: String,
+    process: ProcessRef,
+    stopping: bool,
+    conn: Option<DriverConn>,
+    launched: Instant,
+    idle: bool,
+    last_health: Instant,
+}
+
 pub(crate) struct Queued {
     pub(crate) instance: JobInstance,
     pub(crate) deadline: Instant,
@@ -191,19 +202,25 @@ impl Engine {
     }
 
     async fn supervise_once(&self, live: &Arc<GroupLive>) {
-        let drivers: Vec<(String, ProcessRef, bool, Option<DriverConn>, Instant, bool, Instant)> = {
+        let drivers: Vec<Snapshot> = {
             let state = live.lock();
             state
                 .drivers
                 .iter()
                 .filter_map(|(id, d)| {
-                    d.record.process.map(|p| {
-                        (id.clone(), p, d.stop_reason.is_some(), d.conn.clone(), d.launched, d.running.is_none(), d.last_health)
+                    d.record.process.map(|process| Snapshot {
+                        id: id.clone(),
+                        process,
+                        stopping: d.stop_reason.is_some(),
+                        conn: d.conn.clone(),
+                        launched: d.launched,
+                        idle: d.running.is_none(),
+                        last_health: d.last_health,
                     })
                 })
                 .collect()
         };
-        for (id, process, stopping, conn, launched, idle, last_health) in drivers {
+        for Snapshot { id, process, stopping, conn, launched, idle, last_health } in drivers {
             let dir = self.job_dir(&id);
             if let Liveness::Ended(code) = self.runtime().liveness(process, &dir.join("exit-code")) {
                 self.driver_ended(live, &id, code).await;
