@@ -198,6 +198,9 @@ JVM_RUNNER = None
 def make_handler(driver, secret, stop):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body are two writes: without TCP_NODELAY the second waits for the
+        # client's delayed ACK (~40 ms per request).
+        disable_nagle_algorithm = True
 
         def log_message(self, fmt, *args):  # requests are the engine's business, not the log's
             pass
@@ -256,6 +259,9 @@ def warm_up(spark):
     so the first user request is as fast as the tenth."""
     for _ in range(3):
         spark.range(1000).selectExpr("id % 7 as k").groupBy("k").count().collect()
+        spark.range(1000).count()
+        spark.range(1000).where("id % 2 = 0").count()
+        spark.range(10).collect()
         spark.sql("SELECT 1").collect()
 
 

@@ -154,7 +154,13 @@ impl Engine {
     /// Moves an upload into the store (unless the same content is there already) and
     /// links it into `dir` under its uploaded name. Call with the artifact lock held.
     pub(crate) fn commit_upload(&self, upload: Uploaded, dir: &Path) -> Result<()> {
-        let artifact = upload.reference();
+        let artifact = self.store_upload(upload)?;
+        self.link_artifact(&artifact, dir)
+    }
+
+    /// Moves an upload into the store (unless the same content is there already). Call
+    /// with the artifact lock held.
+    pub(crate) fn store_upload(&self, upload: Uploaded) -> Result<ArtifactRef> {
         let stored = self.artifacts_dir().join(&upload.sha256);
         if !stored.exists() {
             upload
@@ -162,10 +168,10 @@ impl Engine {
                 .persist(&stored)
                 .map_err(|e| EngineError::io(format!("cannot store artifact {}", stored.display()), e.error))?;
         }
-        self.link_artifact(&artifact, dir)
+        Ok(ArtifactRef { name: upload.name, sha256: upload.sha256, size: upload.size })
     }
 
-    /// Places a stored artifact in a job's directory under its uploaded name.
+    /// Links a stored artifact into `dir` under its uploaded name.
     pub(crate) fn link_artifact(&self, artifact: &ArtifactRef, dir: &Path) -> Result<()> {
         let stored = self.artifacts_dir().join(&artifact.sha256);
         if !stored.exists() {

@@ -83,16 +83,27 @@ impl Engine {
                 "the default cluster cannot be deleted: jobs that name no cluster run on it".into(),
             ));
         }
+        let groups = self.store().active_groups_on_cluster(id).await?;
+        if !groups.is_empty() && !force {
+            let names: Vec<&str> = groups.iter().map(|g| g.group.name.as_str()).collect();
+            return Err(EngineError::Conflict(format!(
+                "cluster '{}' is used by {} active group(s) ({}); stop them or delete with force=true",
+                cluster.name,
+                names.len(),
+                names.join(", ")
+            )));
+        }
         let active = self.active_jobs_on_cluster(id).await?;
-        if !active.is_empty() {
-            if !force {
-                return Err(EngineError::Conflict(format!(
-                    "cluster '{}' is used by {} job(s) that have not ended ({}); stop them or delete with force=true",
-                    cluster.name,
-                    active.len(),
-                    active.join(", ")
-                )));
-            }
+        if !active.is_empty() && !force {
+            return Err(EngineError::Conflict(format!(
+                "cluster '{}' is used by {} job(s) that have not ended ({}); stop them or delete with force=true",
+                cluster.name,
+                active.len(),
+                active.join(", ")
+            )));
+        }
+        if force {
+            self.stop_groups_on_cluster(id).await?;
             self.stop_jobs_on_cluster(id).await?;
         }
         if !self.store().delete_cluster(id).await? {

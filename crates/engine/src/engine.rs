@@ -8,12 +8,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 
+use crate::driver_client::DriverHttp;
 use crate::error::{EngineError, Result};
+use crate::group_supervisor::GroupLive;
 use crate::events::{EngineEvent, EventBus};
 use crate::jobs::Running;
 use crate::logs::LineIndex;
+use crate::model::group::JobInstance;
 use crate::runtime::ClusterRuntime;
 use crate::runtime::local::LocalRuntime;
 use crate::spark_env::SparkEnv;
@@ -30,6 +33,16 @@ pub struct EngineConfig {
     pub max_log_lines: u64,
     /// How long a stopped job gets to end after SIGTERM before it is killed.
     pub stop_grace: Duration,
+    /// The most drivers one group may have.
+    pub max_scale: u32,
+    /// Requests that may wait per group while all its drivers are busy.
+    pub max_queue: usize,
+    /// How long a request may wait for a free driver before it fails.
+    pub queue_timeout: Duration,
+    /// The largest `code` a request may carry, in bytes.
+    pub max_code_bytes: usize,
+    /// How long a driver may take to become READY before it is stopped and replaced.
+    pub driver_ready_timeout: Duration,
 }
 
 impl EngineConfig {
@@ -42,6 +55,11 @@ impl EngineConfig {
             local_concurrency: 2,
             max_log_lines: 25_000,
             stop_grace: Duration::from_secs(10),
+            max_scale: 16,
+            max_queue: 1000,
+            queue_timeout: Duration::from_secs(300),
+            max_code_bytes: 256 * 1024,
+            driver_ready_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -68,6 +86,12 @@ pub(crate) struct Inner {
     pub(crate) running: Mutex<HashMap<String, Arc<Running>>>,
     /// Line indexes of the logs read so far, by path.
     pub(crate) log_indexes: Mutex<HashMap<PathBuf, LineIndex>>,
+    /// The live state of every supervised group, by id.
+    pub(crate) groups: Mutex<HashMap<String, Arc<GroupLive>>>,
+    /// Callers of `execute_instance` waiting for an instance to end, by instance id.
+    pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<JobInstance>>>>,
+    /// HTTP to the driver agents.
+    pub(crate) http: DriverHttp,
     /// Held for the engine's life: one engine per data directory.
     _lock: File,
 }
@@ -89,11 +113,15 @@ impl Engine {
                 artifact_lock: tokio::sync::Mutex::new(()),
                 running: Mutex::new(HashMap::new()),
                 log_indexes: Mutex::new(HashMap::new()),
+                groups: Mutex::new(HashMap::new()),
+                instance_waiters: Mutex::new(HashMap::new()),
+                http: DriverHttp::new(),
                 _lock: lock,
             }),
         };
         engine.ensure_default_cluster().await?;
         engine.recover_jobs().await?;
+        engine.recover_groups().await?;
         engine.dispatch().await;
         tracing::info!(data_dir = %engine.data_dir().display(), "engine open");
         Ok(engine)

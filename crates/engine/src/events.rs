@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use std::collections::BTreeMap;
+
 use crate::model::cluster::ClusterView;
+use crate::model::group::{Group, JobInstance};
 use crate::model::job::Job;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -15,6 +18,18 @@ pub enum EngineEvent {
     ClusterDeleted { id: String, name: String },
     JobChanged { job: Job },
     JobDeleted { id: String },
+    /// A group's settings or state changed (its drivers change as `JobChanged`).
+    GroupChanged { group: Box<Group> },
+    GroupDeleted { id: String, name: String },
+    /// A request to a group changed; the group's name, cluster and tags come along so
+    /// listeners can filter without a look-up.
+    #[serde(rename_all = "camelCase")]
+    JobInstanceChanged {
+        instance: Box<JobInstance>,
+        group_name: String,
+        cluster_name: String,
+        tags: BTreeMap<String, String>,
+    },
 }
 
 /// Slow listeners lag (and are told so by `broadcast`) rather than slowing the engine.

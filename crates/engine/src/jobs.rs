@@ -90,8 +90,16 @@ pub(crate) struct Running {
 }
 
 const POLL: Duration = Duration::from_millis(250);
+/// Where a driver agent writes `{port, pid, appId, ...}` once it is ready (in its job directory).
+pub(crate) const DRIVER_INFO: &str = "driver-info.json";
+/// Spark settings interactive drivers get unless their group or cluster sets them:
+/// no UI, and JVM flags that take an idle driver from ~0.72 to ~0.6 GiB.
+const DRIVER_DEFAULTS: [(&str, &str); 2] = [
+    ("spark.ui.enabled", "false"),
+    ("spark.driver.extraJavaOptions", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=64m -Xss512k"),
+];
 /// How much of a log's end is searched for the error summary.
-const ERROR_TAIL_BYTES: u64 = 256 * 1024;
+pub(crate) const ERROR_TAIL_BYTES: u64 = 256 * 1024;
 
 fn text(value: &Option<String>) -> &str {
     value.as_deref().map(str::trim).unwrap_or("")
@@ -194,6 +202,7 @@ impl Engine {
             config,
             requirements,
             args,
+            driver_secret: None,
         };
         let record = JobRecord {
             job: Job {
@@ -462,7 +471,7 @@ impl Engine {
 
     /// Writes an active job's new state, then announces it. False when the job had
     /// already ended (nothing written, nothing announced).
-    async fn save_active(&self, record: &JobRecord) -> Result<bool> {
+    pub(crate) async fn save_active(&self, record: &JobRecord) -> Result<bool> {
         let saved = self.store().update_active_job(record).await?;
         if saved {
             self.publish(EngineEvent::JobChanged { job: record.job.clone() });
@@ -539,7 +548,7 @@ impl Engine {
         Ok(())
     }
 
-    fn launch_spec(&self, record: &JobRecord, cluster: &Cluster, env: &SparkEnv) -> Result<LaunchSpec> {
+    pub(crate) fn launch_spec(&self, record: &JobRecord, cluster: &Cluster, env: &SparkEnv) -> Result<LaunchSpec> {
         let dir = self.job_dir(&record.job.job_id);
         let events = dir.join("events");
         fs::create_dir_all(&events).map_err(|e| EngineError::io(format!("cannot create {}", events.display()), e))?;
@@ -547,9 +556,15 @@ impl Engine {
         let path_list = |sub: &str, refs: &[crate::model::job::ArtifactRef]| -> String {
             refs.iter().map(|a| dir.join(sub).join(&a.name).to_string_lossy().into_owned()).collect::<Vec<_>>().join(",")
         };
+        let interactive = record.job.job_type == JobType::Interactive;
         let mut conf: BTreeMap<String, String> = cluster.spec.default_application_config.clone();
         conf.extend(spec.config.clone());
-        if !conf.contains_key("spark.eventLog.enabled") && !conf.contains_key("spark.eventLog.dir") {
+        if interactive {
+            // Long-running drivers: a leaner JVM (see FACTS.md) unless the user says otherwise.
+            for (key, value) in DRIVER_DEFAULTS {
+                conf.entry(key.to_string()).or_insert_with(|| value.to_string());
+            }
+        } else if !conf.contains_key("spark.eventLog.enabled") && !conf.contains_key("spark.eventLog.dir") {
             // The event log's name carries the application id, which marks the job BUSY.
             conf.insert("spark.eventLog.enabled".into(), "true".into());
             conf.insert("spark.eventLog.dir".into(), format!("file:{}", events.display()));
@@ -559,7 +574,7 @@ impl Engine {
             process_env.push(("JAVA_HOME".into(), java_home.to_string_lossy().into_owned()));
         }
         let mut venv = None;
-        if record.job.language == Language::Python {
+        if record.job.language == Language::Python || interactive {
             let python = if spec.requirements.is_empty() {
                 env.python.clone()
             } else {
@@ -585,23 +600,39 @@ impl Engine {
             argv.push("--conf".into());
             argv.push(format!("{key}={value}"));
         }
-        let (main, extra_jars) = match record.job.language {
-            Language::Python => {
+        let mut driver_jar = Vec::new();
+        let (main, extra_jars) = match (interactive, record.job.language) {
+            (true, _) => {
+                // The driver agent serves the group: every jar and Python file is on its path.
+                let (script, jar) = env.driver_agent().map_err(EngineError::Conflict)?;
+                let secret = spec.driver_secret.as_ref().ok_or_else(|| EngineError::Conflict("the driver has no secret".into()))?;
+                process_env.push(("SPARKDECK_DRIVER_SECRET".into(), secret.expose().to_string()));
+                process_env.push(("SPARKDECK_DRIVER_INFO".into(), dir.join(DRIVER_INFO).to_string_lossy().into_owned()));
+                driver_jar.push(jar.to_string_lossy().into_owned());
+                if !spec.py_files.is_empty() {
+                    argv.extend(["--py-files".into(), path_list("pyfiles", &spec.py_files)]);
+                }
+                (script, &spec.jars[..])
+            }
+            (false, Language::Python) => {
                 let (main, rest) = spec.py_files.split_first().ok_or_else(|| EngineError::invalid("pyFiles", "is required"))?;
                 if !rest.is_empty() {
                     argv.extend(["--py-files".into(), path_list("pyfiles", rest)]);
                 }
                 (dir.join("pyfiles").join(&main.name), &spec.jars[..])
             }
-            Language::Scala => {
+            (false, Language::Scala) => {
                 let (main, rest) = spec.jars.split_first().ok_or_else(|| EngineError::invalid("jars", "is required"))?;
                 let class = spec.job_class.clone().ok_or_else(|| EngineError::invalid("jobClass", "is required"))?;
                 argv.extend(["--class".into(), class]);
                 (dir.join("jars").join(&main.name), rest)
             }
         };
-        if !extra_jars.is_empty() {
-            argv.extend(["--jars".into(), path_list("jars", extra_jars)]);
+        if !extra_jars.is_empty() || !driver_jar.is_empty() {
+            if !extra_jars.is_empty() {
+                driver_jar.push(path_list("jars", extra_jars));
+            }
+            argv.extend(["--jars".into(), driver_jar.join(",")]);
         }
         if !spec.files.is_empty() {
             argv.extend(["--files".into(), path_list("files", &spec.files)]);
@@ -730,7 +761,8 @@ impl Engine {
     /// jobs stay queued.
     pub(crate) async fn recover_jobs(&self) -> Result<()> {
         for mut record in self.store().active_jobs().await? {
-            if record.job.state == JobState::Submitted {
+            // Interactive drivers come back with their groups (see `recover_groups`).
+            if record.job.state == JobState::Submitted || record.job.job_type == JobType::Interactive {
                 continue;
             }
             let id = record.job.job_id.clone();
@@ -773,7 +805,7 @@ impl Engine {
 }
 
 /// The final state for an exit code, with the error summary from the driver's output.
-fn outcome(code: Option<i32>, language: Language, dir: &Path) -> (JobState, Option<String>) {
+pub(crate) fn outcome(code: Option<i32>, language: Language, dir: &Path) -> (JobState, Option<String>) {
     match code {
         Some(0) => (JobState::Finished, None),
         code => {

@@ -7,9 +7,13 @@
 pub mod artifacts;
 pub mod clusters;
 pub mod data_dir;
+pub mod dispatch;
+mod driver_client;
 mod engine;
 pub mod error;
 pub mod events;
+mod group_supervisor;
+pub mod groups;
 pub mod jobs;
 pub mod logs;
 pub mod settings;

@@ -4,7 +4,9 @@
 //! `SPARKDECK_PYTHON_ENV`, else a `.venv` next to the executable or the current directory
 //! (or one of their parents, which finds the project's own `.venv`), else whatever
 //! `python3 -c 'import pyspark'` finds. Java: `JAVA_HOME/bin/java`, else `java` on `PATH`;
-//! 17 or newer.
+//! 17 or newer. The driver agent interactive groups run (`driver/`): `SPARKDECK_DRIVER_DIR`,
+//! else a `driver/` folder holding `sparkdeck_driver.py` next to the executable or the
+//! current directory (or one of their parents), found the same way as the `.venv`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +14,10 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 pub const PYTHON_ENV_VAR: &str = "SPARKDECK_PYTHON_ENV";
+pub const DRIVER_DIR_VAR: &str = "SPARKDECK_DRIVER_DIR";
+/// The agent script and the jar with its JVM side, relative to the driver directory.
+pub const DRIVER_SCRIPT: &str = "sparkdeck_driver.py";
+pub const DRIVER_JAR: &str = "build/sparkdeck-driver.jar";
 const INSTALL_HINT: &str = "run `make setup` in the Sparkdeck checkout (it creates .venv with pyspark), \
                             or set SPARK_HOME / SPARKDECK_PYTHON_ENV";
 const MIN_JAVA: u32 = 17;
@@ -29,6 +35,8 @@ pub struct SparkEnv {
     pub java_version: String,
     /// The Python that runs PySpark drivers and builds requirement virtualenvs.
     pub python: PathBuf,
+    /// The driver agent's directory (interactive groups), when found.
+    pub driver_dir: Option<PathBuf>,
 }
 
 /// The outcome of a look-up, for status displays.
@@ -65,7 +73,33 @@ pub fn discover() -> Result<SparkEnv, String> {
         java_home,
         java_version,
         python: venv_python.unwrap_or_else(|| PathBuf::from("python3")),
+        driver_dir: find_driver_dir(),
     })
+}
+
+impl SparkEnv {
+    /// The agent's directory, with its script and built jar, or what is missing.
+    pub fn driver_agent(&self) -> Result<(PathBuf, PathBuf), String> {
+        let dir = self.driver_dir.as_ref().ok_or_else(|| {
+            format!("the driver agent (driver/{DRIVER_SCRIPT}) was not found; set {DRIVER_DIR_VAR} or run Sparkdeck from its checkout")
+        })?;
+        let jar = dir.join(DRIVER_JAR);
+        if !jar.is_file() {
+            return Err(format!(
+                "{} is missing; run `make setup` (it runs driver/build-jar.sh) to build the driver agent's jar",
+                jar.display()
+            ));
+        }
+        Ok((dir.join(DRIVER_SCRIPT), jar))
+    }
+}
+
+fn find_driver_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(DRIVER_DIR_VAR).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let starts = [std::env::current_exe().ok(), std::env::current_dir().ok()];
+    starts.iter().flatten().flat_map(|s| s.ancestors()).map(|d| d.join("driver")).find(|d| d.join(DRIVER_SCRIPT).is_file())
 }
 
 /// The Spark home and, when it came from a virtualenv, that environment's Python.

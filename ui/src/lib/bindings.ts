@@ -221,12 +221,93 @@ export type EngineChanged_Serialize = EngineEvent_Serialize;
 
 export type EngineEvent = EngineEvent_Serialize | EngineEvent_Deserialize;
 
-export type EngineEvent_Deserialize = { kind: "clusterChanged"; cluster: ClusterView_Deserialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Deserialize } | { kind: "jobDeleted"; id: string };
+export type EngineEvent_Deserialize = { kind: "clusterChanged"; cluster: ClusterView_Deserialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Deserialize } | { kind: "jobDeleted"; id: string } | 
+/**  A group's settings or state changed (its drivers change as `JobChanged`). */
+{ kind: "groupChanged"; group: Group_Deserialize } | { kind: "groupDeleted"; id: string; name: string } | 
+/**
+ *  A request to a group changed; the group's name, cluster and tags come along so
+ *  listeners can filter without a look-up.
+ */
+{ kind: "jobInstanceChanged"; instance: JobInstance_Deserialize; groupName: string; clusterName: string; tags: { [key in string]: string } };
 
-export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterView_Serialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Serialize } | { kind: "jobDeleted"; id: string };
+export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterView_Serialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Serialize } | { kind: "jobDeleted"; id: string } | 
+/**  A group's settings or state changed (its drivers change as `JobChanged`). */
+{ kind: "groupChanged"; group: Group_Serialize } | { kind: "groupDeleted"; id: string; name: string } | 
+/**
+ *  A request to a group changed; the group's name, cluster and tags come along so
+ *  listeners can filter without a look-up.
+ */
+{ kind: "jobInstanceChanged"; instance: JobInstance_Serialize; groupName: string; clusterName: string; tags: { [key in string]: string } };
 
 /**  A stable, serialisable classification of an [`EngineError`]. */
 export type ErrorCode = "invalid" | "not_found" | "conflict" | "internal";
+
+/**
+ *  A group as the API shows it. `jobs` are its drivers (newest first, at most
+ *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
+ */
+export type Group = Group_Serialize | Group_Deserialize;
+
+export type GroupKind = 
+/**  Runs job classes (`interactive_job_execute`). */
+"JOB" | 
+/**  Runs code snippets and completes code (`interactive_code_execute`/`_complete`). */
+"CODE";
+
+export type GroupState = "ACTIVE" | "ARCHIVED";
+
+/**
+ *  A group as the API shows it. `jobs` are its drivers (newest first, at most
+ *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
+ */
+export type Group_Deserialize = {
+	id: string,
+	name: string,
+	description: string,
+	kind: GroupKind,
+	tags: { [key in string]: string },
+	language: Language,
+	clusterName: string,
+	state: GroupState,
+	scale: number,
+	jobConfig: { [key in string]: string },
+	pyRequirements: string[],
+	/**  Drivers are stopped but the group stays ACTIVE (`/pause`, undone by `/resume`). */
+	paused: boolean,
+	createdTime: number,
+	updatedTime: number,
+	archivedTime: number,
+	jobs: Job_Deserialize[],
+};
+
+/**
+ *  A group as the API shows it. `jobs` are its drivers (newest first, at most
+ *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
+ */
+export type Group_Serialize = {
+	id: string,
+	name: string,
+	description: string,
+	kind: GroupKind,
+	tags: { [key in string]: string },
+	language: Language,
+	clusterName: string,
+	state: GroupState,
+	scale: number,
+	jobConfig: { [key in string]: string },
+	pyRequirements: string[],
+	/**  Drivers are stopped but the group stays ACTIVE (`/pause`, undone by `/resume`). */
+	paused: boolean,
+	createdTime: number,
+	updatedTime: number,
+	archivedTime: number,
+	jobs: Job_Serialize[],
+};
+
+export type InstanceError = {
+	message: string,
+	stackTrace: string,
+};
 
 export type IpcError = IpcError_Serialize | IpcError_Deserialize;
 
@@ -304,6 +385,63 @@ export type JobForm_Serialize = {
 	jars: string[],
 	files: string[],
 	pyFiles: string[],
+};
+
+/**
+ *  One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY
+ *  while a driver runs it, then FINISHED, FAILED or CANCELED. Extensions: `state`,
+ *  `type`, `code`, `cursor`, `completions`, `submitTime`.
+ */
+export type JobInstance = JobInstance_Serialize | JobInstance_Deserialize;
+
+/**
+ *  One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY
+ *  while a driver runs it, then FINISHED, FAILED or CANCELED. Extensions: `state`,
+ *  `type`, `code`, `cursor`, `completions`, `submitTime`.
+ */
+export type JobInstance_Deserialize = {
+	jobInstanceId: string,
+	/**  The driver that runs (or ran) it; null while queued. */
+	jobId?: string | null,
+	groupId: string,
+	type: RequestType,
+	state: JobState,
+	jobClass?: string | null,
+	jobConfig: { [key in string]: Value },
+	code?: string | null,
+	cursor?: number | null,
+	/**  The string the job or cell returned; for a completion, the completions as a JSON array. */
+	result?: string | null,
+	completions?: string[] | null,
+	error?: InstanceError | null,
+	submitTime: number,
+	startTime: number,
+	endTime: number,
+};
+
+/**
+ *  One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY
+ *  while a driver runs it, then FINISHED, FAILED or CANCELED. Extensions: `state`,
+ *  `type`, `code`, `cursor`, `completions`, `submitTime`.
+ */
+export type JobInstance_Serialize = {
+	jobInstanceId: string,
+	/**  The driver that runs (or ran) it; null while queued. */
+	jobId: string | null,
+	groupId: string,
+	type: RequestType,
+	state: JobState,
+	jobClass: string | null,
+	jobConfig: { [key in string]: Value },
+	code: string | null,
+	cursor: number | null,
+	/**  The string the job or cell returned; for a completion, the completions as a JSON array. */
+	result: string | null,
+	completions: string[] | null,
+	error: InstanceError | null,
+	submitTime: number,
+	startTime: number,
+	endTime: number,
 };
 
 /**  One log of a job (`GET /job/{id}/logs`): a window of lines counted from the start. */
@@ -429,6 +567,8 @@ export type PickedFile = {
 	text: string,
 };
 
+export type RequestType = "interactive_job_execute" | "interactive_code_execute" | "interactive_code_complete";
+
 /**  The REST API served by the desktop app itself (the headless server has its own flags). */
 export type RestServerSettings = RestServerSettings_Serialize | RestServerSettings_Deserialize;
 
@@ -511,6 +651,8 @@ export type SparkEnv_Deserialize = {
 	javaVersion: string,
 	/**  The Python that runs PySpark drivers and builds requirement virtualenvs. */
 	python: string,
+	/**  The driver agent's directory (interactive groups), when found. */
+	driverDir?: string | null,
 };
 
 /**  What local jobs run with. */
@@ -523,6 +665,8 @@ export type SparkEnv_Serialize = {
 	javaVersion: string,
 	/**  The Python that runs PySpark drivers and builds requirement virtualenvs. */
 	python: string,
+	/**  The driver agent's directory (interactive groups), when found. */
+	driverDir: string | null,
 };
 
 /**  The outcome of a look-up, for status displays. */
@@ -586,6 +730,8 @@ export type StorageView_Serialize = {
 	accessKey: string,
 	secretKey: string | null,
 };
+
+export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::model::secret::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -174,6 +175,9 @@ pub struct JobSpec {
     pub config: BTreeMap<String, String>,
     pub requirements: Vec<String>,
     pub args: Vec<String>,
+    /// Interactive drivers: the secret the engine and the driver agent share.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver_secret: Option<Secret>,
 }
 
 impl JobSpec {

@@ -171,23 +171,8 @@ impl Store {
     /// Writes the changing columns of an active job. Returns false (and writes nothing)
     /// when the stored job has already reached a final state: the first end wins.
     pub(crate) async fn update_active_job(&self, r: &JobRecord) -> Result<bool> {
-        let j = &r.job;
-        let done = sqlx::query(&format!(
-            "UPDATE jobs SET state = ?, app_id = ?, error = ?, start_time = ?, end_time = ?, pid = ?, pid_start = ?
-             WHERE id = ? AND state IN ({})",
-            active_list()
-        ))
-        .bind(j.state.as_str())
-        .bind(&j.app_id)
-        .bind(&j.error)
-        .bind(j.start_time)
-        .bind(j.end_time)
-        .bind(r.process.map(|p| i64::from(p.pid)))
-        .bind(r.process.and_then(|p| i64::try_from(p.start_ticks).ok()))
-        .bind(&j.job_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool.acquire().await?;
+        update_active_job_in(&mut conn, r).await
     }
 
     pub(crate) async fn job_by_id(&self, id: &str) -> Result<Option<JobRecord>> {
@@ -230,10 +215,12 @@ impl Store {
         rows.iter().map(|r| r.try_get("id").map_err(Into::into)).collect()
     }
 
-    /// Launched, not ended jobs per cluster id.
+    /// Launched, not ended single jobs per cluster id (interactive drivers are the
+    /// groups' business and do not take single-job slots).
     pub(crate) async fn running_counts(&self) -> Result<HashMap<String, usize>> {
         let rows = sqlx::query(
-            "SELECT cluster_id, COUNT(*) AS n FROM jobs WHERE state IN ('STARTING', 'READY', 'BUSY') GROUP BY cluster_id",
+            "SELECT cluster_id, COUNT(*) AS n FROM jobs WHERE state IN ('STARTING', 'READY', 'BUSY') AND job_type = 'SINGLE'
+             GROUP BY cluster_id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -257,17 +244,73 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(None);
         }
-        let mut orphans = Vec::new();
-        for sha in shas {
-            let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_artifacts WHERE sha256 = ?")
-                .bind(&sha)
-                .fetch_one(&mut *tx)
-                .await?;
-            if used == 0 {
-                orphans.push(sha);
-            }
-        }
+        let orphans = unreferenced(&mut tx, shas).await?;
         tx.commit().await?;
         Ok(Some(orphans))
     }
+
+    /// The drivers of a group, newest first (at most `limit`).
+    pub(crate) async fn group_drivers(&self, group_id: &str, limit: u32) -> Result<Vec<JobRecord>> {
+        let rows = sqlx::query("SELECT * FROM jobs WHERE group_id = ? ORDER BY submit_time DESC, id LIMIT ?")
+            .bind(group_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Every driver of a group that has not ended.
+    pub(crate) async fn active_group_drivers(&self, group_id: &str) -> Result<Vec<JobRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT * FROM jobs WHERE group_id = ? AND state IN ({}) ORDER BY submit_time, id",
+            active_list()
+        ))
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Ids of every driver a group ever had.
+    pub(crate) async fn group_driver_ids(&self, group_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM jobs WHERE group_id = ?").bind(group_id).fetch_all(&self.pool).await?)
+    }
+}
+
+/// Writes an active job's changing columns on `conn` (e.g. inside a transaction).
+pub(crate) async fn update_active_job_in(conn: &mut sqlx::SqliteConnection, r: &JobRecord) -> Result<bool> {
+    let j = &r.job;
+    let done = sqlx::query(&format!(
+        "UPDATE jobs SET state = ?, app_id = ?, error = ?, start_time = ?, end_time = ?, pid = ?, pid_start = ?
+         WHERE id = ? AND state IN ({})",
+        active_list()
+    ))
+    .bind(j.state.as_str())
+    .bind(&j.app_id)
+    .bind(&j.error)
+    .bind(j.start_time)
+    .bind(j.end_time)
+    .bind(r.process.map(|p| i64::from(p.pid)))
+    .bind(r.process.and_then(|p| i64::try_from(p.start_ticks).ok()))
+    .bind(&j.job_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Of `shas`, those neither a job nor a group references any more.
+pub(crate) async fn unreferenced(tx: &mut sqlx::Transaction<'_, Sqlite>, shas: Vec<String>) -> Result<Vec<String>> {
+    let mut orphans = Vec::new();
+    for sha in shas {
+        let used: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM job_artifacts WHERE sha256 = ?1) + (SELECT COUNT(*) FROM group_artifacts WHERE sha256 = ?1)",
+        )
+        .bind(&sha)
+        .fetch_one(&mut **tx)
+        .await?;
+        if used == 0 {
+            orphans.push(sha);
+        }
+    }
+    Ok(orphans)
 }

@@ -5,6 +5,8 @@
 //! engine relies on when it announces a change after committing it.
 
 pub(crate) mod clusters;
+pub(crate) mod groups;
+pub(crate) mod instances;
 pub(crate) mod jobs;
 
 use std::path::Path;

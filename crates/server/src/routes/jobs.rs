@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
@@ -18,11 +18,9 @@ use sparkdeck_engine::model::wire::parse_pairs;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use super::form::{self, FORM_OVERHEAD};
+use crate::error::ApiResult;
 use crate::query::{ListQuery, split_list};
-
-/// Room for the text fields and multipart framing beyond the upload limit itself.
-const FORM_OVERHEAD: u64 = 1024 * 1024;
 
 pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
     let body_limit = usize::try_from(max_upload.saturating_add(FORM_OVERHEAD)).unwrap_or(usize::MAX);
@@ -36,74 +34,30 @@ pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
         .route("/job/{job_id}/logs", get(logs))
 }
 
-fn form_error(field: &str, e: &MultipartError) -> ApiError {
-    ApiError(EngineError::invalid(field, format!("the form could not be read: {}", e.body_text())))
-}
-
-async fn text_field(field: Field<'_>, name: &str) -> Result<String, ApiError> {
-    field.text().await.map_err(|e| form_error(name, &e))
-}
-
 async fn submit(
     State(s): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<Value>> {
-    let mut multipart = multipart
-        .map_err(|e| ApiError(EngineError::invalid("Content-Type", format!("a multipart/form-data body is expected: {}", e.body_text()))))?;
-    let limit = s.engine.max_upload_bytes();
-    let mut received: u64 = 0;
-    let mut form = JobSubmission::default();
-    loop {
-        let mut field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => return Err(form_error("body", &e)),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        match name.as_str() {
-            "jars" | "files" | "pyFiles" => {
-                let file_name = field.file_name().unwrap_or("").to_string();
-                let mut upload = s.engine.begin_upload(&name, &file_name)?;
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => {
-                            received += chunk.len() as u64;
-                            if received > limit {
-                                return Err(ApiError(EngineError::invalid(
-                                    name.as_str(),
-                                    format!("the uploads are larger than the {limit} bytes allowed"),
-                                )));
-                            }
-                            upload.write(&chunk)?;
-                        }
-                        Ok(None) => break,
-                        Err(e) => return Err(form_error(&name, &e)),
-                    }
-                }
-                let done = upload.finish()?;
-                match name.as_str() {
-                    "jars" => form.jars.push(done),
-                    "files" => form.files.push(done),
-                    _ => form.py_files.push(done),
-                }
-            }
-            "name" => form.name = Some(text_field(field, &name).await?),
-            "tags" => form.tags = Some(text_field(field, &name).await?),
-            "language" => form.language = Some(text_field(field, &name).await?),
-            "clusterName" => form.cluster_name = Some(text_field(field, &name).await?),
-            "jobClass" => form.job_class = Some(text_field(field, &name).await?),
-            "jobConfig" => form.job_config = Some(text_field(field, &name).await?),
-            "pyRequirements" => form.py_requirements = Some(text_field(field, &name).await?),
-            "args" => form.args = Some(text_field(field, &name).await?),
-            // Unknown fields are ignored, as unknown JSON fields are elsewhere.
-            _ => {}
-        }
-    }
-    let job = s.engine.submit_job(form).await?;
+    const TEXT: &[&str] = &["name", "tags", "language", "clusterName", "jobClass", "jobConfig", "pyRequirements", "args"];
+    let mut f = form::read(&s.engine, multipart, TEXT).await?;
+    let submission = JobSubmission {
+        name: f.text("name"),
+        tags: f.text("tags"),
+        language: f.text("language"),
+        cluster_name: f.text("clusterName"),
+        job_class: f.text("jobClass"),
+        job_config: f.text("jobConfig"),
+        py_requirements: f.text("pyRequirements"),
+        args: f.text("args"),
+        jars: f.jars,
+        files: f.files,
+        py_files: f.py_files,
+    };
+    let job = s.engine.submit_job(submission).await?;
     Ok(Json(json!({ "jobId": job.job_id })))
 }
 
-fn tags(q: &ListQuery) -> Result<std::collections::BTreeMap<String, String>, EngineError> {
+pub(crate) fn tags(q: &ListQuery) -> Result<std::collections::BTreeMap<String, String>, EngineError> {
     parse_pairs("tags", q.tags.as_deref().unwrap_or(""))
 }
 

@@ -1,6 +1,8 @@
 //! The `/api/v1` routes, one module per resource.
 
 mod clusters;
+mod form;
+mod groups;
 mod jobs;
 mod status;
 
@@ -12,7 +14,11 @@ use crate::AppState;
 use crate::error::message;
 
 pub(crate) fn api(max_upload: u64) -> Router<AppState> {
-    Router::new().merge(clusters::routes()).merge(jobs::routes(max_upload)).merge(status::routes())
+    Router::new()
+        .merge(clusters::routes())
+        .merge(jobs::routes(max_upload))
+        .merge(groups::routes(max_upload))
+        .merge(status::routes())
 }
 
 pub(crate) async fn not_found() -> Response {

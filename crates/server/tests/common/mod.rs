@@ -66,6 +66,42 @@ impl TestServer {
     }
 }
 
+impl Drop for TestServer {
+    /// Drivers outlive the engine on purpose (they are re-attached after a restart); a
+    /// test must not leave them running, so every process started for this data
+    /// directory is killed with its process group.
+    fn drop(&mut self) {
+        kill_processes_of(self._dir.path());
+    }
+}
+
+/// Kills the process group of every process whose environment or command line names
+/// `dir` (drivers carry their info file's path in `SPARKDECK_DRIVER_INFO`).
+pub fn kill_processes_of(dir: &std::path::Path) {
+    let needle = dir.to_string_lossy().into_owned();
+    let mut groups = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let mentions = ["environ", "cmdline"].iter().any(|f| {
+            std::fs::read(entry.path().join(f)).is_ok_and(|b| String::from_utf8_lossy(&b).contains(&needle))
+        });
+        if !mentions || pid == std::process::id() as i32 {
+            continue;
+        }
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let pgrp = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(2)).and_then(|g| g.parse::<i32>().ok());
+        if let Some(pgrp) = pgrp.filter(|g| *g > 1) {
+            groups.insert(pgrp);
+        }
+    }
+    let own_group = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| s.rsplit(')').next().and_then(|r| r.split_whitespace().nth(2)).and_then(|g| g.parse::<i32>().ok()));
+    for group in groups.into_iter().filter(|g| Some(*g) != own_group) {
+        let _ = std::process::Command::new("kill").args(["-9", "--", &format!("-{group}")]).status();
+    }
+}
+
 /// A `multipart/form-data` file part.
 pub fn file_part(name: &str, bytes: impl Into<Vec<u8>>) -> reqwest::multipart::Part {
     reqwest::multipart::Part::bytes(bytes.into()).file_name(name.to_string())

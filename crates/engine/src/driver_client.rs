@@ -1,0 +1,143 @@
+//! HTTP to a driver agent (`driver/sparkdeck_driver.py`): loopback JSON with the
+//! driver's secret as a bearer token. One keep-alive client serves every driver.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::model::group::{InstanceError, JobInstance};
+use crate::model::job::Language;
+use crate::model::secret::Secret;
+
+/// How long a health check, cancel or shutdown may take.
+const CONTROL_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Clone)]
+pub(crate) struct DriverHttp(reqwest::Client);
+
+impl DriverHttp {
+    pub(crate) fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(300))
+            .no_proxy()
+            .build()
+            .unwrap_or_default();
+        Self(client)
+    }
+}
+
+/// Where a ready driver listens, and its secret.
+#[derive(Clone)]
+pub(crate) struct DriverConn {
+    base: String,
+    auth: String,
+}
+
+/// What `SPARKDECK_DRIVER_INFO` holds once the agent is ready.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DriverInfo {
+    pub(crate) port: u16,
+    #[serde(default)]
+    pub(crate) app_id: Option<String>,
+}
+
+impl DriverInfo {
+    pub(crate) fn read(path: &Path) -> Option<Self> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Health {
+    pub(crate) state: String,
+    #[serde(default)]
+    pub(crate) app_id: Option<String>,
+}
+
+/// The agent's answer to one request.
+pub(crate) enum Answer {
+    Result(Option<String>),
+    Completions(Vec<String>),
+    Error(InstanceError),
+    /// It is running another request (409): never two at once.
+    Busy,
+}
+
+impl DriverConn {
+    pub(crate) fn new(port: u16, secret: &Secret) -> Self {
+        Self { base: format!("http://127.0.0.1:{port}"), auth: format!("Bearer {}", secret.expose()) }
+    }
+
+    pub(crate) async fn health(&self, http: &DriverHttp) -> Result<Health, String> {
+        let response = http
+            .0
+            .get(format!("{}/health", self.base))
+            .header("Authorization", &self.auth)
+            .timeout(CONTROL_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("health answered {}", response.status()));
+        }
+        response.json().await.map_err(|e| e.to_string())
+    }
+
+    /// Runs one request and waits for its answer (no time limit: jobs may be long).
+    pub(crate) async fn execute(&self, http: &DriverHttp, instance: &JobInstance, language: Language) -> Result<Answer, String> {
+        let body = json!({
+            "requestId": instance.job_instance_id,
+            "kind": instance.request_type.agent_kind(),
+            "language": language.as_str(),
+            "jobClass": instance.job_class,
+            "config": instance.job_config,
+            "code": instance.code,
+            "cursor": instance.cursor,
+        });
+        let response = http
+            .0
+            .post(format!("{}/execute", self.base))
+            .header("Authorization", &self.auth)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if response.status().as_u16() == 409 {
+            return Ok(Answer::Busy);
+        }
+        if !response.status().is_success() {
+            return Err(format!("the driver answered {}", response.status()));
+        }
+        let answer: Value = response.json().await.map_err(|e| e.to_string())?;
+        if let Some(error) = answer.get("error") {
+            let text = |key: &str| error.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+            return Ok(Answer::Error(InstanceError { message: text("message"), stack_trace: text("stackTrace") }));
+        }
+        if let Some(completions) = answer.get("completions") {
+            let list = completions.as_array().map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect());
+            return Ok(Answer::Completions(list.unwrap_or_default()));
+        }
+        Ok(Answer::Result(answer.get("result").and_then(Value::as_str).map(str::to_string)))
+    }
+
+    /// Asks the agent to cancel a request; true when it was running it.
+    pub(crate) async fn cancel(&self, http: &DriverHttp, request_id: &str) -> Result<bool, String> {
+        let response = http
+            .0
+            .post(format!("{}/cancel", self.base))
+            .header("Authorization", &self.auth)
+            .json(&json!({ "requestId": request_id }))
+            .timeout(CONTROL_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let answer: Value = response.json().await.map_err(|e| e.to_string())?;
+        Ok(answer.get("cancelled").and_then(Value::as_bool).unwrap_or(false))
+    }
+}

@@ -1,0 +1,163 @@
+//! SQL for job instances (the requests sent to groups). An instance and the driver that
+//! runs it change together, in one transaction.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::Store;
+use super::clusters::like_pattern;
+use super::jobs::update_active_job_in;
+use crate::error::{EngineError, Result};
+use crate::model::group::{InstanceError, JobInstance, RequestType};
+use crate::model::job::{JobRecord, JobState};
+use crate::model::paging::PageRequest;
+
+/// API sort field → column.
+pub(crate) const SORTABLE: &[(&str, &str)] = &[
+    ("jobInstanceId", "id"),
+    ("jobId", "job_id"),
+    ("groupId", "group_id"),
+    ("type", "request_type"),
+    ("state", "state"),
+    ("jobClass", "job_class"),
+    ("submitTime", "submit_time"),
+    ("startTime", "start_time"),
+    ("endTime", "end_time"),
+];
+
+fn bad_row(what: &str, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Conflict(format!("stored job instance {what} is unreadable: {e}"))
+}
+
+fn from_row(row: &SqliteRow) -> Result<JobInstance> {
+    let config: String = row.try_get("job_config")?;
+    let completions: Option<String> = row.try_get("completions")?;
+    let message: Option<String> = row.try_get("error_message")?;
+    let stack: Option<String> = row.try_get("error_stack")?;
+    let cursor: Option<i64> = row.try_get("cursor")?;
+    Ok(JobInstance {
+        job_instance_id: row.try_get("id")?,
+        job_id: row.try_get("job_id")?,
+        group_id: row.try_get("group_id")?,
+        request_type: RequestType::parse("type", &row.try_get::<String, _>("request_type")?)?,
+        state: JobState::parse("state", &row.try_get::<String, _>("state")?)?,
+        job_class: row.try_get("job_class")?,
+        job_config: serde_json::from_str(&config).map_err(|e| bad_row("jobConfig", e))?,
+        code: row.try_get("code")?,
+        cursor: cursor.and_then(|c| u32::try_from(c).ok()),
+        result: row.try_get("result")?,
+        completions: completions.map(|c| serde_json::from_str(&c)).transpose().map_err(|e| bad_row("completions", e))?,
+        error: message.map(|message| InstanceError { message, stack_trace: stack.unwrap_or_default() }),
+        submit_time: row.try_get("submit_time")?,
+        start_time: row.try_get("start_time")?,
+        end_time: row.try_get("end_time")?,
+    })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| EngineError::Conflict(format!("job instance cannot be stored: {e}")))
+}
+
+impl Store {
+    pub(crate) async fn insert_instance(&self, i: &JobInstance) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO job_instances (id, group_id, job_id, request_type, state, job_class, job_config, code, cursor,
+                                        submit_time, start_time, end_time)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&i.job_instance_id)
+        .bind(&i.group_id)
+        .bind(&i.job_id)
+        .bind(i.request_type.as_str())
+        .bind(i.state.as_str())
+        .bind(&i.job_class)
+        .bind(json(&i.job_config)?)
+        .bind(&i.code)
+        .bind(i.cursor.map(i64::from))
+        .bind(i.submit_time)
+        .bind(i.start_time)
+        .bind(i.end_time)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Writes an instance that has not ended (false when it had: the first end wins) and,
+    /// in the same transaction, its driver's new state (when given and still active).
+    pub(crate) async fn update_instance(&self, i: &JobInstance, driver: Option<&JobRecord>) -> Result<(bool, bool)> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE job_instances SET job_id = ?, state = ?, result = ?, completions = ?, error_message = ?, error_stack = ?,
+                                      start_time = ?, end_time = ?
+             WHERE id = ? AND state IN ('SUBMITTED', 'BUSY')",
+        )
+        .bind(&i.job_id)
+        .bind(i.state.as_str())
+        .bind(&i.result)
+        .bind(i.completions.as_ref().map(json).transpose()?)
+        .bind(i.error.as_ref().map(|e| e.message.as_str()))
+        .bind(i.error.as_ref().map(|e| e.stack_trace.as_str()))
+        .bind(i.start_time)
+        .bind(i.end_time)
+        .bind(&i.job_instance_id)
+        .execute(&mut *tx)
+        .await?;
+        let instance_saved = done.rows_affected() == 1;
+        let driver_saved = match driver {
+            Some(d) if instance_saved => update_active_job_in(&mut tx, d).await?,
+            _ => false,
+        };
+        tx.commit().await?;
+        Ok((instance_saved, driver_saved))
+    }
+
+    pub(crate) async fn instance_by_id(&self, id: &str) -> Result<Option<JobInstance>> {
+        let row = sqlx::query("SELECT * FROM job_instances WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Instances of a group that have not ended, oldest first.
+    pub(crate) async fn active_instances(&self, group_id: &str) -> Result<Vec<JobInstance>> {
+        let rows = sqlx::query(
+            "SELECT * FROM job_instances WHERE group_id = ? AND state IN ('SUBMITTED', 'BUSY') ORDER BY submit_time, id",
+        )
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// A page of a group's instances; `search` matches the job class or the code.
+    pub(crate) async fn instance_page(
+        &self,
+        group_id: &str,
+        search: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<(u64, Vec<JobInstance>)> {
+        let order = page.order_by(SORTABLE, "submit_time DESC", "id")?;
+        let pattern = search.map(like_pattern);
+        let filter = |q: &mut QueryBuilder<'_, Sqlite>| {
+            q.push(" WHERE group_id = ").push_bind(group_id.to_string());
+            if let Some(p) = &pattern {
+                q.push(" AND (job_class LIKE ")
+                    .push_bind(p.clone())
+                    .push(" ESCAPE '\\' OR code LIKE ")
+                    .push_bind(p.clone())
+                    .push(" ESCAPE '\\')");
+            }
+        };
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM job_instances");
+        filter(&mut count);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut select = QueryBuilder::<Sqlite>::new("SELECT * FROM job_instances");
+        filter(&mut select);
+        select
+            .push(format!(" {order} LIMIT "))
+            .push_bind(i64::from(page.size))
+            .push(" OFFSET ")
+            .push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
+        let rows = select.build().fetch_all(&self.pool).await?;
+        let instances = rows.iter().map(from_row).collect::<Result<_>>()?;
+        Ok((u64::try_from(total).unwrap_or(0), instances))
+    }
+}

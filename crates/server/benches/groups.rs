@@ -1,0 +1,203 @@
+//! Interactive group benchmarks over real HTTP on real local Spark; prints medians and
+//! ratios measured in one run. `cargo bench -p sparkdeck-server --bench groups`
+//!
+//! - warm vs cold: `spark.range(1000).count()` executed through REST on a warm group vs a
+//!   cold `spark-submit` of the same job (target: ≥ 80× faster, medians).
+//! - overhead: a no-op job class through REST (target: ≤ 3 ms median, ≤ 10 ms p99).
+//! - first vs 10th request after READY (target: ≤ 1.5×).
+//! - RSS of one idle driver (its whole process group), with the lean JVM defaults and
+//!   with stock JVM settings.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use reqwest::Client;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use sparkdeck_engine::{Engine, EngineConfig};
+use sparkdeck_server::{AllowedHosts, router, serve, token};
+
+const JOBS: &str = r#"
+from ilum.api import IlumJob
+
+class RangeCount(IlumJob):
+    def run(self, spark, config):
+        return str(spark.range(1000).count())
+
+class Noop(IlumJob):
+    def run(self, spark, config):
+        return None
+"#;
+
+const COLD: &str = "from pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\nprint(spark.range(1000).count())\nspark.stop()\n";
+
+struct Api {
+    client: Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn call(&self, request: reqwest::RequestBuilder) -> Value {
+        let response = request.bearer_auth(&self.token).send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        assert!(status.is_success(), "{status}: {text}");
+        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("json") }
+    }
+
+    async fn execute(&self, group: &str, class: &str) -> Duration {
+        let body = json!({"type": "interactive_job_execute", "jobClass": class, "jobConfig": {}});
+        let started = Instant::now();
+        let instance = self.call(self.client.post(format!("{}/group/{group}/job/execute", self.base)).json(&body)).await;
+        let took = started.elapsed();
+        assert_eq!(instance["state"], "FINISHED", "{instance}");
+        took
+    }
+
+    async fn create_group(&self, name: &str, config: &str) -> String {
+        let form = Form::new()
+            .text("name", name.to_string())
+            .text("language", "PYTHON")
+            .text("jobConfig", config.to_string())
+            .part("pyFiles", Part::bytes(JOBS.as_bytes().to_vec()).file_name("bench_jobs.py"));
+        let answer = self.call(self.client.post(format!("{}/group", self.base)).multipart(form)).await;
+        answer["groupId"].as_str().expect("groupId").to_string()
+    }
+
+    /// Waits for the group's one driver to be READY; returns its job id.
+    async fn wait_ready(&self, group: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let g = self.call(self.client.get(format!("{}/group/{group}", self.base))).await;
+            if let Some(d) = g["jobs"].as_array().and_then(|j| j.iter().find(|d| d["state"] == "READY")) {
+                return d["jobId"].as_str().expect("jobId").to_string();
+            }
+            assert!(Instant::now() < deadline, "driver not ready: {g}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index]
+}
+
+/// Resident memory of every process in the group led by `pgid`, in MiB.
+fn group_rss_mib(pgid: i32) -> f64 {
+    let mut kib = 0u64;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let pgrp = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(2)).and_then(|g| g.parse::<i32>().ok());
+        if pgrp != Some(pgid) {
+            continue;
+        }
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        kib += status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    kib as f64 / 1024.0
+}
+
+fn driver_pgid(data_dir: &std::path::Path, driver: &str) -> i32 {
+    let info: Value = serde_json::from_slice(&std::fs::read(data_dir.join("jobs").join(driver).join("driver-info.json")).unwrap()).unwrap();
+    let pid = info["pid"].as_i64().unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(2)).and_then(|g| g.parse().ok()).unwrap()
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.expect("engine");
+    let env = engine.spark_env().await.expect("Spark is installed (make setup)");
+    let token = token::load_or_create(dir.path()).expect("token");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = router(engine.clone(), token.clone(), AllowedHosts::for_bind(addr.ip()));
+    tokio::spawn(serve(listener, app, std::future::pending()));
+    let api = Api { client: Client::new(), base: format!("http://{addr}/api/v1"), token };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("groups bench: local[{threads}] (the default cluster), Spark {}", env.spark_version);
+
+    // Warm group: first request after READY, then 9 more of the same.
+    let group = api.create_group("bench", "").await;
+    let started = Instant::now();
+    let driver = api.wait_ready(&group).await;
+    println!("driver READY after {:.1} s", started.elapsed().as_secs_f64());
+    let mut first_ten = Vec::new();
+    for _ in 0..10 {
+        first_ten.push(api.execute(&group, "bench_jobs.RangeCount").await);
+    }
+    println!(
+        "first vs 10th request after READY: {} vs {} → ratio {:.2} (target ≤ 1.5)",
+        ms(first_ten[0]),
+        ms(first_ten[9]),
+        first_ten[0].as_secs_f64() / first_ten[9].as_secs_f64()
+    );
+    let mut warm: Vec<Duration> = Vec::new();
+    for _ in 0..50 {
+        warm.push(api.execute(&group, "bench_jobs.RangeCount").await);
+    }
+    let warm_median = percentile(&mut warm, 0.5);
+
+    let mut noop: Vec<Duration> = Vec::new();
+    for _ in 0..20 {
+        api.execute(&group, "bench_jobs.Noop").await;
+    }
+    for _ in 0..500 {
+        noop.push(api.execute(&group, "bench_jobs.Noop").await);
+    }
+    println!(
+        "no-op job through REST (500 runs): median {}, p99 {} (targets ≤ 3 ms, ≤ 10 ms)",
+        ms(percentile(&mut noop, 0.5)),
+        ms(percentile(&mut noop, 0.99))
+    );
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let lean_rss = group_rss_mib(driver_pgid(dir.path(), &driver));
+
+    // Cold spark-submit of the same job, same master.
+    let script = dir.path().join("cold.py");
+    std::fs::write(&script, COLD).unwrap();
+    let mut cold = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let out = Command::new(&env.spark_submit)
+            .args(["--master", &format!("local[{threads}]"), "--conf", "spark.ui.enabled=false"])
+            .arg(&script)
+            .env("PYSPARK_PYTHON", &env.python)
+            .env("SPARK_HOME", &env.spark_home)
+            .output()
+            .expect("spark-submit");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        cold.push(started.elapsed());
+    }
+    let cold_median = percentile(&mut cold, 0.5);
+    println!(
+        "spark.range(1000).count(): warm group via REST median {} (50 runs) vs cold spark-submit median {} (3 runs) → {:.0}× faster (target ≥ 80×)",
+        ms(warm_median),
+        ms(cold_median),
+        cold_median.as_secs_f64() / warm_median.as_secs_f64()
+    );
+    api.call(api.client.delete(format!("{}/group/{group}", api.base))).await;
+
+    // The same idle driver with stock JVM settings.
+    let stock = api.create_group("bench-stock", "spark.driver.extraJavaOptions=-Dsparkdeck.stock=true").await;
+    let stock_driver = api.wait_ready(&stock).await;
+    api.execute(&stock, "bench_jobs.RangeCount").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stock_rss = group_rss_mib(driver_pgid(dir.path(), &stock_driver));
+    println!("idle driver RSS (whole process group): {lean_rss:.0} MiB with the lean defaults, {stock_rss:.0} MiB with stock JVM settings");
+    api.call(api.client.delete(format!("{}/group/{stock}", api.base))).await;
+}
