@@ -148,12 +148,17 @@ impl App {
         assert!(status.is_ok_and(|s| s.success()), "screenshot {} failed", path.display());
     }
 
+    /// Ends the WebDriver session, then the driver (and with it the app).
     pub async fn close(self) {
-        let App { client, mut driver, data_dir } = self;
-        let _ = client.close().await;
+        let _ = self.client.clone().close().await;
+    }
+}
+
+/// Also runs when a test fails: no driver, WebKitWebDriver or app outlives its test.
+impl Drop for App {
+    fn drop(&mut self) {
         // SIGTERM lets tauri-driver stop WebKitWebDriver; SIGKILL would orphan it.
-        let _ = Command::new("kill").arg("-TERM").arg(driver.id().to_string()).status();
-        let _ = driver.wait();
-        drop(data_dir);
+        let _ = Command::new("kill").arg("-TERM").arg(self.driver.id().to_string()).status();
+        let _ = self.driver.wait();
     }
 }
