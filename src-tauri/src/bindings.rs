@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{clusters, files, jobs, settings, windows};
+use crate::commands::{clusters, files, groups, jobs, settings, windows};
 use crate::events::EngineChanged;
 
 pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
@@ -27,6 +27,17 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             jobs::follow_job_log,
             jobs::spark_status,
             windows::open_job_window,
+            windows::open_group_window,
+            groups::create_group,
+            groups::update_group,
+            groups::list_groups,
+            groups::get_group,
+            groups::rescale_group,
+            groups::group_action,
+            groups::delete_group,
+            groups::run_group_request,
+            groups::list_group_results,
+            groups::cancel_group_request,
             settings::get_settings,
             settings::update_settings,
             settings::rest_server_status,

@@ -42,7 +42,9 @@ pub struct GroupForm {
 }
 
 /// The filters `GET /group` offers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
 pub struct GroupQuery {
     pub states: Vec<GroupState>,
     pub kinds: Vec<GroupKind>,

@@ -1,16 +1,15 @@
 //! Single jobs: submit from local files, list, inspect, stop, delete, read and follow logs.
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 use sparkdeck_engine::jobs::{JobQuery, JobSubmission};
 use sparkdeck_engine::model::job::{Job, JobLog};
 use sparkdeck_engine::model::paging::Page;
 use sparkdeck_engine::spark_env::SparkStatus;
-use sparkdeck_engine::{Engine, EngineError};
+use sparkdeck_engine::Engine;
 use tauri::ipc::Channel;
 use tauri::State;
 
+use super::staging::stage_files;
 use crate::error::IpcError;
 
 /// The submit form as the desktop sends it: text fields as in the REST form, and the
@@ -31,23 +30,12 @@ pub struct JobForm {
     pub py_files: Vec<String>,
 }
 
-/// Copies the chosen files into the engine's artifact store (off the async runtime: jars
-/// can be large) and submits.
+/// Copies the chosen files into the engine's artifact store and submits.
 #[tauri::command]
 #[specta::specta]
 pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job, IpcError> {
-    let engine = engine.inner().clone();
-    let staging = engine.clone();
     let JobForm { name, tags, language, cluster_name, job_class, job_config, py_requirements, args, jars, files, py_files } = form;
-    let (jars, files, py_files) = tauri::async_runtime::spawn_blocking(move || {
-        let mut budget = staging.max_upload_bytes();
-        let mut stage = |field: &str, paths: Vec<String>| -> Result<Vec<_>, EngineError> {
-            paths.iter().map(|p| staging.upload_local_file(field, &PathBuf::from(p), &mut budget)).collect()
-        };
-        Ok::<_, EngineError>((stage("jars", jars)?, stage("files", files)?, stage("pyFiles", py_files)?))
-    })
-    .await
-    .map_err(|e| IpcError::internal(format!("staging files failed: {e}")))??;
+    let staged = stage_files(&engine, jars, files, py_files).await?;
     let submission = JobSubmission {
         name,
         tags,
@@ -57,9 +45,9 @@ pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job,
         job_config,
         py_requirements,
         args,
-        jars,
-        files,
-        py_files,
+        jars: staged.jars,
+        files: staged.files,
+        py_files: staged.py_files,
     };
     Ok(engine.submit_job(submission).await?)
 }

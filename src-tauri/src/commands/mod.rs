@@ -2,6 +2,8 @@
 
 pub(crate) mod clusters;
 pub mod files;
+pub(crate) mod groups;
 pub(crate) mod jobs;
 pub(crate) mod settings;
+mod staging;
 pub mod windows;

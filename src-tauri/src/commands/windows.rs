@@ -26,3 +26,16 @@ pub async fn open_job_window(
     let title = format!("{} — Sparkdeck", job.job_name);
     (opener.0)(&format!("job-{}", job.job_id), &format!("/job/{}", job.job_id), &title).map_err(IpcError::internal)
 }
+
+/// Opens (or focuses) a group's own window.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_group_window(
+    opener: State<'_, WindowOpener>,
+    engine: State<'_, sparkdeck_engine::Engine>,
+    id: String,
+) -> Result<(), IpcError> {
+    let group = engine.get_group(&id).await?;
+    let title = format!("{} — Sparkdeck", group.name);
+    (opener.0)(&format!("group-{}", group.id), &format!("/group/{}", group.id), &title).map_err(IpcError::internal)
+}

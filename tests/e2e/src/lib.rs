@@ -78,6 +78,19 @@ impl App {
             .unwrap_or_else(|e| panic!("element {locator:?} did not appear: {e}"))
     }
 
+    /// Finds an element, scrolls it into view (WebKitWebDriver does not scroll inside a
+    /// scrolled dialog by itself) and clicks it.
+    pub async fn click(&self, locator: Locator<'_>) -> Element {
+        let element = self.find(locator).await;
+        let arg = serde_json::to_value(&element).expect("element as a script argument");
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await
+            .expect("scroll into view");
+        element.click().await.unwrap_or_else(|e| panic!("click on {locator:?}: {e}"));
+        element
+    }
+
     /// Waits (up to 20 s) until the page's text contains `text`.
     pub async fn wait_for_text(&self, text: &str) {
         let started = Instant::now();
@@ -138,13 +151,22 @@ impl App {
         xdotool(&["key", "Return"]);
     }
 
-    /// With `SPARKDECK_SCREENSHOTS=<dir>`, saves what the X display shows (the real window,
-    /// not just the web view) as `<dir>/<name>.png`. `make screenshots` sets it.
+    /// With `SPARKDECK_SCREENSHOTS=<dir>`, saves the main window as the X display shows it
+    /// (the real window, not just the web view) to `<dir>/<name>.png`. `make screenshots`
+    /// sets it.
     pub async fn screenshot(&self, name: &str) {
+        self.screenshot_window(name, "^Sparkdeck$").await;
+    }
+
+    /// As [`App::screenshot`], for the window whose title matches `title` (an xdotool
+    /// pattern), e.g. a job's own window.
+    pub async fn screenshot_window(&self, name: &str, title: &str) {
         let Some(dir) = std::env::var_os("SPARKDECK_SCREENSHOTS") else { return };
         tokio::time::sleep(Duration::from_millis(400)).await; // let transitions settle
+        let id = xdotool(&["search", "--onlyvisible", "--name", title]);
+        let id = id.lines().last().expect("a window with that title");
         let path = PathBuf::from(dir).join(format!("{name}.png"));
-        let status = Command::new("import").args(["-window", "root", "-silent"]).arg(&path).status();
+        let status = Command::new("import").args(["-window", id, "-silent"]).arg(&path).status();
         assert!(status.is_ok_and(|s| s.success()), "screenshot {} failed", path.display());
     }
 

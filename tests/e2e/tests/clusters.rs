@@ -11,23 +11,23 @@ async fn create_a_cluster_and_see_invalid_input_inline() {
     app.screenshot("clusters").await;
 
     // A standalone cluster through the form.
-    app.find(Locator::XPath("//button[normalize-space()='New cluster']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='New cluster']")).await;
     app.find(Locator::Id("cluster-name")).await.send_keys("lab").await.unwrap();
     app.find(Locator::Id("cluster-description")).await.send_keys("loopback master").await.unwrap();
-    app.find(Locator::Css("input[name='cluster-type'][value='standalone']")).await.click().await.unwrap();
+    app.click(Locator::Css("input[name='cluster-type'][value='standalone']")).await;
     app.find(Locator::Id("cluster-url")).await.send_keys("spark://127.0.0.1:7077").await.unwrap();
     app.screenshot("cluster-form").await;
-    app.find(Locator::XPath("//button[normalize-space()='Create cluster']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='Create cluster']")).await;
     app.find(Locator::XPath("//th[@scope='row' and normalize-space()='lab']")).await;
     app.wait_for_text("spark://127.0.0.1:7077").await;
 
     // An invalid one: a master URL the backend refuses. The message appears next to the
     // URL input, the form stays open with what was typed, and nothing is created.
-    app.find(Locator::XPath("//button[normalize-space()='New cluster']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='New cluster']")).await;
     app.find(Locator::Id("cluster-name")).await.send_keys("broken").await.unwrap();
-    app.find(Locator::Css("input[name='cluster-type'][value='standalone']")).await.click().await.unwrap();
+    app.click(Locator::Css("input[name='cluster-type'][value='standalone']")).await;
     app.find(Locator::Id("cluster-url")).await.send_keys("http://not-a-master").await.unwrap();
-    app.find(Locator::XPath("//button[normalize-space()='Create cluster']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='Create cluster']")).await;
     let error = app.find(Locator::Id("cluster-url-error")).await;
     let message = error.text().await.unwrap();
     assert!(message.contains("is not a master URL"), "inline error: {message}");
@@ -36,14 +36,14 @@ async fn create_a_cluster_and_see_invalid_input_inline() {
     assert_eq!(url.prop("value").await.unwrap().as_deref(), Some("http://not-a-master"));
     app.screenshot("cluster-form-error").await;
 
-    app.find(Locator::XPath("//button[normalize-space()='Cancel']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='Cancel']")).await;
 
     // The Kubernetes form, for the record.
-    app.find(Locator::XPath("//button[normalize-space()='New cluster']")).await.click().await.unwrap();
-    app.find(Locator::Css("input[name='cluster-type'][value='k8s']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='New cluster']")).await;
+    app.click(Locator::Css("input[name='cluster-type'][value='k8s']")).await;
     app.find(Locator::Id("cluster-url")).await.send_keys("https://127.0.0.1:6443").await.unwrap();
     app.screenshot("cluster-form-k8s").await;
-    app.find(Locator::XPath("//button[normalize-space()='Cancel']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='Cancel']")).await;
 
     let db = app.data_dir.path().join("sparkdeck.db");
     let names = std::process::Command::new("sqlite3").arg(&db).arg("SELECT group_concat(name, ',') FROM (SELECT name FROM clusters ORDER BY name)").output().unwrap();

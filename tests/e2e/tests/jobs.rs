@@ -26,7 +26,7 @@ async fn submit_a_dropped_python_job_and_watch_it_finish_in_its_window() {
     std::fs::write(&data, "hello from a file\n").unwrap();
 
     let app = App::launch().await;
-    app.find(Locator::XPath("//nav//a[normalize-space()='Jobs']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//nav//a[normalize-space()='Jobs']")).await;
     app.find(Locator::Id("open-submit-job")).await;
     app.screenshot("jobs-empty").await;
 
@@ -39,16 +39,17 @@ async fn submit_a_dropped_python_job_and_watch_it_finish_in_its_window() {
     assert_eq!(python.prop("checked").await.unwrap().as_deref(), Some("true"));
 
     // Add the data file through the native file dialog.
-    app.find(Locator::XPath("//button[normalize-space()='Add other files…']")).await.click().await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='Add other files…']")).await;
     app.choose_in_file_dialog("Add other files", &data).await;
     app.find(Locator::XPath("//ul[@id='job-files']/li[contains(., 'greeting.txt')]")).await;
     app.screenshot("job-form").await;
 
-    app.find(Locator::Id("job-submit")).await.click().await.unwrap();
+    app.click(Locator::Id("job-submit")).await;
     let row = app.find(Locator::Css("tr.job-row")).await;
     let id = row.attr("data-job-id").await.unwrap().expect("row names its job");
     let main_window = app.client.window().await.unwrap();
-    row.click().await.unwrap();
+    // The form has closed; the row's name cell opens the job's window.
+    app.click(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th"))).await;
 
     // The job opens in its own native window.
     let started = Instant::now();
@@ -79,7 +80,7 @@ async fn submit_a_dropped_python_job_and_watch_it_finish_in_its_window() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(log.text().await.unwrap().contains("E2E data: hello from a file"));
-    app.screenshot("job-window").await;
+    app.screenshot_window("job-window", "^e2e_main — Sparkdeck$").await;
 
     app.client.switch_to_window(main_window).await.unwrap();
     app.screenshot("jobs").await;

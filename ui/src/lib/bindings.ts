@@ -24,10 +24,7 @@ export const commands = {
 	 *  empty list when cancelled.
 	 */
 	pickJobFiles: (title: string, extensions: string[]) => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("pick_job_files", { title, extensions })),
-	/**
-	 *  Copies the chosen files into the engine's artifact store (off the async runtime: jars
-	 *  can be large) and submits.
-	 */
+	/**  Copies the chosen files into the engine's artifact store and submits. */
 	submitJob: (form: JobForm_Deserialize) => typedError<Job_Serialize, IpcError_Serialize>(__TAURI_INVOKE("submit_job", { form })),
 	listJobs: (query: JobQuery_Deserialize) => typedError<Page<Job_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_jobs", { query })),
 	getJob: (id: string) => typedError<Job_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_job", { id })),
@@ -46,6 +43,22 @@ export const commands = {
 	sparkStatus: () => typedError<SparkStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("spark_status")),
 	/**  Opens (or focuses) a job's own window. */
 	openJobWindow: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_job_window", { id })),
+	/**  Opens (or focuses) a group's own window. */
+	openGroupWindow: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_group_window", { id })),
+	createGroup: (form: GroupCreateForm_Deserialize) => typedError<Group_Serialize, IpcError_Serialize>(__TAURI_INVOKE("create_group", { form })),
+	updateGroup: (id: string, form: GroupUpdateForm_Deserialize) => typedError<Group_Serialize, IpcError_Serialize>(__TAURI_INVOKE("update_group", { id, form })),
+	listGroups: (query: GroupQuery_Deserialize) => typedError<Page<Group_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_groups", { query })),
+	getGroup: (id: string) => typedError<Group_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_group", { id })),
+	rescaleGroup: (id: string, scale: number) => typedError<Group_Serialize, IpcError_Serialize>(__TAURI_INVOKE("rescale_group", { id, scale })),
+	groupAction: (id: string, action: GroupAction) => typedError<Group_Serialize, IpcError_Serialize>(__TAURI_INVOKE("group_action", { id, action })),
+	deleteGroup: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("delete_group", { id })),
+	/**
+	 *  Runs a request on one of the group's drivers: `wait` answers when it has ended
+	 *  (execute), otherwise as soon as it is queued (submit).
+	 */
+	runGroupRequest: (id: string, request: GroupRequest, wait: boolean) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("run_group_request", { id, request, wait })),
+	listGroupResults: (id: string, search: string | null, page: PageRequest) => typedError<Page<JobInstance_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_group_results", { id, search, page })),
+	cancelGroupRequest: (id: string, instanceId: string) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("cancel_group_request", { id, instanceId })),
 	getSettings: () => typedError<SettingsView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_settings")),
 	/**
 	 *  Saves the settings and brings the REST server in line with them. Invalid settings or a
@@ -248,13 +261,109 @@ export type ErrorCode = "invalid" | "not_found" | "conflict" | "internal";
  */
 export type Group = Group_Serialize | Group_Deserialize;
 
+/**  The lifecycle actions of `/group/{id}/{action}`. */
+export type GroupAction = "pause" | "resume" | "restart" | "stop";
+
+/**
+ *  The create form as the desktop sends it: text fields as in the REST form, and the
+ *  paths of the files the user dropped or picked.
+ */
+export type GroupCreateForm = GroupCreateForm_Serialize | GroupCreateForm_Deserialize;
+
+/**
+ *  The create form as the desktop sends it: text fields as in the REST form, and the
+ *  paths of the files the user dropped or picked.
+ */
+export type GroupCreateForm_Deserialize = {
+	name?: string | null,
+	description?: string | null,
+	kind?: string | null,
+	tags?: string | null,
+	language?: string | null,
+	clusterName?: string | null,
+	jobConfig?: string | null,
+	pyRequirements?: string | null,
+	scale?: number | null,
+	jars?: string[],
+	files?: string[],
+	pyFiles?: string[],
+};
+
+/**
+ *  The create form as the desktop sends it: text fields as in the REST form, and the
+ *  paths of the files the user dropped or picked.
+ */
+export type GroupCreateForm_Serialize = {
+	name: string | null,
+	description: string | null,
+	kind: string | null,
+	tags: string | null,
+	language: string | null,
+	clusterName: string | null,
+	jobConfig: string | null,
+	pyRequirements: string | null,
+	scale: number | null,
+	jars: string[],
+	files: string[],
+	pyFiles: string[],
+};
+
 export type GroupKind = 
 /**  Runs job classes (`interactive_job_execute`). */
 "JOB" | 
 /**  Runs code snippets and completes code (`interactive_code_execute`/`_complete`). */
 "CODE";
 
+/**  The filters `GET /group` offers. */
+export type GroupQuery = GroupQuery_Serialize | GroupQuery_Deserialize;
+
+/**  The filters `GET /group` offers. */
+export type GroupQuery_Deserialize = {
+	states?: GroupState[],
+	kinds?: GroupKind[],
+	jobStates?: JobState[],
+	clusterNames?: string[],
+	tags?: { [key in string]: string },
+	search?: string | null,
+	page?: PageRequest,
+};
+
+/**  The filters `GET /group` offers. */
+export type GroupQuery_Serialize = {
+	states: GroupState[],
+	kinds: GroupKind[],
+	jobStates: JobState[],
+	clusterNames: string[],
+	tags: { [key in string]: string },
+	search: string | null,
+	page: PageRequest,
+};
+
+/**  One request to a group, as the REST body of execute/submit (discriminated by `type`). */
+export type GroupRequest = { type: "interactive_job_execute"; jobClass: string; jobConfig: { [key in string]: Value } } | { type: "interactive_code_execute"; code: string } | { type: "interactive_code_complete"; code: string; cursor: number };
+
 export type GroupState = "ACTIVE" | "ARCHIVED";
+
+/**  What `PUT /group/{id}` changes. */
+export type GroupUpdateForm = GroupUpdateForm_Serialize | GroupUpdateForm_Deserialize;
+
+/**  What `PUT /group/{id}` changes. */
+export type GroupUpdateForm_Deserialize = {
+	description?: string | null,
+	tags?: string | null,
+	jobConfig?: string | null,
+	pyRequirements?: string | null,
+	scale?: number | null,
+};
+
+/**  What `PUT /group/{id}` changes. */
+export type GroupUpdateForm_Serialize = {
+	description: string | null,
+	tags: string | null,
+	jobConfig: string | null,
+	pyRequirements: string | null,
+	scale: number | null,
+};
 
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most

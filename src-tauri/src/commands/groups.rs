@@ -1,0 +1,175 @@
+//! Interactive groups: create from local files, list, inspect, scale, lifecycle, and the
+//! requests their drivers run.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sparkdeck_engine::Engine;
+use sparkdeck_engine::groups::{GroupForm, GroupQuery};
+use sparkdeck_engine::model::group::{Group, JobInstance};
+use sparkdeck_engine::model::paging::{Page, PageRequest};
+use tauri::State;
+
+use super::staging::stage_files;
+use crate::error::IpcError;
+
+/// The create form as the desktop sends it: text fields as in the REST form, and the
+/// paths of the files the user dropped or picked.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GroupCreateForm {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<String>,
+    pub tags: Option<String>,
+    pub language: Option<String>,
+    pub cluster_name: Option<String>,
+    pub job_config: Option<String>,
+    pub py_requirements: Option<String>,
+    pub scale: Option<u32>,
+    pub jars: Vec<String>,
+    pub files: Vec<String>,
+    pub py_files: Vec<String>,
+}
+
+/// What `PUT /group/{id}` changes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GroupUpdateForm {
+    pub description: Option<String>,
+    pub tags: Option<String>,
+    pub job_config: Option<String>,
+    pub py_requirements: Option<String>,
+    pub scale: Option<u32>,
+}
+
+/// One request to a group, as the REST body of execute/submit (discriminated by `type`).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum GroupRequest {
+    InteractiveJobExecute {
+        #[serde(rename = "jobClass")]
+        job_class: String,
+        #[serde(rename = "jobConfig")]
+        job_config: serde_json::Map<String, Value>,
+    },
+    InteractiveCodeExecute {
+        code: String,
+    },
+    InteractiveCodeComplete {
+        code: String,
+        cursor: u32,
+    },
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> Result<Group, IpcError> {
+    let staged = stage_files(&engine, form.jars, form.files, form.py_files).await?;
+    let form = GroupForm {
+        name: form.name,
+        description: form.description,
+        kind: form.kind,
+        tags: form.tags,
+        language: form.language,
+        cluster_name: form.cluster_name,
+        job_config: form.job_config,
+        py_requirements: form.py_requirements,
+        scale: form.scale.map(|s| s.to_string()),
+        jars: staged.jars,
+        files: staged.files,
+        py_files: staged.py_files,
+    };
+    Ok(engine.create_group(form).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_group(engine: State<'_, Engine>, id: String, form: GroupUpdateForm) -> Result<Group, IpcError> {
+    let form = GroupForm {
+        description: form.description,
+        tags: form.tags,
+        job_config: form.job_config,
+        py_requirements: form.py_requirements,
+        scale: form.scale.map(|s| s.to_string()),
+        ..GroupForm::default()
+    };
+    Ok(engine.update_group(&id, form).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_groups(engine: State<'_, Engine>, query: GroupQuery) -> Result<Page<Group>, IpcError> {
+    Ok(engine.list_groups(&query).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_group(engine: State<'_, Engine>, id: String) -> Result<Group, IpcError> {
+    Ok(engine.get_group(&id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn rescale_group(engine: State<'_, Engine>, id: String, scale: u32) -> Result<Group, IpcError> {
+    Ok(engine.rescale_group(&id, &scale.to_string()).await?)
+}
+
+/// The lifecycle actions of `/group/{id}/{action}`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupAction {
+    Pause,
+    Resume,
+    Restart,
+    Stop,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn group_action(engine: State<'_, Engine>, id: String, action: GroupAction) -> Result<Group, IpcError> {
+    let group = match action {
+        GroupAction::Pause => engine.pause_group(&id).await?,
+        GroupAction::Resume => engine.resume_group(&id).await?,
+        GroupAction::Restart => engine.restart_group(&id).await?,
+        GroupAction::Stop => engine.stop_group(&id).await?,
+    };
+    Ok(group)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_group(engine: State<'_, Engine>, id: String) -> Result<(), IpcError> {
+    Ok(engine.delete_group(&id).await?)
+}
+
+/// Runs a request on one of the group's drivers: `wait` answers when it has ended
+/// (execute), otherwise as soon as it is queued (submit).
+#[tauri::command]
+#[specta::specta]
+pub async fn run_group_request(
+    engine: State<'_, Engine>,
+    id: String,
+    request: GroupRequest,
+    wait: bool,
+) -> Result<JobInstance, IpcError> {
+    let body = serde_json::to_value(&request).map_err(|e| IpcError::internal(e.to_string()))?;
+    let instance = if wait { engine.execute_instance(&id, &body).await? } else { engine.submit_instance(&id, &body).await? };
+    Ok(instance)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_group_results(
+    engine: State<'_, Engine>,
+    id: String,
+    search: Option<String>,
+    page: PageRequest,
+) -> Result<Page<JobInstance>, IpcError> {
+    Ok(engine.list_instances(&id, search.as_deref(), &page).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_group_request(engine: State<'_, Engine>, id: String, instance_id: String) -> Result<JobInstance, IpcError> {
+    Ok(engine.cancel_instance(&id, &instance_id).await?)
+}
