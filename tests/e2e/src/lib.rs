@@ -162,12 +162,16 @@ impl App {
     /// pattern), e.g. a job's own window.
     pub async fn screenshot_window(&self, name: &str, title: &str) {
         let Some(dir) = std::env::var_os("SPARKDECK_SCREENSHOTS") else { return };
+        // Without a compositor, what a closed window covered is only redrawn on an expose.
+        let _ = Command::new("xrefresh").status();
         tokio::time::sleep(Duration::from_millis(400)).await; // let transitions settle
-        let id = xdotool(&["search", "--onlyvisible", "--name", title]);
-        let id = id.lines().last().expect("a window with that title");
+        let ids = xdotool(&["search", "--onlyvisible", "--name", title]);
         let path = PathBuf::from(dir).join(format!("{name}.png"));
-        let status = Command::new("import").args(["-window", id, "-silent"]).arg(&path).status();
-        assert!(status.is_ok_and(|s| s.success()), "screenshot {} failed", path.display());
+        // GTK maps helper windows under the same title; take the one that can be captured.
+        let taken = ids.lines().rev().any(|id| {
+            Command::new("import").args(["-window", id, "-silent"]).arg(&path).status().is_ok_and(|s| s.success())
+        });
+        assert!(taken, "screenshot {} failed (windows {ids:?})", path.display());
     }
 
     /// Ends the WebDriver session, then the driver (and with it the app).

@@ -47,6 +47,18 @@ async fn submit_a_dropped_python_job_and_watch_it_finish_in_its_window() {
     app.click(Locator::Id("job-submit")).await;
     let row = app.find(Locator::Css("tr.job-row")).await;
     let id = row.attr("data-job-id").await.unwrap().expect("row names its job");
+    // The row follows the job live; the list is pictured once it has ended.
+    let started = Instant::now();
+    let badge = format!("tr.job-row[data-job-id='{id}'] .badge");
+    loop {
+        let text = app.find(Locator::Css(&badge)).await.text().await.unwrap_or_default().to_uppercase();
+        if text.contains("FINISHED") || text.contains("FAILED") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(240), "job {id} did not end: {text}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    app.screenshot("jobs").await;
     let main_window = app.client.window().await.unwrap();
     // The form has closed; the row's name cell opens the job's window.
     app.click(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th"))).await;
@@ -82,7 +94,5 @@ async fn submit_a_dropped_python_job_and_watch_it_finish_in_its_window() {
     assert!(log.text().await.unwrap().contains("E2E data: hello from a file"));
     app.screenshot_window("job-window", "^e2e_main — Sparkdeck$").await;
 
-    app.client.switch_to_window(main_window).await.unwrap();
-    app.screenshot("jobs").await;
     app.close().await;
 }
