@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::binary::{Server, call, start};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
@@ -29,48 +28,6 @@ class SleepJob(IlumJob):
             time.sleep(0.05)
         return "slept"
 "#;
-
-struct Server {
-    child: Child,
-    url: String,
-    token: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sparkdeck-server"))
-        .args(["--port", "0", "--data-dir"])
-        .arg(data_dir)
-        .env("SPARKDECK_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("server starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let url = lines.next().expect("listening line").expect("utf-8").split_whitespace().last().expect("url").to_string();
-    let token = lines.next().expect("token line").expect("utf-8");
-    let token = token.strip_prefix("token: ").and_then(|t| t.split_whitespace().next()).expect("token").to_string();
-    Server { child, url, token }
-}
-
-async fn call(s: &Server, method: reqwest::Method, path: &str, form: Option<Form>, body: Option<Value>) -> (u16, Value) {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", s.url)).bearer_auth(&s.token);
-    if let Some(form) = form {
-        request = request.multipart(form);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("json") })
-}
 
 async fn group(s: &Server, id: &str) -> Value {
     let (status, group) = call(s, reqwest::Method::GET, &format!("/group/{id}"), None, None).await;

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod binary;
+
 use std::net::SocketAddr;
 
 use reqwest::{Client, RequestBuilder};
