@@ -1,9 +1,9 @@
 # The two commands a newcomer needs (both install what is missing first):
 #   make run    set up and launch the desktop app
 #   make test   set up and run every test
-# Others: make server (headless REST API), make screenshots, make bindings.
+# Others: make server (headless REST API), make screenshots, make bindings, make bench.
 
-.PHONY: setup ui run server test screenshots bindings
+.PHONY: setup ui run server test screenshots bindings bench
 
 setup:
 	bash scripts/setup.sh
@@ -27,3 +27,9 @@ screenshots: ui
 
 bindings:
 	SPARKDECK_UPDATE_BINDINGS=1 cargo test -p sparkdeck-app --test bindings
+
+bench: ui
+	cargo bench -p sparkdeck-engine --bench jobs
+	cargo bench -p sparkdeck-server --bench groups
+	cargo build --release -p sparkdeck-app
+	bash benches/desktop.sh target/release/sparkdeck
