@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/svelte";
 import { afterEach, expect, test } from "vitest";
-import { clusterView, job, mockBackend, pageOf } from "./test-fixtures";
+import { clusterView, group, job, mockBackend, pageOf } from "./test-fixtures";
 import App from "./App.svelte";
 
 afterEach(() => {
@@ -38,5 +38,30 @@ test("a job's own window shows only that job", async () => {
   render(App);
 
   expect(await screen.findByRole("heading", { level: 1, name: "daily-etl" })).toBeInTheDocument();
+  expect(screen.queryByRole("navigation", { name: "Main" })).not.toBeInTheDocument();
+});
+
+test("Groups sits between Jobs and Settings and lists the groups", async () => {
+  mockBackend({
+    list_clusters: () => pageOf([clusterView()]),
+    list_groups: () => pageOf([group()]),
+    cluster_names: () => ["default"],
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+  });
+  render(App);
+
+  const links = screen.getAllByRole("link").map((link) => link.textContent);
+  expect(links).toEqual(["Clusters", "Jobs", "Groups", "Settings"]);
+  location.hash = "#/groups";
+  expect(await screen.findByRole("heading", { level: 1, name: "Groups" })).toBeInTheDocument();
+  expect(await screen.findByRole("rowheader", { name: "scoring" })).toBeInTheDocument();
+});
+
+test("a group's own window shows only that group", async () => {
+  location.hash = "#/group/g-1";
+  mockBackend({ get_group: () => group(), list_group_results: () => pageOf([]) });
+  render(App);
+
+  expect(await screen.findByRole("heading", { level: 1, name: "scoring" })).toBeInTheDocument();
   expect(screen.queryByRole("navigation", { name: "Main" })).not.toBeInTheDocument();
 });

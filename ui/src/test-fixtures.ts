@@ -1,7 +1,15 @@
 // Shared test data and an IPC mock that records every command the UI sends.
 import { emit } from "@tauri-apps/api/event";
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import type { ClusterView_Serialize, IpcError_Serialize, Job_Serialize, Page } from "./lib/bindings";
+import type {
+  ClusterView_Serialize,
+  Group_Serialize,
+  IpcError_Serialize,
+  JobInstance_Serialize,
+  JobState,
+  Job_Serialize,
+  Page,
+} from "./lib/bindings";
 
 type Args = Record<string, any>;
 export type Call = { cmd: string; args: Args };
@@ -81,6 +89,65 @@ export function job(fields: Partial<Job_Serialize> = {}): Job_Serialize {
     submitTime: Date.UTC(2025, 0, 1, 9, 0, 0),
     startTime: Date.UTC(2025, 0, 1, 9, 0, 3),
     endTime: Date.UTC(2025, 0, 1, 9, 3, 8),
+    ...fields,
+  };
+}
+
+/** One of group g-1's drivers, up since 9:00:05. */
+export function driver(jobId: string, state: JobState = "READY"): Job_Serialize {
+  return job({
+    jobId,
+    groupId: "g-1",
+    jobName: "scoring",
+    jobType: "INTERACTIVE",
+    appId: `local-${jobId}`,
+    state,
+    startTime: state === "STARTING" ? 0 : Date.UTC(2025, 0, 1, 9, 0, 5),
+    endTime: 0,
+  });
+}
+
+/** An active Python job classes group with both its drivers ready. */
+export function group(fields: Partial<Group_Serialize> = {}): Group_Serialize {
+  return {
+    id: "g-1",
+    name: "scoring",
+    description: "Scores orders",
+    kind: "JOB",
+    tags: { team: "data" },
+    language: "PYTHON",
+    clusterName: "default",
+    state: "ACTIVE",
+    scale: 2,
+    jobConfig: {},
+    pyRequirements: [],
+    paused: false,
+    createdTime: Date.UTC(2025, 0, 1, 9, 0, 0),
+    updatedTime: Date.UTC(2025, 0, 1, 9, 0, 0),
+    archivedTime: 0,
+    jobs: [driver("d-2"), driver("d-1")],
+    ...fields,
+  };
+}
+
+/** A finished request to group g-1 that took 12 ms. */
+export function instance(fields: Partial<JobInstance_Serialize> = {}): JobInstance_Serialize {
+  return {
+    jobInstanceId: "i-1",
+    jobId: "d-1",
+    groupId: "g-1",
+    type: "interactive_job_execute",
+    state: "FINISHED",
+    jobClass: "jobs.Score",
+    jobConfig: {},
+    code: null,
+    cursor: null,
+    result: "scored 10 rows",
+    completions: null,
+    error: null,
+    submitTime: Date.UTC(2025, 0, 1, 10, 0, 0, 0),
+    startTime: Date.UTC(2025, 0, 1, 10, 0, 0, 3),
+    endTime: Date.UTC(2025, 0, 1, 10, 0, 0, 15),
     ...fields,
   };
 }

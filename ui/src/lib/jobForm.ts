@@ -55,6 +55,15 @@ export function checkJobForm(form: JobFormState): FormError | null {
   return null;
 }
 
+/** pip requirements typed one a line (or ";"-separated) as the backend takes them: "a;b". */
+export function requirementsText(text: string): string | undefined {
+  const lines = text
+    .split(/[;\n]/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return lines.join(";") || undefined;
+}
+
 /**
  * The submission. Each language gets only its own inputs (a main class for JVM, pip
  * requirements for Python); the file lists are sent as shown, so the backend can say
@@ -62,11 +71,6 @@ export function checkJobForm(form: JobFormState): FormError | null {
  */
 export function toJobForm(form: JobFormState): JobForm_Deserialize {
   const python = form.language === "PYTHON";
-  const requirements = form.requirements
-    .split(/[;\n]/)
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join(";");
   const args = form.args.map((arg) => arg.value).filter((value) => value !== "");
   return {
     name: form.name.trim(),
@@ -75,7 +79,7 @@ export function toJobForm(form: JobFormState): JobForm_Deserialize {
     jobClass: python ? undefined : form.jobClass.trim() || undefined,
     tags: toPairs(form.tags),
     jobConfig: toPairs(form.config),
-    pyRequirements: python ? requirements || undefined : undefined,
+    pyRequirements: python ? requirementsText(form.requirements) : undefined,
     args: args.length ? args.join(";") : undefined,
     jars: form.jars,
     pyFiles: form.pyFiles,

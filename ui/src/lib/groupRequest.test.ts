@@ -1,0 +1,45 @@
+import { expect, test } from "vitest";
+import { CodeHistory } from "./codeHistory";
+import { insertCompletion, nameStart, pythonCursor } from "./completion";
+import { parseConfig } from "./requestConfig";
+
+test("a config must be a JSON object; an empty one is {}", () => {
+  expect(parseConfig("")).toEqual({ ok: true, value: {} });
+  expect(parseConfig(' {"rows": 10, "deep": {"a": [1, null]}} ')).toEqual({
+    ok: true,
+    value: { rows: 10, deep: { a: [1, null] } },
+  });
+  expect(parseConfig("{rows: 10}")).toEqual({ ok: false, message: expect.stringMatching(/^Not valid JSON: /) });
+  for (const text of ["[1]", "null", "3", '"x"']) {
+    expect(parseConfig(text)).toEqual({ ok: false, message: expect.stringContaining("must be a JSON object") });
+  }
+});
+
+test("a completion replaces the dotted name before the cursor, as the driver reads it", () => {
+  expect(nameStart("x = spark.ra", 12)).toBe(4);
+  expect(nameStart("1 + ", 4)).toBeNull();
+  expect(nameStart("1abc", 4)).toBe(1);
+  expect(insertCompletion("x = spark.ra", 12, "spark.range(")).toEqual({ code: "x = spark.range(", cursor: 16 });
+  expect(insertCompletion("pri(1)\n", 3, "print(")).toEqual({ code: "print((1)\n", cursor: 6 });
+  expect(insertCompletion("f(", 2, "x")).toEqual({ code: "f(x", cursor: 3 });
+});
+
+test("the cursor is counted in code points, as Python counts", () => {
+  expect(pythonCursor("s = '😀'; sp", 12)).toBe(11);
+  expect(pythonCursor("spark.ra", 8)).toBe(8);
+});
+
+test("history walks back through earlier cells and forward to the draft", () => {
+  const history = new CodeHistory();
+  expect(history.back("draft")).toBeNull();
+  history.push("a = 1");
+  history.push("b = 2");
+  history.push("b = 2");
+
+  expect(history.back("c")).toBe("b = 2");
+  expect(history.back("b = 2")).toBe("a = 1");
+  expect(history.back("a = 1")).toBeNull();
+  expect(history.forward()).toBe("b = 2");
+  expect(history.forward()).toBe("c");
+  expect(history.forward()).toBeNull();
+});
