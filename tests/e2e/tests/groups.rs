@@ -1,0 +1,91 @@
+//! An interactive group in the real window on real Spark: created from the form with a
+//! job module chosen in the native file dialog, it brings up its driver; a job class runs
+//! from the execute form and its result shows; the scale stepper adds a driver and the
+//! driver list follows.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use sparkdeck_e2e::App;
+
+const JOBS: &str = r#"from ilum.api import IlumJob
+
+class Count(IlumJob):
+    def run(self, spark, config):
+        return "counted %d" % spark.range(int(config["n"])).count()
+"#;
+
+/// Waits until `count` drivers of the open group window show READY.
+async fn wait_ready_drivers(app: &App, count: usize, within: Duration) {
+    let started = Instant::now();
+    loop {
+        let mut ready = 0;
+        for badge in app.client.find_all(Locator::Css("#group-drivers [id^='driver-state-']")).await.unwrap_or_default() {
+            if badge.text().await.unwrap_or_default().to_uppercase().contains("READY") {
+                ready += 1;
+            }
+        }
+        if ready == count {
+            return;
+        }
+        assert!(started.elapsed() < within, "{ready} of {count} drivers READY");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test]
+async fn create_a_group_run_a_job_class_and_change_its_scale() {
+    let work = tempfile::tempdir().unwrap();
+    let module = work.path().join("e2e_jobs.py");
+    std::fs::write(&module, JOBS).unwrap();
+
+    let app = App::launch().await;
+    app.click(Locator::XPath("//nav//a[normalize-space()='Groups']")).await;
+    app.click(Locator::Id("open-create-group")).await;
+    app.find(Locator::Id("group-name")).await.send_keys("e2e-group").await.unwrap();
+    app.click(Locator::Id("group-kind-JOB")).await;
+    app.click(Locator::Id("group-language-PYTHON")).await;
+    let scale = app.find(Locator::Id("group-scale")).await;
+    scale.clear().await.unwrap();
+    scale.send_keys("1").await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='Add Python files…']")).await;
+    app.choose_in_file_dialog("Add Python files", &module).await;
+    app.find(Locator::XPath("//ul[@id='group-pyFiles']/li[contains(., 'e2e_jobs.py')]")).await;
+    app.screenshot("group-form").await;
+    app.click(Locator::Id("group-create")).await;
+
+    let row = app.find(Locator::Css("tr.group-row")).await;
+    let id = row.attr("data-group-id").await.unwrap().expect("row names its group");
+    app.screenshot("groups").await;
+    let main_window = app.client.window().await.unwrap();
+    app.click(Locator::Css(&format!("tr.group-row[data-group-id='{id}'] th"))).await;
+    let started = Instant::now();
+    let group_window = loop {
+        if let Some(w) = app.client.windows().await.unwrap().into_iter().find(|w| *w != main_window) {
+            break w;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no group window opened");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    app.client.switch_to_window(group_window).await.unwrap();
+    wait_ready_drivers(&app, 1, Duration::from_secs(120)).await;
+
+    // A job class from the uploaded module, with a JSON config.
+    app.find(Locator::Id("group-job-class")).await.send_keys("e2e_jobs.Count").await.unwrap();
+    let config = app.find(Locator::Id("group-job-config")).await;
+    config.clear().await.unwrap();
+    config.send_keys(r#"{"n": 42}"#).await.unwrap();
+    app.click(Locator::Id("group-execute")).await;
+    let result = app.find(Locator::Id("group-last-result-text")).await;
+    let started = Instant::now();
+    while !result.text().await.unwrap_or_default().contains("counted 42") {
+        assert!(started.elapsed() < Duration::from_secs(60), "result: {:?}", result.text().await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Scale 1 → 2: a second driver comes up and the list shows both READY.
+    app.click(Locator::Id("scale-increase")).await;
+    wait_ready_drivers(&app, 2, Duration::from_secs(120)).await;
+    app.screenshot_window("group-window", "^e2e-group — Sparkdeck$").await;
+    app.close().await;
+}
