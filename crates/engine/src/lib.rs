@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 mod group_supervisor;
 pub mod groups;
+pub mod job_logs;
 pub mod jobs;
 pub mod logs;
 pub mod settings;
