@@ -78,6 +78,7 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
         jars: staged.jars,
         files: staged.files,
         py_files: staged.py_files,
+        ..GroupForm::default()
     };
     Ok(engine.create_group(form).await?)
 }
