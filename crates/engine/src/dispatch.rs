@@ -292,7 +292,7 @@ impl Engine {
                     d.running = None;
                     d.record.job.state = JobState::Ready;
                     if d.retiring && d.stop_reason.is_none() {
-                        d.stop_reason = Some("the group was scaled down".into());
+                        d.stop_reason = Some("the driver was retired".into());
                         d.record.process
                     } else {
                         None

@@ -88,6 +88,8 @@ pub(crate) struct Inner {
     pub(crate) log_indexes: Mutex<HashMap<PathBuf, LineIndex>>,
     /// The live state of every supervised group, by id.
     pub(crate) groups: Mutex<HashMap<String, Arc<GroupLive>>>,
+    /// Watches of groups' local jar files, by group id.
+    pub(crate) jar_watches: Mutex<crate::jar_watch::JarWatches>,
     /// Callers of `execute_instance` waiting for an instance to end, by instance id.
     pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<JobInstance>>>>,
     /// HTTP to the driver agents.
@@ -114,6 +116,7 @@ impl Engine {
                 running: Mutex::new(HashMap::new()),
                 log_indexes: Mutex::new(HashMap::new()),
                 groups: Mutex::new(HashMap::new()),
+                jar_watches: Mutex::new(HashMap::new()),
                 instance_waiters: Mutex::new(HashMap::new()),
                 http: DriverHttp::new(),
                 _lock: lock,

@@ -23,7 +23,7 @@ use crate::events::EngineEvent;
 use crate::jobs::{DRIVER_INFO, ERROR_TAIL_BYTES};
 use crate::logs;
 use crate::model::group::{GroupRecord, InstanceError, JobInstance};
-use crate::model::job::{Job, JobRecord, JobState, JobType, Language, ProcessRef};
+use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, ProcessRef};
 use crate::model::secret::Secret;
 use crate::runtime::Liveness;
 use crate::runtime::local::reap_group;
@@ -62,6 +62,8 @@ pub(crate) struct LiveState {
     pub(crate) queue: VecDeque<Queued>,
     /// Instances whose cancel was asked while a driver ran them.
     pub(crate) cancels: HashSet<String>,
+    /// The group's jars now; drivers launched with others are replaced (`jar_watch.rs`).
+    pub(crate) jars: Vec<String>,
     failures: u32,
     next_launch: Instant,
 }
@@ -117,6 +119,7 @@ impl GroupLive {
                 drivers: BTreeMap::new(),
                 queue: VecDeque::new(),
                 cancels: HashSet::new(),
+                jars: jar_shas(&record.spec),
                 failures: 0,
                 next_launch: Instant::now(),
             }),
@@ -134,10 +137,33 @@ pub(crate) fn wanted(record: &GroupRecord) -> u32 {
     if g.state == crate::model::group::GroupState::Active && !g.paused { g.scale } else { 0 }
 }
 
+/// Stops an idle driver (returned, to stop once the lock is released) or marks a busy one
+/// to leave once its request is answered.
+fn retire_driver(state: &mut LiveState, id: &str, reason: &str) -> Option<(String, ProcessRef)> {
+    let d = state.drivers.get_mut(id)?;
+    if d.running.is_some() {
+        d.retiring = true;
+        return None;
+    }
+    d.stop_reason = Some(reason.to_string());
+    d.record.process.map(|p| (id.to_string(), p))
+}
+
+/// The content hashes of a spec's jars, in order.
+pub(crate) fn jar_shas(spec: &JobSpec) -> Vec<String> {
+    spec.jars.iter().map(|j| j.sha256.clone()).collect()
+}
+
 impl LiveState {
-    /// Drivers that count towards the target: not stopping, not retiring.
+    /// Drivers that count towards the target: not stopping, not retiring, and launched
+    /// with the group's current jars.
     fn serving(&self) -> usize {
-        self.drivers.values().filter(|d| d.stop_reason.is_none() && !d.retiring).count()
+        self.drivers.values().filter(|d| d.stop_reason.is_none() && !d.retiring && !self.outdated(d)).count()
+    }
+
+    /// Launched with jars the group no longer has (a watched jar was rebuilt since).
+    fn outdated(&self, d: &DriverLive) -> bool {
+        !d.record.spec.jars.iter().map(|j| &j.sha256).eq(self.jars.iter())
     }
 }
 
@@ -399,37 +425,44 @@ impl Engine {
         live.wake.notify_one();
     }
 
-    /// Launches or retires drivers until the group has its target.
+    /// Launches or retires drivers until the group has its target. After a jar was
+    /// rebuilt, the drivers with the old jars keep serving until as many new ones as the
+    /// target are READY; then they retire (idle ones at once, busy ones once answered).
     async fn reconcile(&self, live: &Arc<GroupLive>) -> Result<()> {
         let (missing, retire) = {
             let mut state = live.lock();
             let serving = state.serving();
             let target = state.target as usize;
+            let mut stops = Vec::new();
+            let ready = state.drivers.values().filter(|d| d.conn.is_some() && d.stop_reason.is_none() && !d.retiring && !state.outdated(d)).count();
+            if ready >= target {
+                let old: Vec<String> = state
+                    .drivers
+                    .iter()
+                    .filter(|(_, d)| d.stop_reason.is_none() && !d.retiring && state.outdated(d))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                for id in old {
+                    stops.extend(retire_driver(&mut state, &id, "the driver was replaced after its jar was rebuilt"));
+                }
+            }
             if serving > target {
                 // Retire idle drivers first (those not ready yet count as idle), then busy ones.
                 let mut extra: Vec<(bool, String)> = state
                     .drivers
                     .iter()
-                    .filter(|(_, d)| d.stop_reason.is_none() && !d.retiring)
+                    .filter(|(_, d)| d.stop_reason.is_none() && !d.retiring && !state.outdated(d))
                     .map(|(id, d)| (d.running.is_some(), id.clone()))
                     .collect();
                 extra.sort();
-                let mut stops = Vec::new();
                 for (_, id) in extra.into_iter().take(serving - target) {
-                    if let Some(d) = state.drivers.get_mut(&id) {
-                        if d.running.is_some() {
-                            d.retiring = true;
-                        } else {
-                            d.stop_reason = Some("the group was scaled down".into());
-                            stops.extend(d.record.process.map(|p| (id.clone(), p)));
-                        }
-                    }
+                    stops.extend(retire_driver(&mut state, &id, "the group was scaled down"));
                 }
                 (0, stops)
             } else if serving < target && !state.closing && Instant::now() >= state.next_launch {
-                (target - serving, Vec::new())
+                (target - serving, stops)
             } else {
-                (0, Vec::new())
+                (0, stops)
             }
         };
         for (id, process) in retire {

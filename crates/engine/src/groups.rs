@@ -4,6 +4,7 @@
 //! new target.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use uuid::Uuid;
@@ -39,6 +40,10 @@ pub struct GroupForm {
     pub jars: Vec<Uploaded>,
     pub files: Vec<Uploaded>,
     pub py_files: Vec<Uploaded>,
+    /// Jars read from this machine (desktop app; REST `jarPaths`), absolute paths.
+    pub jar_paths: Vec<PathBuf>,
+    /// Redeploy a file of `jar_paths` when it is rebuilt (REST `watchJars`).
+    pub watch_jars: bool,
 }
 
 /// The filters `GET /group` offers.
@@ -88,7 +93,7 @@ fn description(value: &Option<String>) -> Result<String> {
 }
 
 impl Engine {
-    pub async fn create_group(&self, form: GroupForm) -> Result<Group> {
+    pub async fn create_group(&self, mut form: GroupForm) -> Result<Group> {
         let name = text(&form.name).to_string();
         validate_group_name("name", &name)?;
         let description = description(&form.description)?;
@@ -113,6 +118,13 @@ impl Engine {
             "" => 1,
             s => parse_scale("scale", s, self.config().max_scale)?,
         };
+        if form.watch_jars && form.jar_paths.is_empty() {
+            return Err(EngineError::invalid("watchJars", "needs jarPaths: only jars read from local files can be watched"));
+        }
+        let jar_paths = std::mem::take(&mut form.jar_paths);
+        let staged = self.stage_jar_paths(&jar_paths).await?;
+        check_uploads("jarPaths", &staged, true)?;
+        form.jars.extend(staged);
         check_uploads("jars", &form.jars, true)?;
         check_uploads("files", &form.files, false)?;
         check_uploads("pyFiles", &form.py_files, false)?;
@@ -156,6 +168,8 @@ impl Engine {
             },
             cluster_id: cluster.id.clone(),
             spec: JobSpec { config, requirements, ..JobSpec::default() },
+            jar_paths,
+            watch_jars: form.watch_jars,
         };
         {
             let _artifacts = self.inner().artifact_lock.lock().await;
@@ -176,6 +190,7 @@ impl Engine {
         tracing::info!(id = %record.group.id, name = %record.group.name, scale, "group created");
         self.publish(EngineEvent::GroupChanged { group: Box::new(record.group.clone()) });
         self.supervise(GroupLive::new(&record));
+        self.sync_jar_watch(&record);
         Ok(record.group)
     }
 
@@ -219,6 +234,10 @@ impl Engine {
         }
         if !(form.jars.is_empty() && form.files.is_empty() && form.py_files.is_empty()) {
             return Err(EngineError::invalid("jars", "files cannot be changed; create a new group"));
+        }
+        if !form.jar_paths.is_empty() || form.watch_jars {
+            let field = if form.jar_paths.is_empty() { "watchJars" } else { "jarPaths" };
+            return Err(EngineError::invalid(field, "cannot be changed; create a new group"));
         }
         let g = &mut record.group;
         if form.description.is_some() {
@@ -305,6 +324,7 @@ impl Engine {
     /// logs, and the uploads nothing else uses.
     pub async fn delete_group(&self, id: &str) -> Result<()> {
         let record = self.group_record(id).await?;
+        self.stop_jar_watch(id);
         if let Some(live) = self.group_live(id) {
             {
                 let mut state = live.lock();
@@ -349,6 +369,7 @@ impl Engine {
             None if wanted(record) > 0 => self.supervise(GroupLive::new(record)),
             None => {}
         }
+        self.sync_jar_watch(record);
         Ok(group)
     }
 
@@ -411,6 +432,7 @@ impl Engine {
                 self.fail_instance(&live, &instance.job_instance_id, InstanceError::new(reason)).await;
             }
             self.supervise(live);
+            self.sync_jar_watch(record);
         }
         // Drivers of groups that are no longer active (stopped, or deleted mid-way) end.
         for job in self.store().active_jobs().await? {

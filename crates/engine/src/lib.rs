@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 mod group_supervisor;
 pub mod groups;
+mod jar_watch;
 pub mod job_logs;
 pub mod jobs;
 pub mod logs;

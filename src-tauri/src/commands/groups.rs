@@ -1,6 +1,8 @@
 //! Interactive groups: create from local files, list, inspect, scale, lifecycle, and the
 //! requests their drivers run.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sparkdeck_engine::Engine;
@@ -29,6 +31,8 @@ pub struct GroupCreateForm {
     pub jars: Vec<String>,
     pub files: Vec<String>,
     pub py_files: Vec<String>,
+    /// Redeploy the group when one of its jars is rebuilt on disk.
+    pub watch_jars: bool,
 }
 
 /// What `PUT /group/{id}` changes.
@@ -64,7 +68,9 @@ pub enum GroupRequest {
 #[tauri::command]
 #[specta::specta]
 pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> Result<Group, IpcError> {
-    let staged = stage_files(&engine, form.jars, form.files, form.py_files).await?;
+    // Jars are read by the engine from where they are, so they can be watched; other
+    // files are copied in.
+    let staged = stage_files(&engine, Vec::new(), form.files, form.py_files).await?;
     let form = GroupForm {
         name: form.name,
         description: form.description,
@@ -75,9 +81,11 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
         job_config: form.job_config,
         py_requirements: form.py_requirements,
         scale: form.scale.map(|s| s.to_string()),
-        jars: staged.jars,
         files: staged.files,
         py_files: staged.py_files,
+        jar_paths: form.jars.into_iter().map(PathBuf::from).collect(),
+        watch_jars: form.watch_jars,
+        ..GroupForm::default()
     };
     Ok(engine.create_group(form).await?)
 }

@@ -287,6 +287,8 @@ export type GroupCreateForm_Deserialize = {
 	jars?: string[],
 	files?: string[],
 	pyFiles?: string[],
+	/**  Redeploy the group when one of its jars is rebuilt on disk. */
+	watchJars?: boolean,
 };
 
 /**
@@ -306,6 +308,8 @@ export type GroupCreateForm_Serialize = {
 	jars: string[],
 	files: string[],
 	pyFiles: string[],
+	/**  Redeploy the group when one of its jars is rebuilt on disk. */
+	watchJars: boolean,
 };
 
 export type GroupKind = 

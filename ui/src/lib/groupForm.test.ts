@@ -28,3 +28,11 @@ test("the scale must be a whole number from 0 to 16", () => {
     expect(checkGroupForm({ ...form, scale })).toEqual({ field: "scale", message: "must be a whole number from 0 to 16" });
   }
 });
+
+test("jar watching is sent only with jars to watch", () => {
+  const form = { ...newGroupForm(BUILT_IN_DEFAULTS), language: "SCALA" as const, watchJars: true };
+  expect(toGroupForm(form).watchJars).toBe(false);
+  form.jars = ["/home/me/build/jobs.jar"];
+  expect(toGroupForm(form)).toMatchObject({ jars: ["/home/me/build/jobs.jar"], watchJars: true });
+  expect(inlineGroupFields(form).has("jarPaths")).toBe(true);
+});

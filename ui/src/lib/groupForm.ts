@@ -18,6 +18,8 @@ export type GroupFormState = JobFiles & {
   tags: KeyValueRow[];
   /** One requirement a line, or ";"-separated. */
   requirements: string;
+  /** Redeploy the drivers when a jar is rebuilt where it was picked from. */
+  watchJars: boolean;
 };
 
 /** A new form from the user's job defaults (cluster, language, Spark properties). */
@@ -35,6 +37,7 @@ export function newGroupForm(defaults: JobDefaults_Serialize): GroupFormState {
     config: pairsToRows(parsePairs(defaults.jobConfig) ?? {}),
     tags: [],
     requirements: "",
+    watchJars: false,
   };
 }
 
@@ -43,7 +46,7 @@ export const groupLanguage = (form: GroupFormState): Language => (form.kind === 
 
 /** The API fields the form shows an error next to; others go on top. */
 export function inlineGroupFields(form: GroupFormState): Set<string> {
-  const fields = ["name", "description", "kind", "language", "clusterName", "scale", "tags", "jobConfig", "jars", "pyFiles", "files"];
+  const fields = ["name", "description", "kind", "language", "clusterName", "scale", "tags", "jobConfig", "jars", "jarPaths", "watchJars", "pyFiles", "files"];
   if (groupLanguage(form) === "PYTHON") fields.push("pyRequirements");
   return new Set(fields);
 }
@@ -73,5 +76,6 @@ export function toGroupForm(form: GroupFormState): GroupCreateForm_Deserialize {
     jars: form.jars,
     pyFiles: form.pyFiles,
     files: form.files,
+    watchJars: form.watchJars && form.jars.length > 0,
   };
 }

@@ -100,6 +100,10 @@ pub struct GroupRecord {
     pub cluster_id: String,
     /// Artifacts, Spark conf and requirements every driver is launched with.
     pub spec: JobSpec,
+    /// The local files its jars were read from (desktop app, `jarPaths`), if any.
+    pub jar_paths: Vec<std::path::PathBuf>,
+    /// A rebuilt file of `jar_paths` is redeployed to the drivers (`jar_watch.rs`).
+    pub watch_jars: bool,
 }
 
 /// One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY

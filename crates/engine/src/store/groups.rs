@@ -49,6 +49,8 @@ fn from_row(row: &SqliteRow) -> Result<GroupRecord> {
     let spec = serde_json::from_str::<JobSpec>(&spec).map_err(|e| bad_row("spec", e))?;
     let scale: i64 = row.try_get("scale")?;
     let paused: i64 = row.try_get("paused")?;
+    let jar_paths: String = row.try_get("jar_paths")?;
+    let watch_jars: i64 = row.try_get("watch_jars")?;
     Ok(GroupRecord {
         group: Group {
             id: row.try_get("id")?,
@@ -70,6 +72,8 @@ fn from_row(row: &SqliteRow) -> Result<GroupRecord> {
         },
         cluster_id: row.try_get("cluster_id")?,
         spec,
+        jar_paths: serde_json::from_str(&jar_paths).map_err(|e| bad_row("jar paths", e))?,
+        watch_jars: watch_jars != 0,
     })
 }
 
@@ -127,8 +131,8 @@ impl Store {
         let g = &r.group;
         sqlx::query(
             "INSERT INTO groups (id, name, description, kind, language, cluster_id, cluster_name, state, paused, scale,
-                                 created_time, updated_time, archived_time, tags, spec)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 created_time, updated_time, archived_time, tags, spec, jar_paths, watch_jars)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&g.id)
         .bind(&g.name)
@@ -145,6 +149,8 @@ impl Store {
         .bind(g.archived_time)
         .bind(json(&g.tags)?)
         .bind(json(&r.spec)?)
+        .bind(json(&r.jar_paths)?)
+        .bind(i64::from(r.watch_jars))
         .execute(&mut *tx)
         .await?;
         replace_tags(&mut tx, &g.id, &g.tags).await?;
@@ -184,6 +190,36 @@ impl Store {
         replace_tags(&mut tx, &g.id, &g.tags).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Swaps one of a group's jars for its rebuilt version (`old` → the spec's new one)
+    /// and returns the artifacts nothing references any more.
+    pub(crate) async fn replace_group_jar(&self, r: &GroupRecord, old: &str, new: &str) -> Result<Option<Vec<String>>> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE groups SET spec = ?, updated_time = ? WHERE id = ?")
+            .bind(json(&r.spec)?)
+            .bind(r.group.updated_time)
+            .bind(&r.group.id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        sqlx::query("INSERT OR IGNORE INTO group_artifacts (group_id, sha256) VALUES (?, ?)")
+            .bind(&r.group.id)
+            .bind(new)
+            .execute(&mut *tx)
+            .await?;
+        if !r.spec.artifacts().any(|a| a.sha256 == old) {
+            sqlx::query("DELETE FROM group_artifacts WHERE group_id = ? AND sha256 = ?")
+                .bind(&r.group.id)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let orphans = super::jobs::unreferenced(&mut tx, vec![old.to_string()]).await?;
+        tx.commit().await?;
+        Ok(Some(orphans))
     }
 
     pub(crate) async fn group_by_id(&self, id: &str) -> Result<Option<GroupRecord>> {

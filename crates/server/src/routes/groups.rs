@@ -3,6 +3,7 @@
 //! stream of job instances.
 
 use std::convert::Infallible;
+use std::path::PathBuf;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -11,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
-use sparkdeck_engine::EngineEvent;
+use sparkdeck_engine::{EngineError, EngineEvent};
 use sparkdeck_engine::dispatch::InstanceWatch;
 use sparkdeck_engine::groups::{GroupForm, GroupQuery};
 use sparkdeck_engine::model::group::{Group, GroupKind, GroupState, JobInstance};
@@ -26,7 +27,8 @@ use crate::error::ApiResult;
 use crate::json::JsonBody;
 use crate::query::{ListQuery, split_list};
 
-const TEXT: &[&str] = &["name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale"];
+const TEXT: &[&str] =
+    &["name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars"];
 
 pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
     let body_limit = usize::try_from(max_upload.saturating_add(FORM_OVERHEAD)).unwrap_or(usize::MAX);
@@ -46,8 +48,16 @@ pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
         .route("/group/{group_id}/job/{instance_id}/cancel", post(cancel))
 }
 
-fn group_form(mut f: form::Form) -> GroupForm {
-    GroupForm {
+/// Extension: `jarPaths` are `;`-separated absolute paths on this machine (the API is
+/// loopback-only), read like uploads; `watchJars=true` redeploys them when rebuilt.
+fn group_form(mut f: form::Form) -> Result<GroupForm, EngineError> {
+    let jar_paths = f.text("jarPaths").unwrap_or_default().split(';').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect();
+    let watch_jars = match f.text("watchJars").as_deref().map(str::trim) {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(other) => return Err(EngineError::invalid("watchJars", format!("'{other}' is not true or false"))),
+    };
+    Ok(GroupForm {
         name: f.text("name"),
         description: f.text("description"),
         kind: f.text("kind"),
@@ -60,12 +70,14 @@ fn group_form(mut f: form::Form) -> GroupForm {
         jars: f.jars,
         files: f.files,
         py_files: f.py_files,
-    }
+        jar_paths,
+        watch_jars,
+    })
 }
 
 async fn create(State(s): State<AppState>, multipart: Result<Multipart, MultipartRejection>) -> ApiResult<Json<Value>> {
     let f = form::read(&s.engine, multipart, TEXT).await?;
-    let group = s.engine.create_group(group_form(f)).await?;
+    let group = s.engine.create_group(group_form(f)?).await?;
     Ok(Json(json!({ "groupId": group.id })))
 }
 
@@ -75,7 +87,7 @@ async fn update(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<()> {
     let f = form::read(&s.engine, multipart, TEXT).await?;
-    s.engine.update_group(&id, group_form(f)).await?;
+    s.engine.update_group(&id, group_form(f)?).await?;
     Ok(())
 }
 
