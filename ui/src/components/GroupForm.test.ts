@@ -55,13 +55,14 @@ test("a Python job classes group sends its kind, scale, files, requirements, con
         jars: ["/w/udf.jar"],
         pyFiles: ["/w/jobs.py"],
         files: ["/w/lookup.csv"],
+        watchJars: false,
       },
     },
   ]);
   expect(oncreated).toHaveBeenCalledWith(expect.objectContaining({ name: "scoring" }));
 });
 
-test("dropped jars make a JVM group, whose files keep their lists", async () => {
+test("dropped jars make a JVM group that can watch them, whose files keep their lists", async () => {
   const calls = mockBackend({ cluster_names: () => ["default"], create_group: () => group() });
   const { user } = renderForm();
 
@@ -70,6 +71,7 @@ test("dropped jars make a JVM group, whose files keep their lists", async () => 
   expect(document.getElementById("group-jars")).toHaveTextContent("jobs-assembly.jar");
   expect(list("Other files")).toHaveTextContent("conf.json");
   expect(screen.queryByLabelText("pip requirements")).not.toBeInTheDocument();
+  await user.click(screen.getByLabelText("Redeploy when a jar is rebuilt"));
   await user.type(screen.getByLabelText("Name"), "etl{Enter}");
 
   expect(argsOf(calls, "create_group")[0].form).toEqual({
@@ -81,6 +83,7 @@ test("dropped jars make a JVM group, whose files keep their lists", async () => 
     jars: ["/w/jobs-assembly.jar"],
     pyFiles: [],
     files: ["/w/conf.json"],
+    watchJars: true,
   });
 });
 
