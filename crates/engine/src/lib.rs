@@ -15,6 +15,7 @@ pub mod events;
 mod group_supervisor;
 pub mod groups;
 mod jar_watch;
+mod job_launch;
 pub mod job_logs;
 pub mod jobs;
 pub mod logs;
