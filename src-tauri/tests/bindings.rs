@@ -2,6 +2,8 @@
 //! This test regenerates them and fails when the committed file differs, so a changed
 //! command or type cannot reach the UI unnoticed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 use std::path::PathBuf;
 
 #[test]

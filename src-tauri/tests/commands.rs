@@ -2,6 +2,8 @@
 //! directory): arguments deserialise as the generated bindings send them, and errors cross
 //! the boundary as `{code, message, field}`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 use serde_json::{Value, json};
 use sparkdeck_engine::{Engine, EngineConfig};
 use tauri::ipc::{CallbackFn, InvokeBody};

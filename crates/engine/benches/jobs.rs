@@ -6,6 +6,8 @@
 //! - exit:   driver exit (the wrapper's exit-code file) → the JobChanged event.
 //! - submit: cold submit-to-FINISHED through the engine vs a plain spark-submit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};

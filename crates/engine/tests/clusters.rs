@@ -1,6 +1,8 @@
 //! Cluster operations through the engine: CRUD, events, paging, and the validation of
 //! every field (each bad input names its field and changes nothing).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -1,9 +1,11 @@
 //! Settings: defaults, validation naming the field, persistence across a restart.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use sparkdeck_engine::model::job::Language;
-use sparkdeck_engine::settings::Settings;
+use sparkdeck_engine::settings::{JobDefaults, RestServerSettings, Settings};
 use sparkdeck_engine::{Engine, EngineConfig};
 
 #[tokio::test]
@@ -24,10 +26,14 @@ async fn defaults_validation_and_persistence() {
     assert_eq!(engine.update_settings(bad).await.unwrap_err().field(), Some("jobDefaults.jobConfig"));
     assert_eq!(engine.settings(), defaults, "refused updates change nothing");
 
-    let mut wanted = Settings::default();
-    wanted.rest_server = sparkdeck_engine::settings::RestServerSettings { enabled: true, port: 19888 };
-    wanted.job_defaults.language = Language::Scala;
-    wanted.job_defaults.job_config = "spark.executor.memory=2g".into();
+    let wanted = Settings {
+        rest_server: RestServerSettings { enabled: true, port: 19888 },
+        job_defaults: JobDefaults {
+            language: Language::Scala,
+            job_config: "spark.executor.memory=2g".into(),
+            ..JobDefaults::default()
+        },
+    };
     assert_eq!(engine.update_settings(wanted.clone()).await.unwrap(), wanted);
     drop(engine);
     let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.unwrap();

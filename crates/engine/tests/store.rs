@@ -1,5 +1,7 @@
 //! The store on a real SQLite file: migrations, WAL, first-start data, persistence, locking.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use sparkdeck_engine::model::cluster::{ClusterInput, ClusterType};

@@ -8,6 +8,8 @@
 //! - RSS of one idle driver (its whole process group), with the lean JVM defaults and
 //!   with stock JVM settings.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 

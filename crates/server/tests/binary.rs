@@ -1,5 +1,7 @@
 //! The `sparkdeck-server` binary as a user starts it: flags, token file, startup lines.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use std::process::Command;

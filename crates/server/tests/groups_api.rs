@@ -2,6 +2,8 @@
 //! validation, lifecycle and listing are checked quickly. Every bad input is a 404 or a
 //! 409 whose message starts with the field name, changes nothing, and is never a 5xx.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use common::{TestServer, call, file_part};

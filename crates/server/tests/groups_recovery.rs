@@ -4,6 +4,8 @@
 //! re-attached (same job id, its lost request failed with a reason and cancelled on the
 //! driver), the dead one is recorded and replaced, and the group serves again at scale 2.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use std::process::Command;

@@ -3,6 +3,8 @@
 //! pause/resume, stop, delete), a SCALA group whose jar is compiled here against a stub
 //! of `cloud.ilum.job.Job`, and a CODE group. Each test has its own data directory.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use std::path::Path;

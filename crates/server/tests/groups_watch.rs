@@ -2,6 +2,8 @@
 //! jar redeploys it when it is rebuilt in place — new driver first, the old one retires
 //! after its in-flight request — on real local Spark. Plus the form's bad inputs, fast.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use std::path::Path;

@@ -1,5 +1,7 @@
 //! The token, Host and cross-origin checks, over real HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use common::{TestServer, call};

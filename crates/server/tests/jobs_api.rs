@@ -1,6 +1,8 @@
 //! `/job` input checks over real HTTP: each bad input is a 404 or 409 whose message starts
 //! with the field, nothing is stored, and nothing is a 5xx. No Spark job is started here.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use common::{TestServer, call, file_part};

@@ -3,6 +3,8 @@
 //! same data directory, the first has the outcome its wrapper recorded and the second is
 //! followed again until it finishes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use std::time::Duration;

@@ -3,6 +3,8 @@
 //! that raises, stop of a long job, and pyRequirements. Each test has its own data
 //! directory, so they run in parallel.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 mod common;
 
 use std::path::Path;

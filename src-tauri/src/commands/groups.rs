@@ -49,6 +49,7 @@ pub struct GroupUpdateForm {
 /// One request to a group, as the REST body of execute/submit (discriminated by `type`).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names)] // the API's own type names
 pub enum GroupRequest {
     InteractiveJobExecute {
         #[serde(rename = "jobClass")]

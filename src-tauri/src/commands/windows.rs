@@ -5,8 +5,10 @@ use tauri::State;
 
 use crate::error::IpcError;
 
+type OpenFn = dyn Fn(&str, &str, &str) -> Result<(), String> + Send + Sync;
+
 /// Opens or focuses a window: (label, route inside the UI, title).
-pub struct WindowOpener(Box<dyn Fn(&str, &str, &str) -> Result<(), String> + Send + Sync>);
+pub struct WindowOpener(Box<OpenFn>);
 
 impl WindowOpener {
     pub fn new(open: impl Fn(&str, &str, &str) -> Result<(), String> + Send + Sync + 'static) -> Self {

@@ -1,6 +1,8 @@
 //! The Clusters page in the real app: create a cluster through the form and see it listed;
 //! an invalid one shows the backend's message next to the field and creates nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 use fantoccini::Locator;
 use sparkdeck_e2e::App;
 

@@ -3,6 +3,8 @@
 //! from the execute form and its result shows; the scale stepper adds a driver and the
 //! driver list follows.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;

@@ -3,6 +3,8 @@
 //! file dialog, the job is submitted from the form and followed in its own window until it
 //! is FINISHED with its output in the log view.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;

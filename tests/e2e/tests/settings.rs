@@ -1,6 +1,8 @@
 //! Settings in the real window: the detected Spark and Java are shown, and switching the
 //! built-in REST server on makes the app answer the REST API with its token.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
 use std::io::{Read, Write};
 
 use fantoccini::Locator;

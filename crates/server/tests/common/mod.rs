@@ -122,10 +122,10 @@ pub async fn read_sse(request: RequestBuilder, mut each: impl FnMut(serde_json::
         while let Some(end) = buffer.find("\n\n") {
             let event: String = buffer.drain(..end + 2).collect();
             for line in event.lines() {
-                if let Some(data) = line.strip_prefix("data:") {
-                    if !each(serde_json::from_str(data.trim()).expect("JSON event")) {
-                        return;
-                    }
+                if let Some(data) = line.strip_prefix("data:")
+                    && !each(serde_json::from_str(data.trim()).expect("JSON event"))
+                {
+                    return;
                 }
             }
         }
