@@ -2,5 +2,6 @@
 //! recorder, and the lifecycle simulator. None of these is a Kubernetes cluster.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod golden;
 pub mod recorder;
 pub mod tls;

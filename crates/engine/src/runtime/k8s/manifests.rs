@@ -387,7 +387,6 @@ fn spark_properties(plan: &K8sDriverPlan) -> Result<String> {
         ("spark.app.id", plan.app_id.clone()),
         ("spark.app.submitTime", plan.submit_time_ms.to_string()),
         ("spark.submit.deployMode", "cluster".into()),
-        ("spark.kubernetes.namespace", plan.namespace.clone()),
         (IMAGE_KEY, plan.conf.get(IMAGE_KEY).cloned().unwrap_or_else(|| plan.image.clone())),
         ("spark.kubernetes.driver.pod.name", plan.pod_name()),
         ("spark.kubernetes.submitInDriver", "true".into()),
