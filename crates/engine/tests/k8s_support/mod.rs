@@ -4,4 +4,5 @@
 
 pub mod golden;
 pub mod recorder;
+pub mod simulator;
 pub mod tls;
