@@ -1,5 +1,6 @@
 //! Client building, kubeconfig import and connection-test errors against real TLS on
 //! loopback (the simulator answers; it is not a cluster).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 mod k8s_support;
 

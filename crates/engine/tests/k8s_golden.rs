@@ -6,6 +6,7 @@
 //! installs it). Re-record with
 //! `SPARKDECK_UPDATE_GOLDEN=1 cargo test -p sparkdeck-engine --test k8s_golden`.
 //! `our_manifests_equal_golden` builds the same drivers with `manifests.rs` and compares.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 mod k8s_support;
 

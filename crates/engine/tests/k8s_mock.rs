@@ -1,5 +1,6 @@
 //! Layer (b): each Kubernetes call against `tower_test`'s mock service, checking the
 //! requests (method, path, body essentials) and feeding canned answers. No server runs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 use std::collections::BTreeMap;
 

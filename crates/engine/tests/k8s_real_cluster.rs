@@ -1,6 +1,7 @@
 //! Layer (e): a real Kubernetes cluster, only when `SPARKDECK_TEST_KUBECONFIG` names a
 //! kubeconfig (its current context is used) and `SPARKDECK_TEST_IMAGE` a Spark 4.3.0
 //! image. Submits SparkPi, waits for Succeeded, reads the logs, deletes the driver.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
 //! Layer (c): the whole driver life against the lifecycle simulator (an HTTPS server on
 //! loopback that stores pods and plays their phases; not a Kubernetes cluster), through
 //! the real kube client with client-certificate authentication.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 mod k8s_support;
 

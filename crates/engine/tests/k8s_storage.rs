@@ -1,5 +1,6 @@
 //! Layer (d): uploading a job's files with `object_store` to a real S3-protocol server on
 //! loopback (`s3s-fs`, files on a temp directory, signatures checked).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 use std::collections::BTreeMap;
 

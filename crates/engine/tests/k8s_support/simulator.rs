@@ -43,10 +43,10 @@ fn status(code: u16, reason: &str, message: &str) -> Response {
 }
 
 fn matches(pod: &Value, params: &BTreeMap<String, String>) -> bool {
-    if let Some(field) = params.get("fieldSelector").and_then(|f| f.strip_prefix("metadata.name=")) {
-        if pod["metadata"]["name"] != field {
-            return false;
-        }
+    if let Some(field) = params.get("fieldSelector").and_then(|f| f.strip_prefix("metadata.name="))
+        && pod["metadata"]["name"] != field
+    {
+        return false;
     }
     if let Some(labels) = params.get("labelSelector") {
         for pair in labels.split(',') {
