@@ -18,10 +18,6 @@ mod jar_watch;
 mod job_launch;
 pub mod job_logs;
 pub mod jobs;
-// The Kubernetes runtime lives beside the other runtimes; it is declared here while
-// `runtime/mod.rs` is being reworked into the async runtime trait.
-#[path = "runtime/k8s/mod.rs"]
-pub mod k8s;
 pub mod logs;
 pub mod settings;
 pub mod model;
@@ -34,4 +30,6 @@ mod time;
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, ErrorCode, Result};
 pub use events::EngineEvent;
+// Public for its layered tests (manifests, mocked API calls, the simulator, S3).
+pub use runtime::k8s;
 pub use k8s::{KubeContext, kubeconfig_contexts, test_k8s_connection};

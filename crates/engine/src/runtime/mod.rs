@@ -6,6 +6,7 @@
 //! driver's [`Liveness`] and stops it. Logs always land in the job's directory under the
 //! same names (see [`crate::job_logs`]), whoever produced them.
 
+pub mod k8s;
 pub(crate) mod local;
 
 use std::collections::BTreeMap;
