@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{clusters, files, groups, jobs, settings, windows};
+use crate::commands::{clusters, files, groups, jobs, kubeconfig, settings, windows};
 use crate::events::EngineChanged;
 
 pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
@@ -16,6 +16,8 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             clusters::delete_cluster,
             clusters::cluster_names,
             clusters::test_cluster_connection,
+            kubeconfig::pick_kubeconfig,
+            kubeconfig::import_kubeconfig,
             files::pick_text_file,
             files::pick_job_files,
             jobs::submit_job,

@@ -149,3 +149,51 @@ fn the_built_in_rest_server_follows_the_settings() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the server stopped listening");
 }
+
+#[test]
+fn kubeconfig_contexts_are_listed_without_credentials_and_imported_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, window) = app_with_engine(dir.path());
+    let ca = "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
+    let ca_data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, ca);
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: https://127.0.0.1:6443\n    certificate-authority-data: {ca_data}\n\
+             users:\n- name: robot\n  user:\n    token: s3cret-token\n- name: sso\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: aws\n\
+             contexts:\n- name: robot@lab\n  context:\n    cluster: lab\n    user: robot\n    namespace: spark\n- name: sso@lab\n  context:\n    cluster: lab\n    user: sso\n"
+        ),
+    )
+    .unwrap();
+    let path = kubeconfig.clone();
+    tauri::Manager::manage(
+        &app,
+        sparkdeck_app::FilePicker::new(move |_request| {
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            let _ = sender.send(vec![path.clone()]);
+            receiver
+        }),
+    );
+
+    let listed = invoke(&window, "pick_kubeconfig", json!({})).unwrap();
+    assert!(!listed.to_string().contains("s3cret-token"), "credentials stay in Rust: {listed}");
+    let contexts = listed["contexts"].as_array().unwrap();
+    assert_eq!(contexts[0]["context"], "robot@lab");
+    assert_eq!(contexts[0]["name"], "robot-lab");
+    assert_eq!((contexts[0]["auth"].as_str(), contexts[0]["namespace"].as_str()), (Some("token"), Some("spark")));
+    assert!(contexts[1]["error"].as_str().unwrap().contains("exec plugin"), "{}", contexts[1]);
+
+    let imports = json!({"path": listed["path"], "imports": [
+        {"context": "robot@lab", "name": "lab"},
+        {"context": "sso@lab", "name": "sso"},
+    ]});
+    let outcomes = invoke(&window, "import_kubeconfig", imports.clone()).unwrap();
+    assert!(!outcomes.to_string().contains("s3cret-token"), "{outcomes}");
+    assert_eq!(outcomes[0]["cluster"]["type"], "k8s");
+    assert_eq!(outcomes[0]["cluster"]["defaultApplicationConfig"]["spark.kubernetes.namespace"], "spark");
+    assert_eq!(outcomes[1]["error"]["field"], "kubeconfig");
+    let again = invoke(&window, "import_kubeconfig", imports).unwrap();
+    assert_eq!((again[0]["error"]["field"].as_str(), again[0]["cluster"].as_null()), (Some("name"), Some(())));
+    assert_eq!(invoke(&window, "cluster_names", json!({})).unwrap(), json!(["default", "lab"]));
+}

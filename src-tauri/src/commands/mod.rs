@@ -4,6 +4,7 @@ pub(crate) mod clusters;
 pub mod files;
 pub(crate) mod groups;
 pub(crate) mod jobs;
+pub(crate) mod kubeconfig;
 pub(crate) mod settings;
 mod staging;
 pub mod windows;

@@ -19,6 +19,13 @@ export const commands = {
 	 *  when editing, so masked secrets keep their stored values.
 	 */
 	testClusterConnection: (id: string | null, input: ClusterInput_Deserialize) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("test_cluster_connection", { id, input })),
+	/**  Lets the user pick a kubeconfig file and lists its contexts; `None` when cancelled. */
+	pickKubeconfig: () => typedError<Kubeconfig_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("pick_kubeconfig")),
+	/**
+	 *  Creates a cluster for each chosen context of the file; each outcome on its own, so one
+	 *  refused name does not stop the others.
+	 */
+	importKubeconfig: (path: string, imports: KubeImport[]) => typedError<KubeImportOutcome_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("import_kubeconfig", { path, imports })),
 	/**
 	 *  Lets the user pick a text file (a certificate or key) and returns its contents; `None`
 	 *  when cancelled. `field` is the form field it is for, so a refusal is shown next to it.
@@ -648,6 +655,67 @@ export type Job_Serialize = {
 	submitTime: number,
 	startTime: number,
 	endTime: number,
+};
+
+/**  A context as the import dialog lists it: no credentials, only what identifies it. */
+export type KubeContextSummary = KubeContextSummary_Serialize | KubeContextSummary_Deserialize;
+
+/**  A context as the import dialog lists it: no credentials, only what identifies it. */
+export type KubeContextSummary_Deserialize = {
+	context: string,
+	/**  The cluster name proposed for it (context names may hold characters names cannot). */
+	name: string,
+	url: string,
+	namespace?: string | null,
+	/**  How it authenticates: "client certificate", "token", "username and password" or "none". */
+	auth: string,
+	/**  Why it cannot be imported. */
+	error?: string | null,
+};
+
+/**  A context as the import dialog lists it: no credentials, only what identifies it. */
+export type KubeContextSummary_Serialize = {
+	context: string,
+	/**  The cluster name proposed for it (context names may hold characters names cannot). */
+	name: string,
+	url: string,
+	namespace: string | null,
+	/**  How it authenticates: "client certificate", "token", "username and password" or "none". */
+	auth: string,
+	/**  Why it cannot be imported. */
+	error: string | null,
+};
+
+/**  One context to import, under the cluster name the user chose. */
+export type KubeImport = {
+	context: string,
+	name: string,
+};
+
+export type KubeImportOutcome = KubeImportOutcome_Serialize | KubeImportOutcome_Deserialize;
+
+export type KubeImportOutcome_Deserialize = {
+	context: string,
+	cluster?: ClusterView_Deserialize | null,
+	error?: IpcError_Deserialize | null,
+};
+
+export type KubeImportOutcome_Serialize = {
+	context: string,
+	cluster: ClusterView_Serialize | null,
+	error: IpcError_Serialize | null,
+};
+
+export type Kubeconfig = Kubeconfig_Serialize | Kubeconfig_Deserialize;
+
+export type Kubeconfig_Deserialize = {
+	path: string,
+	contexts: KubeContextSummary_Deserialize[],
+};
+
+export type Kubeconfig_Serialize = {
+	path: string,
+	contexts: KubeContextSummary_Serialize[],
 };
 
 export type Language = 
