@@ -5,7 +5,8 @@ use uuid::Uuid;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::model::cluster::{Cluster, ClusterInput, ClusterView, DEFAULT_CLUSTER};
+use crate::model::cluster::{Cluster, ClusterInput, ClusterType, ClusterView, DEFAULT_CLUSTER};
+use crate::runtime;
 use crate::model::paging::{Page, PageRequest};
 use crate::time::now_ms;
 
@@ -112,6 +113,36 @@ impl Engine {
         tracing::info!(id = %cluster.id, name = %cluster.name, "cluster deleted");
         self.publish(EngineEvent::ClusterDeleted { id: cluster.id, name: cluster.name });
         Ok(())
+    }
+
+    /// Checks that a cluster as entered (a new one, or `id` with its edits: masked secrets
+    /// keep their stored values) can be reached and run jobs, without saving anything.
+    /// Returns a sentence describing what was found; the error names the cause.
+    pub async fn test_cluster_connection(&self, id: Option<&str>, input: &ClusterInput) -> Result<String> {
+        let existing = match id {
+            Some(id) => Some(self.cluster(id).await?),
+            None => None,
+        };
+        let valid = input.validate(existing.as_ref(), self.default_threads())?;
+        let cluster = Cluster {
+            id: existing.as_ref().map_or_else(|| "connection-test".to_string(), |c| c.id.clone()),
+            name: valid.name,
+            description: valid.description,
+            cluster_type: valid.cluster_type,
+            spec: valid.spec,
+            created_time: 0,
+            // Never the cached runtime of the stored cluster: the edits are what is tested.
+            updated_time: -1,
+        };
+        let runtime = runtime::for_cluster(&cluster)?;
+        let mut found = Vec::new();
+        if cluster.cluster_type != ClusterType::K8s {
+            // Drivers (or spark-submit) run on this machine for local and standalone clusters.
+            let env = self.spark_env().await.map_err(EngineError::Conflict)?;
+            found.push(format!("Spark {} with Java {} on this machine", env.spark_version, env.java_version));
+        }
+        found.push(runtime.check().await?);
+        Ok(found.join("; "))
     }
 
     pub async fn get_cluster(&self, id: &str) -> Result<ClusterView> {

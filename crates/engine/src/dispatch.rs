@@ -14,7 +14,7 @@ use crate::driver_client::Answer;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::group_supervisor::{GroupLive, Queued};
+use crate::group_supervisor::{DriverHandle, DriverLive, GroupLive, Queued, describe_exit};
 use crate::model::group::{GroupState, InstanceError, InstanceRequest, JobInstance};
 use crate::model::job::{JobRecord, JobState};
 use crate::model::paging::{Page, PageRequest};
@@ -281,7 +281,8 @@ impl Engine {
                 self.end_instance(Some(&live), &instance, still_ours.then_some(&driver)).await;
             }
             Some(Err(contact)) => {
-                let error = self.lost_driver(&driver, &contact).await;
+                let handle = live.lock().drivers.get(&driver_id).and_then(DriverLive::handle);
+                let error = self.lost_driver(&driver_id, handle, &contact).await;
                 self.fail_instance(&live, &instance.job_instance_id, error).await;
             }
         }
@@ -293,7 +294,7 @@ impl Engine {
                     d.record.job.state = JobState::Ready;
                     if d.retiring && d.stop_reason.is_none() {
                         d.stop_reason = Some("the driver was retired".into());
-                        d.record.process
+                        d.handle()
                     } else {
                         None
                     }
@@ -301,8 +302,8 @@ impl Engine {
                 _ => None,
             }
         };
-        if let Some(process) = retire {
-            self.stop_driver(&live, &driver_id, process);
+        if let Some(handle) = retire {
+            self.stop_driver(&live, &driver_id, handle);
         }
         self.dispatch_group(&live);
         live.wake.notify_one();
@@ -310,15 +311,14 @@ impl Engine {
 
     /// Why a request lost its driver: the process ended (waits a moment to see it), or
     /// the connection broke while it runs (then it is stopped and replaced).
-    async fn lost_driver(&self, driver: &JobRecord, contact: &str) -> InstanceError {
-        let id = &driver.job.job_id;
-        let exit_file = self.job_dir(id).join("exit-code");
+    async fn lost_driver(&self, id: &str, handle: Option<DriverHandle>, contact: &str) -> InstanceError {
+        let dir = self.job_dir(id);
         let deadline = Instant::now() + DEATH_WAIT;
-        while let Some(process) = driver.process {
-            if let Liveness::Ended(code) = self.runtime().liveness(process, &exit_file) {
-                let exit = code.map_or_else(|| "killed".to_string(), |c| format!("exit code {c}"));
+        while let Some(handle) = &handle {
+            if let Liveness::Ended(exit) = handle.runtime.poll(&handle.driver, &dir).await {
                 return InstanceError::new(format!(
-                    "the driver {id} ended while running this request ({exit}); a replacement is being started"
+                    "the driver {id} ended while running this request ({}); a replacement is being started",
+                    describe_exit(&exit)
                 ));
             }
             if Instant::now() >= deadline {

@@ -17,7 +17,9 @@ use crate::events::{EngineEvent, EventBus};
 use crate::jobs::Running;
 use crate::logs::LineIndex;
 use crate::model::group::JobInstance;
-use crate::runtime::ClusterRuntime;
+use crate::model::cluster::Cluster;
+use crate::model::job::JobRecord;
+use crate::runtime::{self, ClusterRuntime};
 use crate::runtime::local::LocalRuntime;
 use crate::spark_env::SparkEnv;
 use crate::store::Store;
@@ -64,6 +66,8 @@ impl EngineConfig {
     }
 }
 
+type RuntimeCache = HashMap<String, (i64, Arc<dyn ClusterRuntime>)>;
+
 /// A cheap, cloneable handle on one running engine.
 #[derive(Clone)]
 pub struct Engine {
@@ -74,7 +78,9 @@ pub(crate) struct Inner {
     config: EngineConfig,
     store: Store,
     events: EventBus,
-    runtime: Arc<dyn ClusterRuntime>,
+    /// Each cluster's runtime, built on first use and rebuilt when the cluster changes:
+    /// by cluster id, with the cluster's `updated_time` it was built from.
+    runtimes: Mutex<RuntimeCache>,
     /// The Spark environment, once found (a failed look-up is retried on the next use).
     spark_env: tokio::sync::Mutex<Option<SparkEnv>>,
     /// Serialises launching queued jobs, so a cluster's limit holds.
@@ -109,7 +115,7 @@ impl Engine {
                 config,
                 store,
                 events: EventBus::new(),
-                runtime: Arc::new(LocalRuntime),
+                runtimes: Mutex::new(HashMap::new()),
                 spark_env: tokio::sync::Mutex::new(None),
                 dispatch_lock: tokio::sync::Mutex::new(()),
                 artifact_lock: tokio::sync::Mutex::new(()),
@@ -142,8 +148,27 @@ impl Engine {
         &self.inner
     }
 
-    pub(crate) fn runtime(&self) -> &dyn ClusterRuntime {
-        self.inner.runtime.as_ref()
+    /// The runtime that runs a cluster's drivers.
+    pub(crate) fn runtime_for(&self, cluster: &Cluster) -> Result<Arc<dyn ClusterRuntime>> {
+        let mut runtimes = self.inner.runtimes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((built, runtime)) = runtimes.get(&cluster.id)
+            && *built == cluster.updated_time
+        {
+            return Ok(runtime.clone());
+        }
+        let runtime = runtime::for_cluster(cluster)?;
+        runtimes.insert(cluster.id.clone(), (cluster.updated_time, runtime.clone()));
+        Ok(runtime)
+    }
+
+    /// The runtime that runs a job's driver. A job whose cluster is gone (or cannot be
+    /// run any more) is followed by the local runtime, which knows local processes and
+    /// reports any other driver as lost.
+    pub(crate) async fn job_runtime(&self, record: &JobRecord) -> Arc<dyn ClusterRuntime> {
+        match self.store().cluster_by_id(&record.cluster_id).await {
+            Ok(Some(cluster)) => self.runtime_for(&cluster).unwrap_or_else(|_| Arc::new(LocalRuntime)),
+            _ => Arc::new(LocalRuntime),
+        }
     }
 
     /// A handle that does not keep the engine alive (for background tasks).

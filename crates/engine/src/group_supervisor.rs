@@ -23,10 +23,9 @@ use crate::events::EngineEvent;
 use crate::jobs::{DRIVER_INFO, ERROR_TAIL_BYTES};
 use crate::logs;
 use crate::model::group::{GroupRecord, InstanceError, JobInstance};
-use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, ProcessRef};
+use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language};
 use crate::model::secret::Secret;
-use crate::runtime::Liveness;
-use crate::runtime::local::reap_group;
+use crate::runtime::{ClusterRuntime, DRIVER_STDERR, DRIVER_STDOUT, DriverRef, Exit, Liveness};
 use crate::time::now_ms;
 
 /// How often a supervisor looks at its drivers when nothing wakes it.
@@ -70,6 +69,8 @@ pub(crate) struct LiveState {
 
 pub(crate) struct DriverLive {
     pub(crate) record: JobRecord,
+    /// The runtime of the cluster it was launched on.
+    runtime: Arc<dyn ClusterRuntime>,
     /// Set once the agent answered its health check as READY.
     pub(crate) conn: Option<DriverConn>,
     /// The instance it runs.
@@ -88,7 +89,7 @@ pub(crate) struct DriverLive {
 /// What one pass of the supervisor reads about a driver (copied out of the lock).
 struct Snapshot {
     id: String,
-    process: ProcessRef,
+    handle: DriverHandle,
     stopping: bool,
     conn: Option<DriverConn>,
     launched: Instant,
@@ -139,14 +140,21 @@ pub(crate) fn wanted(record: &GroupRecord) -> u32 {
 
 /// Stops an idle driver (returned, to stop once the lock is released) or marks a busy one
 /// to leave once its request is answered.
-fn retire_driver(state: &mut LiveState, id: &str, reason: &str) -> Option<(String, ProcessRef)> {
+fn retire_driver(state: &mut LiveState, id: &str, reason: &str) -> Option<(String, DriverHandle)> {
     let d = state.drivers.get_mut(id)?;
     if d.running.is_some() {
         d.retiring = true;
         return None;
     }
     d.stop_reason = Some(reason.to_string());
-    d.record.process.map(|p| (id.to_string(), p))
+    d.handle().map(|h| (id.to_string(), h))
+}
+
+/// A launched driver and the runtime that can poll and stop it.
+#[derive(Clone)]
+pub(crate) struct DriverHandle {
+    pub(crate) driver: DriverRef,
+    pub(crate) runtime: Arc<dyn ClusterRuntime>,
 }
 
 /// The content hashes of a spec's jars, in order.
@@ -168,10 +176,15 @@ impl LiveState {
 }
 
 impl DriverLive {
-    pub(crate) fn attached(record: JobRecord) -> Self {
+    pub(crate) fn handle(&self) -> Option<DriverHandle> {
+        self.record.driver.clone().map(|driver| DriverHandle { driver, runtime: self.runtime.clone() })
+    }
+
+    pub(crate) fn attached(record: JobRecord, runtime: Arc<dyn ClusterRuntime>) -> Self {
         let now = Instant::now();
         Self {
             record,
+            runtime,
             conn: None,
             running: None,
             retiring: false,
@@ -234,9 +247,9 @@ impl Engine {
                 .drivers
                 .iter()
                 .filter_map(|(id, d)| {
-                    d.record.process.map(|process| Snapshot {
+                    d.handle().map(|handle| Snapshot {
                         id: id.clone(),
-                        process,
+                        handle,
                         stopping: d.stop_reason.is_some(),
                         conn: d.conn.clone(),
                         launched: d.launched,
@@ -246,10 +259,10 @@ impl Engine {
                 })
                 .collect()
         };
-        for Snapshot { id, process, stopping, conn, launched, idle, last_health } in drivers {
+        for Snapshot { id, handle, stopping, conn, launched, idle, last_health } in drivers {
             let dir = self.job_dir(&id);
-            if let Liveness::Ended(code) = self.runtime().liveness(process, &dir.join("exit-code")) {
-                self.driver_ended(live, &id, code).await;
+            if let Liveness::Ended(exit) = handle.runtime.poll(&handle.driver, &dir).await {
+                self.driver_ended(live, &id, exit).await;
                 continue;
             }
             if stopping {
@@ -266,7 +279,7 @@ impl Engine {
                         if d.health_misses >= HEALTH_MISSES {
                             d.stop_reason = Some(format!("the driver did not answer {HEALTH_MISSES} health checks"));
                             drop(state);
-                            self.stop_driver(live, &id, process);
+                            self.stop_driver(live, &id, handle);
                         }
                     }
                 }
@@ -283,10 +296,10 @@ impl Engine {
     /// A driver that has written its info file and answers READY becomes READY.
     async fn try_attach(&self, live: &Arc<GroupLive>, id: &str, launched: Instant) {
         let info = DriverInfo::read(&self.job_dir(id).join(DRIVER_INFO));
-        let (secret, process, orphan) = {
+        let (secret, handle, orphan) = {
             let state = live.lock();
             let Some(d) = state.drivers.get(id) else { return };
-            (d.record.spec.driver_secret.clone().unwrap_or_default(), d.record.process, d.orphan.clone())
+            (d.record.spec.driver_secret.clone().unwrap_or_default(), d.handle(), d.orphan.clone())
         };
         let Some(info) = info else {
             if launched.elapsed() > self.config().driver_ready_timeout {
@@ -296,8 +309,8 @@ impl Engine {
                         self.config().driver_ready_timeout.as_secs()
                     ));
                 }
-                if let Some(process) = process {
-                    self.stop_driver(live, id, process);
+                if let Some(handle) = handle {
+                    self.stop_driver(live, id, handle);
                 }
             }
             return;
@@ -336,13 +349,10 @@ impl Engine {
     }
 
     /// Records the end of a driver, fails the request it ran, and frees its processes.
-    async fn driver_ended(&self, live: &Arc<GroupLive>, id: &str, code: Option<i32>) {
+    async fn driver_ended(&self, live: &Arc<GroupLive>, id: &str, exit: Exit) {
         let Some(driver) = live.lock().drivers.remove(id) else { return };
-        if let Some(process) = driver.record.process {
-            reap_group(process.pid);
-        }
         let dir = self.job_dir(id);
-        let exit = code.map_or_else(|| "killed".to_string(), |c| format!("exit code {c}"));
+        let exit = describe_exit(&exit);
         let mut record = driver.record;
         record.job.end_time = now_ms();
         let instance_error = match &driver.stop_reason {
@@ -351,7 +361,7 @@ impl Engine {
                 InstanceError::new(format!("{reason} while this request ran"))
             }
             None => {
-                let summary = [dir.join("stdout.log"), dir.join("stderr.log")]
+                let summary = [dir.join(DRIVER_STDOUT), dir.join(DRIVER_STDERR)]
                     .iter()
                     .find_map(|p| logs::error_summary(&logs::tail_text(p, ERROR_TAIL_BYTES)));
                 let mut message = format!("the driver process ended unexpectedly ({exit})");
@@ -370,7 +380,7 @@ impl Engine {
                 let mut error = InstanceError::new(format!(
                     "the driver {id} ended while running this request ({exit}); a replacement is being started"
                 ));
-                error.stack_trace = logs::tail_text(&dir.join("stderr.log"), 8 * 1024);
+                error.stack_trace = logs::tail_text(&dir.join(DRIVER_STDERR), 8 * 1024);
                 error
             }
         };
@@ -386,13 +396,15 @@ impl Engine {
 
     /// Stops a driver in the background; its end is noticed (and recorded) by the
     /// supervisor. Set the driver's `stop_reason` first.
-    pub(crate) fn stop_driver(&self, live: &Arc<GroupLive>, id: &str, process: ProcessRef) {
+    pub(crate) fn stop_driver(&self, live: &Arc<GroupLive>, id: &str, handle: DriverHandle) {
         let weak = self.downgrade();
         let live = live.clone();
         let id = id.to_string();
         tokio::spawn(async move {
             let Some(engine) = Engine::upgrade(&weak) else { return };
-            if let Err(e) = engine.runtime().stop(process, engine.config().stop_grace).await {
+            let grace = engine.config().stop_grace;
+            drop(engine);
+            if let Err(e) = handle.runtime.stop(&handle.driver, grace).await {
                 tracing::error!(driver = id, error = %e, "cannot stop a driver");
             }
             live.wake.notify_one();
@@ -408,15 +420,15 @@ impl Engine {
             for (id, d) in &mut state.drivers {
                 if d.stop_reason.is_none() {
                     d.stop_reason = Some(reason.to_string());
-                    if let Some(p) = d.record.process {
-                        stops.push((id.clone(), p));
+                    if let Some(handle) = d.handle() {
+                        stops.push((id.clone(), handle));
                     }
                 }
             }
             (stops, state.queue.drain(..).map(|q| q.instance).collect::<Vec<_>>())
         };
-        for (id, process) in stops {
-            self.stop_driver(live, &id, process);
+        for (id, handle) in stops {
+            self.stop_driver(live, &id, handle);
         }
         for instance in queued {
             self.fail_instance(live, &instance.job_instance_id, InstanceError::new(format!("{reason} before this request ran")))
@@ -465,9 +477,9 @@ impl Engine {
                 (0, stops)
             }
         };
-        for (id, process) in retire {
+        for (id, handle) in retire {
             tracing::info!(group = %live.id, driver = id, "retiring driver");
-            self.stop_driver(live, &id, process);
+            self.stop_driver(live, &id, handle);
         }
         if missing == 0 {
             return Ok(());
@@ -506,7 +518,7 @@ impl Engine {
             },
             cluster_id: group.cluster_id.clone(),
             spec,
-            process: None,
+            driver: None,
         };
         let id = record.job.job_id.clone();
         let dir = self.job_dir(&id);
@@ -522,20 +534,14 @@ impl Engine {
         self.publish(EngineEvent::JobChanged { job: record.job.clone() });
         let launched = match self.store().cluster_by_id(&group.cluster_id).await? {
             None => Err(format!("its cluster '{}' no longer exists", g.cluster_name)),
-            Some(cluster) => match self.spark_env().await {
-                Ok(env) => self
-                    .launch_spec(&record, &cluster, &env)
-                    .and_then(|spec| self.runtime().launch(&spec))
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            },
+            Some(cluster) => self.launch_on(&record, &cluster).await.map_err(|e| e.to_string()),
         };
         match launched {
-            Ok(launched) => {
-                record.process = Some(launched.process);
+            Ok((launched, runtime)) => {
+                record.driver = Some(launched.driver.clone());
                 self.save_active(&record).await?;
-                tracing::info!(group = %g.id, driver = id, pid = launched.process.pid, "driver launched");
-                live.lock().drivers.insert(id, DriverLive::attached(record));
+                tracing::info!(group = %g.id, driver = id, handle = ?launched.driver, "driver launched");
+                live.lock().drivers.insert(id, DriverLive::attached(record, runtime));
                 if let Some(mut child) = launched.child {
                     let live = live.clone();
                     tokio::spawn(async move {
@@ -572,5 +578,15 @@ impl Engine {
             let error = InstanceError::new(format!("no driver of the group was free within {wait} s (the queue timeout)"));
             self.fail_instance(live, &instance.job_instance_id, error).await;
         }
+    }
+}
+
+/// How a driver ended, in a few words for messages.
+pub(crate) fn describe_exit(exit: &Exit) -> String {
+    match exit {
+        Exit::Code(Some(c)) => format!("exit code {c}"),
+        Exit::Code(None) => "killed".into(),
+        Exit::Reported(Ok(())) => "finished".into(),
+        Exit::Reported(Err(reason)) => reason.clone(),
     }
 }

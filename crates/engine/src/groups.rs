@@ -401,10 +401,14 @@ impl Engine {
             let instances = self.store().active_instances(&record.group.id).await?;
             for mut driver in self.store().active_group_drivers(&record.group.id).await? {
                 let id = driver.job.job_id.clone();
-                let alive = driver.process.map(|p| self.runtime().liveness(p, &self.job_dir(&id).join("exit-code")));
-                if alive == Some(Liveness::Running) {
+                let runtime = self.job_runtime(&driver).await;
+                let alive = match &driver.driver {
+                    Some(handle) => matches!(runtime.poll(handle, &self.job_dir(&id)).await, Liveness::Running { .. }),
+                    None => false,
+                };
+                if alive {
                     tracing::info!(group = %record.group.id, driver = id, "re-attaching driver");
-                    let mut d = DriverLive::attached(driver);
+                    let mut d = DriverLive::attached(driver, runtime);
                     d.orphan = instances
                         .iter()
                         .find(|i| i.state == JobState::Busy && i.job_id.as_deref() == Some(id.as_str()))

@@ -1,8 +1,9 @@
-//! How a job or a group's driver is launched: the `spark-submit` command line, its
-//! environment and, for Python requirements, the cached virtualenv.
+//! What a job or a group's driver is launched with: its [`DriverPlan`] (Spark conf,
+//! main resource, paths, environment) and, for Python requirements, the cached virtualenv.
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -12,7 +13,8 @@ use crate::error::{EngineError, Result};
 use crate::jobs::DRIVER_INFO;
 use crate::model::cluster::Cluster;
 use crate::model::job::{ArtifactRef, JobRecord, JobType, Language};
-use crate::runtime::{LaunchSpec, VenvSpec};
+use crate::runtime::local::EVENTS_DIR;
+use crate::runtime::{DriverPlan, VenvSpec};
 use crate::spark_env::SparkEnv;
 
 /// Spark settings interactive drivers get unless their group or cluster sets them:
@@ -23,14 +25,12 @@ const DRIVER_DEFAULTS: [(&str, &str); 2] = [
 ];
 
 impl Engine {
-    pub(crate) fn launch_spec(&self, record: &JobRecord, cluster: &Cluster, env: &SparkEnv) -> Result<LaunchSpec> {
+    pub(crate) fn driver_plan(&self, record: &JobRecord, cluster: &Cluster, env: &SparkEnv) -> Result<DriverPlan> {
         let dir = self.job_dir(&record.job.job_id);
-        let events = dir.join("events");
+        let events = dir.join(EVENTS_DIR);
         fs::create_dir_all(&events).map_err(|e| EngineError::io(format!("cannot create {}", events.display()), e))?;
         let spec = &record.spec;
-        let path_list = |sub: &str, refs: &[ArtifactRef]| -> String {
-            refs.iter().map(|a| dir.join(sub).join(&a.name).to_string_lossy().into_owned()).collect::<Vec<_>>().join(",")
-        };
+        let paths = |sub: &str, refs: &[ArtifactRef]| -> Vec<PathBuf> { refs.iter().map(|a| dir.join(sub).join(&a.name)).collect() };
         let interactive = record.job.job_type == JobType::Interactive;
         let mut conf: BTreeMap<String, String> = cluster.spec.default_application_config.clone();
         conf.extend(spec.config.clone());
@@ -48,8 +48,9 @@ impl Engine {
         if let Some(java_home) = &env.java_home {
             process_env.push(("JAVA_HOME".into(), java_home.to_string_lossy().into_owned()));
         }
+        let python = record.job.language == Language::Python;
         let mut venv = None;
-        if record.job.language == Language::Python || interactive {
+        if python || interactive {
             let python = if spec.requirements.is_empty() {
                 env.python.clone()
             } else {
@@ -64,64 +65,44 @@ impl Engine {
             process_env.push(("PYSPARK_PYTHON".into(), python.clone()));
             process_env.push(("PYSPARK_DRIVER_PYTHON".into(), python));
         }
-        let mut argv = vec![
-            env.spark_submit.to_string_lossy().into_owned(),
-            "--master".into(),
-            cluster.spark_master(),
-            "--name".into(),
-            record.job.job_name.clone(),
-        ];
-        for (key, value) in &conf {
-            argv.push("--conf".into());
-            argv.push(format!("{key}={value}"));
-        }
-        let mut driver_jar = Vec::new();
-        let (main, extra_jars) = match (interactive, record.job.language) {
+        let mut jars = Vec::new();
+        let (main, main_class, py_files, extra_jars) = match (interactive, record.job.language) {
             (true, _) => {
                 // The driver agent serves the group: every jar and Python file is on its path.
                 let (script, jar) = env.driver_agent().map_err(EngineError::Conflict)?;
                 let secret = spec.driver_secret.as_ref().ok_or_else(|| EngineError::Conflict("the driver has no secret".into()))?;
                 process_env.push(("SPARKDECK_DRIVER_SECRET".into(), secret.expose().to_string()));
                 process_env.push(("SPARKDECK_DRIVER_INFO".into(), dir.join(DRIVER_INFO).to_string_lossy().into_owned()));
-                driver_jar.push(jar.to_string_lossy().into_owned());
-                if !spec.py_files.is_empty() {
-                    argv.extend(["--py-files".into(), path_list("pyfiles", &spec.py_files)]);
-                }
-                (script, &spec.jars[..])
+                jars.push(jar);
+                (script, None, paths("pyfiles", &spec.py_files), &spec.jars[..])
             }
             (false, Language::Python) => {
                 let (main, rest) = spec.py_files.split_first().ok_or_else(|| EngineError::invalid("pyFiles", "is required"))?;
-                if !rest.is_empty() {
-                    argv.extend(["--py-files".into(), path_list("pyfiles", rest)]);
-                }
-                (dir.join("pyfiles").join(&main.name), &spec.jars[..])
+                (dir.join("pyfiles").join(&main.name), None, paths("pyfiles", rest), &spec.jars[..])
             }
             (false, Language::Scala) => {
                 let (main, rest) = spec.jars.split_first().ok_or_else(|| EngineError::invalid("jars", "is required"))?;
                 let class = spec.job_class.clone().ok_or_else(|| EngineError::invalid("jobClass", "is required"))?;
-                argv.extend(["--class".into(), class]);
-                (dir.join("jars").join(&main.name), rest)
+                (dir.join("jars").join(&main.name), Some(class), Vec::new(), rest)
             }
         };
-        if !extra_jars.is_empty() || !driver_jar.is_empty() {
-            if !extra_jars.is_empty() {
-                driver_jar.push(path_list("jars", extra_jars));
-            }
-            argv.extend(["--jars".into(), driver_jar.join(",")]);
-        }
-        if !spec.files.is_empty() {
-            argv.extend(["--files".into(), path_list("files", &spec.files)]);
-        }
-        argv.push(main.to_string_lossy().into_owned());
-        argv.extend(spec.args.iter().cloned());
-        Ok(LaunchSpec {
-            argv,
+        jars.extend(paths("jars", extra_jars));
+        Ok(DriverPlan {
+            app_name: record.job.job_name.clone(),
+            master: cluster.spark_master(),
+            conf,
+            main,
+            main_class,
+            args: spec.args.clone(),
+            jars,
+            py_files,
+            files: paths("files", &spec.files),
+            python,
+            interactive,
+            spark_submit: env.spark_submit.clone(),
             env: process_env,
-            work_dir: dir.clone(),
-            stdout: dir.join("stdout.log"),
-            stderr: dir.join("stderr.log"),
-            exit_file: dir.join("exit-code"),
             venv,
+            job_dir: dir,
         })
     }
 

@@ -2,7 +2,7 @@
 //! and a follow stream of new lines while the job runs.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tokio::sync::mpsc;
 
@@ -11,6 +11,45 @@ use crate::error::{EngineError, Result};
 use crate::logs::{self, LineIndex};
 use crate::jobs::POLL;
 use crate::model::job::JobLog;
+use crate::runtime::{DRIVER_STDERR, DRIVER_STDOUT, EXECUTORS_DIR};
+
+/// One log of a job, as found in its directory.
+pub(crate) struct LogResource {
+    pub(crate) name: String,
+    pub(crate) log_type: &'static str,
+    pub(crate) role: &'static str,
+    pub(crate) path: PathBuf,
+}
+
+/// The logs a job's directory holds, whichever runtime wrote them: the driver's
+/// `stdout.log`/`stderr.log`, then `executors/<id>/{stdout,stderr}.log` for each executor
+/// whose logs were copied from the cluster.
+pub(crate) fn log_resources(job_dir: &Path) -> Vec<LogResource> {
+    let mut out = vec![
+        LogResource { name: "driver-stdout".into(), log_type: "stdout", role: "driver", path: job_dir.join(DRIVER_STDOUT) },
+        LogResource { name: "driver-stderr".into(), log_type: "stderr", role: "driver", path: job_dir.join(DRIVER_STDERR) },
+    ];
+    let mut executors: Vec<String> = fs::read_dir(job_dir.join(EXECUTORS_DIR))
+        .map(|dir| dir.flatten().filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    executors.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+    for executor in executors {
+        for (log_type, file) in [("stdout", DRIVER_STDOUT), ("stderr", DRIVER_STDERR)] {
+            out.push(LogResource {
+                name: format!("executor-{executor}-{log_type}"),
+                log_type,
+                role: "executor",
+                path: job_dir.join(EXECUTORS_DIR).join(&executor).join(file),
+            });
+        }
+    }
+    out
+}
+
+/// Sorts executor ids numerically when they are numbers (`2` before `10`).
+fn natural_key(id: &str) -> (u64, &str) {
+    (id.parse().unwrap_or(u64::MAX), id)
+}
 
 impl Engine {
     /// A window of each log of a job: `size` lines (default 100) from line `from`
@@ -31,14 +70,14 @@ impl Engine {
         let record = self.job_record(id).await?;
         let dir = self.job_dir(id);
         let mut out = Vec::new();
-        for resource in self.runtime().log_resources(&dir) {
+        for resource in log_resources(&dir) {
             let engine = self.clone();
             let path = resource.path.clone();
             let (lines, total) = tokio::task::spawn_blocking(move || engine.read_log(&path, from, size))
                 .await
                 .map_err(|e| EngineError::io("log reader failed", std::io::Error::other(e)))??;
             out.push(JobLog {
-                name: resource.name.to_string(),
+                name: resource.name,
                 log_type: resource.log_type.to_string(),
                 role: resource.role.to_string(),
                 state: record.job.state,
@@ -84,13 +123,13 @@ impl Engine {
     /// ended and the log is read to its end (or the receiver is dropped).
     pub async fn follow_log(&self, id: &str, resource: &str, from: u64) -> Result<mpsc::Receiver<String>> {
         self.job_record(id).await?;
-        let path = self
-            .runtime()
-            .log_resources(&self.job_dir(id))
-            .into_iter()
+        let resources = log_resources(&self.job_dir(id));
+        let names = resources.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ");
+        let path = resources
+            .iter()
             .find(|r| r.name == resource)
-            .map(|r| r.path)
-            .ok_or_else(|| EngineError::invalid("resource", format!("'{resource}' is not a log of this job (driver-stdout, driver-stderr)")))?;
+            .map(|r| r.path.clone())
+            .ok_or_else(|| EngineError::invalid("resource", format!("'{resource}' is not a log of this job ({names})")))?;
         let (tx, rx) = mpsc::channel(1024);
         let weak = self.downgrade();
         let id = id.to_string();
@@ -142,4 +181,28 @@ fn read_new_lines(path: &Path, pos: &mut u64) -> std::io::Result<Vec<String>> {
     let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else { return Ok(Vec::new()) };
     *pos += end as u64 + 1;
     Ok(String::from_utf8_lossy(&bytes[..end]).lines().map(str::to_string).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn executors_logs_follow_the_driver_in_numeric_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for executor in ["10", "2", "1"] {
+            fs::create_dir_all(dir.path().join(EXECUTORS_DIR).join(executor)).unwrap();
+        }
+        let names: Vec<String> = log_resources(dir.path()).into_iter().map(|r| r.name).collect();
+        assert_eq!(
+            names,
+            [
+                "driver-stdout", "driver-stderr", "executor-1-stdout", "executor-1-stderr", "executor-2-stdout",
+                "executor-2-stderr", "executor-10-stdout", "executor-10-stderr",
+            ]
+        );
+        let executor = &log_resources(dir.path())[2];
+        assert_eq!((executor.role, executor.log_type), ("executor", "stdout"));
+        assert_eq!(executor.path, dir.path().join("executors/1/stdout.log"));
+    }
 }

@@ -20,15 +20,15 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
 use crate::logs;
-use crate::model::cluster::{ClusterType, DEFAULT_CLUSTER};
+use crate::model::cluster::{Cluster, DEFAULT_CLUSTER};
 use crate::model::job::{
-    Job, JobRecord, JobSpec, JobState, JobType, Language, ProcessRef, validate_class_name,
+    Job, JobRecord, JobSpec, JobState, JobType, Language, validate_class_name,
     validate_job_name,
 };
 use crate::model::paging::{Page, PageRequest};
 use crate::model::wire::{parse_args, parse_pairs, parse_requirements};
-use crate::runtime::local::reap_group;
-use crate::runtime::Liveness;
+use crate::runtime::local::{EVENTS_DIR, app_id_in};
+use crate::runtime::{ClusterRuntime, DRIVER_STDERR, DRIVER_STDOUT, DriverRef, EXIT_FILE, Exit, Launched, Liveness};
 use crate::spark_env::SparkStatus;
 use crate::store::jobs::JobFilter;
 use crate::time::now_ms;
@@ -178,13 +178,7 @@ impl Engine {
             .cluster_by_name(cluster_name)
             .await?
             .ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
-        if cluster.cluster_type != ClusterType::Local {
-            return Err(EngineError::Conflict(format!(
-                "clusterName: '{}' is a {} cluster; this version runs single jobs on local clusters only",
-                cluster.name,
-                cluster.cluster_type.as_str()
-            )));
-        }
+        self.runtime_for(&cluster)?;
         self.spark_env().await.map_err(EngineError::Conflict)?;
 
         let spec = JobSpec {
@@ -215,7 +209,7 @@ impl Engine {
             },
             cluster_id: cluster.id.clone(),
             spec,
-            process: None,
+            driver: None,
         };
         let dir = self.job_dir(&record.job.job_id);
         {
@@ -287,8 +281,8 @@ impl Engine {
         if let Some(running) = self.running(id) {
             running.stop_requested.store(true, Ordering::SeqCst);
         }
-        if let Some(process) = record.process {
-            self.runtime().stop(process, self.config().stop_grace).await?;
+        if let Some(driver) = &record.driver {
+            self.job_runtime(&record).await.stop(driver, self.config().stop_grace).await?;
         }
         let mut record = self.job_record(id).await?;
         if !record.job.state.is_terminal() {
@@ -400,22 +394,18 @@ impl Engine {
 
     async fn launch(&self, mut record: JobRecord) -> Result<()> {
         let id = record.job.job_id.clone();
-        let prepared = match self.store().cluster_by_id(&record.cluster_id).await? {
+        let launched = match self.store().cluster_by_id(&record.cluster_id).await? {
             None => Err(format!("its cluster '{}' no longer exists", record.job.cluster_name)),
-            Some(cluster) => match self.spark_env().await {
-                Ok(env) => self.launch_spec(&record, &cluster, &env).map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            },
+            Some(cluster) => self.launch_on(&record, &cluster).await.map_err(|e| e.to_string()),
         };
-        let launched = prepared.and_then(|spec| self.runtime().launch(&spec).map_err(|e| e.to_string()));
         match launched {
-            Ok(launched) => {
+            Ok((launched, runtime)) => {
                 record.job.state = JobState::Starting;
                 record.job.start_time = now_ms();
-                record.process = Some(launched.process);
+                record.driver = Some(launched.driver.clone());
                 self.save_active(&record).await?;
-                tracing::info!(id, pid = launched.process.pid, "job launched");
-                self.follow(id, launched.process, launched.child);
+                tracing::info!(id, driver = ?launched.driver, "job launched");
+                self.follow(id, launched.driver, launched.child, runtime);
             }
             Err(error) => {
                 record.job.state = JobState::Failed;
@@ -427,8 +417,17 @@ impl Engine {
         Ok(())
     }
 
+    /// Starts a job's (or a group driver's) driver on its cluster.
+    pub(crate) async fn launch_on(&self, record: &JobRecord, cluster: &Cluster) -> Result<(Launched, Arc<dyn ClusterRuntime>)> {
+        let runtime = self.runtime_for(cluster)?;
+        let env = self.spark_env().await.map_err(EngineError::Conflict)?;
+        let plan = self.driver_plan(record, cluster, &env)?;
+        let launched = runtime.launch(&plan).await?;
+        Ok((launched, runtime))
+    }
+
     /// Follows a launched driver until it ends, in the background.
-    fn follow(&self, id: String, process: ProcessRef, child: Option<tokio::process::Child>) {
+    fn follow(&self, id: String, driver: DriverRef, child: Option<tokio::process::Child>, runtime: Arc<dyn ClusterRuntime>) {
         let running = Arc::new(Running::default());
         if let Ok(mut map) = self.inner().running.lock() {
             map.insert(id.clone(), running.clone());
@@ -442,28 +441,25 @@ impl Engine {
         }
         let weak = self.downgrade();
         tokio::spawn(async move {
-            let dir;
-            let exit_file;
-            {
-                let Some(engine) = Engine::upgrade(&weak) else { return };
-                dir = engine.job_dir(&id);
-                exit_file = dir.join("exit-code");
-            }
+            let Some(dir) = Engine::upgrade(&weak).map(|engine| engine.job_dir(&id)) else { return };
             let mut app_id_seen = false;
             loop {
+                let liveness = runtime.poll(&driver, &dir).await;
                 let Some(engine) = Engine::upgrade(&weak) else { return };
-                if !app_id_seen
-                    && let Some(app_id) = app_id_in(&dir.join("events")) {
+                match liveness {
+                    Liveness::Running { app_id: Some(app_id) } if !app_id_seen => {
                         app_id_seen = true;
                         if let Err(e) = engine.mark_busy(&id, app_id).await {
                             tracing::error!(id, error = %e, "cannot record the app id");
                         }
                     }
-                if let Liveness::Ended(code) = engine.runtime().liveness(process, &exit_file) {
-                    if let Err(e) = engine.finish(&id, process, code, &running).await {
-                        tracing::error!(id, error = %e, "cannot record the end of a job");
+                    Liveness::Running { .. } => {}
+                    Liveness::Ended(exit) => {
+                        if let Err(e) = engine.finish(&id, exit, &running).await {
+                            tracing::error!(id, error = %e, "cannot record the end of a job");
+                        }
+                        return;
                     }
-                    return;
                 }
                 drop(engine);
                 tokio::select! {
@@ -486,8 +482,7 @@ impl Engine {
         self.save_active(&record).await.map(|_| ())
     }
 
-    async fn finish(&self, id: &str, process: ProcessRef, code: Option<i32>, running: &Running) -> Result<()> {
-        reap_group(process.pid);
+    async fn finish(&self, id: &str, exit: Exit, running: &Running) -> Result<()> {
         if let Ok(mut map) = self.inner().running.lock() {
             map.remove(id);
         }
@@ -495,12 +490,12 @@ impl Engine {
         if !record.job.state.is_terminal() {
             let dir = self.job_dir(id);
             if record.job.app_id.is_none() {
-                record.job.app_id = app_id_in(&dir.join("events"));
+                record.job.app_id = app_id_in(&dir.join(EVENTS_DIR));
             }
             let (state, error) = if running.stop_requested.load(Ordering::SeqCst) {
                 (JobState::Canceled, None)
             } else {
-                outcome(code, record.job.language, &dir)
+                outcome(&exit, record.job.language, &dir)
             };
             record.job.state = state;
             record.job.error = error;
@@ -524,35 +519,35 @@ impl Engine {
             }
             let id = record.job.job_id.clone();
             let dir = self.job_dir(&id);
-            let exit_file = dir.join("exit-code");
-            let Some(process) = record.process else {
+            let Some(driver) = record.driver.clone() else {
                 record.job.state = JobState::Unknown;
                 record.job.error = Some("Sparkdeck stopped while the job was being launched".into());
                 record.job.end_time = now_ms();
                 self.save_active(&record).await?;
                 continue;
             };
-            match self.runtime().liveness(process, &exit_file) {
-                Liveness::Running => {
-                    tracing::info!(id, pid = process.pid, "re-attached to a running job");
-                    self.follow(id, process, None);
+            let runtime = self.job_runtime(&record).await;
+            match runtime.poll(&driver, &dir).await {
+                Liveness::Running { .. } => {
+                    tracing::info!(id, ?driver, "re-attached to a running job");
+                    self.follow(id, driver, None, runtime);
                 }
-                Liveness::Ended(Some(code)) => {
-                    if record.job.app_id.is_none() {
-                        record.job.app_id = app_id_in(&dir.join("events"));
-                    }
-                    let (state, error) = outcome(Some(code), record.job.language, &dir);
-                    record.job.state = state;
-                    record.job.error = error;
-                    record.job.end_time = file_mtime_ms(&exit_file).unwrap_or_else(now_ms);
-                    self.save_active(&record).await?;
-                }
-                Liveness::Ended(None) => {
+                Liveness::Ended(Exit::Code(None)) => {
                     record.job.state = JobState::Unknown;
                     record.job.error = Some(
                         "the job's driver ended while Sparkdeck was not running and left no exit code".into(),
                     );
                     record.job.end_time = now_ms();
+                    self.save_active(&record).await?;
+                }
+                Liveness::Ended(exit) => {
+                    if record.job.app_id.is_none() {
+                        record.job.app_id = app_id_in(&dir.join(EVENTS_DIR));
+                    }
+                    let (state, error) = outcome(&exit, record.job.language, &dir);
+                    record.job.state = state;
+                    record.job.error = error;
+                    record.job.end_time = file_mtime_ms(&dir.join(EXIT_FILE)).unwrap_or_else(now_ms);
                     self.save_active(&record).await?;
                 }
             }
@@ -562,28 +557,21 @@ impl Engine {
 }
 
 /// The final state for an exit code, with the error summary from the driver's output.
-pub(crate) fn outcome(code: Option<i32>, language: Language, dir: &Path) -> (JobState, Option<String>) {
-    match code {
-        Some(0) => (JobState::Finished, None),
-        code => {
-            // Python drivers print tracebacks on stdout (spark-submit merges them there);
-            // the JVM and pip write to stderr.
-            let logs = match language {
-                Language::Python => [dir.join("stdout.log"), dir.join("stderr.log")],
-                Language::Scala => [dir.join("stderr.log"), dir.join("stdout.log")],
-            };
-            let summary = logs.iter().find_map(|p| logs::error_summary(&logs::tail_text(p, ERROR_TAIL_BYTES)));
-            let fallback = match code {
-                Some(c) => format!("spark-submit exited with code {c}"),
-                None => "the job's processes were killed before spark-submit could record an exit code".into(),
-            };
-            (JobState::Failed, Some(summary.unwrap_or(fallback)))
-        }
-    }
-}
-
-fn app_id_in(events_dir: &Path) -> Option<String> {
-    fs::read_dir(events_dir).ok()?.flatten().find_map(|e| logs::find_app_id(&e.file_name().to_string_lossy()))
+pub(crate) fn outcome(exit: &Exit, language: Language, dir: &Path) -> (JobState, Option<String>) {
+    let fallback = match exit {
+        Exit::Code(Some(0)) | Exit::Reported(Ok(())) => return (JobState::Finished, None),
+        Exit::Code(Some(c)) => format!("spark-submit exited with code {c}"),
+        Exit::Code(None) => "the job's processes were killed before spark-submit could record an exit code".into(),
+        Exit::Reported(Err(reason)) => reason.clone(),
+    };
+    // Python drivers print tracebacks on stdout (spark-submit merges them there); the JVM
+    // and pip write to stderr.
+    let logs = match language {
+        Language::Python => [dir.join(DRIVER_STDOUT), dir.join(DRIVER_STDERR)],
+        Language::Scala => [dir.join(DRIVER_STDERR), dir.join(DRIVER_STDOUT)],
+    };
+    let summary = logs.iter().find_map(|p| logs::error_summary(&logs::tail_text(p, ERROR_TAIL_BYTES)));
+    (JobState::Failed, Some(summary.unwrap_or(fallback)))
 }
 
 fn file_mtime_ms(path: &Path) -> Option<i64> {

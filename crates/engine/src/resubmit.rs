@@ -35,7 +35,7 @@ impl Engine {
             },
             cluster_id: cluster.id,
             spec: old.spec.clone(),
-            process: None,
+            driver: None,
         };
         let dir = self.job_dir(&record.job.job_id);
         {

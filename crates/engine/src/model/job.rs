@@ -187,7 +187,8 @@ impl JobSpec {
 }
 
 /// The process a running job is, as far as recovery needs to know it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ProcessRef {
     /// The process group leader (the wrapper shell); the group id equals it.
     pub pid: i32,
@@ -201,7 +202,8 @@ pub struct JobRecord {
     pub job: Job,
     pub cluster_id: String,
     pub spec: JobSpec,
-    pub process: Option<ProcessRef>,
+    /// What runs it, once launched.
+    pub driver: Option<crate::runtime::DriverRef>,
 }
 
 /// One log of a job (`GET /job/{id}/logs`): a window of lines counted from the start.

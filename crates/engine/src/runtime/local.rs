@@ -12,8 +12,9 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::{BoxFuture, ClusterRuntime, Launched, LaunchSpec, Liveness, LogResource};
+use super::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, EXIT_FILE, Exit, Launched, Liveness};
 use crate::error::{EngineError, Result};
+use crate::logs;
 use crate::model::job::ProcessRef;
 
 /// `$@` is spark-submit with its arguments. Exit code 3 with no driver output means the
@@ -43,8 +44,10 @@ exit "$code"
 
 pub(crate) struct LocalRuntime;
 
-impl ClusterRuntime for LocalRuntime {
-    fn launch(&self, spec: &LaunchSpec) -> Result<Launched> {
+impl LocalRuntime {
+    /// Starts `spark-submit` for the plan under the wrapper. Also used by runtimes whose
+    /// drivers run on this machine in client mode.
+    pub(crate) fn spawn(plan: &DriverPlan) -> Result<Launched> {
         let open = |path: &Path| {
             File::options()
                 .create(true)
@@ -57,16 +60,16 @@ impl ClusterRuntime for LocalRuntime {
             .arg("-c")
             .arg(WRAPPER)
             .arg("sparkdeck-job")
-            .args(&spec.argv)
-            .current_dir(&spec.work_dir)
+            .args(plan.spark_submit_argv())
+            .current_dir(&plan.job_dir)
             .stdin(Stdio::null())
-            .stdout(open(&spec.stdout)?)
-            .stderr(open(&spec.stderr)?)
-            .env("SPARKDECK_EXIT_FILE", &spec.exit_file)
-            .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(open(&plan.stdout())?)
+            .stderr(open(&plan.stderr())?)
+            .env("SPARKDECK_EXIT_FILE", plan.exit_file())
+            .envs(plan.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .process_group(0)
             .kill_on_drop(false);
-        if let Some(venv) = &spec.venv {
+        if let Some(venv) = &plan.venv {
             command
                 .env("SPARKDECK_VENV", &venv.dir)
                 .env("SPARKDECK_BASE_PYTHON", &venv.base_python)
@@ -77,44 +80,84 @@ impl ClusterRuntime for LocalRuntime {
             EngineError::io("spark-submit ended before it could be followed", std::io::Error::other("no pid"))
         })?;
         let start_ticks = proc_stat(pid).map(|s| s.start_ticks).unwrap_or(0);
-        Ok(Launched { process: ProcessRef { pid, start_ticks }, child: Some(child) })
+        Ok(Launched { driver: DriverRef::Process(ProcessRef { pid, start_ticks }), child: Some(child) })
     }
 
-    fn liveness(&self, process: ProcessRef, exit_file: &Path) -> Liveness {
+    /// Where a local driver process is: running (with the app id its event log names),
+    /// or ended with the exit code its wrapper recorded. Whatever is left of an ended
+    /// driver's process group (e.g. a Python worker that outlived it) is killed.
+    pub(crate) fn process_liveness(process: ProcessRef, job_dir: &Path) -> Liveness {
         match proc_stat(process.pid) {
-            Some(stat) if stat.state != 'Z' && stat.start_ticks == process.start_ticks => Liveness::Running,
-            _ => Liveness::Ended(read_exit_code(exit_file)),
+            Some(stat) if stat.state != 'Z' && stat.start_ticks == process.start_ticks => {
+                Liveness::Running { app_id: app_id_in(&job_dir.join(EVENTS_DIR)) }
+            }
+            _ => {
+                reap_group(process.pid);
+                Liveness::Ended(Exit::Code(read_exit_code(&job_dir.join(EXIT_FILE))))
+            }
         }
     }
 
-    fn stop(&self, process: ProcessRef, grace: Duration) -> BoxFuture<'_, Result<()>> {
+    /// Stops a local driver's whole process group: SIGTERM, then SIGKILL after `grace`.
+    pub(crate) async fn stop_process(process: ProcessRef, grace: Duration) -> Result<()> {
+        let group = process.pid;
+        // Only signal the group while its leader is the process we started: after a
+        // restart the pid may belong to someone else.
+        let ours = proc_stat(group).is_some_and(|s| s.start_ticks == process.start_ticks);
+        if !ours && group_members(group) == 0 {
+            return Ok(());
+        }
+        let _ = killpg(Pid::from_raw(group), Signal::SIGTERM);
+        if wait_group_gone(group, grace).await {
+            return Ok(());
+        }
+        tracing::warn!(group, "job did not stop on SIGTERM; killing it");
+        let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+        if wait_group_gone(group, Duration::from_secs(10)).await {
+            Ok(())
+        } else {
+            Err(EngineError::Conflict(format!("the job's processes (group {group}) did not end after SIGKILL")))
+        }
+    }
+}
+
+/// Where a local driver's Spark event log goes; its file name carries the app id.
+pub(crate) const EVENTS_DIR: &str = "events";
+
+pub(crate) fn app_id_in(events_dir: &Path) -> Option<String> {
+    fs::read_dir(events_dir).ok()?.flatten().find_map(|e| logs::find_app_id(&e.file_name().to_string_lossy()))
+}
+
+/// A driver reference this runtime did not make (a cluster's type changed under a job).
+pub(crate) fn foreign(driver: &DriverRef) -> Liveness {
+    Liveness::Ended(Exit::Reported(Err(format!("the job's driver ({driver:?}) is not one this cluster type runs"))))
+}
+
+impl ClusterRuntime for LocalRuntime {
+    fn launch<'a>(&'a self, plan: &'a DriverPlan) -> BoxFuture<'a, Result<Launched>> {
+        Box::pin(async move { Self::spawn(plan) })
+    }
+
+    fn poll<'a>(&'a self, driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Liveness> {
         Box::pin(async move {
-            let group = process.pid;
-            // Only signal the group while its leader is the process we started: after a
-            // restart the pid may belong to someone else.
-            let ours = proc_stat(group).is_some_and(|s| s.start_ticks == process.start_ticks);
-            if !ours && group_members(group) == 0 {
-                return Ok(());
-            }
-            let _ = killpg(Pid::from_raw(group), Signal::SIGTERM);
-            if wait_group_gone(group, grace).await {
-                return Ok(());
-            }
-            tracing::warn!(group, "job did not stop on SIGTERM; killing it");
-            let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
-            if wait_group_gone(group, Duration::from_secs(10)).await {
-                Ok(())
-            } else {
-                Err(EngineError::Conflict(format!("the job's processes (group {group}) did not end after SIGKILL")))
+            match driver {
+                DriverRef::Process(process) => Self::process_liveness(*process, job_dir),
+                other => foreign(other),
             }
         })
     }
 
-    fn log_resources(&self, job_dir: &Path) -> Vec<LogResource> {
-        vec![
-            LogResource { name: "driver-stdout", log_type: "stdout", role: "driver", path: job_dir.join("stdout.log") },
-            LogResource { name: "driver-stderr", log_type: "stderr", role: "driver", path: job_dir.join("stderr.log") },
-        ]
+    fn stop<'a>(&'a self, driver: &'a DriverRef, grace: Duration) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match driver {
+                DriverRef::Process(process) => Self::stop_process(*process, grace).await,
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn check(&self) -> BoxFuture<'_, Result<String>> {
+        Box::pin(async { Ok("jobs run here in local mode".to_string()) })
     }
 }
 

@@ -1,30 +1,123 @@
-//! Where jobs run. One [`ClusterRuntime`] per cluster type; only `local` exists so far
-//! (standalone and Kubernetes will add theirs behind the same trait).
+//! Where drivers run. The cluster's type picks one [`ClusterRuntime`]; everything above
+//! this trait (jobs, groups, recovery, logs) is the same for every cluster type.
+//!
+//! A runtime launches a [`DriverPlan`], reports what it launched as a [`DriverRef`] (stored
+//! with the job so recovery can find it again), answers [`ClusterRuntime::poll`] with the
+//! driver's [`Liveness`] and stops it. Logs always land in the job's directory under the
+//! same names (see [`crate::job_logs`]), whoever produced them.
 
 pub(crate) mod local;
 
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+use crate::model::cluster::{Cluster, ClusterType};
 use crate::model::job::ProcessRef;
 
-/// Everything needed to start one driver, already resolved to paths and arguments.
+/// A launched driver, as recorded with its job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum DriverRef {
+    /// `spark-submit` on this machine (local clusters, and client mode elsewhere).
+    Process(ProcessRef),
+    /// A driver a Spark standalone master runs (cluster deploy mode).
+    Submission { id: String },
+    /// A driver pod on Kubernetes.
+    Pod { namespace: String, name: String, uid: String },
+}
+
+impl DriverRef {
+    pub fn process(&self) -> Option<ProcessRef> {
+        match self {
+            Self::Process(p) => Some(*p),
+            _ => None,
+        }
+    }
+}
+
+/// Everything needed to start one driver, resolved to paths and settings; each runtime
+/// turns it into what its cluster takes (a command line, a REST submission, a pod).
 #[derive(Debug, Clone)]
-pub(crate) struct LaunchSpec {
-    /// `spark-submit` and its arguments.
-    pub(crate) argv: Vec<String>,
+pub(crate) struct DriverPlan {
+    pub(crate) app_name: String,
+    /// `--master` for this cluster.
+    pub(crate) master: String,
+    pub(crate) conf: BTreeMap<String, String>,
+    /// The jar, the Python script or the driver agent.
+    pub(crate) main: PathBuf,
+    pub(crate) main_class: Option<String>,
+    pub(crate) args: Vec<String>,
+    pub(crate) jars: Vec<PathBuf>,
+    pub(crate) py_files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
+    /// Read by the cluster runtimes that pick a deploy mode (standalone, Kubernetes).
+    #[allow(dead_code)]
+    pub(crate) python: bool,
+    /// A long-running group driver (client mode wherever it runs).
+    #[allow(dead_code)]
+    pub(crate) interactive: bool,
+    pub(crate) spark_submit: PathBuf,
     pub(crate) env: Vec<(String, String)>,
-    pub(crate) work_dir: PathBuf,
-    pub(crate) stdout: PathBuf,
-    pub(crate) stderr: PathBuf,
-    /// Written with the exit code when the driver ends, even if the app is gone by then.
-    pub(crate) exit_file: PathBuf,
     /// A virtualenv to build (when missing) before the driver starts.
     pub(crate) venv: Option<VenvSpec>,
+    pub(crate) job_dir: PathBuf,
 }
+
+impl DriverPlan {
+    /// `spark-submit` and its arguments, for drivers started on this machine.
+    pub(crate) fn spark_submit_argv(&self) -> Vec<String> {
+        let join = |paths: &[PathBuf]| paths.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join(",");
+        let mut argv = vec![
+            self.spark_submit.to_string_lossy().into_owned(),
+            "--master".into(),
+            self.master.clone(),
+            "--name".into(),
+            self.app_name.clone(),
+        ];
+        for (key, value) in &self.conf {
+            argv.push("--conf".into());
+            argv.push(format!("{key}={value}"));
+        }
+        if let Some(class) = &self.main_class {
+            argv.extend(["--class".into(), class.clone()]);
+        }
+        for (flag, paths) in [("--py-files", &self.py_files), ("--jars", &self.jars), ("--files", &self.files)] {
+            if !paths.is_empty() {
+                argv.extend([flag.to_string(), join(paths)]);
+            }
+        }
+        argv.push(self.main.to_string_lossy().into_owned());
+        argv.extend(self.args.iter().cloned());
+        argv
+    }
+
+    pub(crate) fn stdout(&self) -> PathBuf {
+        self.job_dir.join(DRIVER_STDOUT)
+    }
+
+    pub(crate) fn stderr(&self) -> PathBuf {
+        self.job_dir.join(DRIVER_STDERR)
+    }
+
+    pub(crate) fn exit_file(&self) -> PathBuf {
+        self.job_dir.join(EXIT_FILE)
+    }
+}
+
+/// The driver's logs, in its job directory, for every runtime.
+pub(crate) const DRIVER_STDOUT: &str = "stdout.log";
+pub(crate) const DRIVER_STDERR: &str = "stderr.log";
+/// Executors' logs copied from the cluster: `executors/<executor id>/{stdout,stderr}.log`.
+pub(crate) const EXECUTORS_DIR: &str = "executors";
+/// Written with spark-submit's exit code when a local driver ends.
+pub(crate) const EXIT_FILE: &str = "exit-code";
 
 #[derive(Debug, Clone)]
 pub(crate) struct VenvSpec {
@@ -34,37 +127,102 @@ pub(crate) struct VenvSpec {
 }
 
 /// A launched driver: what recovery needs, and (when this process started it) the child
-/// to reap.
+/// to reap, whose end wakes the follower early.
 pub(crate) struct Launched {
-    pub(crate) process: ProcessRef,
+    pub(crate) driver: DriverRef,
     pub(crate) child: Option<tokio::process::Child>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Liveness {
-    Running,
-    /// Ended: the exit code when the wrapper recorded one.
-    Ended(Option<i32>),
+    /// Still running; the Spark application id once known.
+    Running { app_id: Option<String> },
+    Ended(Exit),
 }
 
-/// Log resources a runtime produces for a job: (name, type, role, path).
-pub(crate) struct LogResource {
-    pub(crate) name: &'static str,
-    pub(crate) log_type: &'static str,
-    pub(crate) role: &'static str,
-    pub(crate) path: PathBuf,
+/// How a driver ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// spark-submit's exit code, when the wrapper could record one.
+    Code(Option<i32>),
+    /// The cluster's verdict: success, or why it failed.
+    Reported(std::result::Result<(), String>),
 }
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 pub(crate) trait ClusterRuntime: Send + Sync {
-    /// Starts the driver. Its output goes straight to the spec's log files.
-    fn launch(&self, spec: &LaunchSpec) -> Result<Launched>;
-    /// Whether the driver recorded as `process` still runs; `exit_file` as in the spec.
-    fn liveness(&self, process: ProcessRef, exit_file: &std::path::Path) -> Liveness;
+    /// Starts the driver. Its logs go to (or are copied into) the plan's job directory.
+    fn launch<'a>(&'a self, plan: &'a DriverPlan) -> BoxFuture<'a, Result<Launched>>;
+    /// Where the driver is now. Runtimes whose logs live on the cluster copy what is new
+    /// into the job directory here, so the copies outlive the cluster.
+    fn poll<'a>(&'a self, driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Liveness>;
     /// Stops the driver and everything it started: politely, then after `grace` by force.
     /// Returns once nothing of it is left.
-    fn stop(&self, process: ProcessRef, grace: Duration) -> BoxFuture<'_, Result<()>>;
-    /// The logs a job's directory holds.
-    fn log_resources(&self, job_dir: &std::path::Path) -> Vec<LogResource>;
+    fn stop<'a>(&'a self, driver: &'a DriverRef, grace: Duration) -> BoxFuture<'a, Result<()>>;
+    /// Checks that the cluster can be reached and used; a sentence describing it.
+    fn check(&self) -> BoxFuture<'_, Result<String>>;
+}
+
+/// The runtime for a cluster.
+pub(crate) fn for_cluster(cluster: &Cluster) -> Result<Arc<dyn ClusterRuntime>> {
+    match cluster.cluster_type {
+        ClusterType::Local => Ok(Arc::new(local::LocalRuntime)),
+        other => Err(EngineError::Conflict(format!(
+            "clusterName: '{}' is a {} cluster; this version runs jobs on local clusters only",
+            cluster.name,
+            other.as_str()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> DriverPlan {
+        DriverPlan {
+            app_name: "pi".into(),
+            master: "spark://127.0.0.1:7077".into(),
+            conf: BTreeMap::from([("spark.b".into(), "2".into()), ("spark.a".into(), "x=y".into())]),
+            main: "/jobs/1/jars/app.jar".into(),
+            main_class: Some("com.example.Pi".into()),
+            args: vec!["10".into(), "two words".into()],
+            jars: vec!["/jobs/1/jars/dep.jar".into(), "/jobs/1/jars/dep2.jar".into()],
+            py_files: vec![],
+            files: vec!["/jobs/1/files/in.csv".into()],
+            python: false,
+            interactive: false,
+            spark_submit: "/spark/bin/spark-submit".into(),
+            env: vec![],
+            venv: None,
+            job_dir: "/jobs/1".into(),
+        }
+    }
+
+    #[test]
+    fn spark_submit_gets_options_then_the_main_resource_then_its_args() {
+        let argv = plan().spark_submit_argv();
+        let expected = [
+            "/spark/bin/spark-submit", "--master", "spark://127.0.0.1:7077", "--name", "pi",
+            "--conf", "spark.a=x=y", "--conf", "spark.b=2", "--class", "com.example.Pi",
+            "--jars", "/jobs/1/jars/dep.jar,/jobs/1/jars/dep2.jar", "--files", "/jobs/1/files/in.csv",
+            "/jobs/1/jars/app.jar", "10", "two words",
+        ];
+        assert_eq!(argv, expected);
+    }
+
+    #[test]
+    fn driver_refs_round_trip_as_tagged_json() {
+        for driver in [
+            DriverRef::Process(ProcessRef { pid: 42, start_ticks: 7 }),
+            DriverRef::Submission { id: "driver-20261128-0001".into() },
+            DriverRef::Pod { namespace: "spark".into(), name: "pi-driver".into(), uid: "u-1".into() },
+        ] {
+            let json = serde_json::to_string(&driver).unwrap();
+            assert!(json.contains("\"kind\""), "{json}");
+            assert_eq!(serde_json::from_str::<DriverRef>(&json).unwrap(), driver);
+        }
+        assert_eq!(DriverRef::Submission { id: "d".into() }.process(), None);
+    }
 }

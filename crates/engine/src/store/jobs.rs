@@ -10,6 +10,7 @@ use super::Store;
 use super::clusters::like_pattern;
 use crate::error::{EngineError, Result};
 use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, ProcessRef};
+use crate::runtime::DriverRef;
 use crate::model::paging::PageRequest;
 
 /// API sort field → column.
@@ -50,11 +51,17 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
     let state: String = row.try_get("state")?;
     let job_type: String = row.try_get("job_type")?;
     let language: String = row.try_get("language")?;
-    let pid: Option<i64> = row.try_get("pid")?;
-    let pid_start: Option<i64> = row.try_get("pid_start")?;
-    let process = match (pid.and_then(|p| i32::try_from(p).ok()), pid_start.and_then(|s| u64::try_from(s).ok())) {
-        (Some(pid), Some(start_ticks)) => Some(ProcessRef { pid, start_ticks }),
-        _ => None,
+    let driver: Option<String> = row.try_get("driver")?;
+    let driver = match driver {
+        Some(json) => Some(serde_json::from_str::<DriverRef>(&json).map_err(|e| bad_row("driver", e))?),
+        None => {
+            let pid: Option<i64> = row.try_get("pid")?;
+            let pid_start: Option<i64> = row.try_get("pid_start")?;
+            match (pid.and_then(|p| i32::try_from(p).ok()), pid_start.and_then(|s| u64::try_from(s).ok())) {
+                (Some(pid), Some(start_ticks)) => Some(DriverRef::Process(ProcessRef { pid, start_ticks })),
+                _ => None,
+            }
+        }
     };
     Ok(JobRecord {
         job: Job {
@@ -74,7 +81,7 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
         },
         cluster_id: row.try_get("cluster_id")?,
         spec: serde_json::from_str::<JobSpec>(&spec).map_err(|e| bad_row("spec", e))?,
-        process,
+        driver,
     })
 }
 
@@ -281,7 +288,7 @@ impl Store {
 pub(crate) async fn update_active_job_in(conn: &mut sqlx::SqliteConnection, r: &JobRecord) -> Result<bool> {
     let j = &r.job;
     let done = sqlx::query(&format!(
-        "UPDATE jobs SET state = ?, app_id = ?, error = ?, start_time = ?, end_time = ?, pid = ?, pid_start = ?
+        "UPDATE jobs SET state = ?, app_id = ?, error = ?, start_time = ?, end_time = ?, driver = ?
          WHERE id = ? AND state IN ({})",
         active_list()
     ))
@@ -290,8 +297,7 @@ pub(crate) async fn update_active_job_in(conn: &mut sqlx::SqliteConnection, r: &
     .bind(&j.error)
     .bind(j.start_time)
     .bind(j.end_time)
-    .bind(r.process.map(|p| i64::from(p.pid)))
-    .bind(r.process.and_then(|p| i64::try_from(p.start_ticks).ok()))
+    .bind(r.driver.as_ref().map(json).transpose()?)
     .bind(&j.job_id)
     .execute(&mut *conn)
     .await?;
