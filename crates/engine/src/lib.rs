@@ -23,10 +23,6 @@ pub mod settings;
 pub mod model;
 mod resubmit;
 mod runtime;
-// Belongs under `runtime` (runtime/standalone/); declared here until that module's
-// refactor into per-cluster runtimes lands.
-#[path = "runtime/standalone/mod.rs"]
-mod standalone;
 pub mod spark_env;
 mod store;
 mod time;
@@ -34,4 +30,4 @@ mod time;
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, ErrorCode, Result};
 pub use events::EngineEvent;
-pub use standalone::connection::test_standalone_connection;
+pub use runtime::standalone::connection::test_standalone_connection;

@@ -98,10 +98,6 @@ impl MasterState {
         self.workers.iter().find(|w| w.id == id)
     }
 
-    pub(crate) fn app(&self, id: &str) -> Option<&AppSummary> {
-        self.activeapps.iter().chain(&self.completedapps).find(|a| a.id == id)
-    }
-
     pub(crate) fn driver(&self, id: &str) -> Option<&DriverSummary> {
         self.activedrivers.iter().chain(&self.completeddrivers).find(|d| d.id == id)
     }
@@ -111,11 +107,6 @@ impl WorkerState {
     /// Ids of the executors this worker runs or ran for `app_id`.
     pub(crate) fn executors_of<'a>(&'a self, app_id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.executors.iter().chain(&self.finishedexecutors).filter(move |e| e.appid == app_id).map(|e| e.id.as_str())
-    }
-
-    /// Whether this worker still runs an executor of `app_id`.
-    pub(crate) fn runs_executor_of(&self, app_id: &str) -> bool {
-        self.executors.iter().any(|e| e.appid == app_id)
     }
 }
 
@@ -167,14 +158,14 @@ mod tests {
                               "worker": "worker-1", "mainclass": "demo.Count"}]}"#).unwrap();
         assert_eq!(master.alive_workers().count(), 1);
         assert_eq!(master.worker("worker-2").unwrap().webuiaddress, "http://127.0.0.1:18082");
-        assert_eq!(master.app("app-1").unwrap().state, "FINISHED");
+        assert_eq!(master.completedapps[0].state, "FINISHED");
         assert_eq!(master.driver("driver-1").unwrap().worker, "worker-1");
 
         let worker: WorkerState = serde_json::from_str(r#"{
             "id": "worker-1", "cores": 1, "coresused": 0, "executors": [{"id": 3, "appid": "app-2"}],
             "finishedexecutors": [{"id": 0, "memory": 1024, "appid": "app-1", "appdesc": {"name": "demo"}}]}"#).unwrap();
         assert_eq!(worker.executors_of("app-1").collect::<Vec<_>>(), ["0"]);
-        assert!(worker.runs_executor_of("app-2") && !worker.runs_executor_of("app-1"));
+        assert_eq!(worker.executors_of("app-2").collect::<Vec<_>>(), ["3"]);
         assert!(worker.drivers.is_empty());
     }
 }

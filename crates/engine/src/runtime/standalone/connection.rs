@@ -13,6 +13,17 @@ use crate::model::cluster::Cluster;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Whether the master's RPC port accepts connections: a dead master fails fast with a
+/// clear message instead of `spark-submit` retrying for a minute.
+pub(crate) async fn reach_master(endpoints: &Endpoints) -> Result<()> {
+    let fail = |cause: String| EngineError::Conflict(format!("cannot reach the standalone master at {}: {cause}", endpoints.master));
+    match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(&endpoints.master_host_port)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(fail(e.to_string())),
+        Err(_) => Err(fail("timed out".into())),
+    }
+}
+
 /// One sentence on success; on failure an error naming the URL that failed and why.
 pub async fn test_standalone_connection(cluster: &Cluster) -> Result<String> {
     let endpoints = Endpoints::of(cluster).ok_or_else(|| {
@@ -20,16 +31,7 @@ pub async fn test_standalone_connection(cluster: &Cluster) -> Result<String> {
     })?;
     let client = http::client();
 
-    let rpc = endpoints.master_host_port.clone();
-    match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(&rpc)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => {
-            return Err(EngineError::Conflict(format!("cannot reach the standalone master at {}: {e}", endpoints.master)));
-        }
-        Err(_) => {
-            return Err(EngineError::Conflict(format!("cannot reach the standalone master at {}: timed out", endpoints.master)));
-        }
-    }
+    reach_master(&endpoints).await?;
 
     let master = master_state(&client, &endpoints.web_ui).await?;
     if master.status != "ALIVE" {

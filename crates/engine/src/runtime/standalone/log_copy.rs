@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 use super::cluster_json::{master_state, worker_state};
 use super::http::cause;
 use crate::error::{EngineError, Result};
+use crate::runtime::{DRIVER_STDERR, DRIVER_STDOUT, EXECUTORS_DIR};
 
 /// Bytes asked for per request: big enough that a busy log catches up in a few rounds.
 const CHUNK: u64 = 1 << 20;
-pub(crate) const EXECUTORS_DIR: &str = "executors";
-pub(crate) const LOG_TYPES: [&str; 2] = ["stdout", "stderr"];
+const LOG_TYPES: [&str; 2] = ["stdout", "stderr"];
 
 /// Whose log a copy follows.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -174,6 +174,10 @@ impl JobLogs {
         self.app_id = Some(app_id.to_string());
     }
 
+    pub(crate) fn driver(&self) -> Option<&str> {
+        self.driver.as_deref()
+    }
+
     pub(crate) fn app_id(&self) -> Option<&str> {
         self.app_id.as_deref()
     }
@@ -191,7 +195,7 @@ impl JobLogs {
                         if let Some(worker) = worker.filter(|w| !w.webuiaddress.is_empty()) {
                             for log_type in LOG_TYPES {
                                 let key = (LogOwner::Driver(driver.clone()), log_type);
-                                let dest = self.job_dir.join(format!("{log_type}.log"));
+                                let dest = self.job_dir.join(if log_type == "stdout" { DRIVER_STDOUT } else { DRIVER_STDERR });
                                 self.copies
                                     .entry(key.clone())
                                     .or_insert_with(|| LogCopy::new(key.0, log_type, &worker.webuiaddress, dest));
@@ -212,7 +216,8 @@ impl JobLogs {
                             for executor_id in state.executors_of(app_id) {
                                 for log_type in LOG_TYPES {
                                     let owner = LogOwner::Executor { app_id: app_id.clone(), executor_id: executor_id.to_string() };
-                                    let dest = self.job_dir.join(EXECUTORS_DIR).join(executor_id).join(format!("{log_type}.log"));
+                                    let file = if log_type == "stdout" { DRIVER_STDOUT } else { DRIVER_STDERR };
+                                    let dest = self.job_dir.join(EXECUTORS_DIR).join(executor_id).join(file);
                                     self.copies
                                         .entry((owner.clone(), log_type))
                                         .or_insert_with(|| LogCopy::new(owner, log_type, &worker.webuiaddress, dest));
@@ -234,20 +239,6 @@ impl JobLogs {
         }
         first_error.map_or(Ok(()), Err)
     }
-}
-
-/// The executors whose logs were copied into a job's directory, in id order (numbers
-/// sort numerically).
-pub(crate) fn copied_executors(job_dir: &Path) -> Vec<String> {
-    let mut ids: Vec<String> = fs::read_dir(job_dir.join(EXECUTORS_DIR))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .collect();
-    ids.sort_by_key(|id| (id.parse::<u64>().unwrap_or(u64::MAX), id.clone()));
-    ids
 }
 
 /// The application id a driver's log announces once it registered with the master.
@@ -294,14 +285,5 @@ mod tests {
         let log = "26/11/28 00:28:15 INFO StandaloneSchedulerBackend: Connected to Spark cluster with app ID app-20261128002815-0000\n";
         assert_eq!(app_id_in_driver_log(log).as_deref(), Some("app-20261128002815-0000"));
         assert_eq!(app_id_in_driver_log("nothing here"), None);
-    }
-
-    #[test]
-    fn executors_sort_by_number() {
-        let dir = tempfile::tempdir().unwrap();
-        for id in ["10", "2", "1"] {
-            fs::create_dir_all(dir.path().join(EXECUTORS_DIR).join(id)).unwrap();
-        }
-        assert_eq!(copied_executors(dir.path()), ["1", "2", "10"]);
     }
 }

@@ -11,7 +11,8 @@ use super::cluster_json::{master_state, worker_state};
 use super::connection::test_standalone_connection;
 use super::fixture::{StandaloneCluster, compile_jar};
 use super::http;
-use super::log_copy::{JobLogs, app_id_in_driver_log, copied_executors};
+use super::log_copy::{JobLogs, app_id_in_driver_log};
+use crate::job_logs::log_resources;
 use super::rest::{CreateSubmissionRequest, DriverState, RestClient, Submission};
 use crate::model::cluster::{Cluster, ClusterSpec, ClusterType};
 
@@ -121,12 +122,13 @@ async fn submit_follow_copy_logs_and_kill_on_a_real_cluster() {
     assert_eq!(stdout, "JVM COUNT 42 ARGS a,b\n");
     let stderr = std::fs::read_to_string(job_dir.path().join("stderr.log")).unwrap();
     assert!(stderr.contains("CAFÉ ON STDERR"), "multi-byte text survives the copy");
-    let executors = copied_executors(job_dir.path());
-    assert!(!executors.is_empty(), "executor logs copied: {:?}", std::fs::read_dir(job_dir.path()).unwrap().collect::<Vec<_>>());
-    let executor_out: String = executors
+    let resources = log_resources(job_dir.path());
+    let executor_out: String = resources
         .iter()
-        .map(|e| std::fs::read_to_string(job_dir.path().join("executors").join(e).join("stdout.log")).unwrap())
+        .filter(|r| r.role == "executor" && r.log_type == "stdout")
+        .map(|r| std::fs::read_to_string(&r.path).unwrap())
         .collect();
+    assert!(resources.len() > 2, "executor logs copied: {:?}", resources.iter().map(|r| &r.name).collect::<Vec<_>>());
     for x in 0..42 {
         assert!(executor_out.contains(&format!("EXECUTOR SAW {x}\n")), "executor stdout: {executor_out}");
     }
@@ -135,7 +137,8 @@ async fn submit_follow_copy_logs_and_kill_on_a_real_cluster() {
     logs.sync(&http).await.unwrap();
     assert_eq!(std::fs::metadata(job_dir.path().join("stderr.log")).unwrap().len(), before);
     let master = master_state(&http, &sa.web_ui).await.unwrap();
-    assert_eq!(master.app(&app_id).map(|a| a.state.as_str()), Some("FINISHED"));
+    let app = master.completedapps.iter().find(|a| a.id == app_id).expect("the app completed");
+    assert_eq!(app.state, "FINISHED");
 
     // Kill a running driver: KILLED, and its processes leave the workers.
     let id = rest.create(&request(&["sleep"])).await.unwrap();
