@@ -2,7 +2,8 @@
 //! 1-core workers started by the test, see `engine/tests/support/standalone.rs`), over the
 //! server's REST API: a JVM job in cluster mode with its driver's and executors' logs, a
 //! Python job in client mode, a stop that leaves nothing on the workers, a group whose
-//! idle driver gives its executors back, and unreachable masters. The steps share one
+//! idle driver gives its executors back, unreachable masters, and a server killed and
+//! restarted while a cluster-mode driver runs. The steps share one
 //! cluster and run in order: two 1-core workers hold one job at a time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
@@ -13,7 +14,8 @@ mod standalone;
 
 use std::time::{Duration, Instant};
 
-use common::{TestServer, call, file_part};
+use common::{TestServer, binary, call, file_part};
+use reqwest::Method;
 use reqwest::multipart::Form;
 use serde_json::{Value, json};
 use sparkdeck_engine::model::cluster::ClusterInput;
@@ -126,6 +128,12 @@ async fn wait_workers_idle(sa: &StandaloneCluster, what: &str) {
         assert!(Instant::now() < deadline, "{what}: workers still busy {load:?}, processes {:?}", sa.children());
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+async fn binary_job(server: &binary::Server, id: &str) -> Value {
+    let (status, job) = binary::call(server, Method::GET, &format!("/job/{id}"), None, None).await;
+    assert_eq!(status, 200, "{job}");
+    job
 }
 
 fn unused_port() -> u16 {
@@ -262,7 +270,36 @@ async fn jobs_and_groups_run_on_a_real_standalone_cluster() {
     let error = failed["error"].as_str().unwrap();
     assert!(error.contains(&format!("{dead_rest}/v1/submissions/create")) && error.contains("refused"), "{error}");
 
-    wait_workers_idle(&sa, "at the end").await;
+    wait_workers_idle(&sa, "before the restart").await;
     drop(s);
+
+    // Recovery: the server binary is SIGKILLed while a cluster-mode driver runs, which
+    // keeps running on its worker; after a restart the job is followed again.
+    let dir = tempfile::tempdir().unwrap();
+    let server = binary::start(dir.path());
+    let lab = json!({"name": "lab", "type": "standalone", "url": sa.master_url, "restUrl": sa.rest_url, "webUiUrl": sa.web_ui});
+    let (status, body) = binary::call(&server, Method::POST, "/cluster", None, Some(lab)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = binary::call(&server, Method::POST, "/job/submit", Some(jvm_form("survivor", "lab", "sleep")), None).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["jobId"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while binary_job(&server, &id).await["state"] != "BUSY" {
+        assert!(Instant::now() < deadline, "never BUSY: {}\n{}", binary_job(&server, &id).await, sa.logs());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    drop(server); // SIGKILL: no shutdown code runs
+    assert!(!sa.children().is_empty(), "the driver outlives the server");
+    let server = binary::start(dir.path());
+    let job = binary_job(&server, &id).await;
+    assert_eq!(job["state"], "BUSY", "re-attached: {job}");
+    let (status, _) = binary::call(&server, Method::POST, &format!("/job/{id}/stop"), None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(binary_job(&server, &id).await["state"], "CANCELED");
+    let (_, logs_of) = binary::call(&server, Method::GET, &format!("/job/{id}/logs?logSize=25000"), None, None).await;
+    let names: Vec<&str> = logs_of.as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert!(names.iter().any(|n| n.starts_with("executor-")), "{names:?}");
+    wait_workers_idle(&sa, "after the stop that followed the restart").await;
+    drop(server);
     drop(sa); // checks that no process of the cluster is left
 }
