@@ -104,9 +104,11 @@ impl MasterState {
 }
 
 impl WorkerState {
-    /// Ids of the executors this worker runs or ran for `app_id`.
-    pub(crate) fn executors_of<'a>(&'a self, app_id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.executors.iter().chain(&self.finishedexecutors).filter(move |e| e.appid == app_id).map(|e| e.id.as_str())
+    /// The executors this worker runs or ran for `app_id`: (id, whether it ended).
+    pub(crate) fn executors_of<'a>(&'a self, app_id: &'a str) -> impl Iterator<Item = (&'a str, bool)> + 'a {
+        let running = self.executors.iter().map(|e| (e, false));
+        let ended = self.finishedexecutors.iter().map(|e| (e, true));
+        running.chain(ended).filter(move |(e, _)| e.appid == app_id).map(|(e, ended)| (e.id.as_str(), ended))
     }
 }
 
@@ -164,8 +166,8 @@ mod tests {
         let worker: WorkerState = serde_json::from_str(r#"{
             "id": "worker-1", "cores": 1, "coresused": 0, "executors": [{"id": 3, "appid": "app-2"}],
             "finishedexecutors": [{"id": 0, "memory": 1024, "appid": "app-1", "appdesc": {"name": "demo"}}]}"#).unwrap();
-        assert_eq!(worker.executors_of("app-1").collect::<Vec<_>>(), ["0"]);
-        assert_eq!(worker.executors_of("app-2").collect::<Vec<_>>(), ["3"]);
+        assert_eq!(worker.executors_of("app-1").collect::<Vec<_>>(), [("0", true)]);
+        assert_eq!(worker.executors_of("app-2").collect::<Vec<_>>(), [("3", false)]);
         assert!(worker.drivers.is_empty());
     }
 }

@@ -60,11 +60,23 @@ pub(crate) struct LogCopy {
     /// Bytes of the source already copied; starts at the local file's size, so a copy
     /// resumes where an earlier one (e.g. before a restart) stopped.
     offset: Option<u64>,
+    /// The source is complete (its executor ended): one more pull and the copy is done,
+    /// so a long-lived app does not re-read the logs of every executor it ever had.
+    source_ended: bool,
+    done: bool,
 }
 
 impl LogCopy {
     pub(crate) fn new(owner: LogOwner, log_type: &'static str, worker_ui: &str, dest: PathBuf) -> Self {
-        Self { owner, log_type, worker_ui: worker_ui.trim_end_matches('/').to_string(), dest, offset: None }
+        Self {
+            owner,
+            log_type,
+            worker_ui: worker_ui.trim_end_matches('/').to_string(),
+            dest,
+            offset: None,
+            source_ended: false,
+            done: false,
+        }
     }
 
     pub(crate) fn dest(&self) -> &Path {
@@ -213,14 +225,16 @@ impl JobLogs {
                                 }
                                 Err(_) => continue,
                             };
-                            for executor_id in state.executors_of(app_id) {
+                            for (executor_id, ended) in state.executors_of(app_id) {
                                 for log_type in LOG_TYPES {
                                     let owner = LogOwner::Executor { app_id: app_id.clone(), executor_id: executor_id.to_string() };
                                     let file = if log_type == "stdout" { DRIVER_STDOUT } else { DRIVER_STDERR };
                                     let dest = self.job_dir.join(EXECUTORS_DIR).join(executor_id).join(file);
-                                    self.copies
+                                    let copy = self
+                                        .copies
                                         .entry((owner.clone(), log_type))
                                         .or_insert_with(|| LogCopy::new(owner, log_type, &worker.webuiaddress, dest));
+                                    copy.source_ended |= ended;
                                 }
                             }
                         }
@@ -231,10 +245,13 @@ impl JobLogs {
                 }
             }
         }
-        for copy in self.copies.values_mut() {
-            if let Err(e) = copy.pull(http).await {
-                tracing::debug!(dest = %copy.dest().display(), error = %e, "log copy failed; retrying next round");
-                first_error.get_or_insert(e);
+        for copy in self.copies.values_mut().filter(|c| !c.done) {
+            match copy.pull(http).await {
+                Ok(_) => copy.done = copy.source_ended,
+                Err(e) => {
+                    tracing::debug!(dest = %copy.dest().display(), error = %e, "log copy failed; retrying next round");
+                    first_error.get_or_insert(e);
+                }
             }
         }
         first_error.map_or(Ok(()), Err)
