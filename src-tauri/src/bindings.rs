@@ -15,6 +15,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             clusters::update_cluster,
             clusters::delete_cluster,
             clusters::cluster_names,
+            clusters::test_cluster_connection,
             files::pick_text_file,
             files::pick_job_files,
             jobs::submit_job,

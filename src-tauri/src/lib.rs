@@ -6,6 +6,7 @@ mod commands;
 mod error;
 mod events;
 mod rest_server;
+mod webview;
 
 use sparkdeck_engine::{Engine, EngineConfig};
 use tauri::Manager;
@@ -31,6 +32,9 @@ pub fn run() {
         .invoke_handler(invoke_handler)
         .setup(move |app| {
             builder.mount_events(app);
+            for window in app.webview_windows().values() {
+                webview::make_lean(window);
+            }
             app.manage(native_file_picker(app.handle().clone()));
             app.manage(native_windows(app.handle().clone()));
             let config = EngineConfig::new(None);
@@ -100,7 +104,7 @@ fn native_windows(app: tauri::AppHandle) -> WindowOpener {
             .inner_size(980.0, 720.0)
             .min_inner_size(640.0, 420.0)
             .build()
-            .map(|_| ())
+            .map(|window| webview::make_lean(&window))
             .map_err(|e| format!("cannot open the window: {e}"))
     })
 }

@@ -19,6 +19,10 @@ pub enum EngineError {
     /// Another process holds the data directory.
     #[error("the data directory {path} is in use by another Sparkdeck process{holder}")]
     DataDirLocked { path: PathBuf, holder: String },
+    /// A cluster's API server or storage could not be reached or refused a request; the
+    /// message names the cause in one sentence.
+    #[error("{0}")]
+    Cluster(String),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
     #[error("database error: {0}")]
@@ -55,7 +59,7 @@ impl EngineError {
         match self {
             Self::Invalid { .. } => ErrorCode::Invalid,
             Self::NotFound { .. } => ErrorCode::NotFound,
-            Self::Conflict(_) | Self::DataDirLocked { .. } => ErrorCode::Conflict,
+            Self::Conflict(_) | Self::Cluster(_) | Self::DataDirLocked { .. } => ErrorCode::Conflict,
             Self::Io { .. } | Self::Database(_) | Self::Migration(_) => ErrorCode::Internal,
         }
     }

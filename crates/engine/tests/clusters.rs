@@ -282,3 +282,21 @@ async fn every_field_is_validated() {
     }
     assert_eq!(engine.cluster_names().await.unwrap(), ["default"], "no invalid input was stored");
 }
+
+#[tokio::test]
+async fn connection_test_checks_the_form_as_entered_and_saves_nothing() {
+    let (_dir, engine) = common::engine().await;
+    let local = ClusterInput { name: Some("laptop".into()), cluster_type: Some("local".into()), ..ClusterInput::default() };
+    let found = engine.test_cluster_connection(None, &local).await.unwrap();
+    assert!(found.contains("Spark 4.") && found.contains("Java 17"), "{found}");
+    assert!(found.contains("local mode"), "{found}");
+
+    let bad = ClusterInput { url: Some("spark//nope".into()), cluster_type: Some("standalone".into()), ..local.clone() };
+    let err = engine.test_cluster_connection(None, &bad).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (ErrorCode::Invalid, Some("url")));
+
+    let err = engine.test_cluster_connection(Some("no-such-id"), &local).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    let names = engine.cluster_names().await.unwrap();
+    assert_eq!(names, ["default"], "a connection test stores nothing");
+}

@@ -41,3 +41,15 @@ pub async fn delete_cluster(engine: State<'_, Engine>, id: String, force: bool) 
 pub async fn cluster_names(engine: State<'_, Engine>) -> Result<Vec<String>, IpcError> {
     Ok(engine.cluster_names().await?)
 }
+
+/// Checks that a cluster as entered in the form can be reached, without saving it; `id`
+/// when editing, so masked secrets keep their stored values.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_cluster_connection(
+    engine: State<'_, Engine>,
+    id: Option<String>,
+    input: ClusterInput,
+) -> Result<String, IpcError> {
+    Ok(engine.test_cluster_connection(id.as_deref(), &input).await?)
+}

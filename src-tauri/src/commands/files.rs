@@ -33,7 +33,7 @@ impl FilePicker {
         Self(Box::new(pick))
     }
 
-    async fn pick(&self, request: PickRequest) -> Vec<PathBuf> {
+    pub(crate) async fn pick(&self, request: PickRequest) -> Vec<PathBuf> {
         (self.0)(request).await.unwrap_or_default()
     }
 }

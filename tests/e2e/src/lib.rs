@@ -33,6 +33,23 @@ pub struct App {
     pub client: Client,
     pub data_dir: TempDir,
     driver: Child,
+    /// The app's own session bus, and on it a notification server recording what is shown.
+    bus: Child,
+    notifier: Child,
+    notifications: PathBuf,
+}
+
+/// A private D-Bus session (so desktop notifications go to our recorder, not the host's).
+fn session_bus() -> (Child, String) {
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon installed");
+    let mut address = String::new();
+    BufReader::new(bus.stdout.take().expect("stdout")).read_line(&mut address).expect("bus address");
+    (bus, address.trim().to_string())
 }
 
 impl App {
@@ -41,10 +58,24 @@ impl App {
         let binary = app_binary();
         assert!(binary.exists(), "{} is missing: `cargo build -p sparkdeck-app` first", binary.display());
         let data_dir = tempfile::tempdir().expect("temp dir");
+        let (bus, bus_address) = session_bus();
+        let notifications = data_dir.path().join("notifications.jsonl");
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("helpers/notification_server.py");
+        let mut notifier = Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(&notifications)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the notification server starts (python3-gi)");
+        let mut ready = String::new();
+        BufReader::new(notifier.stdout.take().expect("stdout")).read_line(&mut ready).expect("notification server");
+        assert_eq!(ready.trim(), "ready", "notification server ready");
         let (port, native_port) = (free_port(), free_port());
         let driver = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("SPARKDECK_DATA_DIR", data_dir.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
             .env("GSETTINGS_BACKEND", "memory")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -65,7 +96,24 @@ impl App {
                 Err(error) => panic!("WebDriver session did not start: {error}"),
             }
         };
-        App { client, data_dir, driver }
+        App { client, data_dir, driver, bus, notifier, notifications }
+    }
+
+    /// The desktop notifications the app has shown: (summary, body).
+    pub fn notifications(&self) -> Vec<(String, String)> {
+        let text = std::fs::read_to_string(&self.notifications).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|n| (n["summary"].as_str().unwrap_or_default().to_string(), n["body"].as_str().unwrap_or_default().to_string()))
+            .collect()
+    }
+
+    /// Gives the X input focus to the window titled `title` (an xdotool pattern), as a
+    /// click on it would.
+    pub fn focus_window(&self, title: &str) {
+        let ids = xdotool(&["search", "--onlyvisible", "--name", title]);
+        let id = ids.lines().last().unwrap_or_default().to_string();
+        xdotool(&["windowfocus", "--sync", &id]);
     }
 
     /// Waits (up to 20 s) for an element to appear.
@@ -186,5 +234,9 @@ impl Drop for App {
         // SIGTERM lets tauri-driver stop WebKitWebDriver; SIGKILL would orphan it.
         let _ = Command::new("kill").arg("-TERM").arg(self.driver.id().to_string()).status();
         let _ = self.driver.wait();
+        for child in [&mut self.notifier, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! A Python job through the real window on real Spark: the main script is dragged onto
 //! the window from a file manager-like drag source, a data file is chosen in the native
 //! file dialog, the job is submitted from the form and followed in its own window until it
-//! is FINISHED with its output in the log view.
+//! is FINISHED with its output in the log view. Run again from that window while the main
+//! window has the focus, its end is shown as a desktop notification (recorded by a
+//! notification server on the app's own session bus).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
@@ -95,6 +97,28 @@ async fn submit_a_dropped_python_job_and_watch_it_finish_in_its_window() {
     }
     assert!(log.text().await.unwrap().contains("E2E data: hello from a file"));
     app.screenshot_window("job-window", "^e2e_main — Sparkdeck$").await;
+
+    // Run it again from its window; the new run opens in its own window. With the main
+    // window focused instead, its end is announced as a desktop notification.
+    assert!(app.notifications().is_empty(), "nothing is announced while the user watches");
+    app.click(Locator::XPath("//button[normalize-space()='Resubmit']")).await;
+    let started = Instant::now();
+    while app.client.windows().await.unwrap().len() < 3 {
+        assert!(started.elapsed() < Duration::from_secs(20), "the resubmitted job's window did not open");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.focus_window("^Sparkdeck$");
+    let started = Instant::now();
+    let shown = loop {
+        let shown = app.notifications();
+        if !shown.is_empty() {
+            break shown;
+        }
+        assert!(started.elapsed() < Duration::from_secs(240), "no notification when the resubmitted job ended");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(shown, [("e2e_main: finished".to_string(), "The job on default has ended.".to_string())]);
 
     app.close().await;
 }

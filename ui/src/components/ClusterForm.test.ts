@@ -194,3 +194,36 @@ test("a file the backend cannot read is reported next to its input", async () =>
   expect(key).toHaveAccessibleDescription(expect.stringContaining("is at most 1 MiB"));
   expect(key).toHaveFocus();
 });
+
+test("test connection tries the form as entered, saves nothing and says what it found", async () => {
+  const calls = mockBackend({
+    test_cluster_connection: () => "Spark 4.3.0 with Java 17 on this machine; master ALIVE with 2 workers",
+  });
+  const { user, onsaved } = renderForm();
+
+  await user.type(screen.getByLabelText("Name"), "lab");
+  await user.click(screen.getByRole("radio", { name: /Standalone/ }));
+  await user.type(screen.getByLabelText("Master URL"), "spark://127.0.0.1:7077");
+  await user.click(screen.getByRole("button", { name: "Test connection" }));
+
+  expect(await screen.findByRole("status")).toHaveTextContent("master ALIVE with 2 workers");
+  expect(argsOf(calls, "test_cluster_connection")).toEqual([
+    { id: null, input: { name: "lab", description: "", type: "standalone", url: "spark://127.0.0.1:7077" } },
+  ]);
+  expect(calls.some((c) => c.cmd === "create_cluster")).toBe(false);
+  expect(onsaved).not.toHaveBeenCalled();
+});
+
+test("a failed connection test names the cause next to the field it is about", async () => {
+  mockBackend({
+    test_cluster_connection: () => refuse("invalid", "cannot reach the master at 127.0.0.1:7077: connection refused", "url"),
+  });
+  const { user } = renderForm(clusterView({ id: "c9", name: "lab", type: "standalone", url: "spark://127.0.0.1:7077" }));
+
+  await user.click(screen.getByRole("button", { name: "Test connection" }));
+
+  const url = await screen.findByLabelText("Master URL");
+  await waitFor(() => expect(url).toHaveAttribute("aria-invalid", "true"));
+  expect(url).toHaveAccessibleDescription(expect.stringContaining("connection refused"));
+  expect(screen.getByRole("status")).not.toHaveTextContent("✓");
+});

@@ -15,6 +15,11 @@ export const commands = {
 	deleteCluster: (id: string, force: boolean) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("delete_cluster", { id, force })),
 	clusterNames: () => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("cluster_names")),
 	/**
+	 *  Checks that a cluster as entered in the form can be reached, without saving it; `id`
+	 *  when editing, so masked secrets keep their stored values.
+	 */
+	testClusterConnection: (id: string | null, input: ClusterInput_Deserialize) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("test_cluster_connection", { id, input })),
+	/**
 	 *  Lets the user pick a text file (a certificate or key) and returns its contents; `None`
 	 *  when cancelled. `field` is the form field it is for, so a refusal is shown next to it.
 	 */

@@ -147,3 +147,76 @@ test("a cluster event re-queries the current page", async () => {
   expect(await screen.findByRole("rowheader", { name: "prod" })).toBeInTheDocument();
   expect(argsOf(calls, "list_clusters")).toHaveLength(2);
 });
+
+const kubeconfig = {
+  path: "/home/me/.kube/config",
+  contexts: [
+    { context: "kind-dev", name: "kind-dev", url: "https://127.0.0.1:6443", namespace: "spark", auth: "client certificate", error: null },
+    { context: "user@prod", name: "user-prod", url: "https://prod:6443", namespace: null, auth: "token", error: null },
+    {
+      context: "eks",
+      name: "eks",
+      url: "https://eks.example",
+      namespace: null,
+      auth: "none",
+      error: "authenticates with an exec plugin (users[].user.exec), which Sparkdeck cannot run",
+    },
+  ],
+};
+
+test("kubeconfig contexts are imported under the names chosen; a refused name stays to fix", async () => {
+  let attempt = 0;
+  const calls = mockBackend({
+    list_clusters: () => pageOf([local]),
+    pick_kubeconfig: () => kubeconfig,
+    import_kubeconfig: ({ imports }) =>
+      imports.map(({ context, name }: { context: string; name: string }) =>
+        context === "user@prod" && attempt++ === 0
+          ? { context, cluster: null, error: { code: "invalid", message: "a cluster named 'prod' already exists", field: "name" } }
+          : { context, cluster: clusterView({ id: `c-${name}`, name, type: "k8s" }), error: null },
+      ),
+  });
+  const user = userEvent.setup();
+  render(ClustersPage);
+  await user.click(await screen.findByRole("button", { name: "Import from kubeconfig…" }));
+
+  const dialog = await screen.findByRole("dialog", { name: "Import Kubernetes clusters" });
+  expect(within(dialog).getByText(/exec plugin/)).toBeInTheDocument();
+  expect(within(dialog).getByRole("checkbox", { name: "Import eks" })).toBeDisabled();
+  const prodName = within(dialog).getByLabelText("Cluster name for user@prod");
+  await user.clear(prodName);
+  await user.type(prodName, "prod");
+  await user.click(within(dialog).getByRole("button", { name: "Import 2 clusters" }));
+
+  expect(argsOf(calls, "import_kubeconfig")[0]).toEqual({
+    path: "/home/me/.kube/config",
+    imports: [
+      { context: "kind-dev", name: "kind-dev" },
+      { context: "user@prod", name: "prod" },
+    ],
+  });
+  expect(await within(dialog).findByText("✓ imported as kind-dev")).toBeInTheDocument();
+  const refused = within(dialog).getByLabelText("Cluster name for user@prod");
+  expect(refused).toHaveAttribute("aria-invalid", "true");
+  expect(refused).toHaveAccessibleDescription("a cluster named 'prod' already exists");
+
+  await user.clear(refused);
+  await user.type(refused, "prod-2");
+  await user.click(within(dialog).getByRole("button", { name: "Import 1 cluster" }));
+  expect(argsOf(calls, "import_kubeconfig")[1].imports).toEqual([{ context: "user@prod", name: "prod-2" }]);
+  await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+  expect(screen.getByRole("status")).toHaveTextContent("Imported “kind-dev”, “prod-2”.");
+});
+
+test("a file that is not a kubeconfig is reported and nothing opens", async () => {
+  mockBackend({
+    list_clusters: () => pageOf([local]),
+    pick_kubeconfig: () => refuse("invalid", "is not a kubeconfig file: missing field `contexts`", "kubeconfig"),
+  });
+  const user = userEvent.setup();
+  render(ClustersPage);
+  await user.click(await screen.findByRole("button", { name: "Import from kubeconfig…" }));
+
+  expect(await screen.findByRole("alert")).toHaveTextContent("Kubeconfig is not a kubeconfig file");
+  expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+});

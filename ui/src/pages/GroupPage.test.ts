@@ -3,11 +3,12 @@ import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
 import type { Group_Serialize } from "../lib/bindings";
 import { events } from "../lib/bindings";
-import { argsOf, driver, group, mockBackend, pageOf } from "../test-fixtures";
+import { argsOf, driver, group, mockBackend, pageOf, refuse } from "../test-fixtures";
 import GroupPage from "./GroupPage.svelte";
 
-function backend(start: Group_Serialize = group()) {
+function backend(start: Group_Serialize = group(), extra: Parameters<typeof mockBackend>[0] = {}) {
   const calls = mockBackend({
+    ...extra,
     get_group: () => start,
     list_group_results: () => pageOf([]),
     rescale_group: ({ scale }) => ({ ...start, scale }),
@@ -122,3 +123,64 @@ test("a code group shows the console; a group deleted elsewhere says so", async 
   expect(await screen.findByText("This group was deleted.")).toBeInTheDocument();
   expect(screen.getByRole("button", { name: "Restart" })).toBeDisabled();
 });
+
+test("settings are edited in a dialog: cleared fields are sent empty and the window shows the saved group", async () => {
+  const start = group({ jobConfig: { "spark.sql.shuffle.partitions": "8" }, pyRequirements: ["six==1.16.0"] });
+  const { calls, user } = backend(start, { update_group: updateAnswer(start) });
+  render(GroupPage, { id: "g-1" });
+  await user.click(await screen.findByRole("button", { name: "Edit settings" }));
+
+  const dialog = screen.getByRole("dialog", { name: /Settings of/ });
+  expect(within(dialog).getByLabelText("Description")).toHaveValue("Scores orders");
+  await user.clear(within(dialog).getByLabelText("Description"));
+  await user.type(within(dialog).getByLabelText("Description"), "Scores every order");
+  await user.clear(within(dialog).getByLabelText("Value 1"));
+  await user.type(within(dialog).getByLabelText("Value 1"), "16");
+  await user.click(within(dialog).getByRole("button", { name: /Remove tag/ }));
+  await user.clear(within(dialog).getByLabelText("pip requirements"));
+  await user.type(within(dialog).getByLabelText("pip requirements"), "six==1.16.0{Enter}attrs");
+  await user.click(within(dialog).getByRole("button", { name: "Save settings" }));
+
+  expect(argsOf(calls, "update_group")).toEqual([
+    {
+      id: "g-1",
+      form: {
+        description: "Scores every order",
+        tags: "",
+        jobConfig: "spark.sql.shuffle.partitions=16",
+        pyRequirements: "six==1.16.0;attrs",
+      },
+    },
+  ]);
+  await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+  expect(screen.getByText("Scores every order")).toBeInTheDocument();
+  expect(screen.getByText("spark.sql.shuffle.partitions=16")).toBeInTheDocument();
+});
+
+test("a refused setting shows next to its input and the dialog stays open", async () => {
+  const { user } = backend(group(), { update_group: updateAnswer(group(), "jobConfig") });
+  render(GroupPage, { id: "g-1" });
+  await user.click(await screen.findByRole("button", { name: "Edit settings" }));
+  const dialog = screen.getByRole("dialog", { name: /Settings of/ });
+  await user.click(within(dialog).getByRole("button", { name: "Add property" }));
+  await user.keyboard("spark.bad");
+  await user.click(within(dialog).getByRole("button", { name: "Save settings" }));
+
+  expect(await within(dialog).findByText("entry 'spark.bad' has no '='")).toBeInTheDocument();
+  expect(screen.getByRole("dialog", { name: /Settings of/ })).toBeInTheDocument();
+});
+
+/** Answers update_group with the form applied, or refuses the named field. */
+function updateAnswer(start: Group_Serialize, refuseField?: string) {
+  const pairs = (text: string) => Object.fromEntries(text.split(";").filter(Boolean).map((e) => e.split("=")));
+  return ({ form }: Record<string, any>) =>
+    refuseField
+      ? refuse("invalid", "entry 'spark.bad' has no '='", refuseField)
+      : {
+          ...start,
+          description: form.description,
+          tags: pairs(form.tags),
+          jobConfig: pairs(form.jobConfig),
+          pyRequirements: form.pyRequirements ? form.pyRequirements.split(";") : [],
+        };
+}

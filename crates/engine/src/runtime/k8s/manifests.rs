@@ -1,0 +1,487 @@
+//! The objects `spark-submit --deploy-mode cluster` (Spark 4.3.0) creates for a driver,
+//! built as typed k8s-openapi values: the driver pod, the immutable ConfigMap holding
+//! `spark.properties`, the headless driver Service and the NetworkPolicy that lets only
+//! the app's pods reach the executors. `tests/golden/` holds what the real `spark-submit`
+//! sends; a test keeps these builders equal to it.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    KeyToPath, ObjectFieldSelector, Pod, PodSpec, ResourceRequirements, SecurityContext, Service, ServicePort,
+    ServiceSpec, Volume, VolumeMount,
+};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicySpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::error::{EngineError, Result};
+use crate::model::cluster::Cluster;
+
+pub const DRIVER_CONTAINER: &str = "spark-kubernetes-driver";
+pub const SPARK_VERSION: &str = "4.3.0";
+pub const LABEL_APP_ID: &str = "spark-app-selector";
+pub const LABEL_ROLE: &str = "spark-role";
+const LABEL_APP_NAME: &str = "spark-app-name";
+const LABEL_VERSION: &str = "spark-version";
+const CONF_DIR: &str = "/opt/spark/conf";
+const CONF_VOLUME: &str = "spark-conf-volume-driver";
+const PROPERTIES: &str = "spark.properties";
+const IMAGE_KEY: &str = "spark.kubernetes.container.image";
+const DNS_LABEL_MAX: usize = 63;
+
+/// One driver to run on Kubernetes, with every generated name fixed up front so a retry
+/// submits the same objects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct K8sDriverPlan {
+    pub app_name: String,
+    /// `spark-<32 hex>`.
+    pub app_id: String,
+    /// `<app name as a DNS label>-<16 hex>`: the pod is `<prefix>-driver`.
+    pub resource_prefix: String,
+    /// `spark-drv-<16 hex>-conf-map`.
+    pub config_map: String,
+    /// The driver's scratch directory, `/var/data/spark-<uuid>`.
+    pub local_dir: String,
+    pub main_class: Option<String>,
+    /// An `s3a://` URL or a `local://` path inside the image.
+    pub main_resource: String,
+    pub args: Vec<String>,
+    /// The cluster's `defaultApplicationConfig` overlaid with the job's conf.
+    pub conf: BTreeMap<String, String>,
+    pub python: bool,
+    pub namespace: String,
+    pub image: String,
+    /// `k8s://https://host:port`.
+    pub master: String,
+    pub spark_user: String,
+    pub submit_time_ms: i64,
+}
+
+impl K8sDriverPlan {
+    /// A plan for `cluster` with fresh ids. Image and namespace come from the merged conf.
+    pub fn new(
+        cluster: &Cluster,
+        app_name: &str,
+        main_class: Option<String>,
+        main_resource: String,
+        args: Vec<String>,
+        job_conf: &BTreeMap<String, String>,
+        python: bool,
+    ) -> Result<Self> {
+        let mut conf = cluster.spec.default_application_config.clone();
+        conf.extend(job_conf.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let image = conf
+            .get("spark.kubernetes.driver.container.image")
+            .or_else(|| conf.get(IMAGE_KEY))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| EngineError::invalid(IMAGE_KEY, "is required for Kubernetes jobs: set it in the cluster's defaultApplicationConfig or the job's conf (e.g. apache/spark:4.3.0)"))?;
+        let namespace = conf.get("spark.kubernetes.namespace").map(|s| s.trim()).filter(|s| !s.is_empty()).unwrap_or("default").to_string();
+        if !is_dns_label(&namespace) {
+            return Err(EngineError::invalid("spark.kubernetes.namespace", format!("'{namespace}' is not a valid namespace name")));
+        }
+        let name_label = dns_label(app_name);
+        let base = if name_label.is_empty() { "spark".to_string() } else { name_label };
+        Ok(Self {
+            app_name: app_name.to_string(),
+            app_id: format!("spark-{}", uuid::Uuid::new_v4().simple()),
+            resource_prefix: format!("{}-{}", truncate_label(&base, 40), hex16()),
+            config_map: format!("spark-drv-{}-conf-map", hex16()),
+            local_dir: format!("/var/data/spark-{}", uuid::Uuid::new_v4()),
+            main_class,
+            main_resource,
+            args,
+            conf,
+            python,
+            namespace,
+            image,
+            master: cluster.spark_master(),
+            spark_user: std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "spark".into()),
+            submit_time_ms: crate::time::now_ms(),
+        })
+    }
+
+    pub fn pod_name(&self) -> String {
+        format!("{}-driver", self.resource_prefix)
+    }
+
+    pub fn service_name(&self) -> String {
+        let name = format!("{}-driver-svc", self.resource_prefix);
+        if name.len() <= DNS_LABEL_MAX { name } else { format!("spark-{}-driver-svc", hex16()) }
+    }
+
+    fn conf_or<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
+        self.conf.get(key).map(String::as_str).unwrap_or(default)
+    }
+}
+
+/// The driver's objects. Only the pod is created first: the others need its uid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverManifests {
+    pub pod: Pod,
+    pub config_map: ConfigMap,
+    pub service: Service,
+    pub network_policy: NetworkPolicy,
+}
+
+impl DriverManifests {
+    /// Makes the pod the controller owner of the other objects, so deleting it removes them.
+    pub fn owned_by(&mut self, pod_name: &str, uid: &str) {
+        let owner = OwnerReference {
+            api_version: "v1".into(),
+            kind: "Pod".into(),
+            name: pod_name.into(),
+            uid: uid.into(),
+            controller: Some(true),
+            block_owner_deletion: None,
+        };
+        for meta in [&mut self.config_map.metadata, &mut self.service.metadata, &mut self.network_policy.metadata] {
+            meta.owner_references = Some(vec![owner.clone()]);
+        }
+    }
+}
+
+pub fn driver_manifests(plan: &K8sDriverPlan) -> Result<DriverManifests> {
+    let properties = spark_properties(plan)?;
+    let driver_port = port(plan, "spark.driver.port", 7078)?;
+    let block_port = port(plan, "spark.driver.blockManager.port", 7079)?;
+    let ui_port = port(plan, "spark.ui.port", 4040)?;
+    let connect_port = port(plan, "spark.connect.grpc.binding.port", 15002)?;
+    let mut labels = BTreeMap::from([
+        (LABEL_APP_NAME.to_string(), truncate_label(&dns_label(&plan.app_name), DNS_LABEL_MAX)),
+        (LABEL_APP_ID.to_string(), plan.app_id.clone()),
+        (LABEL_ROLE.to_string(), "driver".to_string()),
+        (LABEL_VERSION.to_string(), SPARK_VERSION.to_string()),
+    ]);
+    labels.extend(prefixed(plan, "spark.kubernetes.driver.label."));
+    let annotations = prefixed(plan, "spark.kubernetes.driver.annotation.");
+    let app_label = BTreeMap::from([(LABEL_APP_ID.to_string(), plan.app_id.clone())]);
+    let pod_name = plan.pod_name();
+    let service_name = plan.service_name();
+
+    let pod = Pod {
+        metadata: ObjectMeta {
+            name: Some(pod_name.clone()),
+            namespace: Some(plan.namespace.clone()),
+            labels: Some(labels.clone()),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..ObjectMeta::default()
+        },
+        spec: Some(PodSpec {
+            containers: vec![driver_container(plan, [driver_port, block_port, ui_port, connect_port])?],
+            restart_policy: Some("Never".into()),
+            service_account_name: plan.conf.get("spark.kubernetes.authenticate.driver.serviceAccountName").cloned(),
+            volumes: Some(vec![
+                Volume { name: "spark-local-dir-1".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() },
+                Volume {
+                    name: CONF_VOLUME.into(),
+                    config_map: Some(ConfigMapVolumeSource {
+                        name: plan.config_map.clone(),
+                        items: Some(vec![KeyToPath { key: PROPERTIES.into(), path: PROPERTIES.into(), mode: Some(0o644) }]),
+                        ..ConfigMapVolumeSource::default()
+                    }),
+                    ..Volume::default()
+                },
+            ]),
+            ..PodSpec::default()
+        }),
+        status: None,
+    };
+
+    let config_map = ConfigMap {
+        metadata: ObjectMeta { name: Some(plan.config_map.clone()), namespace: Some(plan.namespace.clone()), ..ObjectMeta::default() },
+        immutable: Some(true),
+        data: Some(BTreeMap::from([
+            ("spark.kubernetes.namespace".to_string(), plan.namespace.clone()),
+            (PROPERTIES.to_string(), properties),
+        ])),
+        ..ConfigMap::default()
+    };
+
+    let service_port = |name: &str, port: i32| ServicePort {
+        name: Some(name.into()),
+        port,
+        target_port: Some(IntOrString::Int(port)),
+        ..ServicePort::default()
+    };
+    let service = Service {
+        metadata: ObjectMeta {
+            name: Some(service_name),
+            namespace: Some(plan.namespace.clone()),
+            labels: Some(app_label.clone()),
+            ..ObjectMeta::default()
+        },
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".into()),
+            ip_families: Some(vec!["IPv4".into()]),
+            ip_family_policy: Some("SingleStack".into()),
+            ports: Some(vec![
+                service_port("driver-rpc-port", driver_port),
+                service_port("blockmanager", block_port),
+                service_port("spark-ui", ui_port),
+                ServicePort { app_protocol: Some("grpc".into()), ..service_port("spark-connect", connect_port) },
+            ]),
+            publish_not_ready_addresses: Some(false),
+            selector: Some(labels),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    };
+
+    let network_policy = NetworkPolicy {
+        metadata: ObjectMeta {
+            name: Some(format!("{}-policy", plan.resource_prefix)),
+            namespace: Some(plan.namespace.clone()),
+            labels: Some(app_label.clone()),
+            ..ObjectMeta::default()
+        },
+        spec: Some(NetworkPolicySpec {
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(vec![NetworkPolicyPeer {
+                    pod_selector: Some(LabelSelector { match_labels: Some(app_label.clone()), ..LabelSelector::default() }),
+                    ..NetworkPolicyPeer::default()
+                }]),
+                ..NetworkPolicyIngressRule::default()
+            }]),
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(BTreeMap::from([
+                    (LABEL_APP_ID.to_string(), plan.app_id.clone()),
+                    (LABEL_ROLE.to_string(), "executor".to_string()),
+                ])),
+                ..LabelSelector::default()
+            }),
+            ..NetworkPolicySpec::default()
+        }),
+    };
+    Ok(DriverManifests { pod, config_map, service, network_policy })
+}
+
+fn driver_container(plan: &K8sDriverPlan, [driver, block, ui, connect]: [i32; 4]) -> Result<Container> {
+    let mut args = vec!["driver".to_string(), "--properties-file".into(), format!("{CONF_DIR}/{PROPERTIES}"), "--class".into()];
+    args.push(if plan.python {
+        "org.apache.spark.deploy.PythonRunner".to_string()
+    } else {
+        plan.main_class.clone().filter(|c| !c.is_empty()).ok_or_else(|| EngineError::invalid("className", "is required for a JVM job"))?
+    });
+    args.push(plan.main_resource.clone());
+    args.extend(plan.args.iter().cloned());
+
+    let value = |name: &str, value: &str| EnvVar { name: name.into(), value: Some(value.into()), value_from: None };
+    let mut env = vec![
+        value("SPARK_USER", &plan.spark_user),
+        value("SPARK_APPLICATION_ID", &plan.app_id),
+        EnvVar {
+            name: "SPARK_DRIVER_BIND_ADDRESS".into(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                field_ref: Some(ObjectFieldSelector { api_version: Some("v1".into()), field_path: "status.podIP".into() }),
+                ..EnvVarSource::default()
+            }),
+        },
+        value("SPARK_LOCAL_DIRS", &plan.local_dir),
+        value("SPARK_CONF_DIR", CONF_DIR),
+    ];
+    env.extend(prefixed(plan, "spark.kubernetes.driverEnv.").iter().map(|(k, v)| value(k, v)));
+
+    let memory = format!("{}Mi", driver_memory_mib(plan)?);
+    let cores = plan.conf.get("spark.kubernetes.driver.request.cores").or_else(|| plan.conf.get("spark.driver.cores"));
+    let mut limits = BTreeMap::from([("memory".to_string(), Quantity(memory.clone()))]);
+    if let Some(limit) = plan.conf.get("spark.kubernetes.driver.limit.cores") {
+        limits.insert("cpu".into(), Quantity(limit.clone()));
+    }
+    let port = |name: &str, port: i32| ContainerPort { name: Some(name.into()), container_port: port, protocol: Some("TCP".into()), ..ContainerPort::default() };
+    Ok(Container {
+        name: DRIVER_CONTAINER.into(),
+        image: Some(plan.image.clone()),
+        image_pull_policy: Some(plan.conf_or("spark.kubernetes.container.image.pullPolicy", "IfNotPresent").to_string()),
+        args: Some(args),
+        env: Some(env),
+        ports: Some(vec![port("driver-rpc-port", driver), port("blockmanager", block), port("spark-ui", ui), port("spark-connect", connect)]),
+        resources: Some(ResourceRequirements {
+            limits: Some(limits),
+            requests: Some(BTreeMap::from([
+                ("cpu".to_string(), Quantity(cores.cloned().unwrap_or_else(|| "1".into()))),
+                ("memory".to_string(), Quantity(memory)),
+            ])),
+            ..ResourceRequirements::default()
+        }),
+        security_context: Some(SecurityContext { allow_privilege_escalation: Some(false), ..SecurityContext::default() }),
+        volume_mounts: Some(vec![
+            VolumeMount { name: "spark-local-dir-1".into(), mount_path: plan.local_dir.clone(), ..VolumeMount::default() },
+            VolumeMount { name: CONF_VOLUME.into(), mount_path: CONF_DIR.into(), ..VolumeMount::default() },
+        ]),
+        ..Container::default()
+    })
+}
+
+/// The overhead factor spark-submit uses: 0.4 for Python drivers, else 0.1.
+fn overhead_factor(plan: &K8sDriverPlan) -> String {
+    plan.conf
+        .get("spark.driver.memoryOverheadFactor")
+        .or_else(|| plan.conf.get("spark.kubernetes.memoryOverheadFactor"))
+        .cloned()
+        .unwrap_or_else(|| if plan.python { "0.4".into() } else { "0.1".into() })
+}
+
+/// Heap plus overhead, as spark-submit sizes the driver container.
+fn driver_memory_mib(plan: &K8sDriverPlan) -> Result<u64> {
+    let heap = mib("spark.driver.memory", plan.conf_or("spark.driver.memory", "1g"))?;
+    let overhead = match plan.conf.get("spark.driver.memoryOverhead") {
+        Some(value) => mib("spark.driver.memoryOverhead", value)?,
+        None => {
+            let key = "spark.driver.memoryOverheadFactor";
+            let factor: f64 = overhead_factor(plan)
+                .trim()
+                .parse()
+                .ok()
+                .filter(|f: &f64| f.is_finite() && *f >= 0.0)
+                .ok_or_else(|| EngineError::invalid(key, "is not a non-negative number"))?;
+            let minimum = mib("spark.driver.minMemoryOverhead", plan.conf_or("spark.driver.minMemoryOverhead", "384m"))?;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            let scaled = (factor * heap as f64) as u64;
+            scaled.max(minimum)
+        }
+    };
+    Ok(heap + overhead)
+}
+
+/// Spark's size strings (`512m`, `2g`, a bare number = MiB) in MiB.
+fn mib(key: &str, value: &str) -> Result<u64> {
+    let v = value.trim().to_ascii_lowercase();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (digits, unit) = v.split_at(split);
+    let bad = || EngineError::invalid(key, format!("'{value}' is not a size such as 512m or 2g"));
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let mib = match unit {
+        "" | "m" | "mb" => Some(n),
+        "b" => Some(n / (1024 * 1024)),
+        "k" | "kb" => Some(n / 1024),
+        "g" | "gb" => n.checked_mul(1024),
+        "t" | "tb" => n.checked_mul(1024 * 1024),
+        _ => None,
+    };
+    mib.ok_or_else(bad)
+}
+
+fn port(plan: &K8sDriverPlan, key: &str, default: i32) -> Result<i32> {
+    match plan.conf.get(key) {
+        None => Ok(default),
+        Some(v) => v.trim().parse::<i32>().ok().filter(|p| (1..=65535).contains(p))
+            .ok_or_else(|| EngineError::invalid(key, format!("'{v}' is not a port number"))),
+    }
+}
+
+/// Entries under `prefix` (e.g. `spark.kubernetes.driver.label.`), the prefix removed.
+fn prefixed(plan: &K8sDriverPlan, prefix: &str) -> BTreeMap<String, String> {
+    plan.conf.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone()))).collect()
+}
+
+/// The conf the driver reads: the plan's conf plus what spark-submit derives.
+fn spark_properties(plan: &K8sDriverPlan) -> Result<String> {
+    let mut conf = plan.conf.clone();
+    let derived = [
+        ("spark.master", plan.master.clone()),
+        ("spark.app.name", plan.app_name.clone()),
+        ("spark.app.id", plan.app_id.clone()),
+        ("spark.app.submitTime", plan.submit_time_ms.to_string()),
+        ("spark.submit.deployMode", "cluster".into()),
+        (IMAGE_KEY, plan.conf.get(IMAGE_KEY).cloned().unwrap_or_else(|| plan.image.clone())),
+        ("spark.kubernetes.driver.pod.name", plan.pod_name()),
+        ("spark.kubernetes.submitInDriver", "true".into()),
+        ("spark.kubernetes.resource.type", if plan.python { "python" } else { "java" }.into()),
+        ("spark.kubernetes.memoryOverheadFactor", overhead_factor(plan)),
+        ("spark.driver.host", format!("{}.{}.svc", plan.service_name(), plan.namespace)),
+    ];
+    conf.extend(derived.into_iter().map(|(k, v)| (k.to_string(), v)));
+    for (key, default) in [("spark.driver.port", "7078"), ("spark.driver.blockManager.port", "7079")] {
+        conf.entry(key.into()).or_insert_with(|| default.into());
+    }
+    conf.entry("spark.submit.pyFiles".into()).or_default();
+    if !plan.python {
+        // spark-submit lists the application jar after the other jars.
+        let jars = conf.get("spark.jars").filter(|j| !j.is_empty()).map(|j| format!("{j},{}", plan.main_resource));
+        conf.insert("spark.jars".into(), jars.unwrap_or_else(|| plan.main_resource.clone()));
+    }
+    for key in conf.keys() {
+        if key.contains(['\n', '\r']) {
+            return Err(EngineError::invalid("conf", format!("'{key}' is not a property name")));
+        }
+    }
+    let mut text = format!("#Java properties built from Kubernetes config map with name: {}\n", plan.config_map);
+    for (key, value) in &conf {
+        text.push_str(&escape_property(key, true));
+        text.push('=');
+        text.push_str(&escape_property(value, false));
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// `java.util.Properties.store` escaping, so the JVM reads back exactly these strings.
+fn escape_property(text: &str, is_key: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            ' ' if is_key || i == 0 => out.push_str("\\ "),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x0c' => out.push_str("\\f"),
+            '=' | ':' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (' '..='~').contains(&c) => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Lowercase letters, digits and '-', no leading or trailing '-' (Spark's label rule).
+pub fn dns_label(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.trim().to_ascii_lowercase().chars() {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' };
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+fn truncate_label(label: &str, max: usize) -> String {
+    label.chars().take(max).collect::<String>().trim_end_matches('-').to_string()
+}
+
+fn is_dns_label(text: &str) -> bool {
+    !text.is_empty() && text.len() <= DNS_LABEL_MAX && dns_label(text) == text
+}
+
+fn hex16() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_escaping() {
+        assert_eq!(mib("k", "2g").unwrap(), 2048);
+        assert_eq!(mib("k", "512").unwrap(), 512);
+        assert_eq!(mib("k", "1024k").unwrap(), 1);
+        assert_eq!(mib("spark.driver.memory", "lots").unwrap_err().field(), Some("spark.driver.memory"));
+        assert_eq!(escape_property("k8s://https://h:1", false), "k8s\\://https\\://h\\:1");
+        assert_eq!(escape_property(" a=b é", false), "\\ a\\=b \\u00E9");
+        assert_eq!(dns_label("  My App_1!! "), "my-app-1");
+    }
+}

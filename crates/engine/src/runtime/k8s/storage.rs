@@ -1,0 +1,91 @@
+//! Job files go to the cluster's `sparkStorage` S3 bucket; the driver and executors read
+//! them back through `s3a://` with the conf from [`s3a_conf`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use object_store::aws::AmazonS3Builder;
+use object_store::buffered::BufWriter;
+use object_store::path::Path as StorePath;
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{EngineError, Result};
+use crate::model::cluster::{Cluster, Storage};
+
+/// The storage a Kubernetes job's files are uploaded to.
+pub fn spark_storage(cluster: &Cluster) -> Result<&Storage> {
+    let name = &cluster.spec.spark_storage;
+    if name.is_empty() {
+        return Err(EngineError::invalid(
+            "sparkStorage",
+            "is required to run jobs on Kubernetes: the pods read the job's files from that S3 storage",
+        ));
+    }
+    cluster
+        .spec
+        .storages
+        .get(name)
+        .ok_or_else(|| EngineError::invalid("sparkStorage", format!("'{name}' is not one of this cluster's storages")))
+}
+
+/// The `spark.hadoop.fs.s3a.*` entries a job needs to read `storage`.
+pub fn s3a_conf(storage: &Storage) -> BTreeMap<String, String> {
+    let mut conf = BTreeMap::from([
+        ("spark.hadoop.fs.s3a.impl".to_string(), "org.apache.hadoop.fs.s3a.S3AFileSystem".to_string()),
+        ("spark.hadoop.fs.s3a.path.style.access".to_string(), "true".to_string()),
+    ]);
+    if !storage.endpoint.is_empty() {
+        conf.insert("spark.hadoop.fs.s3a.endpoint".into(), storage.endpoint.clone());
+        conf.insert(
+            "spark.hadoop.fs.s3a.connection.ssl.enabled".into(),
+            storage.endpoint.starts_with("https://").to_string(),
+        );
+    }
+    if !storage.access_key.is_empty() {
+        conf.insert("spark.hadoop.fs.s3a.access.key".into(), storage.access_key.clone());
+        conf.insert("spark.hadoop.fs.s3a.secret.key".into(), storage.secret_key.expose().to_string());
+    }
+    conf
+}
+
+fn store_for(storage: &Storage) -> Result<Arc<dyn ObjectStore>> {
+    let mut builder = AmazonS3Builder::new()
+        .with_bucket_name(&storage.spark_bucket)
+        .with_region("us-east-1")
+        .with_virtual_hosted_style_request(false);
+    if !storage.endpoint.is_empty() {
+        builder = builder.with_endpoint(&storage.endpoint).with_allow_http(storage.endpoint.starts_with("http://"));
+    }
+    if !storage.access_key.is_empty() {
+        builder = builder.with_access_key_id(&storage.access_key).with_secret_access_key(storage.secret_key.expose());
+    }
+    let store = builder.build().map_err(|e| EngineError::invalid("sparkStorage", format!("cannot use the S3 storage: {e}")))?;
+    Ok(Arc::new(store))
+}
+
+/// Uploads each `(local file, object name)` under `prefix` in the spark bucket and returns
+/// their `s3a://` URLs in the same order. Large files go up in parts.
+pub async fn upload_artifacts(storage: &Storage, prefix: &str, files: &[(PathBuf, String)]) -> Result<Vec<String>> {
+    let store = store_for(storage)?;
+    let mut urls = Vec::with_capacity(files.len());
+    for (local, name) in files {
+        let key = format!("{}/{}", prefix.trim_matches('/'), name);
+        let path = StorePath::parse(&key).map_err(|e| EngineError::invalid("files", format!("'{name}' cannot be an object name: {e}")))?;
+        let url = format!("s3a://{}/{}", storage.spark_bucket, path);
+        let mut file = tokio::fs::File::open(local).await.map_err(|e| EngineError::io(format!("opening {}", local.display()), e))?;
+        let mut writer = BufWriter::new(Arc::clone(&store), path);
+        let copied = tokio::io::copy(&mut file, &mut writer).await;
+        let finished = match copied {
+            Ok(_) => writer.shutdown().await,
+            Err(e) => {
+                let _ = writer.abort().await;
+                Err(e)
+            }
+        };
+        finished.map_err(|e| EngineError::Cluster(format!("cannot upload {} to {url}: {e}", local.display())))?;
+        urls.push(url);
+    }
+    Ok(urls)
+}
