@@ -136,10 +136,10 @@ impl Engine {
             other => other,
         };
         let cluster = self.store().cluster_by_name(cluster_name).await?.ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
-        if cluster.cluster_type != ClusterType::Local {
+        if !matches!(cluster.cluster_type, ClusterType::Local | ClusterType::Standalone) {
             return Err(EngineError::invalid(
                 "clusterName",
-                format!("'{}' is a {} cluster; this version runs groups on local clusters only", cluster.name, cluster.cluster_type.as_str()),
+                format!("'{}' is a {} cluster; this version runs groups on local and standalone clusters only", cluster.name, cluster.cluster_type.as_str()),
             ));
         }
         if self.store().group_by_name(&name).await?.is_some() {

@@ -33,3 +33,4 @@ pub use events::EngineEvent;
 // Public for its layered tests (manifests, mocked API calls, the simulator, S3).
 pub use runtime::k8s;
 pub use k8s::{KubeContext, kubeconfig_contexts, test_k8s_connection};
+pub use runtime::standalone::connection::test_standalone_connection;

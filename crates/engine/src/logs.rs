@@ -193,25 +193,36 @@ pub fn tail_text(path: &Path, max: u64) -> String {
 /// traceback or a Java stack trace (`pkg.SomeError: message`,
 /// `Exception in thread "main" java.lang.X: message`), or pip's last `ERROR:` line.
 pub fn error_summary(text: &str) -> Option<String> {
-    text.lines().rev().find_map(|line| {
-        let line = line.trim_end();
-        if line.starts_with(char::is_whitespace) || line.starts_with("Caused by:") {
-            return None;
-        }
-        if let Some(rest) = line.strip_prefix("ERROR: ") {
-            return Some(rest.trim().to_string());
-        }
-        let candidate = match line.find("Exception in thread ") {
-            Some(0) => line.split_once("\" ").map_or(line, |(_, rest)| rest),
-            _ => line,
-        };
-        let (head, _) = candidate.split_once(": ").unwrap_or((candidate, ""));
-        let class = head.rsplit('.').next().unwrap_or(head);
-        let is_exception_class = !head.is_empty()
-            && head.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '$'))
-            && (class.ends_with("Error") || class.ends_with("Exception") || class == "KeyboardInterrupt");
-        is_exception_class.then(|| candidate.to_string())
-    })
+    let lines: Vec<&str> = text.lines().collect();
+    let (at, summary) = lines.iter().enumerate().rev().find_map(|(i, line)| exception_line(line).map(|s| (i, s)))?;
+    // A driver a standalone worker runs in cluster mode is called through reflection, so
+    // its exception arrives wrapped; the cause is the job's own.
+    if summary.contains("InvocationTargetException")
+        && let Some(cause) = lines[at..].iter().find_map(|l| l.trim().strip_prefix("Caused by: "))
+    {
+        return Some(cause.trim().to_string());
+    }
+    Some(summary)
+}
+
+fn exception_line(line: &str) -> Option<String> {
+    let line = line.trim_end();
+    if line.starts_with(char::is_whitespace) || line.starts_with("Caused by:") {
+        return None;
+    }
+    if let Some(rest) = line.strip_prefix("ERROR: ") {
+        return Some(rest.trim().to_string());
+    }
+    let candidate = match line.find("Exception in thread ") {
+        Some(0) => line.split_once("\" ").map_or(line, |(_, rest)| rest),
+        _ => line,
+    };
+    let (head, _) = candidate.split_once(": ").unwrap_or((candidate, ""));
+    let class = head.rsplit('.').next().unwrap_or(head);
+    let is_exception_class = !head.is_empty()
+        && head.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '$'))
+        && (class.ends_with("Error") || class.ends_with("Exception") || class == "KeyboardInterrupt");
+    is_exception_class.then(|| candidate.to_string())
 }
 
 /// A Spark application id in a line of the driver's output or an event log name:
@@ -302,6 +313,8 @@ mod tests {
         assert_eq!(error_summary(java).as_deref(), Some("java.lang.IllegalStateException: bad input"));
         let pip = "Collecting nothere==9\nERROR: Could not find a version that satisfies the requirement nothere==9\nERROR: No matching distribution found for nothere==9\n";
         assert_eq!(error_summary(pip).as_deref(), Some("No matching distribution found for nothere==9"));
+        let wrapped = "Exception in thread \"main\" java.lang.reflect.InvocationTargetException\n\tat java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)\nCaused by: java.lang.IllegalStateException: demo failure\n\tat demo.Count.main(Count.java:9)\n";
+        assert_eq!(error_summary(wrapped).as_deref(), Some("java.lang.IllegalStateException: demo failure"));
         let captured = "pyspark.errors.exceptions.captured.AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] t\n";
         assert!(error_summary(captured).unwrap().starts_with("pyspark.errors.exceptions.captured.AnalysisException"));
         assert_eq!(error_summary("26/11/27 22:09:52 WARN Utils: Your hostname\nall good\n"), None);

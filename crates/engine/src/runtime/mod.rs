@@ -8,6 +8,7 @@
 
 pub mod k8s;
 pub(crate) mod local;
+pub(crate) mod standalone;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -169,8 +170,9 @@ pub(crate) trait ClusterRuntime: Send + Sync {
 pub(crate) fn for_cluster(cluster: &Cluster) -> Result<Arc<dyn ClusterRuntime>> {
     match cluster.cluster_type {
         ClusterType::Local => Ok(Arc::new(local::LocalRuntime)),
+        ClusterType::Standalone => Ok(Arc::new(standalone::StandaloneRuntime::new(cluster)?)),
         other => Err(EngineError::Conflict(format!(
-            "clusterName: '{}' is a {} cluster; this version runs jobs on local clusters only",
+            "clusterName: '{}' is a {} cluster; this version runs jobs on local and standalone clusters only",
             cluster.name,
             other.as_str()
         ))),
