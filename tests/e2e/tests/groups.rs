@@ -89,5 +89,18 @@ async fn create_a_group_run_a_job_class_and_change_its_scale() {
     app.click(Locator::Id("scale-increase")).await;
     wait_ready_drivers(&app, 2, Duration::from_secs(120)).await;
     app.screenshot_window("group-window", "^e2e-group — Sparkdeck$").await;
+
+    // Its settings change in a dialog; the window shows what was saved.
+    app.click(Locator::XPath("//button[normalize-space()='Edit settings']")).await;
+    let description = app.find(Locator::Id("group-edit-description")).await;
+    description.clear().await.unwrap();
+    description.send_keys("answers scoring requests").await.unwrap();
+    app.click(Locator::XPath("//button[normalize-space()='Add property']")).await;
+    app.find(Locator::Css("[aria-label='Property 1']")).await.send_keys("spark.sql.shuffle.partitions").await.unwrap();
+    app.find(Locator::Css("[aria-label='Value 1']")).await.send_keys("4").await.unwrap();
+    app.screenshot_window("group-settings", "^e2e-group — Sparkdeck$").await;
+    app.click(Locator::XPath("//button[normalize-space()='Save settings']")).await;
+    app.wait_for_text("answers scoring requests").await;
+    app.wait_for_text("spark.sql.shuffle.partitions=4").await;
     app.close().await;
 }
