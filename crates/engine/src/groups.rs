@@ -136,6 +136,9 @@ impl Engine {
             other => other,
         };
         let cluster = self.store().cluster_by_name(cluster_name).await?.ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
+        if cluster.cluster_type == ClusterType::K8s {
+            return Err(EngineError::invalid("clusterName", format!("'{}' is a k8s cluster: {}", cluster.name, crate::runtime::k8s::runtime::GROUPS_UNSUPPORTED)));
+        }
         if cluster.cluster_type != ClusterType::Local {
             return Err(EngineError::invalid(
                 "clusterName",

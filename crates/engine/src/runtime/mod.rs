@@ -163,12 +163,18 @@ pub(crate) trait ClusterRuntime: Send + Sync {
     fn stop<'a>(&'a self, driver: &'a DriverRef, grace: Duration) -> BoxFuture<'a, Result<()>>;
     /// Checks that the cluster can be reached and used; a sentence describing it.
     fn check(&self) -> BoxFuture<'_, Result<String>>;
+    /// Whether drivers start through `spark-submit` on this machine, so submitting needs
+    /// a local Spark and Java (local, standalone). Kubernetes creates the pods itself.
+    fn needs_local_spark(&self) -> bool {
+        true
+    }
 }
 
 /// The runtime for a cluster.
 pub(crate) fn for_cluster(cluster: &Cluster) -> Result<Arc<dyn ClusterRuntime>> {
     match cluster.cluster_type {
         ClusterType::Local => Ok(Arc::new(local::LocalRuntime)),
+        ClusterType::K8s => Ok(Arc::new(k8s::runtime::K8sRuntime::new(cluster)?)),
         other => Err(EngineError::Conflict(format!(
             "clusterName: '{}' is a {} cluster; this version runs jobs on local clusters only",
             cluster.name,
