@@ -1,6 +1,9 @@
 //! The lifecycle simulator: a small HTTP API on loopback that stores pods and plays a
 //! driver's life (Pending → Running → Succeeded, or Failed / ImagePullBackOff by image
 //! name), with list, watch streams and logs. It runs no containers and is not a cluster.
+//! [`Simulator::hold`] keeps drivers Running until [`Simulator::release`], so a test can
+//! act on a running job without timing; deleting a driver deletes its executors (as the
+//! owner references do on a cluster).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -12,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 #[derive(Default)]
 struct Store {
@@ -27,11 +30,13 @@ struct Store {
 pub struct Simulator {
     store: Arc<Mutex<Store>>,
     changes: broadcast::Sender<(u64, &'static str, Value)>,
+    /// True while drivers stay Running.
+    held: Arc<watch::Sender<bool>>,
 }
 
 impl Default for Simulator {
     fn default() -> Self {
-        Self { store: Arc::default(), changes: broadcast::channel(1024).0 }
+        Self { store: Arc::default(), changes: broadcast::channel(1024).0, held: Arc::new(watch::channel(false).0) }
     }
 }
 
@@ -75,6 +80,19 @@ impl Simulator {
     /// The objects other than pods that were created (ConfigMaps, Services, NetworkPolicies).
     pub fn others(&self) -> Vec<Value> {
         self.store.lock().unwrap().others.clone()
+    }
+
+    /// Drivers that reach Running stay there until [`Self::release`].
+    pub fn hold(&self) {
+        self.held.send_replace(true);
+    }
+
+    pub fn release(&self) {
+        self.held.send_replace(false);
+    }
+
+    pub fn has_pod(&self, ns: &str, name: &str) -> bool {
+        self.get(ns, name).is_some()
     }
 
     pub fn pod_count(&self) -> usize {
@@ -125,6 +143,7 @@ impl Simulator {
             exec
         });
         tokio::time::sleep(STEP * 2).await;
+        let _ = self.held.subscribe().wait_for(|held| !*held).await;
         let Some(mut pod) = self.get(&ns, &name) else { return };
         let (phase, code, reason) = if image.contains("fail") { ("Failed", 1, "Error") } else { ("Succeeded", 0, "Completed") };
         pod["status"] = json!({"phase": phase, "containerStatuses": [{"name": "spark-kubernetes-driver", "image": image, "imageID": "", "ready": false, "restartCount": 0,
@@ -166,7 +185,18 @@ async fn get_pod(State(sim): State<Simulator>, Path((ns, name)): Path<(String, S
 
 async fn delete_pod(State(sim): State<Simulator>, Path((ns, name)): Path<(String, String)>) -> Response {
     match sim.get(&ns, &name) {
-        Some(pod) => axum::Json(sim.put(&ns, pod, "DELETED")).into_response(),
+        Some(pod) => {
+            if pod["metadata"]["labels"]["spark-role"] == "driver" {
+                let app = pod["metadata"]["labels"]["spark-app-selector"].clone();
+                let executors: Vec<Value> = sim.store.lock().unwrap().pods.values()
+                    .filter(|p| p["metadata"]["labels"]["spark-app-selector"] == app && p["metadata"]["labels"]["spark-role"] == "executor")
+                    .cloned().collect();
+                for executor in executors {
+                    sim.put(&ns, executor, "DELETED");
+                }
+            }
+            axum::Json(sim.put(&ns, pod, "DELETED")).into_response()
+        }
         None => status(404, "NotFound", &format!("pods \"{name}\" not found")),
     }
 }
