@@ -284,6 +284,25 @@ async fn k8s_simulator_restart_reattaches_to_the_running_pod() {
     assert!(log_text(&engine, &job.job_id, "driver-stdout").await.contains("simulated driver log"));
 }
 
+#[tokio::test]
+async fn k8s_simulator_api_outage_while_polling_does_not_end_the_job() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    w.sim.set_outage(true);
+    while w.sim.refused() < 3 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(w.engine.get_job(&job.job_id).await.unwrap().state, JobState::Busy, "polls failed, the job goes on");
+    w.sim.set_outage(false);
+    w.sim.release();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Finished);
+}
+
 /// Opens the engine again once the old one's background tasks have let go of it.
 async fn reopen(dir: &Path) -> Engine {
     loop {

@@ -6,6 +6,7 @@
 //! owner references do on a cluster).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,11 +33,14 @@ pub struct Simulator {
     changes: broadcast::Sender<(u64, &'static str, Value)>,
     /// True while drivers stay Running.
     held: Arc<watch::Sender<bool>>,
+    /// While set, GETs of single pods answer 503 (counted in `refused`).
+    outage: Arc<AtomicBool>,
+    refused: Arc<AtomicUsize>,
 }
 
 impl Default for Simulator {
     fn default() -> Self {
-        Self { store: Arc::default(), changes: broadcast::channel(1024).0, held: Arc::new(watch::channel(false).0) }
+        Self { store: Arc::default(), changes: broadcast::channel(1024).0, held: Arc::new(watch::channel(false).0), outage: Arc::default(), refused: Arc::default() }
     }
 }
 
@@ -89,6 +93,16 @@ impl Simulator {
 
     pub fn release(&self) {
         self.held.send_replace(false);
+    }
+
+    /// Starts or ends an outage of single-pod GETs (503 Service Unavailable).
+    pub fn set_outage(&self, on: bool) {
+        self.outage.store(on, Ordering::SeqCst);
+    }
+
+    /// GETs refused during outages so far.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::SeqCst)
     }
 
     pub fn has_pod(&self, ns: &str, name: &str) -> bool {
@@ -177,6 +191,10 @@ async fn create_other(State(sim): State<Simulator>, body: Bytes) -> Response {
 }
 
 async fn get_pod(State(sim): State<Simulator>, Path((ns, name)): Path<(String, String)>) -> Response {
+    if sim.outage.load(Ordering::SeqCst) {
+        sim.refused.fetch_add(1, Ordering::SeqCst);
+        return status(503, "ServiceUnavailable", "the simulator is in an outage");
+    }
     match sim.get(&ns, &name) {
         Some(pod) => axum::Json(pod).into_response(),
         None => status(404, "NotFound", &format!("pods \"{name}\" not found")),
