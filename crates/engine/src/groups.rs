@@ -136,11 +136,8 @@ impl Engine {
             other => other,
         };
         let cluster = self.store().cluster_by_name(cluster_name).await?.ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
-        if !matches!(cluster.cluster_type, ClusterType::Local | ClusterType::Standalone) {
-            return Err(EngineError::invalid(
-                "clusterName",
-                format!("'{}' is a {} cluster; this version runs groups on local and standalone clusters only", cluster.name, cluster.cluster_type.as_str()),
-            ));
+        if cluster.cluster_type == ClusterType::K8s {
+            return Err(EngineError::invalid("clusterName", format!("'{}' is a k8s cluster: {}", cluster.name, crate::runtime::k8s::runtime::GROUPS_UNSUPPORTED)));
         }
         if self.store().group_by_name(&name).await?.is_some() {
             return Err(EngineError::invalid("name", format!("a group named '{name}' already exists")));

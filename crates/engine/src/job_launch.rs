@@ -25,7 +25,10 @@ const DRIVER_DEFAULTS: [(&str, &str); 2] = [
 ];
 
 impl Engine {
-    pub(crate) fn driver_plan(&self, record: &JobRecord, cluster: &Cluster, env: &SparkEnv) -> Result<DriverPlan> {
+    /// The plan for a job's driver. `env` is this machine's Spark, for runtimes that run
+    /// `spark-submit` here; without it (Kubernetes) nothing that points at this machine
+    /// (event log directory, Python interpreter, virtualenv) goes into the conf.
+    pub(crate) fn driver_plan(&self, record: &JobRecord, cluster: &Cluster, env: Option<&SparkEnv>) -> Result<DriverPlan> {
         let dir = self.job_dir(&record.job.job_id);
         let events = dir.join(EVENTS_DIR);
         fs::create_dir_all(&events).map_err(|e| EngineError::io(format!("cannot create {}", events.display()), e))?;
@@ -39,16 +42,19 @@ impl Engine {
             for (key, value) in DRIVER_DEFAULTS {
                 conf.entry(key.to_string()).or_insert_with(|| value.to_string());
             }
-        } else if !conf.contains_key("spark.eventLog.enabled") && !conf.contains_key("spark.eventLog.dir") {
+        } else if env.is_some() && !conf.contains_key("spark.eventLog.enabled") && !conf.contains_key("spark.eventLog.dir") {
             // The event log's name carries the application id, which marks the job BUSY.
             conf.insert("spark.eventLog.enabled".into(), "true".into());
             conf.insert("spark.eventLog.dir".into(), format!("file:{}", events.display()));
         }
+        let python = record.job.language == Language::Python;
+        let Some(env) = env else {
+            return self.remote_plan(record, cluster, conf, dir.clone());
+        };
         let mut process_env = vec![("SPARK_HOME".to_string(), env.spark_home.to_string_lossy().into_owned())];
         if let Some(java_home) = &env.java_home {
             process_env.push(("JAVA_HOME".into(), java_home.to_string_lossy().into_owned()));
         }
-        let python = record.job.language == Language::Python;
         let mut venv = None;
         if python || interactive {
             let python = if spec.requirements.is_empty() {
@@ -102,6 +108,52 @@ impl Engine {
             spark_submit: env.spark_submit.clone(),
             env: process_env,
             venv,
+            job_dir: dir,
+        })
+    }
+
+    /// The plan of a driver that runs on the cluster, not on this machine: the job's own
+    /// files and conf only. Interactive drivers and `pyRequirements` need this machine
+    /// (the driver agent, a virtualenv built here), so they are refused by name.
+    fn remote_plan(&self, record: &JobRecord, cluster: &Cluster, conf: BTreeMap<String, String>, dir: PathBuf) -> Result<DriverPlan> {
+        let spec = &record.spec;
+        let kind = cluster.cluster_type.as_str();
+        if record.job.job_type == JobType::Interactive {
+            return Err(EngineError::Conflict(crate::runtime::k8s::runtime::GROUPS_UNSUPPORTED.to_string()));
+        }
+        if !spec.requirements.is_empty() {
+            return Err(EngineError::invalid(
+                "pyRequirements",
+                format!("are not supported on {kind} clusters yet (the virtualenv is built on this machine): install the packages into the image (spark.kubernetes.container.image) instead"),
+            ));
+        }
+        let paths = |sub: &str, refs: &[ArtifactRef]| -> Vec<PathBuf> { refs.iter().map(|a| dir.join(sub).join(&a.name)).collect() };
+        let (main, main_class, py_files, jars) = match record.job.language {
+            Language::Python => {
+                let (main, rest) = spec.py_files.split_first().ok_or_else(|| EngineError::invalid("pyFiles", "is required"))?;
+                (dir.join("pyfiles").join(&main.name), None, paths("pyfiles", rest), paths("jars", &spec.jars))
+            }
+            Language::Scala => {
+                let (main, rest) = spec.jars.split_first().ok_or_else(|| EngineError::invalid("jars", "is required"))?;
+                let class = spec.job_class.clone().ok_or_else(|| EngineError::invalid("jobClass", "is required"))?;
+                (dir.join("jars").join(&main.name), Some(class), Vec::new(), paths("jars", rest))
+            }
+        };
+        Ok(DriverPlan {
+            app_name: record.job.job_name.clone(),
+            master: cluster.spark_master(),
+            conf,
+            main,
+            main_class,
+            args: spec.args.clone(),
+            jars,
+            py_files,
+            files: paths("files", &spec.files),
+            python: record.job.language == Language::Python,
+            interactive: false,
+            spark_submit: PathBuf::new(),
+            env: Vec::new(),
+            venv: None,
             job_dir: dir,
         })
     }

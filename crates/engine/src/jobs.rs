@@ -178,8 +178,9 @@ impl Engine {
             .cluster_by_name(cluster_name)
             .await?
             .ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
-        self.runtime_for(&cluster)?;
-        self.spark_env().await.map_err(EngineError::Conflict)?;
+        if self.runtime_for(&cluster)?.needs_local_spark() {
+            self.spark_env().await.map_err(EngineError::Conflict)?;
+        }
 
         let spec = JobSpec {
             job_class,
@@ -420,8 +421,11 @@ impl Engine {
     /// Starts a job's (or a group driver's) driver on its cluster.
     pub(crate) async fn launch_on(&self, record: &JobRecord, cluster: &Cluster) -> Result<(Launched, Arc<dyn ClusterRuntime>)> {
         let runtime = self.runtime_for(cluster)?;
-        let env = self.spark_env().await.map_err(EngineError::Conflict)?;
-        let plan = self.driver_plan(record, cluster, &env)?;
+        let env = match runtime.needs_local_spark() {
+            true => Some(self.spark_env().await.map_err(EngineError::Conflict)?),
+            false => None,
+        };
+        let plan = self.driver_plan(record, cluster, env.as_ref())?;
         let launched = runtime.launch(&plan).await?;
         Ok((launched, runtime))
     }

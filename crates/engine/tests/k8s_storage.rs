@@ -2,33 +2,15 @@
 //! loopback (`s3s-fs`, files on a temp directory, signatures checked).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
+mod k8s_support;
+
 use std::collections::BTreeMap;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use k8s_support::s3::s3_server;
+
 use sparkdeck_engine::k8s::storage::{s3a_conf, spark_storage, upload_artifacts};
 use sparkdeck_engine::model::cluster::{Cluster, ClusterSpec, ClusterType, Storage};
 use sparkdeck_engine::model::secret::Secret;
-
-/// An S3 server over `root` (each directory a bucket) with one access key.
-async fn s3_server(root: &std::path::Path) -> String {
-    let fs = s3s_fs::FileSystem::new(root).unwrap();
-    let mut builder = s3s::service::S3ServiceBuilder::new(fs);
-    builder.set_auth(s3s::auth::SimpleAuth::from_single("AKTEST", "secret-test"));
-    let service = builder.build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else { continue };
-            let service = service.clone();
-            tokio::spawn(async move {
-                let _ = auto::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(tcp), service).await;
-            });
-        }
-    });
-    format!("http://{addr}")
-}
 
 fn storage(endpoint: &str, secret: &str) -> Storage {
     Storage {

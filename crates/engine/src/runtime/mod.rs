@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 use crate::model::cluster::{Cluster, ClusterType};
 use crate::model::job::ProcessRef;
 
@@ -59,11 +59,9 @@ pub(crate) struct DriverPlan {
     pub(crate) jars: Vec<PathBuf>,
     pub(crate) py_files: Vec<PathBuf>,
     pub(crate) files: Vec<PathBuf>,
-    /// Read by the cluster runtimes that pick a deploy mode (standalone, Kubernetes).
-    #[allow(dead_code)]
+    /// Picks the deploy mode on standalone and the image's Python setup on Kubernetes.
     pub(crate) python: bool,
     /// A long-running group driver (client mode wherever it runs).
-    #[allow(dead_code)]
     pub(crate) interactive: bool,
     pub(crate) spark_submit: PathBuf,
     pub(crate) env: Vec<(String, String)>,
@@ -164,6 +162,11 @@ pub(crate) trait ClusterRuntime: Send + Sync {
     fn stop<'a>(&'a self, driver: &'a DriverRef, grace: Duration) -> BoxFuture<'a, Result<()>>;
     /// Checks that the cluster can be reached and used; a sentence describing it.
     fn check(&self) -> BoxFuture<'_, Result<String>>;
+    /// Whether drivers start through `spark-submit` on this machine, so submitting needs
+    /// a local Spark and Java (local, standalone). Kubernetes creates the pods itself.
+    fn needs_local_spark(&self) -> bool {
+        true
+    }
 }
 
 /// The runtime for a cluster.
@@ -171,11 +174,7 @@ pub(crate) fn for_cluster(cluster: &Cluster) -> Result<Arc<dyn ClusterRuntime>> 
     match cluster.cluster_type {
         ClusterType::Local => Ok(Arc::new(local::LocalRuntime)),
         ClusterType::Standalone => Ok(Arc::new(standalone::StandaloneRuntime::new(cluster)?)),
-        other => Err(EngineError::Conflict(format!(
-            "clusterName: '{}' is a {} cluster; this version runs jobs on local and standalone clusters only",
-            cluster.name,
-            other.as_str()
-        ))),
+        ClusterType::K8s => Ok(Arc::new(k8s::runtime::K8sRuntime::new(cluster)?)),
     }
 }
 

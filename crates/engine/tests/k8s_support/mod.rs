@@ -4,5 +4,6 @@
 
 pub mod golden;
 pub mod recorder;
+pub mod s3;
 pub mod simulator;
 pub mod tls;

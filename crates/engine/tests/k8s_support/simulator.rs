@@ -1,8 +1,12 @@
 //! The lifecycle simulator: a small HTTP API on loopback that stores pods and plays a
 //! driver's life (Pending → Running → Succeeded, or Failed / ImagePullBackOff by image
 //! name), with list, watch streams and logs. It runs no containers and is not a cluster.
+//! [`Simulator::hold`] keeps drivers Running until [`Simulator::release`], so a test can
+//! act on a running job without timing; deleting a driver deletes its executors (as the
+//! owner references do on a cluster).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 #[derive(Default)]
 struct Store {
@@ -27,11 +31,16 @@ struct Store {
 pub struct Simulator {
     store: Arc<Mutex<Store>>,
     changes: broadcast::Sender<(u64, &'static str, Value)>,
+    /// True while drivers stay Running.
+    held: Arc<watch::Sender<bool>>,
+    /// While set, GETs of single pods answer 503 (counted in `refused`).
+    outage: Arc<AtomicBool>,
+    refused: Arc<AtomicUsize>,
 }
 
 impl Default for Simulator {
     fn default() -> Self {
-        Self { store: Arc::default(), changes: broadcast::channel(1024).0 }
+        Self { store: Arc::default(), changes: broadcast::channel(1024).0, held: Arc::new(watch::channel(false).0), outage: Arc::default(), refused: Arc::default() }
     }
 }
 
@@ -75,6 +84,29 @@ impl Simulator {
     /// The objects other than pods that were created (ConfigMaps, Services, NetworkPolicies).
     pub fn others(&self) -> Vec<Value> {
         self.store.lock().unwrap().others.clone()
+    }
+
+    /// Drivers that reach Running stay there until [`Self::release`].
+    pub fn hold(&self) {
+        self.held.send_replace(true);
+    }
+
+    pub fn release(&self) {
+        self.held.send_replace(false);
+    }
+
+    /// Starts or ends an outage of single-pod GETs (503 Service Unavailable).
+    pub fn set_outage(&self, on: bool) {
+        self.outage.store(on, Ordering::SeqCst);
+    }
+
+    /// GETs refused during outages so far.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::SeqCst)
+    }
+
+    pub fn has_pod(&self, ns: &str, name: &str) -> bool {
+        self.get(ns, name).is_some()
     }
 
     pub fn pod_count(&self) -> usize {
@@ -125,6 +157,7 @@ impl Simulator {
             exec
         });
         tokio::time::sleep(STEP * 2).await;
+        let _ = self.held.subscribe().wait_for(|held| !*held).await;
         let Some(mut pod) = self.get(&ns, &name) else { return };
         let (phase, code, reason) = if image.contains("fail") { ("Failed", 1, "Error") } else { ("Succeeded", 0, "Completed") };
         pod["status"] = json!({"phase": phase, "containerStatuses": [{"name": "spark-kubernetes-driver", "image": image, "imageID": "", "ready": false, "restartCount": 0,
@@ -158,6 +191,10 @@ async fn create_other(State(sim): State<Simulator>, body: Bytes) -> Response {
 }
 
 async fn get_pod(State(sim): State<Simulator>, Path((ns, name)): Path<(String, String)>) -> Response {
+    if sim.outage.load(Ordering::SeqCst) {
+        sim.refused.fetch_add(1, Ordering::SeqCst);
+        return status(503, "ServiceUnavailable", "the simulator is in an outage");
+    }
     match sim.get(&ns, &name) {
         Some(pod) => axum::Json(pod).into_response(),
         None => status(404, "NotFound", &format!("pods \"{name}\" not found")),
@@ -166,7 +203,18 @@ async fn get_pod(State(sim): State<Simulator>, Path((ns, name)): Path<(String, S
 
 async fn delete_pod(State(sim): State<Simulator>, Path((ns, name)): Path<(String, String)>) -> Response {
     match sim.get(&ns, &name) {
-        Some(pod) => axum::Json(sim.put(&ns, pod, "DELETED")).into_response(),
+        Some(pod) => {
+            if pod["metadata"]["labels"]["spark-role"] == "driver" {
+                let app = pod["metadata"]["labels"]["spark-app-selector"].clone();
+                let executors: Vec<Value> = sim.store.lock().unwrap().pods.values()
+                    .filter(|p| p["metadata"]["labels"]["spark-app-selector"] == app && p["metadata"]["labels"]["spark-role"] == "executor")
+                    .cloned().collect();
+                for executor in executors {
+                    sim.put(&ns, executor, "DELETED");
+                }
+            }
+            axum::Json(sim.put(&ns, pod, "DELETED")).into_response()
+        }
         None => status(404, "NotFound", &format!("pods \"{name}\" not found")),
     }
 }

@@ -31,7 +31,7 @@ impl DriverPhase {
 }
 
 /// Waiting reasons that will not resolve by themselves.
-const IMAGE_FAILURES: [&str; 4] = ["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"];
+pub(crate) const IMAGE_FAILURES: [&str; 4] = ["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"];
 
 /// The phase of a driver pod from its status.
 pub fn driver_phase(pod: &Pod) -> DriverPhase {

@@ -8,6 +8,7 @@
 //! - [`manifests`]: the driver's objects, typed.
 //! - [`submit`], [`follow`], [`logs`]: create, watch, copy logs, stop.
 //! - [`storage`]: job files to the cluster's S3 storage, and the `s3a` conf to read them.
+//! - `runtime`: all of the above behind the engine's `ClusterRuntime`.
 
 pub mod client;
 pub mod connection;
@@ -16,6 +17,7 @@ pub mod follow;
 pub mod kubeconfig;
 pub mod logs;
 pub mod manifests;
+pub(crate) mod runtime;
 pub mod storage;
 pub mod submit;
 

@@ -1,0 +1,353 @@
+//! The Kubernetes [`ClusterRuntime`]: launch uploads the job's files to the cluster's
+//! `sparkStorage` and creates the driver pod (no local Spark or JVM); poll GETs the pod
+//! and keeps one background copy of the driver's and executors' logs per pod running, so
+//! the logs are in the job directory before the job ends and outlive the pods; stop
+//! deletes the pod. Recovery needs nothing more than the stored [`DriverRef::Pod`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, Preconditions};
+use tokio::task::JoinHandle;
+
+use super::errors::{cluster_error, describe, status_code};
+use super::follow::{DriverPhase, IMAGE_FAILURES, driver_phase};
+use super::logs::copy_app_logs;
+use super::manifests::{K8sDriverPlan, LABEL_APP_ID, driver_manifests};
+use super::storage::{s3a_conf, spark_storage, upload_artifacts};
+use super::submit::submit_driver;
+use crate::error::{EngineError, Result};
+use crate::model::cluster::Cluster;
+use crate::runtime::local::foreign;
+use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
+
+pub(crate) const GROUPS_UNSUPPORTED: &str = "groups run on local and standalone clusters only \
+(an interactive driver in a pod needs a port-forward to its agent, which is not built yet)";
+
+/// An API server unreachable this long while a job runs ends the job (FAILED); shorter
+/// outages (a restart, a network blip) only log warnings.
+const UNREACHABLE_LIMIT: Duration = Duration::from_secs(15 * 60);
+/// The engine polls every 250 ms; one GET per pod per second is plenty for the API server.
+const MIN_GET_INTERVAL: Duration = Duration::from_secs(1);
+/// How long the end of a job waits for its log copies to reach the end of the logs.
+const LOG_DRAIN: Duration = Duration::from_secs(30);
+/// A log copy that broke off while the driver runs is started again, at most this often.
+const LOG_RETRY: Duration = Duration::from_secs(10);
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
+pub(crate) struct K8sRuntime {
+    cluster: Cluster,
+    client: kube::Client,
+    /// What this runtime knows of each driver pod it polls, by pod uid.
+    drivers: Mutex<HashMap<String, Tracked>>,
+}
+
+#[derive(Default)]
+struct Tracked {
+    /// The background `copy_app_logs` task and when it started.
+    logs: Option<(Instant, JoinHandle<()>)>,
+    app_reported: bool,
+    unreachable_since: Option<Instant>,
+    warned: Option<Instant>,
+    last: Option<(Instant, Liveness)>,
+}
+
+impl K8sRuntime {
+    pub(crate) fn new(cluster: &Cluster) -> Result<Self> {
+        Ok(Self { cluster: cluster.clone(), client: super::client_for(cluster)?, drivers: Mutex::default() })
+    }
+
+    fn url(&self) -> &str {
+        &self.cluster.spec.url
+    }
+
+    fn tracked<T>(&self, uid: &str, f: impl FnOnce(&mut Tracked) -> T) -> T {
+        let mut drivers = self.drivers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(drivers.entry(uid.to_string()).or_default())
+    }
+
+    async fn launch_pod(&self, plan: &DriverPlan) -> Result<Launched> {
+        if plan.interactive {
+            return Err(EngineError::Conflict(GROUPS_UNSUPPORTED.to_string()));
+        }
+        // Everything that can be refused by field is checked before anything is uploaded.
+        let storage = spark_storage(&self.cluster)?;
+        let conf = pod_conf(plan);
+        let mut pod_plan =
+            K8sDriverPlan::new(&self.cluster, &plan.app_name, plan.main_class.clone(), String::new(), plan.args.clone(), &conf, plan.python)?;
+        let job_id = plan.job_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let groups = [std::slice::from_ref(&plan.main), &plan.jars[..], &plan.py_files[..], &plan.files[..]];
+        let uploads: Vec<(PathBuf, String)> =
+            groups.iter().flat_map(|g| g.iter()).map(|p| (p.clone(), object_name(&plan.job_dir, p))).collect();
+        let mut urls = upload_artifacts(storage, &format!("sparkdeck/jobs/{job_id}"), &uploads).await?.into_iter();
+        pod_plan.main_resource = urls.next().unwrap_or_default();
+        for (key, group) in [("spark.jars", &plan.jars), ("spark.submit.pyFiles", &plan.py_files), ("spark.files", &plan.files)] {
+            let ours: Vec<String> = urls.by_ref().take(group.len()).collect();
+            append_list(&mut pod_plan.conf, key, &ours);
+        }
+        pod_plan.conf.extend(s3a_conf(storage));
+        let pod = submit_driver(&self.client, self.url(), driver_manifests(&pod_plan)?).await?;
+        tracing::info!(pod = %pod.name, namespace = %pod.namespace, app = %pod.app_id, "driver pod created");
+        Ok(Launched { driver: DriverRef::Pod { namespace: pod.namespace, name: pod.name, uid: pod.uid }, child: None })
+    }
+
+    async fn poll_pod(&self, namespace: &str, name: &str, uid: &str, job_dir: &Path) -> Liveness {
+        if let Some(last) = self.tracked(uid, |t| t.last.clone().filter(|(at, _)| at.elapsed() < MIN_GET_INTERVAL)) {
+            return last.1;
+        }
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let pod = match api.get_opt(name).await {
+            Ok(pod) => pod,
+            Err(e) => return self.unreachable(uid, &e),
+        };
+        // Same name, other uid: ours was deleted and someone made a new one.
+        let pod = pod.filter(|p| p.metadata.uid.as_deref() == Some(uid));
+        let app_id = pod.as_ref().and_then(|p| p.metadata.labels.as_ref()?.get(LABEL_APP_ID).cloned());
+        let phase = pod.as_ref().map_or(DriverPhase::Gone, driver_phase);
+        if phase != DriverPhase::Gone {
+            self.ensure_log_copy(namespace, name, uid, app_id.as_deref().unwrap_or_default(), job_dir, !phase.is_final());
+        }
+        let liveness = match phase {
+            DriverPhase::Starting => Liveness::Running { app_id: None },
+            DriverPhase::Running => {
+                self.tracked(uid, |t| t.app_reported = true);
+                Liveness::Running { app_id }
+            }
+            // A driver that ran and ended between two polls still reports its app id once,
+            // so the job passes through BUSY with it; the next poll ends it.
+            DriverPhase::Succeeded | DriverPhase::Failed { .. }
+                if ran(&phase) && app_id.is_some() && !self.tracked(uid, |t| std::mem::replace(&mut t.app_reported, true)) =>
+            {
+                Liveness::Running { app_id }
+            }
+            ended => {
+                self.drain_logs(uid).await;
+                let mut drivers = self.drivers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                drivers.remove(uid);
+                return Liveness::Ended(Exit::Reported(match ended {
+                    DriverPhase::Failed { reason, message } if message.contains(&reason) => Err(message),
+                    DriverPhase::Failed { reason, message } => Err(format!("{reason}: {message}")),
+                    DriverPhase::Gone => Err("the driver pod was deleted".into()),
+                    _ => Ok(()),
+                }));
+            }
+        };
+        self.tracked(uid, |t| {
+            t.unreachable_since = None;
+            t.last = Some((Instant::now(), liveness.clone()));
+        });
+        liveness
+    }
+
+    /// A failed GET: the job keeps running (warned about once a minute) unless the API
+    /// server has been unreachable for [`UNREACHABLE_LIMIT`].
+    fn unreachable(&self, uid: &str, error: &kube::Error) -> Liveness {
+        let cause = describe(self.url(), error);
+        let (since, warn) = self.tracked(uid, |t| {
+            let since = *t.unreachable_since.get_or_insert_with(Instant::now);
+            let warn = t.warned.is_none_or(|w| w.elapsed() >= WARN_EVERY);
+            if warn {
+                t.warned = Some(Instant::now());
+            }
+            (since, warn)
+        });
+        if since.elapsed() >= UNREACHABLE_LIMIT {
+            return Liveness::Ended(Exit::Reported(Err(format!(
+                "lost contact with the Kubernetes API server for {} minutes ({cause}); the driver pod may still be running",
+                UNREACHABLE_LIMIT.as_secs() / 60
+            ))));
+        }
+        if warn {
+            tracing::warn!(uid, "cannot poll the driver pod, still waiting: {cause}");
+        }
+        Liveness::Running { app_id: None }
+    }
+
+    /// Keeps one log copy per pod running (and restarts one that broke off while the
+    /// driver still runs).
+    fn ensure_log_copy(&self, namespace: &str, name: &str, uid: &str, app_id: &str, job_dir: &Path, running: bool) {
+        self.tracked(uid, |t| {
+            let restart = match &t.logs {
+                None => true,
+                Some((started, task)) => running && task.is_finished() && started.elapsed() >= LOG_RETRY,
+            };
+            if !restart {
+                return;
+            }
+            let (client, url, namespace, name, app_id, dir) =
+                (self.client.clone(), self.url().to_string(), namespace.to_string(), name.to_string(), app_id.to_string(), job_dir.to_path_buf());
+            let task = tokio::spawn(async move {
+                if let Err(e) = copy_app_logs(&client, &url, &namespace, &name, &app_id, &dir).await {
+                    tracing::warn!(pod = %name, "copying the job's logs: {e}");
+                }
+            });
+            t.logs = Some((Instant::now(), task));
+        });
+    }
+
+    /// Lets the log copy reach the end of the logs, so they are complete once the job ends.
+    async fn drain_logs(&self, uid: &str) {
+        let Some((_, mut task)) = self.tracked(uid, |t| t.logs.take()) else { return };
+        if tokio::time::timeout(LOG_DRAIN, &mut task).await.is_err() {
+            tracing::warn!(uid, "the job's logs were still being copied after {} s; stopped", LOG_DRAIN.as_secs());
+            task.abort();
+        }
+    }
+
+    async fn stop_pod(&self, namespace: &str, name: &str, uid: &str, grace: Duration) -> Result<()> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let params = DeleteParams {
+            grace_period_seconds: Some(u32::try_from(grace.as_secs()).unwrap_or(u32::MAX)),
+            // Never a newer pod that took the name.
+            preconditions: Some(Preconditions { uid: Some(uid.to_string()), resource_version: None }),
+            ..DeleteParams::default()
+        };
+        match api.delete(name, &params).await {
+            Ok(_) => {}
+            // 404: already gone; 409: the name now belongs to another pod.
+            Err(e) if matches!(status_code(&e), Some(404 | 409)) => return Ok(()),
+            Err(e) => return Err(cluster_error(self.url(), &e)),
+        }
+        // The kubelet kills the container after the grace period; a little more for the
+        // API object to go.
+        let deadline = Instant::now() + grace + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            match api.get_opt(name).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(pod)) if pod.metadata.uid.as_deref() != Some(uid) => return Ok(()),
+                _ => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        tracing::warn!(pod = name, "the driver pod is still terminating after {} s", grace.as_secs());
+        Ok(())
+    }
+}
+
+impl Drop for K8sRuntime {
+    fn drop(&mut self) {
+        // A later runtime (engine restart, edited cluster) copies the logs again.
+        let drivers = self.drivers.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (_, task) in drivers.values().filter_map(|t| t.logs.as_ref()) {
+            task.abort();
+        }
+    }
+}
+
+/// Whether the driver container ran (an image that never pulled did not).
+fn ran(phase: &DriverPhase) -> bool {
+    match phase {
+        DriverPhase::Succeeded => true,
+        DriverPhase::Failed { reason, .. } => !IMAGE_FAILURES.contains(&reason.as_str()),
+        _ => false,
+    }
+}
+
+/// The plan's conf for the pod. Entries whose value names a path in this machine's data
+/// directory (the `file:` event log directory and the virtualenv's `spark.pyspark.python`
+/// a local driver gets) mean nothing in a pod: they are dropped. The engine adds neither
+/// for Kubernetes; this keeps it so. The user's own conf passes unchanged.
+fn pod_conf(plan: &DriverPlan) -> BTreeMap<String, String> {
+    let data_dir = plan.job_dir.parent().and_then(Path::parent).map(|d| d.to_string_lossy().into_owned()).filter(|d| d.len() > 1);
+    plan.conf
+        .iter()
+        .filter(|(key, value)| {
+            let local = data_dir.as_ref().is_some_and(|d| value.contains(d.as_str()));
+            if local {
+                tracing::info!(key = %key, "not passed to the driver pod: it names a path on this machine");
+            }
+            !local
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// `jars/app.jar` for `<job dir>/jars/app.jar`: the object's name under the job's prefix.
+fn object_name(job_dir: &Path, path: &Path) -> String {
+    match path.strip_prefix(job_dir) {
+        Ok(relative) => relative.to_string_lossy().into_owned(),
+        Err(_) => path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    }
+}
+
+/// Appends `urls` to a comma-separated conf list, after what the user set.
+fn append_list(conf: &mut BTreeMap<String, String>, key: &str, urls: &[String]) {
+    if urls.is_empty() {
+        return;
+    }
+    let mut items: Vec<String> = conf.get(key).into_iter().flat_map(|v| v.split(',')).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+    items.extend(urls.iter().cloned());
+    conf.insert(key.to_string(), items.join(","));
+}
+
+impl ClusterRuntime for K8sRuntime {
+    fn launch<'a>(&'a self, plan: &'a DriverPlan) -> BoxFuture<'a, Result<Launched>> {
+        Box::pin(self.launch_pod(plan))
+    }
+
+    fn poll<'a>(&'a self, driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Liveness> {
+        Box::pin(async move {
+            match driver {
+                DriverRef::Pod { namespace, name, uid } => self.poll_pod(namespace, name, uid, job_dir).await,
+                other => foreign(other),
+            }
+        })
+    }
+
+    fn stop<'a>(&'a self, driver: &'a DriverRef, grace: Duration) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match driver {
+                DriverRef::Pod { namespace, name, uid } => self.stop_pod(namespace, name, uid, grace).await,
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn check(&self) -> BoxFuture<'_, Result<String>> {
+        Box::pin(super::test_k8s_connection(&self.cluster))
+    }
+
+    fn needs_local_spark(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths_stay_out_of_the_pod_conf_and_lists_append() {
+        let plan = DriverPlan {
+            app_name: "a".into(),
+            master: "k8s://https://k:6443".into(),
+            conf: BTreeMap::from([
+                ("spark.eventLog.dir".into(), "file:/data/sparkdeck/jobs/j1/events".into()),
+                ("spark.pyspark.python".into(), "/data/sparkdeck/venvs/abc/bin/python".into()),
+                ("spark.executor.instances".into(), "2".into()),
+            ]),
+            main: "/data/sparkdeck/jobs/j1/jars/app.jar".into(),
+            main_class: Some("a.B".into()),
+            args: vec![],
+            jars: vec![],
+            py_files: vec![],
+            files: vec![],
+            python: false,
+            interactive: false,
+            spark_submit: PathBuf::new(),
+            env: vec![],
+            venv: None,
+            job_dir: "/data/sparkdeck/jobs/j1".into(),
+        };
+        let conf = pod_conf(&plan);
+        assert_eq!(conf.keys().collect::<Vec<_>>(), ["spark.executor.instances"]);
+        assert_eq!(object_name(&plan.job_dir, &plan.main), "jars/app.jar");
+        let mut conf = BTreeMap::from([("spark.jars".to_string(), "s3a://b/mine.jar".to_string())]);
+        append_list(&mut conf, "spark.jars", &["s3a://b/x.jar".into()]);
+        append_list(&mut conf, "spark.files", &[]);
+        assert_eq!(conf["spark.jars"], "s3a://b/mine.jar,s3a://b/x.jar");
+        assert!(!conf.contains_key("spark.files"));
+    }
+}

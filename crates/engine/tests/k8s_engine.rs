@@ -1,0 +1,315 @@
+//! Kubernetes jobs through the engine's public API, against the lifecycle simulator (an
+//! HTTPS server on loopback that stores pods and plays their phases; not a Kubernetes
+//! cluster, it runs no Spark) and an `s3s-fs` S3 server on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
+
+mod k8s_support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use k8s_support::s3::{ACCESS_KEY, SECRET_KEY, s3_server};
+use k8s_support::simulator::Simulator;
+use k8s_support::tls::{TestCa, serve_https};
+use sparkdeck_engine::groups::GroupForm;
+use sparkdeck_engine::jobs::JobSubmission;
+use sparkdeck_engine::model::cluster::{ClusterInput, ConfigInput, StorageInput};
+use sparkdeck_engine::model::job::{Job, JobState};
+use sparkdeck_engine::{Engine, EngineConfig, EngineEvent};
+use tempfile::TempDir;
+
+const IMAGE: &str = "apache/spark:4.3.0";
+
+/// The simulator, an S3 server and an engine on a temp data directory.
+struct World {
+    sim: Simulator,
+    ca: TestCa,
+    url: String,
+    s3_root: TempDir,
+    s3_endpoint: String,
+    data: TempDir,
+    engine: Engine,
+}
+
+impl World {
+    async fn new() -> Self {
+        let ca = TestCa::new();
+        let sim = Simulator::default();
+        let addr = serve_https(&ca, sim.router(), true).await;
+        let s3_root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(s3_root.path().join("spark-jobs")).unwrap();
+        let s3_endpoint = s3_server(s3_root.path()).await;
+        let data = tempfile::tempdir().unwrap();
+        let engine = Engine::open(EngineConfig::new(Some(data.path().to_path_buf()))).await.unwrap();
+        Self { sim, ca, url: format!("https://127.0.0.1:{}", addr.port()), s3_root, s3_endpoint, data, engine }
+    }
+
+    /// A k8s cluster on the simulator with client-certificate auth.
+    fn cluster(&self, name: &str, url: &str, storage: bool, image: Option<&str>) -> ClusterInput {
+        let user = self.ca.client_identity("sparkdeck");
+        let mut conf = BTreeMap::from([("spark.kubernetes.namespace".to_string(), "spark".to_string())]);
+        if let Some(image) = image {
+            conf.insert("spark.kubernetes.container.image".into(), image.into());
+        }
+        let storages = storage.then(|| {
+            BTreeMap::from([(
+                "s3".to_string(),
+                StorageInput {
+                    spark_bucket: Some("spark-jobs".into()),
+                    endpoint: Some(self.s3_endpoint.clone()),
+                    access_key: Some(ACCESS_KEY.into()),
+                    secret_key: Some(SECRET_KEY.into()),
+                    ..StorageInput::default()
+                },
+            )])
+        });
+        ClusterInput {
+            name: Some(name.into()),
+            cluster_type: Some("k8s".into()),
+            url: Some(url.into()),
+            ca_cert: Some(self.ca.ca_pem.clone()),
+            client_cert: Some(user.cert_pem),
+            client_key: Some(user.key_pem),
+            spark_storage: storage.then(|| "s3".to_string()),
+            storages,
+            default_application_config: Some(ConfigInput::Map(conf)),
+            ..ClusterInput::default()
+        }
+    }
+
+    async fn add_cluster(&self, name: &str, image: &str) {
+        self.engine.create_cluster(&self.cluster(name, &self.url, true, Some(image))).await.unwrap();
+    }
+
+    async fn submit_scala(&self, cluster: &str) -> Job {
+        submit_scala(&self.engine, cluster).await
+    }
+}
+
+async fn submit_scala(engine: &Engine, cluster: &str) -> Job {
+    let mut jar = engine.begin_upload("jars", "app.jar").unwrap();
+    jar.write(b"PK\x03\x04 a jar the simulator never opens").unwrap();
+    let form = JobSubmission {
+        name: Some("pi".into()),
+        cluster_name: Some(cluster.into()),
+        job_class: Some("org.example.Pi".into()),
+        jars: vec![jar.finish().unwrap()],
+        ..JobSubmission::default()
+    };
+    engine.submit_job(form).await.unwrap()
+}
+
+/// The job's states as announced (from `events`) until `until` holds. The guard only
+/// turns a hang into a failure.
+async fn states_until(
+    events: &mut tokio::sync::broadcast::Receiver<EngineEvent>,
+    id: &str,
+    until: impl Fn(&Job) -> bool,
+) -> (Vec<JobState>, Job) {
+    let mut states = Vec::new();
+    let wait = async {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::JobChanged { job }) if job.job_id == id => {
+                    states.push(job.state);
+                    if until(&job) {
+                        return job;
+                    }
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("event bus closed: {e}"),
+            }
+        }
+    };
+    let job = tokio::time::timeout(Duration::from_secs(120), wait).await.expect("the job kept its state for 2 minutes");
+    (states, job)
+}
+
+async fn log_text(engine: &Engine, id: &str, name: &str) -> String {
+    let logs = engine.job_logs(id, None, None).await.unwrap();
+    let names: Vec<&str> = logs.iter().map(|l| l.name.as_str()).collect();
+    let log = logs.iter().find(|l| l.name == name).unwrap_or_else(|| panic!("no log {name} in {names:?}"));
+    log.log.join("\n")
+}
+
+fn stored_object(root: &Path, job: &str) -> Vec<u8> {
+    std::fs::read(root.join("spark-jobs/sparkdeck/jobs").join(job).join("jars/app.jar")).unwrap()
+}
+
+#[tokio::test]
+async fn k8s_simulator_job_runs_through_the_engine_and_keeps_its_logs() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    let tested = w.engine.test_cluster_connection(None, &w.cluster("sim-test", &w.url, true, Some(IMAGE))).await.unwrap();
+    assert_eq!(tested, "Kubernetes v1.33.1-simulator; namespace 'spark' reachable");
+
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    let (states, busy) = states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy || j.state.is_terminal()).await;
+    assert_eq!(states, [JobState::Submitted, JobState::Starting, JobState::Busy]);
+    let app_id = busy.app_id.clone().unwrap();
+    assert!(app_id.starts_with("spark-"), "{app_id}");
+    assert!(stored_object(w.s3_root.path(), &job.job_id).starts_with(b"PK\x03\x04"));
+
+    // What the pod reads: the jar from S3 and the s3a conf, nothing of this machine.
+    let config_map = w.sim.others().into_iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    let properties = config_map["data"]["spark.properties"].as_str().unwrap().to_string();
+    let jar_url = format!("s3a\\://spark-jobs/sparkdeck/jobs/{}/jars/app.jar", job.job_id);
+    assert!(properties.contains(&format!("spark.jars={jar_url}")), "{properties}");
+    assert!(properties.contains("spark.hadoop.fs.s3a.endpoint=http\\://127.0.0.1"), "{properties}");
+    assert!(!properties.contains("spark.eventLog") && !properties.contains(&*w.data.path().to_string_lossy()), "{properties}");
+
+    w.sim.release();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!((done.state, done.error.clone(), done.app_id.clone()), (JobState::Finished, None, Some(app_id)));
+    let driver = log_text(&w.engine, &job.job_id, "driver-stdout").await;
+    assert!(driver.contains("simulated driver log of pi-"), "{driver}");
+    let logs = w.engine.job_logs(&job.job_id, None, None).await.unwrap();
+    let executor = logs.iter().find(|l| l.role == "executor" && l.log_type == "stdout").expect("an executor log");
+    assert!(executor.log.join("\n").contains("simulated executor log"), "{:?}", executor.log);
+}
+
+#[tokio::test]
+async fn k8s_simulator_failing_pod_fails_the_job_with_the_pods_message() {
+    let w = World::new().await;
+    w.add_cluster("sim", "example/will-fail:1").await;
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Failed);
+    let error = done.error.unwrap();
+    assert!(error.contains("exited with code 1 (Error): Exception in thread \"main\" java.lang.ArithmeticException"), "{error}");
+}
+
+#[tokio::test]
+async fn k8s_simulator_image_pull_failure_fails_the_job() {
+    let w = World::new().await;
+    w.add_cluster("sim", "example/missing:1").await;
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Failed);
+    assert!(done.error.as_deref().unwrap().starts_with("image example/missing:1 cannot be pulled (ImagePullBackOff)"), "{done:?}");
+}
+
+#[tokio::test]
+async fn k8s_simulator_stop_cancels_the_job_and_deletes_the_pod() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    assert_eq!(w.sim.pod_count(), 2, "driver and executor");
+    let stopped = w.engine.stop_job(&job.job_id).await.unwrap();
+    assert_eq!(stopped.state, JobState::Canceled);
+    assert_eq!(w.sim.pod_count(), 0, "the driver and (through it) its executor are deleted");
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Canceled);
+    assert_eq!(w.engine.get_job(&job.job_id).await.unwrap().state, JobState::Canceled);
+}
+
+#[tokio::test]
+async fn k8s_simulator_missing_settings_fail_the_job_by_name() {
+    let w = World::new().await;
+    w.engine.create_cluster(&w.cluster("no-storage", &w.url, false, Some(IMAGE))).await.unwrap();
+    w.engine.create_cluster(&w.cluster("no-image", &w.url, true, None)).await.unwrap();
+    w.add_cluster("sim", IMAGE).await;
+    for (cluster, prefix) in [("no-storage", "sparkStorage: "), ("no-image", "spark.kubernetes.container.image: ")] {
+        let job = w.submit_scala(cluster).await;
+        let job = w.engine.get_job(&job.job_id).await.unwrap();
+        assert_eq!(job.state, JobState::Failed, "{job:?}");
+        assert!(job.error.as_deref().unwrap().starts_with(prefix), "{job:?}");
+    }
+    assert_eq!(w.sim.pod_count(), 0);
+
+    // pyRequirements would need a virtualenv built on this machine.
+    let mut script = w.engine.begin_upload("pyFiles", "main.py").unwrap();
+    script.write(b"print(1)\n").unwrap();
+    let form = JobSubmission {
+        name: Some("py".into()),
+        language: Some("PYTHON".into()),
+        cluster_name: Some("sim".into()),
+        py_requirements: Some("requests==2.32.3".into()),
+        py_files: vec![script.finish().unwrap()],
+        ..JobSubmission::default()
+    };
+    let job = w.engine.submit_job(form).await.unwrap();
+    let job = w.engine.get_job(&job.job_id).await.unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert!(job.error.as_deref().unwrap().starts_with("pyRequirements: are not supported on k8s clusters yet"), "{job:?}");
+
+    let group = GroupForm { name: Some("g".into()), cluster_name: Some("sim".into()), ..GroupForm::default() };
+    let error = w.engine.create_group(group).await.unwrap_err();
+    assert_eq!(error.field(), Some("clusterName"));
+    assert!(error.to_string().contains("groups run on local and standalone clusters only"), "{error}");
+}
+
+#[tokio::test]
+async fn k8s_simulator_unreachable_api_server_fails_the_job() {
+    let w = World::new().await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("https://127.0.0.1:{closed}");
+    w.engine.create_cluster(&w.cluster("gone", &url, true, Some(IMAGE))).await.unwrap();
+    let job = w.submit_scala("gone").await;
+    let job = w.engine.get_job(&job.job_id).await.unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(job.error.as_deref(), Some(format!("cannot reach the API server at {url}: connection refused").as_str()));
+    let tested = w.engine.test_cluster_connection(None, &w.cluster("gone-test", &url, true, Some(IMAGE))).await.unwrap_err();
+    assert!(tested.to_string().contains("connection refused"), "{tested}");
+}
+
+#[tokio::test]
+async fn k8s_simulator_restart_reattaches_to_the_running_pod() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    let (_, busy) = states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    let World { sim, data, engine, .. } = w;
+    drop(events);
+    drop(engine);
+    let engine = reopen(data.path()).await;
+    assert_eq!(engine.get_job(&job.job_id).await.unwrap().state, JobState::Busy, "re-attached, not UNKNOWN");
+    let mut events = engine.subscribe();
+    sim.release();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!((done.state, done.app_id), (JobState::Finished, busy.app_id));
+    assert!(log_text(&engine, &job.job_id, "driver-stdout").await.contains("simulated driver log"));
+}
+
+#[tokio::test]
+async fn k8s_simulator_api_outage_while_polling_does_not_end_the_job() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    w.sim.set_outage(true);
+    while w.sim.refused() < 3 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(w.engine.get_job(&job.job_id).await.unwrap().state, JobState::Busy, "polls failed, the job goes on");
+    w.sim.set_outage(false);
+    w.sim.release();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Finished);
+}
+
+/// Opens the engine again once the old one's background tasks have let go of it.
+async fn reopen(dir: &Path) -> Engine {
+    loop {
+        match Engine::open(EngineConfig::new(Some(dir.to_path_buf()))).await {
+            Ok(engine) => return engine,
+            Err(sparkdeck_engine::EngineError::DataDirLocked { .. }) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
