@@ -31,6 +31,9 @@ pub struct EngineConfig {
     pub max_upload_bytes: u64,
     /// Jobs that run at once on one local cluster; the rest wait in SUBMITTED.
     pub local_concurrency: usize,
+    /// Jobs that run at once on one standalone or Kubernetes cluster: their drivers run
+    /// there (except Python jobs in client mode) and the cluster queues what it cannot place.
+    pub remote_concurrency: usize,
     /// The most lines one `GET /job/{id}/logs` returns per log.
     pub max_log_lines: u64,
     /// How long a stopped job gets to end after SIGTERM before it is killed.
@@ -55,6 +58,7 @@ impl EngineConfig {
             data_dir: crate::data_dir::resolve(data_dir),
             max_upload_bytes: 512 * 1024 * 1024,
             local_concurrency: 2,
+            remote_concurrency: 8,
             max_log_lines: 25_000,
             stop_grace: Duration::from_secs(10),
             max_scale: 16,

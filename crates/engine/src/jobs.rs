@@ -5,7 +5,7 @@
 //! has a free slot; the launched driver is followed by one task that notices the app id
 //! (→ BUSY) and the exit (→ FINISHED, FAILED or CANCELED).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
 use crate::logs;
-use crate::model::cluster::{Cluster, DEFAULT_CLUSTER};
+use crate::model::cluster::{Cluster, ClusterType, DEFAULT_CLUSTER};
 use crate::model::job::{
     Job, JobRecord, JobSpec, JobState, JobType, Language, validate_class_name,
     validate_job_name,
@@ -379,8 +379,17 @@ impl Engine {
                 return;
             }
         };
-        let limit = self.config().local_concurrency.max(1);
+        let mut limits: HashMap<String, usize> = HashMap::new();
         for record in active.into_iter().filter(|r| r.job.state == JobState::Submitted) {
+            if !limits.contains_key(&record.cluster_id) {
+                let local = match self.store().cluster_by_id(&record.cluster_id).await {
+                    Ok(cluster) => cluster.is_none_or(|c| c.cluster_type == ClusterType::Local),
+                    Err(_) => true,
+                };
+                let limit = if local { self.config().local_concurrency } else { self.config().remote_concurrency };
+                limits.insert(record.cluster_id.clone(), limit.max(1));
+            }
+            let limit = limits.get(&record.cluster_id).copied().unwrap_or(1);
             let running = counts.entry(record.cluster_id.clone()).or_default();
             if *running >= limit {
                 continue;
