@@ -293,15 +293,20 @@ impl Engine {
         self.dispatch_group(live);
     }
 
-    /// A driver that has written its info file and answers READY becomes READY.
+    /// A driver whose agent can be reached (its runtime's endpoint: the info file, or a
+    /// port-forward) and answers READY becomes READY.
     async fn try_attach(&self, live: &Arc<GroupLive>, id: &str, launched: Instant) {
-        let info = DriverInfo::read(&self.job_dir(id).join(DRIVER_INFO));
+        let dir = self.job_dir(id);
         let (secret, handle, orphan) = {
             let state = live.lock();
             let Some(d) = state.drivers.get(id) else { return };
             (d.record.spec.driver_secret.clone().unwrap_or_default(), d.handle(), d.orphan.clone())
         };
-        let Some(info) = info else {
+        let port = match &handle {
+            Some(h) => h.runtime.agent_endpoint(&h.driver, &dir).await,
+            None => None,
+        };
+        let Some(port) = port else {
             if launched.elapsed() > self.config().driver_ready_timeout {
                 if let Some(d) = live.lock().drivers.get_mut(id) {
                     d.stop_reason = Some(format!(
@@ -315,7 +320,7 @@ impl Engine {
             }
             return;
         };
-        let conn = DriverConn::new(info.port, &secret);
+        let conn = DriverConn::new(port, &secret);
         let Ok(health) = conn.health(&self.inner().http).await else { return };
         if health.state != "READY" {
             // Still running a request from before a restart: cancel it once, then wait.
@@ -335,7 +340,7 @@ impl Engine {
             }
             d.conn = Some(conn);
             d.last_health = Instant::now();
-            d.record.job.app_id = health.app_id.or(info.app_id);
+            d.record.job.app_id = health.app_id.or_else(|| DriverInfo::read(&dir.join(DRIVER_INFO)).and_then(|i| i.app_id));
             d.record.job.state = JobState::Ready;
             state.failures = 0;
             state.drivers.get(id).map(|d| d.record.clone())
