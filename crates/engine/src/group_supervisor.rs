@@ -1,7 +1,8 @@
 //! Keeping a group's drivers alive. Each ACTIVE group has one supervisor task that, every
 //! [`TICK`] or when woken: notices drivers that ended (the runtime's liveness: process
 //! and exit-code file) and fails their in-flight request; attaches to drivers that became
-//! ready (info file + health with the driver's secret → READY); health-checks idle ones;
+//! ready (the runtime's agent endpoint — the info file's port, or a port-forward to a pod —
+//! and health with the driver's secret → READY); health-checks idle ones;
 //! launches drivers until the group is back to its target, and retires extra ones (idle
 //! first, busy ones once their request is answered); expires queued requests.
 //!

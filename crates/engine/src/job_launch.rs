@@ -308,6 +308,7 @@ mod tests {
         fs::create_dir_all(source.join("sub")).unwrap();
         fs::create_dir_all(source.join("__pycache__")).unwrap();
         fs::write(source.join("__init__.py"), "").unwrap();
+        fs::write(source.join("sub/__init__.py"), "").unwrap();
         fs::write(source.join("sub/mod.py"), "VALUE = 42\n").unwrap();
         fs::write(source.join("__pycache__/x.pyc"), "junk").unwrap();
         let out = dir.path().join("out/ilum.zip");
@@ -323,7 +324,7 @@ mod tests {
         // Python is in every environment that runs Sparkdeck's drivers; skip the import if not here.
         if let Ok(run) = python {
             let stdout = String::from_utf8_lossy(&run.stdout);
-            assert_eq!(stdout.trim(), "42 ['ilum/__init__.py', 'ilum/sub/mod.py']", "{}", String::from_utf8_lossy(&run.stderr));
+            assert_eq!(stdout.trim(), "42 ['ilum/__init__.py', 'ilum/sub/__init__.py', 'ilum/sub/mod.py']", "{}", String::from_utf8_lossy(&run.stderr));
         }
     }
 }

@@ -428,6 +428,27 @@ async fn k8s_simulator_group_broken_port_forward_replaces_the_driver() {
     w.engine.stop_group(&group.id).await.unwrap();
 }
 
+#[tokio::test]
+async fn k8s_simulator_group_restart_reattaches_the_driver_through_a_new_forward() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    FakeAgent::start(&w.sim).await;
+    let mut events = w.engine.subscribe();
+    let group = create_code_group(&w.engine).await;
+    let driver = driver_until(&mut events, &group.id, None, |j| j.state == JobState::Ready).await;
+    let forwards = w.sim.forwards();
+    let World { sim, data, engine, .. } = w;
+    drop(events);
+    drop(engine);
+    let engine = reopen(data.path()).await;
+    // The request waits in the queue until the recovered driver is READY again.
+    let done = engine.execute_instance(&group.id, &code("3 + 3")).await.unwrap();
+    assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("fake agent ran: 3 + 3")), "{done:?}");
+    assert_eq!(done.job_id.as_deref(), Some(driver.job_id.as_str()), "the same driver pod, not a replacement");
+    assert!(sim.forwards() > forwards, "reached through the new engine's forward");
+    engine.stop_group(&group.id).await.unwrap();
+}
+
 /// Opens the engine again once the old one's background tasks have let go of it.
 async fn reopen(dir: &Path) -> Engine {
     loop {

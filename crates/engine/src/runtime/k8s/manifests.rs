@@ -541,4 +541,40 @@ mod tests {
         assert_eq!(escape_property(" a=b é", false), "\\ a\\=b \\u00E9");
         assert_eq!(dns_label("  My App_1!! "), "my-app-1");
     }
+
+    #[test]
+    fn a_group_drivers_secret_is_in_an_owned_secret_and_referenced() {
+        let cluster = Cluster {
+            id: "c".into(),
+            name: "k".into(),
+            description: String::new(),
+            cluster_type: crate::model::cluster::ClusterType::K8s,
+            spec: crate::model::cluster::ClusterSpec {
+                url: "https://k:6443".into(),
+                default_application_config: BTreeMap::from([(IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string())]),
+                ..Default::default()
+            },
+            created_time: 0,
+            updated_time: 0,
+        };
+        let mut plan = K8sDriverPlan::new(&cluster, "g driver", None, "s3a://b/agent.py".into(), vec![], &BTreeMap::new(), true).unwrap();
+        assert!(driver_manifests(&plan).unwrap().secret.is_none(), "jobs have no agent Secret");
+        plan.env.push(("SPARKDECK_DRIVER_PORT".into(), "7090".into()));
+        plan.agent = Some(AgentSpec { port: 7090, secret: Secret::new("s3cr3t") });
+        let mut manifests = driver_manifests(&plan).unwrap();
+        manifests.owned_by(&plan.pod_name(), "uid-1");
+        let pod = serde_json::to_string(&manifests.pod).unwrap();
+        let config_map = serde_json::to_string(&manifests.config_map).unwrap();
+        assert!(!pod.contains("s3cr3t") && !config_map.contains("s3cr3t"), "{pod}");
+        let container = &manifests.pod.spec.as_ref().unwrap().containers[0];
+        let env = container.env.as_ref().unwrap();
+        let secret_env = env.iter().find(|e| e.name == AGENT_SECRET_ENV).unwrap();
+        let reference = secret_env.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+        assert_eq!((reference.name.as_str(), reference.key.as_str()), (plan.agent_secret_name().as_str(), AGENT_SECRET_KEY));
+        assert!(env.iter().any(|e| e.name == "SPARKDECK_DRIVER_PORT" && e.value.as_deref() == Some("7090")));
+        assert!(container.ports.as_ref().unwrap().iter().any(|p| p.container_port == 7090));
+        let secret = manifests.secret.unwrap();
+        assert_eq!(secret.data.unwrap()[AGENT_SECRET_KEY].0, b"s3cr3t");
+        assert_eq!(secret.metadata.owner_references.unwrap()[0].uid, "uid-1");
+    }
 }
