@@ -38,31 +38,34 @@ impl FakeAgent {
 
     /// Only a secret one of the driver pods' Secrets holds is accepted, as the real agent
     /// accepts only the one it was started with.
-    fn authorised(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn authorised(&self, headers: &HeaderMap) -> bool {
         let presented = headers.get("authorization").and_then(|h| h.to_str().ok()).and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
-        let known = self.sim.others().into_iter().filter(|o| o["kind"] == "Secret").filter_map(|s| {
+        let mut known = self.sim.others().into_iter().filter(|o| o["kind"] == "Secret").filter_map(|s| {
             let encoded = s["data"]["secret"].as_str()?.to_string();
             String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).ok()?).ok()
         });
-        let mut known = known;
-        if !presented.is_empty() && known.any(|k| k == presented) {
+        let ok = !presented.is_empty() && known.any(|k| k == presented);
+        if ok {
             self.seen.lock().unwrap().push(presented.to_string());
-            return Ok(());
         }
-        Err((StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "wrong driver secret"}))).into_response())
+        ok
     }
 }
 
+fn refused() -> Response {
+    (StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "wrong driver secret"}))).into_response()
+}
+
 async fn health(axum::extract::State(agent): axum::extract::State<FakeAgent>, headers: HeaderMap) -> Response {
-    if let Err(refused) = agent.authorised(&headers) {
-        return refused;
+    if !agent.authorised(&headers) {
+        return refused();
     }
     axum::Json(json!({"state": "READY", "appId": "spark-fake-agent", "sparkVersion": "4.3.0", "pid": 1})).into_response()
 }
 
 async fn execute(axum::extract::State(agent): axum::extract::State<FakeAgent>, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
-    if let Err(refused) = agent.authorised(&headers) {
-        return refused;
+    if !agent.authorised(&headers) {
+        return refused();
     }
     let code = body["code"].as_str().unwrap_or_default();
     axum::Json(json!({"result": format!("fake agent ran: {code}")})).into_response()
