@@ -1,7 +1,8 @@
 //! Keeping a group's drivers alive. Each ACTIVE group has one supervisor task that, every
 //! [`TICK`] or when woken: notices drivers that ended (the runtime's liveness: process
 //! and exit-code file) and fails their in-flight request; attaches to drivers that became
-//! ready (info file + health with the driver's secret → READY); health-checks idle ones;
+//! ready (the runtime's agent endpoint — the info file's port, or a port-forward to a pod —
+//! and health with the driver's secret → READY); health-checks idle ones;
 //! launches drivers until the group is back to its target, and retires extra ones (idle
 //! first, busy ones once their request is answered); expires queued requests.
 //!
@@ -293,15 +294,20 @@ impl Engine {
         self.dispatch_group(live);
     }
 
-    /// A driver that has written its info file and answers READY becomes READY.
+    /// A driver whose agent can be reached (its runtime's endpoint: the info file, or a
+    /// port-forward) and answers READY becomes READY.
     async fn try_attach(&self, live: &Arc<GroupLive>, id: &str, launched: Instant) {
-        let info = DriverInfo::read(&self.job_dir(id).join(DRIVER_INFO));
+        let dir = self.job_dir(id);
         let (secret, handle, orphan) = {
             let state = live.lock();
             let Some(d) = state.drivers.get(id) else { return };
             (d.record.spec.driver_secret.clone().unwrap_or_default(), d.handle(), d.orphan.clone())
         };
-        let Some(info) = info else {
+        let port = match &handle {
+            Some(h) => h.runtime.agent_endpoint(&h.driver, &dir).await,
+            None => None,
+        };
+        let Some(port) = port else {
             if launched.elapsed() > self.config().driver_ready_timeout {
                 if let Some(d) = live.lock().drivers.get_mut(id) {
                     d.stop_reason = Some(format!(
@@ -315,7 +321,7 @@ impl Engine {
             }
             return;
         };
-        let conn = DriverConn::new(info.port, &secret);
+        let conn = DriverConn::new(port, &secret);
         let Ok(health) = conn.health(&self.inner().http).await else { return };
         if health.state != "READY" {
             // Still running a request from before a restart: cancel it once, then wait.
@@ -335,7 +341,7 @@ impl Engine {
             }
             d.conn = Some(conn);
             d.last_health = Instant::now();
-            d.record.job.app_id = health.app_id.or(info.app_id);
+            d.record.job.app_id = health.app_id.or_else(|| DriverInfo::read(&dir.join(DRIVER_INFO)).and_then(|i| i.app_id));
             d.record.job.state = JobState::Ready;
             state.failures = 0;
             state.drivers.get(id).map(|d| d.record.clone())

@@ -136,13 +136,18 @@ impl Engine {
             other => other,
         };
         let cluster = self.store().cluster_by_name(cluster_name).await?.ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
-        if cluster.cluster_type == ClusterType::K8s {
-            return Err(EngineError::invalid("clusterName", format!("'{}' is a k8s cluster: {}", cluster.name, crate::runtime::k8s::runtime::GROUPS_UNSUPPORTED)));
+        if cluster.cluster_type == ClusterType::K8s && !requirements.is_empty() {
+            return Err(crate::job_launch::remote_requirements_error(cluster.cluster_type.as_str()));
         }
         if self.store().group_by_name(&name).await?.is_some() {
             return Err(EngineError::invalid("name", format!("a group named '{name}' already exists")));
         }
-        self.spark_env().await.and_then(|env| env.driver_agent().map(|_| ())).map_err(EngineError::Conflict)?;
+        if cluster.cluster_type == ClusterType::K8s {
+            // The pods run the agent from the cluster's storage: no local Spark needed.
+            crate::spark_env::driver_agent_files().map_err(EngineError::Conflict)?;
+        } else {
+            self.spark_env().await.and_then(|env| env.driver_agent().map(|_| ())).map_err(EngineError::Conflict)?;
+        }
         let now = now_ms();
         let mut record = GroupRecord {
             group: Group {
@@ -252,6 +257,12 @@ impl Engine {
         }
         if form.py_requirements.is_some() {
             let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
+            if !requirements.is_empty()
+                && let Some(cluster) = self.store().cluster_by_id(&record.cluster_id).await?
+                && cluster.cluster_type == ClusterType::K8s
+            {
+                return Err(crate::job_launch::remote_requirements_error(cluster.cluster_type.as_str()));
+            }
             record.spec.requirements = requirements.clone();
             g.py_requirements = requirements;
         }

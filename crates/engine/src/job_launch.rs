@@ -113,22 +113,35 @@ impl Engine {
     }
 
     /// The plan of a driver that runs on the cluster, not on this machine: the job's own
-    /// files and conf only. Interactive drivers and `pyRequirements` need this machine
-    /// (the driver agent, a virtualenv built here), so they are refused by name.
+    /// files and conf only (no path of this machine). A group driver runs the agent
+    /// script, with its `ilum` package as a zip and its jar, listening on the pod's network
+    /// at a fixed port. `pyRequirements` need a virtualenv built here: refused by name.
     fn remote_plan(&self, record: &JobRecord, cluster: &Cluster, conf: BTreeMap<String, String>, dir: PathBuf) -> Result<DriverPlan> {
         let spec = &record.spec;
-        let kind = cluster.cluster_type.as_str();
-        if record.job.job_type == JobType::Interactive {
-            return Err(EngineError::Conflict(crate::runtime::k8s::runtime::GROUPS_UNSUPPORTED.to_string()));
-        }
         if !spec.requirements.is_empty() {
-            return Err(EngineError::invalid(
-                "pyRequirements",
-                format!("are not supported on {kind} clusters yet (the virtualenv is built on this machine): install the packages into the image (spark.kubernetes.container.image) instead"),
-            ));
+            return Err(remote_requirements_error(cluster.cluster_type.as_str()));
         }
         let paths = |sub: &str, refs: &[ArtifactRef]| -> Vec<PathBuf> { refs.iter().map(|a| dir.join(sub).join(&a.name)).collect() };
+        let interactive = record.job.job_type == JobType::Interactive;
+        let mut env = Vec::new();
         let (main, main_class, py_files, jars) = match record.job.language {
+            _ if interactive => {
+                let (script, jar) = crate::spark_env::driver_agent_files().map_err(EngineError::Conflict)?;
+                let secret = spec.driver_secret.as_ref().ok_or_else(|| EngineError::Conflict("the driver has no secret".into()))?;
+                let package = dir.join(AGENT_DIR).join(AGENT_PACKAGE_ZIP);
+                let source = script.parent().map(|d| d.join(AGENT_PACKAGE)).unwrap_or_default();
+                zip_dir(&source, AGENT_PACKAGE, &package)
+                    .map_err(|e| EngineError::io(format!("cannot pack the driver agent's {} into {}", source.display(), package.display()), e))?;
+                env.push(("SPARKDECK_DRIVER_SECRET".to_string(), secret.expose().to_string()));
+                env.push(("SPARKDECK_DRIVER_PORT".into(), crate::runtime::k8s::runtime::AGENT_PORT.to_string()));
+                // The pod's own network: the port-forward arrives there, not on loopback.
+                env.push(("SPARKDECK_DRIVER_HOST".into(), "0.0.0.0".into()));
+                let mut py_files = vec![package];
+                py_files.extend(paths("pyfiles", &spec.py_files));
+                let mut jars = vec![jar];
+                jars.extend(paths("jars", &spec.jars));
+                (script, None, py_files, jars)
+            }
             Language::Python => {
                 let (main, rest) = spec.py_files.split_first().ok_or_else(|| EngineError::invalid("pyFiles", "is required"))?;
                 (dir.join("pyfiles").join(&main.name), None, paths("pyfiles", rest), paths("jars", &spec.jars))
@@ -149,10 +162,11 @@ impl Engine {
             jars,
             py_files,
             files: paths("files", &spec.files),
-            python: record.job.language == Language::Python,
-            interactive: false,
+            // The agent is a Python driver whatever the group's language.
+            python: interactive || record.job.language == Language::Python,
+            interactive,
             spark_submit: PathBuf::new(),
-            env: Vec::new(),
+            env,
             venv: None,
             job_dir: dir,
         })
@@ -176,5 +190,141 @@ impl Engine {
                 .map_err(|e| EngineError::io("cannot write the requirements file", e))?;
         }
         Ok(VenvSpec { dir: root.join(&key[..16]), base_python: env.python.clone(), requirements_file })
+    }
+}
+
+/// `pyRequirements` on a cluster whose drivers do not run on this machine.
+pub(crate) fn remote_requirements_error(kind: &str) -> EngineError {
+    EngineError::invalid(
+        "pyRequirements",
+        format!("are not supported on {kind} clusters yet (the virtualenv is built on this machine): install the packages into the image (spark.kubernetes.container.image) instead"),
+    )
+}
+
+/// Where a remote group driver's packed agent package goes in its job directory.
+const AGENT_DIR: &str = "agent";
+/// The package job code imports (`ilum.api`), beside the agent script.
+const AGENT_PACKAGE: &str = "ilum";
+const AGENT_PACKAGE_ZIP: &str = "ilum.zip";
+
+/// Packs the files under `source` (no bytecode caches) into a zip at `out`, each named
+/// `<prefix>/<relative path>`, for a driver's `spark.submit.pyFiles`. Stored, not
+/// compressed (a few small files), with fixed dates: the same files give the same bytes.
+fn zip_dir(source: &std::path::Path, prefix: &str, out: &std::path::Path) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    let mut pending = vec![source.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name == "__pycache__" || name.ends_with(".pyc") {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(source) {
+                let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                files.push((format!("{prefix}/{}", relative.join("/")), path));
+            }
+        }
+    }
+    files.sort();
+    let mut zip = Vec::new();
+    let mut central = Vec::new();
+    for (name, path) in &files {
+        let data = fs::read(path)?;
+        let too_big = || std::io::Error::other(format!("{} is too big for a plain zip", path.display()));
+        let size = u32::try_from(data.len()).map_err(|_| too_big())?;
+        let offset = u32::try_from(zip.len()).map_err(|_| too_big())?;
+        let name_len = u16::try_from(name.len()).map_err(|_| too_big())?;
+        let crc = crc32(&data);
+        // Version 2.0, no flags, stored, 1980-01-01 00:00.
+        let common = |buf: &mut Vec<u8>| {
+            for v in [20u16, 0, 0, 0, 0x21] {
+                buf.extend(v.to_le_bytes());
+            }
+            for v in [crc, size, size] {
+                buf.extend(v.to_le_bytes());
+            }
+            buf.extend(name_len.to_le_bytes());
+            buf.extend(0u16.to_le_bytes());
+        };
+        zip.extend(0x0403_4b50u32.to_le_bytes());
+        common(&mut zip);
+        zip.extend(name.as_bytes());
+        zip.extend(&data);
+        central.extend(0x0201_4b50u32.to_le_bytes());
+        central.extend(20u16.to_le_bytes()); // made by: 2.0
+        common(&mut central);
+        for v in [0u16, 0, 0] {
+            central.extend(v.to_le_bytes()); // comment length, disk, internal attributes
+        }
+        central.extend((0o100_644u32 << 16).to_le_bytes()); // a regular file, rw-r--r--
+        central.extend(offset.to_le_bytes());
+        central.extend(name.as_bytes());
+    }
+    let count = u16::try_from(files.len()).map_err(|_| std::io::Error::other("too many files for a plain zip"))?;
+    let central_size = u32::try_from(central.len()).map_err(|_| std::io::Error::other("zip directory too big"))?;
+    let central_offset = u32::try_from(zip.len()).map_err(|_| std::io::Error::other("zip too big"))?;
+    zip.extend(central);
+    zip.extend(0x0605_4b50u32.to_le_bytes());
+    for v in [0u16, 0, count, count] {
+        zip.extend(v.to_le_bytes());
+    }
+    zip.extend(central_size.to_le_bytes());
+    zip.extend(central_offset.to_le_bytes());
+    zip.extend(0u16.to_le_bytes());
+    if let Some(parent) = out.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(out, zip)
+}
+
+/// CRC-32 (IEEE), as zip entries carry it.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn the_agent_package_zips_so_python_can_import_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("ilum");
+        fs::create_dir_all(source.join("sub")).unwrap();
+        fs::create_dir_all(source.join("__pycache__")).unwrap();
+        fs::write(source.join("__init__.py"), "").unwrap();
+        fs::write(source.join("sub/__init__.py"), "").unwrap();
+        fs::write(source.join("sub/mod.py"), "VALUE = 42\n").unwrap();
+        fs::write(source.join("__pycache__/x.pyc"), "junk").unwrap();
+        let out = dir.path().join("out/ilum.zip");
+        zip_dir(&source, "ilum", &out).unwrap();
+        let bytes = fs::read(&out).unwrap();
+        zip_dir(&source, "ilum", &out).unwrap();
+        assert_eq!(fs::read(&out).unwrap(), bytes, "the same files give the same zip");
+        let python = std::process::Command::new("python3")
+            .args(["-c", "import sys, zipfile; sys.path.insert(0, sys.argv[1]); import ilum.sub.mod as m; \
+                print(m.VALUE, sorted(zipfile.ZipFile(sys.argv[1]).namelist()))"])
+            .arg(&out)
+            .output();
+        // Python is in every environment that runs Sparkdeck's drivers; skip the import if not here.
+        if let Ok(run) = python {
+            let stdout = String::from_utf8_lossy(&run.stdout);
+            assert_eq!(stdout.trim(), "42 ['ilum/__init__.py', 'ilum/sub/__init__.py', 'ilum/sub/mod.py']", "{}", String::from_utf8_lossy(&run.stderr));
+        }
     }
 }

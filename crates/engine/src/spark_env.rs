@@ -80,18 +80,28 @@ pub fn discover() -> Result<SparkEnv, String> {
 impl SparkEnv {
     /// The agent's directory, with its script and built jar, or what is missing.
     pub fn driver_agent(&self) -> Result<(PathBuf, PathBuf), String> {
-        let dir = self.driver_dir.as_ref().ok_or_else(|| {
-            format!("the driver agent (driver/{DRIVER_SCRIPT}) was not found; set {DRIVER_DIR_VAR} or run Sparkdeck from its checkout")
-        })?;
-        let jar = dir.join(DRIVER_JAR);
-        if !jar.is_file() {
-            return Err(format!(
-                "{} is missing; run `make setup` (it runs driver/build-jar.sh) to build the driver agent's jar",
-                jar.display()
-            ));
-        }
-        Ok((dir.join(DRIVER_SCRIPT), jar))
+        agent_files(self.driver_dir.as_deref())
     }
+}
+
+/// The driver agent's script and jar without a local Spark: Kubernetes drivers run the
+/// agent from the cluster's storage, so only its files are needed here.
+pub fn driver_agent_files() -> Result<(PathBuf, PathBuf), String> {
+    agent_files(find_driver_dir().as_deref())
+}
+
+fn agent_files(dir: Option<&Path>) -> Result<(PathBuf, PathBuf), String> {
+    let dir = dir.ok_or_else(|| {
+        format!("the driver agent (driver/{DRIVER_SCRIPT}) was not found; set {DRIVER_DIR_VAR} or run Sparkdeck from its checkout")
+    })?;
+    let jar = dir.join(DRIVER_JAR);
+    if !jar.is_file() {
+        return Err(format!(
+            "{} is missing; run `make setup` (it runs driver/build-jar.sh) to build the driver agent's jar",
+            jar.display()
+        ));
+    }
+    Ok((dir.join(DRIVER_SCRIPT), jar))
 }
 
 fn find_driver_dir() -> Option<PathBuf> {

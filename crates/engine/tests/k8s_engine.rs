@@ -1,6 +1,7 @@
-//! Kubernetes jobs through the engine's public API, against the lifecycle simulator (an
-//! HTTPS server on loopback that stores pods and plays their phases; not a Kubernetes
-//! cluster, it runs no Spark) and an `s3s-fs` S3 server on loopback.
+//! Kubernetes jobs and groups through the engine's public API, against the lifecycle
+//! simulator (an HTTPS server on loopback that stores pods and plays their phases; not a
+//! Kubernetes cluster, it runs no Spark), an `s3s-fs` S3 server on loopback and, for
+//! groups, a fake driver agent the simulator's port-forwards reach.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 mod k8s_support;
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use k8s_support::fake_agent::FakeAgent;
 use k8s_support::s3::{ACCESS_KEY, SECRET_KEY, s3_server};
 use k8s_support::simulator::Simulator;
 use k8s_support::tls::{TestCa, serve_https};
@@ -241,10 +243,15 @@ async fn k8s_simulator_missing_settings_fail_the_job_by_name() {
     assert_eq!(job.state, JobState::Failed);
     assert!(job.error.as_deref().unwrap().starts_with("pyRequirements: are not supported on k8s clusters yet"), "{job:?}");
 
-    let group = GroupForm { name: Some("g".into()), cluster_name: Some("sim".into()), ..GroupForm::default() };
+    let group = GroupForm {
+        name: Some("g".into()),
+        cluster_name: Some("sim".into()),
+        py_requirements: Some("requests==2.32.3".into()),
+        ..GroupForm::default()
+    };
     let error = w.engine.create_group(group).await.unwrap_err();
-    assert_eq!(error.field(), Some("clusterName"));
-    assert!(error.to_string().contains("groups run on local and standalone clusters only"), "{error}");
+    assert_eq!(error.field(), Some("pyRequirements"));
+    assert!(error.to_string().contains("are not supported on k8s clusters yet"), "{error}");
 }
 
 #[tokio::test]
@@ -301,6 +308,145 @@ async fn k8s_simulator_api_outage_while_polling_does_not_end_the_job() {
     w.sim.release();
     let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
     assert_eq!(done.state, JobState::Finished);
+}
+
+/// The group's next driver (a job of the group other than `not`) whose state `until` accepts.
+async fn driver_until(
+    events: &mut tokio::sync::broadcast::Receiver<EngineEvent>,
+    group: &str,
+    not: Option<&str>,
+    until: impl Fn(&Job) -> bool,
+) -> Job {
+    let wait = async {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::JobChanged { job })
+                    if job.group_id.as_deref() == Some(group) && Some(job.job_id.as_str()) != not && until(&job) =>
+                {
+                    return job;
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("event bus closed: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), wait).await.expect("no such driver change within 2 minutes")
+}
+
+/// A CODE group of one driver on the simulated cluster `sim`.
+async fn create_code_group(engine: &Engine) -> sparkdeck_engine::model::group::Group {
+    let form = GroupForm {
+        name: Some("notebook".into()),
+        kind: Some("CODE".into()),
+        cluster_name: Some("sim".into()),
+        scale: Some("1".into()),
+        ..GroupForm::default()
+    };
+    engine.create_group(form).await.unwrap()
+}
+
+fn code(text: &str) -> serde_json::Value {
+    serde_json::json!({"type": "interactive_code_execute", "code": text})
+}
+
+fn env_of<'a>(pod: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    let env = pod["spec"]["containers"][0]["env"].as_array().unwrap();
+    env.iter().find(|e| e["name"] == name).unwrap_or_else(|| panic!("no {name} in {env:?}"))
+}
+
+#[tokio::test]
+async fn k8s_simulator_group_driver_pod_serves_requests_through_a_port_forward() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    let (agent, _) = FakeAgent::start(&w.sim).await;
+    let mut events = w.engine.subscribe();
+    let group = create_code_group(&w.engine).await;
+    let driver = driver_until(&mut events, &group.id, None, |j| j.state == JobState::Ready || j.state.is_terminal()).await;
+    assert_eq!((driver.state, driver.error.as_deref()), (JobState::Ready, None), "{driver:?}");
+    assert_eq!(driver.app_id.as_deref(), Some("spark-fake-agent"), "the health answer came through the forward");
+    assert!(w.sim.forwards() >= 1);
+
+    // The pod runs the agent from S3, with its secret only by reference.
+    let pods = w.sim.pods();
+    let pod = pods.iter().find(|p| p["metadata"]["labels"]["spark-role"] == "driver").unwrap();
+    let args = pod["spec"]["containers"][0]["args"].as_array().unwrap();
+    assert!(args.iter().any(|a| a == "org.apache.spark.deploy.PythonRunner"), "{args:?}");
+    let agent_url = format!("s3a://spark-jobs/sparkdeck/jobs/{}/sparkdeck_driver.py", driver.job_id);
+    assert!(args.iter().any(|a| a == agent_url.as_str()), "{args:?}");
+    assert_eq!(env_of(pod, "SPARKDECK_DRIVER_PORT")["value"], "7090");
+    assert_eq!(env_of(pod, "SPARKDECK_DRIVER_HOST")["value"], "0.0.0.0");
+    let secret_env = env_of(pod, "SPARKDECK_DRIVER_SECRET");
+    assert!(secret_env.get("value").is_none(), "{secret_env}");
+    let secret_name = secret_env["valueFrom"]["secretKeyRef"]["name"].as_str().unwrap();
+    let others = w.sim.others();
+    let secret = others.iter().find(|o| o["kind"] == "Secret").expect("the agent's Secret");
+    assert_eq!(secret["metadata"]["name"], secret_name);
+    assert_eq!(secret["metadata"]["ownerReferences"][0]["uid"], pod["metadata"]["uid"], "deleted with the pod");
+    let presented = agent.seen.lock().unwrap()[0].clone();
+    let config_map = others.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    let properties = config_map["data"]["spark.properties"].as_str().unwrap();
+    assert!(!properties.contains(&presented) && !pod.to_string().contains(&presented), "the secret stays out of the pod spec and ConfigMap");
+    let prefix = format!("s3a\\://spark-jobs/sparkdeck/jobs/{}", driver.job_id);
+    assert!(properties.contains(&format!("spark.submit.pyFiles={prefix}/agent/ilum.zip")), "{properties}");
+    assert!(properties.contains(&format!("spark.jars={prefix}/sparkdeck-driver.jar")), "{properties}");
+    let zip = std::fs::read(w.s3_root.path().join("spark-jobs/sparkdeck/jobs").join(&driver.job_id).join("agent/ilum.zip")).unwrap();
+    assert!(zip.starts_with(b"PK\x03\x04"));
+
+    let done = w.engine.execute_instance(&group.id, &code("1 + 1")).await.unwrap();
+    assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("fake agent ran: 1 + 1")), "{done:?}");
+
+    w.engine.stop_group(&group.id).await.unwrap();
+    let ended = driver_until(&mut events, &group.id, None, |j| j.state.is_terminal()).await;
+    assert_eq!(ended.job_id, driver.job_id);
+    assert_eq!(w.sim.pod_count(), 0, "the driver pod (and its executor) are deleted");
+}
+
+#[tokio::test]
+async fn k8s_simulator_group_broken_port_forward_replaces_the_driver() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    FakeAgent::start(&w.sim).await;
+    let mut events = w.engine.subscribe();
+    let group = create_code_group(&w.engine).await;
+    let first = driver_until(&mut events, &group.id, None, |j| j.state == JobState::Ready).await;
+
+    // Every forward fails, the open ones too: the request fails instead of waiting.
+    w.sim.break_forwards(true);
+    let failed = w.engine.execute_instance(&group.id, &code("1 + 1")).await.unwrap();
+    assert_eq!(failed.state, JobState::Failed, "{failed:?}");
+    let message = failed.error.map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("lost contact with the driver"), "{message}");
+
+    // Missed health checks stop the driver; its pod goes.
+    let ended = driver_until(&mut events, &group.id, None, |j| j.job_id == first.job_id && j.state.is_terminal()).await;
+    assert!(!w.sim.pods().iter().any(|p| p.to_string().contains(&first.job_id) && p["metadata"]["labels"]["spark-role"] == "driver"), "{ended:?}");
+    w.sim.break_forwards(false);
+    let second = driver_until(&mut events, &group.id, Some(&first.job_id), |j| j.state == JobState::Ready).await;
+    let done = w.engine.execute_instance(&group.id, &code("2 + 2")).await.unwrap();
+    assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("fake agent ran: 2 + 2")), "{done:?}");
+    assert_ne!(second.job_id, first.job_id);
+    w.engine.stop_group(&group.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn k8s_simulator_group_restart_reattaches_the_driver_through_a_new_forward() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    FakeAgent::start(&w.sim).await;
+    let mut events = w.engine.subscribe();
+    let group = create_code_group(&w.engine).await;
+    let driver = driver_until(&mut events, &group.id, None, |j| j.state == JobState::Ready).await;
+    let forwards = w.sim.forwards();
+    let World { sim, data, engine, .. } = w;
+    drop(events);
+    drop(engine);
+    let engine = reopen(data.path()).await;
+    // The request waits in the queue until the recovered driver is READY again.
+    let done = engine.execute_instance(&group.id, &code("3 + 3")).await.unwrap();
+    assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("fake agent ran: 3 + 3")), "{done:?}");
+    assert_eq!(done.job_id.as_deref(), Some(driver.job_id.as_str()), "the same driver pod, not a replacement");
+    assert!(sim.forwards() > forwards, "reached through the new engine's forward");
+    engine.stop_group(&group.id).await.unwrap();
 }
 
 /// Opens the engine again once the old one's background tasks have let go of it.

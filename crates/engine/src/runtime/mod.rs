@@ -160,6 +160,13 @@ pub(crate) trait ClusterRuntime: Send + Sync {
     /// Stops the driver and everything it started: politely, then after `grace` by force.
     /// Returns once nothing of it is left.
     fn stop<'a>(&'a self, driver: &'a DriverRef, grace: Duration) -> BoxFuture<'a, Result<()>>;
+    /// The loopback port where a group driver's agent answers, once it can: locally the
+    /// port the agent wrote to its info file in the job directory; runtimes whose drivers
+    /// run elsewhere forward a local port to it.
+    fn agent_endpoint<'a>(&'a self, _driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Option<u16>> {
+        let info = job_dir.join(crate::jobs::DRIVER_INFO);
+        Box::pin(async move { crate::driver_client::DriverInfo::read(&info).map(|i| i.port) })
+    }
     /// Checks that the cluster can be reached and used; a sentence describing it.
     fn check(&self) -> BoxFuture<'_, Result<String>>;
     /// Whether drivers start through `spark-submit` on this machine, so submitting needs

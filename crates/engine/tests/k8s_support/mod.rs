@@ -1,7 +1,8 @@
 //! Test support for the Kubernetes runtime: TLS on loopback, the `spark-submit`
-//! recorder, and the lifecycle simulator. None of these is a Kubernetes cluster.
+//! recorder, the lifecycle simulator and a fake driver agent. None of these is a Kubernetes cluster.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod fake_agent;
 pub mod golden;
 pub mod recorder;
 pub mod s3;

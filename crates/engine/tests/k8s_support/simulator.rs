@@ -4,19 +4,33 @@
 //! [`Simulator::hold`] keeps drivers Running until [`Simulator::release`], so a test can
 //! act on a running job without timing; deleting a driver deletes its executors (as the
 //! owner references do on a cluster).
+//!
+//! Group drivers (pods whose env has `SPARKDECK_DRIVER_SECRET`) stay Running until deleted.
+//! `pods/{name}/portforward` upgrades to a WebSocket speaking the channel protocol kube
+//! asks for (`v5.channel.k8s.io`): per port a data and an error channel, each opened by a
+//! frame carrying the port; it relays the agent's port of a Running group driver to
+//! [`Simulator::set_agent`]'s address (a fake agent on loopback), and answers every other
+//! port, or any port while [`Simulator::break_forwards`] is on, with an error frame as
+//! the kubelet does when nothing listens.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{broadcast, watch};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::Role;
 
 #[derive(Default)]
 struct Store {
@@ -36,11 +50,25 @@ pub struct Simulator {
     /// While set, GETs of single pods answer 503 (counted in `refused`).
     outage: Arc<AtomicBool>,
     refused: Arc<AtomicUsize>,
+    /// Where port-forwards to a group driver's agent port go.
+    agent: Arc<Mutex<Option<SocketAddr>>>,
+    /// While set, every port-forward fails with an error frame (open ones too).
+    broken: Arc<watch::Sender<bool>>,
+    forwards: Arc<AtomicUsize>,
 }
 
 impl Default for Simulator {
     fn default() -> Self {
-        Self { store: Arc::default(), changes: broadcast::channel(1024).0, held: Arc::new(watch::channel(false).0), outage: Arc::default(), refused: Arc::default() }
+        Self {
+            store: Arc::default(),
+            changes: broadcast::channel(1024).0,
+            held: Arc::new(watch::channel(false).0),
+            outage: Arc::default(),
+            refused: Arc::default(),
+            agent: Arc::default(),
+            broken: Arc::new(watch::channel(false).0),
+            forwards: Arc::default(),
+        }
     }
 }
 
@@ -76,6 +104,7 @@ impl Simulator {
             .route("/api/v1/namespaces/{ns}/pods", post(create_pod).get(list_pods))
             .route("/api/v1/namespaces/{ns}/pods/{name}", get(get_pod).delete(delete_pod))
             .route("/api/v1/namespaces/{ns}/pods/{name}/log", get(pod_log))
+            .route("/api/v1/namespaces/{ns}/pods/{name}/portforward", get(port_forward).post(port_forward))
             .route("/api/v1/namespaces/{ns}/{kind}", post(create_other))
             .route("/apis/networking.k8s.io/v1/namespaces/{ns}/{kind}", post(create_other))
             .with_state(self.clone())
@@ -103,6 +132,26 @@ impl Simulator {
     /// GETs refused during outages so far.
     pub fn refused(&self) -> usize {
         self.refused.load(Ordering::SeqCst)
+    }
+
+    /// Port-forwards to group drivers' agents go to `addr`.
+    pub fn set_agent(&self, addr: SocketAddr) {
+        *self.agent.lock().unwrap() = Some(addr);
+    }
+
+    /// While on, every port-forward stream, open or new, fails with an error frame.
+    pub fn break_forwards(&self, on: bool) {
+        self.broken.send_replace(on);
+    }
+
+    /// Port-forward streams opened so far.
+    pub fn forwards(&self) -> usize {
+        self.forwards.load(Ordering::SeqCst)
+    }
+
+    /// The stored pods (driver and executors).
+    pub fn pods(&self) -> Vec<Value> {
+        self.store.lock().unwrap().pods.values().cloned().collect()
     }
 
     pub fn has_pod(&self, ns: &str, name: &str) -> bool {
@@ -148,6 +197,7 @@ impl Simulator {
         pod["status"] = json!({"phase": "Running", "podIP": "10.0.0.2"});
         self.put(&ns, pod.clone(), "MODIFIED");
         let driver = pod["metadata"]["labels"]["spark-role"] == "driver";
+        let agent = agent_port(&pod).is_some();
         let executor = driver.then(|| {
             let app = pod["metadata"]["labels"]["spark-app-selector"].clone();
             let exec = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("{name}-exec-1"), "namespace": ns, "uid": uuid::Uuid::new_v4().to_string(),
@@ -156,6 +206,10 @@ impl Simulator {
             self.put(&ns, exec.clone(), "ADDED");
             exec
         });
+        if agent {
+            // A group driver serves until it is deleted.
+            return;
+        }
         tokio::time::sleep(STEP * 2).await;
         let _ = self.held.subscribe().wait_for(|held| !*held).await;
         let Some(mut pod) = self.get(&ns, &name) else { return };
@@ -264,6 +318,121 @@ async fn pod_log(State(sim): State<Simulator>, Path((ns, name)): Path<(String, S
             _ => {
                 let _ = changes.recv().await;
             }
+        }
+    }
+}
+
+/// The agent port a group driver's pod declares (`SPARKDECK_DRIVER_PORT` beside a secret).
+fn agent_port(pod: &Value) -> Option<u16> {
+    let env = pod["spec"]["containers"][0]["env"].as_array()?;
+    let named = |name: &str| env.iter().find(|e| e["name"] == name);
+    named("SPARKDECK_DRIVER_SECRET")?;
+    named("SPARKDECK_DRIVER_PORT")?["value"].as_str()?.parse().ok()
+}
+
+/// `pods/{name}/portforward?ports=N`: the WebSocket upgrade, then the relay.
+async fn port_forward(
+    State(sim): State<Simulator>,
+    Path((ns, name)): Path<(String, String)>,
+    Query(params): Query<BTreeMap<String, String>>,
+    mut request: Request,
+) -> Response {
+    let Some(pod) = sim.get(&ns, &name) else { return status(404, "NotFound", &format!("pods \"{name}\" not found")) };
+    if pod["status"]["phase"] != "Running" {
+        return status(400, "BadRequest", &format!("pod {name} is not running"));
+    }
+    let Some(port) = params.get("ports").and_then(|p| p.parse::<u16>().ok()) else {
+        return status(400, "BadRequest", "one port is required in ?ports=");
+    };
+    let offered = request.headers().get("sec-websocket-protocol").and_then(|h| h.to_str().ok()).unwrap_or_default().to_string();
+    if !offered.split(',').any(|p| p.trim() == "v5.channel.k8s.io") {
+        return status(400, "BadRequest", &format!("unsupported subprotocols: {offered:?}"));
+    }
+    let Some(key) = request.headers().get("sec-websocket-key").cloned() else {
+        return status(400, "BadRequest", "not a WebSocket upgrade");
+    };
+    let upgrade = hyper::upgrade::on(&mut request);
+    let target = if agent_port(&pod) == Some(port) && !*sim.broken.borrow() { *sim.agent.lock().unwrap() } else { None };
+    let broken = sim.broken.subscribe();
+    sim.forwards.fetch_add(1, Ordering::SeqCst);
+    tokio::spawn(async move {
+        let Ok(upgraded) = upgrade.await else { return };
+        let ws = WebSocketStream::from_raw_socket(hyper_util::rt::TokioIo::new(upgraded), Role::Server, None).await;
+        relay(ws, port, &name, target, broken).await;
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-accept", tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes()))
+        .header("sec-websocket-protocol", "v5.channel.k8s.io")
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// Channel 0 carries the port's bytes, channel 1 its error; each starts with the port.
+async fn relay<S>(mut ws: WebSocketStream<S>, port: u16, pod: &str, target: Option<SocketAddr>, mut broken: watch::Receiver<bool>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let [lo, hi] = port.to_le_bytes();
+    for channel in [0u8, 1] {
+        if ws.send(Message::binary(vec![channel, lo, hi])).await.is_err() {
+            return;
+        }
+    }
+    let tcp = match target {
+        Some(addr) => tokio::net::TcpStream::connect(addr).await.ok(),
+        None => None,
+    };
+    let fail = |message: String| {
+        let mut frame = vec![1u8];
+        frame.extend(message.as_bytes());
+        Message::binary(frame)
+    };
+    let Some(tcp) = tcp else {
+        let _ = ws.send(fail(format!("error forwarding port {port} to pod {pod}: dial tcp4 127.0.0.1:{port}: connect: connection refused"))).await;
+        let _ = ws.close(None).await;
+        return;
+    };
+    let (mut from_agent, mut to_agent) = tcp.into_split();
+    let mut buf = vec![0u8; 16 * 1024];
+    let broke = async move {
+        if broken.wait_for(|b| *b).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::pin!(broke);
+    loop {
+        tokio::select! {
+            () = &mut broke => {
+                let _ = ws.send(fail(format!("error forwarding port {port} to pod {pod}: lost connection to pod"))).await;
+                let _ = ws.close(None).await;
+                return;
+            }
+            read = from_agent.read(&mut buf) => match read {
+                Ok(n) if n > 0 => {
+                    let mut frame = Vec::with_capacity(n + 1);
+                    frame.push(0u8);
+                    frame.extend(&buf[..n]);
+                    if ws.send(Message::binary(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                _ => {
+                    let _ = ws.close(None).await;
+                    return;
+                }
+            },
+            message = ws.next() => match message {
+                Some(Ok(Message::Binary(data))) if data.first() == Some(&0) => {
+                    if to_agent.write_all(&data[1..]).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
         }
     }
 }

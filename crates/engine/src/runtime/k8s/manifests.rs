@@ -8,16 +8,18 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    KeyToPath, ObjectFieldSelector, Pod, PodSpec, ResourceRequirements, SecurityContext, Service, ServicePort,
-    ServiceSpec, Volume, VolumeMount,
+    KeyToPath, ObjectFieldSelector, Pod, PodSpec, ResourceRequirements, Secret as KubeSecret, SecretKeySelector,
+    SecurityContext, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::ByteString;
 
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
+use crate::model::secret::Secret;
 
 pub const DRIVER_CONTAINER: &str = "spark-kubernetes-driver";
 pub const SPARK_VERSION: &str = "4.3.0";
@@ -30,6 +32,17 @@ const CONF_VOLUME: &str = "spark-conf-volume-driver";
 const PROPERTIES: &str = "spark.properties";
 const IMAGE_KEY: &str = "spark.kubernetes.container.image";
 const DNS_LABEL_MAX: usize = 63;
+/// The env var and the key in the agent's Secret that hold a group driver's secret.
+pub const AGENT_SECRET_ENV: &str = "SPARKDECK_DRIVER_SECRET";
+const AGENT_SECRET_KEY: &str = "secret";
+
+/// A group driver's agent in the pod: the port it listens on (reached through a
+/// port-forward) and the secret it checks, which goes into a Secret owned by the pod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentSpec {
+    pub port: u16,
+    pub secret: Secret,
+}
 
 /// One driver to run on Kubernetes, with every generated name fixed up front so a retry
 /// submits the same objects.
@@ -57,6 +70,10 @@ pub struct K8sDriverPlan {
     pub master: String,
     pub spark_user: String,
     pub submit_time_ms: i64,
+    /// More environment for the driver container (plain values).
+    pub env: Vec<(String, String)>,
+    /// Set for a group driver: the agent's port and secret.
+    pub agent: Option<AgentSpec>,
 }
 
 impl K8sDriverPlan {
@@ -100,6 +117,8 @@ impl K8sDriverPlan {
             master: cluster.spark_master(),
             spark_user: std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "spark".into()),
             submit_time_ms: crate::time::now_ms(),
+            env: Vec::new(),
+            agent: None,
         })
     }
 
@@ -110,6 +129,11 @@ impl K8sDriverPlan {
     pub fn service_name(&self) -> String {
         let name = format!("{}-driver-svc", self.resource_prefix);
         if name.len() <= DNS_LABEL_MAX { name } else { format!("spark-{}-driver-svc", hex16()) }
+    }
+
+    /// The Secret holding the agent's secret (names are DNS subdomains, so no 63-char limit).
+    pub fn agent_secret_name(&self) -> String {
+        format!("{}-agent-secret", self.resource_prefix)
     }
 
     fn conf_or<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
@@ -124,6 +148,8 @@ pub struct DriverManifests {
     pub config_map: ConfigMap,
     pub service: Service,
     pub network_policy: NetworkPolicy,
+    /// A group driver's agent secret.
+    pub secret: Option<KubeSecret>,
 }
 
 impl DriverManifests {
@@ -139,6 +165,9 @@ impl DriverManifests {
         };
         for meta in [&mut self.config_map.metadata, &mut self.service.metadata, &mut self.network_policy.metadata] {
             meta.owner_references = Some(vec![owner.clone()]);
+        }
+        if let Some(secret) = &mut self.secret {
+            secret.metadata.owner_references = Some(vec![owner]);
         }
     }
 }
@@ -255,7 +284,19 @@ pub fn driver_manifests(plan: &K8sDriverPlan) -> Result<DriverManifests> {
             ..NetworkPolicySpec::default()
         }),
     };
-    Ok(DriverManifests { pod, config_map, service, network_policy })
+    let secret = plan.agent.as_ref().map(|agent| KubeSecret {
+        metadata: ObjectMeta {
+            name: Some(plan.agent_secret_name()),
+            namespace: Some(plan.namespace.clone()),
+            labels: Some(app_label.clone()),
+            ..ObjectMeta::default()
+        },
+        immutable: Some(true),
+        type_: Some("Opaque".into()),
+        data: Some(BTreeMap::from([(AGENT_SECRET_KEY.to_string(), ByteString(agent.secret.expose().as_bytes().to_vec()))])),
+        ..KubeSecret::default()
+    });
+    Ok(DriverManifests { pod, config_map, service, network_policy, secret })
 }
 
 fn driver_container(plan: &K8sDriverPlan, [driver, block, ui, connect]: [i32; 4]) -> Result<Container> {
@@ -284,6 +325,18 @@ fn driver_container(plan: &K8sDriverPlan, [driver, block, ui, connect]: [i32; 4]
         value("SPARK_CONF_DIR", CONF_DIR),
     ];
     env.extend(prefixed(plan, "spark.kubernetes.driverEnv.").iter().map(|(k, v)| value(k, v)));
+    env.extend(plan.env.iter().map(|(k, v)| value(k, v)));
+    if plan.agent.is_some() {
+        // By reference: the secret stays out of the pod spec and the ConfigMap.
+        env.push(EnvVar {
+            name: AGENT_SECRET_ENV.into(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector { name: plan.agent_secret_name(), key: AGENT_SECRET_KEY.into(), optional: Some(false) }),
+                ..EnvVarSource::default()
+            }),
+        });
+    }
 
     let memory = format!("{}Mi", driver_memory_mib(plan)?);
     let cores = plan.conf.get("spark.kubernetes.driver.request.cores").or_else(|| plan.conf.get("spark.driver.cores"));
@@ -298,7 +351,11 @@ fn driver_container(plan: &K8sDriverPlan, [driver, block, ui, connect]: [i32; 4]
         image_pull_policy: Some(plan.conf_or("spark.kubernetes.container.image.pullPolicy", "IfNotPresent").to_string()),
         args: Some(args),
         env: Some(env),
-        ports: Some(vec![port("driver-rpc-port", driver), port("blockmanager", block), port("spark-ui", ui), port("spark-connect", connect)]),
+        ports: Some({
+            let mut ports = vec![port("driver-rpc-port", driver), port("blockmanager", block), port("spark-ui", ui), port("spark-connect", connect)];
+            ports.extend(plan.agent.as_ref().map(|a| port("sparkdeck-agent", i32::from(a.port))));
+            ports
+        }),
         resources: Some(ResourceRequirements {
             limits: Some(limits),
             requests: Some(BTreeMap::from([
@@ -483,5 +540,41 @@ mod tests {
         assert_eq!(escape_property("k8s://https://h:1", false), "k8s\\://https\\://h\\:1");
         assert_eq!(escape_property(" a=b é", false), "\\ a\\=b \\u00E9");
         assert_eq!(dns_label("  My App_1!! "), "my-app-1");
+    }
+
+    #[test]
+    fn a_group_drivers_secret_is_in_an_owned_secret_and_referenced() {
+        let cluster = Cluster {
+            id: "c".into(),
+            name: "k".into(),
+            description: String::new(),
+            cluster_type: crate::model::cluster::ClusterType::K8s,
+            spec: crate::model::cluster::ClusterSpec {
+                url: "https://k:6443".into(),
+                default_application_config: BTreeMap::from([(IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string())]),
+                ..Default::default()
+            },
+            created_time: 0,
+            updated_time: 0,
+        };
+        let mut plan = K8sDriverPlan::new(&cluster, "g driver", None, "s3a://b/agent.py".into(), vec![], &BTreeMap::new(), true).unwrap();
+        assert!(driver_manifests(&plan).unwrap().secret.is_none(), "jobs have no agent Secret");
+        plan.env.push(("SPARKDECK_DRIVER_PORT".into(), "7090".into()));
+        plan.agent = Some(AgentSpec { port: 7090, secret: Secret::new("s3cr3t") });
+        let mut manifests = driver_manifests(&plan).unwrap();
+        manifests.owned_by(&plan.pod_name(), "uid-1");
+        let pod = serde_json::to_string(&manifests.pod).unwrap();
+        let config_map = serde_json::to_string(&manifests.config_map).unwrap();
+        assert!(!pod.contains("s3cr3t") && !config_map.contains("s3cr3t"), "{pod}");
+        let container = &manifests.pod.spec.as_ref().unwrap().containers[0];
+        let env = container.env.as_ref().unwrap();
+        let secret_env = env.iter().find(|e| e.name == AGENT_SECRET_ENV).unwrap();
+        let reference = secret_env.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+        assert_eq!((reference.name.as_str(), reference.key.as_str()), (plan.agent_secret_name().as_str(), AGENT_SECRET_KEY));
+        assert!(env.iter().any(|e| e.name == "SPARKDECK_DRIVER_PORT" && e.value.as_deref() == Some("7090")));
+        assert!(container.ports.as_ref().unwrap().iter().any(|p| p.container_port == 7090));
+        let secret = manifests.secret.unwrap();
+        assert_eq!(secret.data.unwrap()[AGENT_SECRET_KEY].0, b"s3cr3t");
+        assert_eq!(secret.metadata.owner_references.unwrap()[0].uid, "uid-1");
     }
 }

@@ -8,12 +8,14 @@
 //! - [`manifests`]: the driver's objects, typed.
 //! - [`submit`], [`follow`], [`logs`]: create, watch, copy logs, stop.
 //! - [`storage`]: job files to the cluster's S3 storage, and the `s3a` conf to read them.
+//! - `forward`: a loopback port bridged to a group driver's agent by port-forwards.
 //! - `runtime`: all of the above behind the engine's `ClusterRuntime`.
 
 pub mod client;
 pub mod connection;
 mod errors;
 pub mod follow;
+mod forward;
 pub mod kubeconfig;
 pub mod logs;
 pub mod manifests;

@@ -3,6 +3,8 @@
 //! and keeps one background copy of the driver's and executors' logs per pod running, so
 //! the logs are in the job directory before the job ends and outlive the pods; stop
 //! deletes the pod. Recovery needs nothing more than the stored [`DriverRef::Pod`].
+//! A group driver's pod runs the driver agent; [`ClusterRuntime::agent_endpoint`] keeps a
+//! port-forward to it while the pod runs (see `forward.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -16,16 +18,19 @@ use tokio::task::JoinHandle;
 use super::errors::{cluster_error, describe, status_code};
 use super::follow::{DriverPhase, IMAGE_FAILURES, driver_phase};
 use super::logs::copy_app_logs;
-use super::manifests::{K8sDriverPlan, LABEL_APP_ID, driver_manifests};
+use super::forward::Forwarder;
+use super::manifests::{AGENT_SECRET_ENV, AgentSpec, K8sDriverPlan, LABEL_APP_ID, driver_manifests};
 use super::storage::{s3a_conf, spark_storage, upload_artifacts};
 use super::submit::submit_driver;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
+use crate::model::secret::Secret;
 use crate::runtime::local::foreign;
 use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
 
-pub(crate) const GROUPS_UNSUPPORTED: &str = "groups run on local and standalone clusters only \
-(an interactive driver in a pod needs a port-forward to its agent, which is not built yet)";
+/// Where the driver agent listens in a group driver's pod (the pod has its own network,
+/// so a fixed port cannot clash; the agent's secret guards it).
+pub(crate) const AGENT_PORT: u16 = 7090;
 
 /// An API server unreachable this long while a job runs ends the job (FAILED); shorter
 /// outages (a restart, a network blip) only log warnings.
@@ -53,6 +58,10 @@ struct Tracked {
     unreachable_since: Option<Instant>,
     warned: Option<Instant>,
     last: Option<(Instant, Liveness)>,
+    /// The pod was Running at the last poll: only then is there an agent to reach.
+    pod_running: bool,
+    /// The port-forward to a group driver's agent; dropped with the driver.
+    forward: Option<Forwarder>,
 }
 
 impl K8sRuntime {
@@ -70,9 +79,6 @@ impl K8sRuntime {
     }
 
     async fn launch_pod(&self, plan: &DriverPlan) -> Result<Launched> {
-        if plan.interactive {
-            return Err(EngineError::Conflict(GROUPS_UNSUPPORTED.to_string()));
-        }
         // Everything that can be refused by field is checked before anything is uploaded.
         let storage = spark_storage(&self.cluster)?;
         let conf = pod_conf(plan);
@@ -89,6 +95,16 @@ impl K8sRuntime {
             append_list(&mut pod_plan.conf, key, &ours);
         }
         pod_plan.conf.extend(s3a_conf(storage));
+        for (key, value) in &plan.env {
+            if key == AGENT_SECRET_ENV {
+                pod_plan.agent = Some(AgentSpec { port: AGENT_PORT, secret: Secret::new(value.clone()) });
+            } else {
+                pod_plan.env.push((key.clone(), value.clone()));
+            }
+        }
+        if plan.interactive && pod_plan.agent.is_none() {
+            return Err(EngineError::Conflict("the group driver has no secret".into()));
+        }
         let pod = submit_driver(&self.client, self.url(), driver_manifests(&pod_plan)?).await?;
         tracing::info!(pod = %pod.name, namespace = %pod.namespace, app = %pod.app_id, "driver pod created");
         Ok(Launched { driver: DriverRef::Pod { namespace: pod.namespace, name: pod.name, uid: pod.uid }, child: None })
@@ -110,6 +126,7 @@ impl K8sRuntime {
         if phase != DriverPhase::Gone {
             self.ensure_log_copy(namespace, name, uid, app_id.as_deref().unwrap_or_default(), job_dir, !phase.is_final());
         }
+        let pod_running = phase == DriverPhase::Running;
         let liveness = match phase {
             DriverPhase::Starting => Liveness::Running { app_id: None },
             DriverPhase::Running => {
@@ -137,6 +154,7 @@ impl K8sRuntime {
         };
         self.tracked(uid, |t| {
             t.unreachable_since = None;
+            t.pod_running = pod_running;
             t.last = Some((Instant::now(), liveness.clone()));
         });
         liveness
@@ -197,7 +215,34 @@ impl K8sRuntime {
         }
     }
 
+    /// The local port of the port-forward to a running group driver's agent, started on
+    /// first use. `None` while the pod is not Running (or the listener cannot be opened).
+    async fn agent_port(&self, namespace: &str, name: &str, uid: &str) -> Option<u16> {
+        let (running, port) = self.tracked(uid, |t| (t.pod_running, t.forward.as_ref().map(Forwarder::port)));
+        if !running {
+            return None;
+        }
+        if port.is_some() {
+            return port;
+        }
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        match Forwarder::start(api, name.to_string(), AGENT_PORT).await {
+            Ok(forward) => {
+                let port = forward.port();
+                tracing::info!(pod = name, port, "port-forward to the driver agent listening");
+                self.tracked(uid, |t| t.forward = Some(forward));
+                Some(port)
+            }
+            Err(e) => {
+                tracing::warn!(pod = name, "cannot listen for a port-forward to the driver agent: {e}");
+                None
+            }
+        }
+    }
+
     async fn stop_pod(&self, namespace: &str, name: &str, uid: &str, grace: Duration) -> Result<()> {
+        // Nothing talks to a driver being stopped.
+        self.tracked(uid, |t| t.forward = None);
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
         let params = DeleteParams {
             grace_period_seconds: Some(u32::try_from(grace.as_secs()).unwrap_or(u32::MAX)),
@@ -301,6 +346,15 @@ impl ClusterRuntime for K8sRuntime {
             match driver {
                 DriverRef::Pod { namespace, name, uid } => self.stop_pod(namespace, name, uid, grace).await,
                 _ => Ok(()),
+            }
+        })
+    }
+
+    fn agent_endpoint<'a>(&'a self, driver: &'a DriverRef, _job_dir: &'a Path) -> BoxFuture<'a, Option<u16>> {
+        Box::pin(async move {
+            match driver {
+                DriverRef::Pod { namespace, name, uid } => self.agent_port(namespace, name, uid).await,
+                _ => None,
             }
         })
     }

@@ -1,5 +1,6 @@
-//! Creating and deleting a driver: the pod first, then its ConfigMap, Service and
-//! NetworkPolicy owned by it (deleting the pod removes them and the executors).
+//! Creating and deleting a driver: the pod first, then its ConfigMap, Service,
+//! NetworkPolicy (and a group driver's Secret) owned by it (deleting the pod removes them
+//! and the executors; the pod waits for the Secret it references).
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, PostParams};
@@ -42,6 +43,9 @@ pub async fn submit_driver(client: &kube::Client, url: &str, mut manifests: Driv
     let uid = created.metadata.uid.clone().ok_or_else(|| EngineError::Cluster(format!("the API server at {url} created pod '{name}' without a uid")))?;
     manifests.owned_by(&name, &uid);
     let rest = async {
+        if let Some(secret) = &manifests.secret {
+            create_or_keep(client, &namespace, secret).await?;
+        }
         create_or_keep(client, &namespace, &manifests.config_map).await?;
         create_or_keep(client, &namespace, &manifests.service).await?;
         create_or_keep(client, &namespace, &manifests.network_policy).await
