@@ -303,7 +303,7 @@ async fn k8s_simulator_api_outage_while_polling_does_not_end_the_job() {
     while w.sim.refused() < 3 {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(w.engine.get_job(&job.job_id).await.unwrap().state, JobState::Busy, "polls failed, the job goes on");
+    assert_eq!(w.engine.get_job(&job.job_id).await.unwrap().state, JobState::Busy, "the watch failed, the job goes on");
     w.sim.set_outage(false);
     w.sim.release();
     let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use http::{Method, Request, Response};
 use kube::client::Body;
 use serde_json::{Value, json};
-use sparkdeck_engine::k8s::follow::{DriverPhase, follow_driver};
+use sparkdeck_engine::k8s::follow::{DriverPhase, follow_driver, watch_driver};
 use sparkdeck_engine::k8s::manifests::{DriverManifests, K8sDriverPlan, driver_manifests};
 use sparkdeck_engine::k8s::submit::{stop_driver, submit_driver};
 use sparkdeck_engine::model::cluster::{Cluster, ClusterSpec, ClusterType};
@@ -199,6 +199,39 @@ async fn follow_restarts_the_watch_after_410_gone() {
     let phases: Vec<DriverPhase> = follow_driver(client, "spark", "drv").collect().await;
     drop(server.await.unwrap());
     assert_eq!(phases, vec![DriverPhase::Starting, DriverPhase::Running, DriverPhase::Succeeded]);
+}
+
+#[tokio::test]
+async fn watch_driver_passes_errors_and_reports_a_deleted_or_unlisted_pod_as_gone() {
+    let (client, mut handle) = mock();
+    let server = tokio::spawn(async move {
+        let (_, _, send) = expect(&mut handle, Method::GET, "/api/v1/namespaces/spark/pods").await;
+        respond(send, 503, &status(503, "ServiceUnavailable"));
+        let (_, _, send) = expect(&mut handle, Method::GET, "/api/v1/namespaces/spark/pods").await;
+        respond(send, 200, &json!({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": [pod("Running", "1")]}));
+        let (_, _, send) = expect(&mut handle, Method::GET, "/api/v1/namespaces/spark/pods").await;
+        let deleted = json!({"type": "DELETED", "object": pod("Running", "2")});
+        let gone = json!({"type": "ERROR", "object": status(410, "Expired")});
+        send.send_response(Response::builder().status(200).body(Body::from(format!("{deleted}\n{gone}\n").into_bytes())).unwrap());
+        // The re-list after 410 finds no pod.
+        let (_, _, send) = expect(&mut handle, Method::GET, "/api/v1/namespaces/spark/pods").await;
+        respond(send, 200, &json!({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "3"}, "items": []}));
+        handle
+    });
+    let seen: Vec<_> = watch_driver(client, "spark", "drv").take(5).collect().await;
+    drop(server.await.unwrap());
+    let seen: Vec<String> = seen
+        .iter()
+        .map(|s| match s {
+            Ok(Some(pod)) => pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
+            Ok(None) => "gone".into(),
+            Err(e) => e.to_string(),
+        })
+        .collect();
+    assert!(seen[0].contains("ServiceUnavailable") || seen[0].contains("503"), "{seen:?}");
+    assert_eq!(seen[1..3], ["Running", "gone"], "{seen:?}");
+    assert!(seen[3].contains("Expired") || seen[3].contains("410"), "{seen:?}");
+    assert_eq!(seen[4], "gone", "{seen:?}");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -47,8 +47,9 @@ pub struct Simulator {
     changes: broadcast::Sender<(u64, &'static str, Value)>,
     /// True while drivers stay Running.
     held: Arc<watch::Sender<bool>>,
-    /// While set, GETs of single pods answer 503 (counted in `refused`).
-    outage: Arc<AtomicBool>,
+    /// While set, reads of pods (GETs, lists, watches) answer 503 (counted in `refused`)
+    /// and open watches end, as when the API server restarts.
+    outage: Arc<watch::Sender<bool>>,
     refused: Arc<AtomicUsize>,
     /// Where port-forwards to a group driver's agent port go.
     agent: Arc<Mutex<Option<SocketAddr>>>,
@@ -63,7 +64,7 @@ impl Default for Simulator {
             store: Arc::default(),
             changes: broadcast::channel(1024).0,
             held: Arc::new(watch::channel(false).0),
-            outage: Arc::default(),
+            outage: Arc::new(watch::channel(false).0),
             refused: Arc::default(),
             agent: Arc::default(),
             broken: Arc::new(watch::channel(false).0),
@@ -124,12 +125,13 @@ impl Simulator {
         self.held.send_replace(false);
     }
 
-    /// Starts or ends an outage of single-pod GETs (503 Service Unavailable).
+    /// Starts or ends an outage of pod reads: GETs, lists and watches answer 503 Service
+    /// Unavailable, and open watches end.
     pub fn set_outage(&self, on: bool) {
-        self.outage.store(on, Ordering::SeqCst);
+        self.outage.send_replace(on);
     }
 
-    /// GETs refused during outages so far.
+    /// Reads refused during outages so far.
     pub fn refused(&self) -> usize {
         self.refused.load(Ordering::SeqCst)
     }
@@ -177,6 +179,15 @@ impl Simulator {
         store.events.push((rv, kind, pod.clone()));
         let _ = self.changes.send((rv, kind, pod.clone()));
         pod
+    }
+
+    /// The 503 of an outage, counted; `None` outside outages.
+    fn refuse(&self) -> Option<Response> {
+        if !*self.outage.borrow() {
+            return None;
+        }
+        self.refused.fetch_add(1, Ordering::SeqCst);
+        Some(status(503, "ServiceUnavailable", "the simulator is in an outage"))
     }
 
     fn get(&self, ns: &str, name: &str) -> Option<Value> {
@@ -245,9 +256,8 @@ async fn create_other(State(sim): State<Simulator>, body: Bytes) -> Response {
 }
 
 async fn get_pod(State(sim): State<Simulator>, Path((ns, name)): Path<(String, String)>) -> Response {
-    if sim.outage.load(Ordering::SeqCst) {
-        sim.refused.fetch_add(1, Ordering::SeqCst);
-        return status(503, "ServiceUnavailable", "the simulator is in an outage");
+    if let Some(refused) = sim.refuse() {
+        return refused;
     }
     match sim.get(&ns, &name) {
         Some(pod) => axum::Json(pod).into_response(),
@@ -274,6 +284,9 @@ async fn delete_pod(State(sim): State<Simulator>, Path((ns, name)): Path<(String
 }
 
 async fn list_pods(State(sim): State<Simulator>, Path(ns): Path<String>, Query(params): Query<BTreeMap<String, String>>) -> Response {
+    if let Some(refused) = sim.refuse() {
+        return refused;
+    }
     if params.get("watch").is_some_and(|w| w == "true" || w == "1") {
         let since: u64 = params.get("resourceVersion").and_then(|v| v.parse().ok()).unwrap_or(0);
         // Subscribe under the lock so no event falls between the replay and the live feed.
@@ -283,6 +296,7 @@ async fn list_pods(State(sim): State<Simulator>, Path(ns): Path<String>, Query(p
             (replay, sim.changes.subscribe())
         };
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+        let mut outage = sim.outage.subscribe();
         tokio::spawn(async move {
             let line = |kind: &str, pod: &Value| Bytes::from(format!("{}\n", json!({"type": kind, "object": pod})));
             for (_, kind, pod) in replay.iter().filter(|(_, _, p)| p["metadata"]["namespace"] == ns.as_str() && matches(p, &params)) {
@@ -291,7 +305,15 @@ async fn list_pods(State(sim): State<Simulator>, Path(ns): Path<String>, Query(p
                 }
             }
             let last = replay.last().map_or(since, |e| e.0);
-            while let Ok((rv, kind, pod)) = live.recv().await {
+            loop {
+                // An outage ends the stream (dropping `tx`); the client watches again.
+                let (rv, kind, pod) = tokio::select! {
+                    change = live.recv() => match change {
+                        Ok(change) => change,
+                        Err(_) => return,
+                    },
+                    _ = outage.wait_for(|on| *on) => return,
+                };
                 if rv > last && pod["metadata"]["namespace"] == ns.as_str() && matches(&pod, &params) && tx.send(Ok(line(kind, &pod))).await.is_err() {
                     return;
                 }

@@ -31,6 +31,16 @@ pub(crate) fn describe(url: &str, error: &kube::Error) -> String {
     format!("cannot talk to the API server at {url}: {chain}")
 }
 
+/// [`describe`] for a failed list or watch of the pod watcher.
+pub(crate) fn describe_watch(url: &str, error: &kube::runtime::watcher::Error) -> String {
+    use kube::runtime::watcher::Error;
+    match error {
+        Error::InitialListFailed(e) | Error::WatchStartFailed(e) | Error::WatchFailed(e) => describe(url, e),
+        Error::WatchError(status) => describe(url, &kube::Error::Api(status.clone())),
+        Error::NoResourceVersion => format!("the API server at {url} gave no resourceVersion to watch from"),
+    }
+}
+
 pub(crate) fn cluster_error(url: &str, error: &kube::Error) -> EngineError {
     EngineError::Cluster(describe(url, error))
 }

@@ -1,4 +1,4 @@
-//! Following a driver pod: its phase as the watcher sees it, and its executors.
+//! Following a driver pod: the pod and its phase as the watcher sees them, and its executors.
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -72,40 +72,61 @@ pub fn driver_phase(pod: &Pod) -> DriverPhase {
     }
 }
 
-/// The driver's phases as they change, ending after a final one. The watcher re-lists
-/// after a 410 Gone or a broken stream, so a long job survives API server hiccups.
-pub fn follow_driver(client: kube::Client, namespace: &str, name: &str) -> BoxStream<'static, DriverPhase> {
+/// A driver pod as its watcher sees it: `Ok(Some(pod))` the pod as it is now, `Ok(None)`
+/// once no pod has the name (deleted, or missing from a re-list), `Err` a failed list or
+/// watch. The watcher retries after errors (backing off) and re-lists after a 410 Gone or
+/// a broken stream, so a long job survives API server hiccups. The caller checks the uid:
+/// the name may be taken by a newer pod.
+pub fn watch_driver(client: kube::Client, namespace: &str, name: &str) -> BoxStream<'static, Result<Option<Pod>, watcher::Error>> {
     let api: Api<Pod> = Api::namespaced(client, namespace);
     let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
-    let events = watcher(api, config).default_backoff().boxed();
-    let name = name.to_string();
-    futures::stream::unfold((events, None::<DriverPhase>, false), move |(mut events, mut last, mut listed)| {
-        let name = name.clone();
+    let events = watcher(api, config).default_backoff();
+    // `listed`: whether the current (re-)list had the pod; an empty list means it is gone.
+    events
+        .scan(false, |listed, event| {
+            let seen = match event {
+                Ok(Event::Init) => {
+                    *listed = false;
+                    None
+                }
+                Ok(Event::InitApply(pod)) => {
+                    *listed = true;
+                    Some(Ok(Some(pod)))
+                }
+                Ok(Event::InitDone) if *listed => None,
+                Ok(Event::InitDone | Event::Delete(_)) => Some(Ok(None)),
+                Ok(Event::Apply(pod)) => Some(Ok(Some(pod))),
+                Err(e) => Some(Err(e)),
+            };
+            std::future::ready(Some(seen))
+        })
+        .filter_map(std::future::ready)
+        .boxed()
+}
+
+/// The driver's phases as they change, ending after a final one; watch errors are logged
+/// and retried (see [`watch_driver`]).
+pub fn follow_driver(client: kube::Client, namespace: &str, name: &str) -> BoxStream<'static, DriverPhase> {
+    let pod = name.to_string();
+    let seen = watch_driver(client, namespace, name);
+    futures::stream::unfold((seen, None::<DriverPhase>), move |(mut seen, mut last)| {
+        let pod = pod.clone();
         async move {
+            // Ends right after a final phase, without waiting for another event.
             if last.as_ref().is_some_and(DriverPhase::is_final) {
                 return None;
             }
             loop {
-                let phase = match events.next().await? {
-                    Ok(Event::Init) => {
-                        listed = false;
-                        continue;
-                    }
-                    Ok(Event::InitApply(pod)) => {
-                        listed = true;
-                        driver_phase(&pod)
-                    }
-                    Ok(Event::InitDone) if listed => continue,
-                    Ok(Event::InitDone) | Ok(Event::Delete(_)) => DriverPhase::Gone,
-                    Ok(Event::Apply(pod)) => driver_phase(&pod),
+                let phase = match seen.next().await? {
+                    Ok(seen) => seen.as_ref().map_or(DriverPhase::Gone, driver_phase),
                     Err(e) => {
-                        tracing::warn!(pod = %name, "watching the driver pod: {e}; retrying");
+                        tracing::warn!(%pod, "watching the driver pod: {e}; retrying");
                         continue;
                     }
                 };
                 if last.as_ref() != Some(&phase) {
                     last = Some(phase.clone());
-                    return Some((phase, (events, last, listed)));
+                    return Some((phase, (seen, last)));
                 }
             }
         }

@@ -1,22 +1,25 @@
 //! The Kubernetes [`ClusterRuntime`]: launch uploads the job's files to the cluster's
-//! `sparkStorage` and creates the driver pod (no local Spark or JVM); poll GETs the pod
-//! and keeps one background copy of the driver's and executors' logs per pod running, so
-//! the logs are in the job directory before the job ends and outlive the pods; stop
-//! deletes the pod. Recovery needs nothing more than the stored [`DriverRef::Pod`].
+//! `sparkStorage` and creates the driver pod (no local Spark or JVM). From its first poll
+//! on, each driver pod has a background watcher (`follow::watch_driver`) that stores the
+//! pod as last seen; poll answers from that, with no request of its own, and keeps one
+//! background copy of the driver's and executors' logs per pod running, so the logs are
+//! in the job directory before the job ends and outlive the pods. Both tasks end with the
+//! job or the runtime. Stop deletes the pod. Recovery needs nothing more than the stored [`DriverRef::Pod`].
 //! A group driver's pod runs the driver agent; [`ClusterRuntime::agent_endpoint`] keeps a
 //! port-forward to it while the pod runs (see `forward.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, Preconditions};
+use futures::StreamExt;
 use tokio::task::JoinHandle;
 
-use super::errors::{cluster_error, describe, status_code};
-use super::follow::{DriverPhase, IMAGE_FAILURES, driver_phase};
+use super::errors::{cluster_error, describe_watch, status_code};
+use super::follow::{DriverPhase, IMAGE_FAILURES, driver_phase, watch_driver};
 use super::logs::copy_app_logs;
 use super::forward::Forwarder;
 use super::manifests::{AGENT_SECRET_ENV, AgentSpec, K8sDriverPlan, LABEL_APP_ID, driver_manifests};
@@ -35,8 +38,6 @@ pub(crate) const AGENT_PORT: u16 = 7090;
 /// An API server unreachable this long while a job runs ends the job (FAILED); shorter
 /// outages (a restart, a network blip) only log warnings.
 const UNREACHABLE_LIMIT: Duration = Duration::from_secs(15 * 60);
-/// The engine polls every 250 ms; one GET per pod per second is plenty for the API server.
-const MIN_GET_INTERVAL: Duration = Duration::from_secs(1);
 /// How long the end of a job waits for its log copies to reach the end of the logs.
 const LOG_DRAIN: Duration = Duration::from_secs(30);
 /// A log copy that broke off while the driver runs is started again, at most this often.
@@ -46,27 +47,60 @@ const WARN_EVERY: Duration = Duration::from_secs(60);
 pub(crate) struct K8sRuntime {
     cluster: Cluster,
     client: kube::Client,
-    /// What this runtime knows of each driver pod it polls, by pod uid.
-    drivers: Mutex<HashMap<String, Tracked>>,
+    /// What this runtime knows of each driver pod it polls, by pod uid; shared with the
+    /// pods' watcher tasks, which write what they see into it.
+    drivers: Arc<Mutex<HashMap<String, Tracked>>>,
 }
 
 #[derive(Default)]
 struct Tracked {
+    /// The pod's watcher task, feeding `seen` and `unreachable_since`.
+    watch: Option<JoinHandle<()>>,
+    seen: Seen,
     /// The background `copy_app_logs` task and when it started.
     logs: Option<(Instant, JoinHandle<()>)>,
     app_reported: bool,
+    /// Since when the watcher's lists or watches fail, and why; cleared by its next event.
     unreachable_since: Option<Instant>,
+    cause: String,
     warned: Option<Instant>,
-    last: Option<(Instant, Liveness)>,
     /// The pod was Running at the last poll: only then is there an agent to reach.
     pod_running: bool,
     /// The port-forward to a group driver's agent; dropped with the driver.
     forward: Option<Forwarder>,
 }
 
+/// The driver pod as its watcher last saw it.
+#[derive(Default)]
+enum Seen {
+    /// The watcher's first list has not arrived yet.
+    #[default]
+    Listing,
+    Pod(Box<Pod>),
+    /// Deleted, or the name now belongs to another pod.
+    Gone,
+}
+
+impl Drop for Tracked {
+    /// A job that ended, or a dropped runtime, leaves no task behind; a later runtime
+    /// (engine restart, edited cluster) watches and copies the logs again.
+    fn drop(&mut self) {
+        if let Some(task) = &self.watch {
+            task.abort();
+        }
+        if let Some((_, task)) = &self.logs {
+            task.abort();
+        }
+    }
+}
+
+fn lock(drivers: &Mutex<HashMap<String, Tracked>>) -> MutexGuard<'_, HashMap<String, Tracked>> {
+    drivers.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl K8sRuntime {
     pub(crate) fn new(cluster: &Cluster) -> Result<Self> {
-        Ok(Self { cluster: cluster.clone(), client: super::client_for(cluster)?, drivers: Mutex::default() })
+        Ok(Self { cluster: cluster.clone(), client: super::client_for(cluster)?, drivers: Arc::default() })
     }
 
     fn url(&self) -> &str {
@@ -74,8 +108,7 @@ impl K8sRuntime {
     }
 
     fn tracked<T>(&self, uid: &str, f: impl FnOnce(&mut Tracked) -> T) -> T {
-        let mut drivers = self.drivers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(drivers.entry(uid.to_string()).or_default())
+        f(lock(&self.drivers).entry(uid.to_string()).or_default())
     }
 
     async fn launch_pod(&self, plan: &DriverPlan) -> Result<Launched> {
@@ -111,18 +144,26 @@ impl K8sRuntime {
     }
 
     async fn poll_pod(&self, namespace: &str, name: &str, uid: &str, job_dir: &Path) -> Liveness {
-        if let Some(last) = self.tracked(uid, |t| t.last.clone().filter(|(at, _)| at.elapsed() < MIN_GET_INTERVAL)) {
-            return last.1;
-        }
-        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-        let pod = match api.get_opt(name).await {
-            Ok(pod) => pod,
-            Err(e) => return self.unreachable(uid, &e),
+        let seen = self.tracked(uid, |t| {
+            if t.watch.is_none() {
+                t.watch = Some(self.spawn_watch(namespace, name, uid));
+            }
+            if let Some(since) = t.unreachable_since {
+                return Err((since, t.cause.clone()));
+            }
+            Ok(match &t.seen {
+                Seen::Listing => None,
+                Seen::Pod(pod) => Some((pod.metadata.labels.as_ref().and_then(|l| l.get(LABEL_APP_ID).cloned()), driver_phase(pod))),
+                Seen::Gone => Some((None, DriverPhase::Gone)),
+            })
+        });
+        let (app_id, phase) = match seen {
+            Ok(Some(seen)) => seen,
+            // No GET meanwhile: the list is one round trip away, and a GET would need its own
+            // error path for what the watcher reports anyway.
+            Ok(None) => return Liveness::Running { app_id: None },
+            Err((since, cause)) => return self.unreachable(uid, since, &cause),
         };
-        // Same name, other uid: ours was deleted and someone made a new one.
-        let pod = pod.filter(|p| p.metadata.uid.as_deref() == Some(uid));
-        let app_id = pod.as_ref().and_then(|p| p.metadata.labels.as_ref()?.get(LABEL_APP_ID).cloned());
-        let phase = pod.as_ref().map_or(DriverPhase::Gone, driver_phase);
         if phase != DriverPhase::Gone {
             self.ensure_log_copy(namespace, name, uid, app_id.as_deref().unwrap_or_default(), job_dir, !phase.is_final());
         }
@@ -142,8 +183,7 @@ impl K8sRuntime {
             }
             ended => {
                 self.drain_logs(uid).await;
-                let mut drivers = self.drivers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                drivers.remove(uid);
+                lock(&self.drivers).remove(uid);
                 return Liveness::Ended(Exit::Reported(match ended {
                     DriverPhase::Failed { reason, message } if message.contains(&reason) => Err(message),
                     DriverPhase::Failed { reason, message } => Err(format!("{reason}: {message}")),
@@ -152,34 +192,57 @@ impl K8sRuntime {
                 }));
             }
         };
-        self.tracked(uid, |t| {
-            t.unreachable_since = None;
-            t.pod_running = pod_running;
-            t.last = Some((Instant::now(), liveness.clone()));
-        });
+        self.tracked(uid, |t| t.pod_running = pod_running);
         liveness
     }
 
-    /// A failed GET: the job keeps running (warned about once a minute) unless the API
-    /// server has been unreachable for [`UNREACHABLE_LIMIT`].
-    fn unreachable(&self, uid: &str, error: &kube::Error) -> Liveness {
-        let cause = describe(self.url(), error);
-        let (since, warn) = self.tracked(uid, |t| {
-            let since = *t.unreachable_since.get_or_insert_with(Instant::now);
-            let warn = t.warned.is_none_or(|w| w.elapsed() >= WARN_EVERY);
-            if warn {
-                t.warned = Some(Instant::now());
+    /// The pod's watcher: stores each sighting of the pod (or its absence) and each failed
+    /// list or watch into the pod's entry; aborted when the entry goes.
+    fn spawn_watch(&self, namespace: &str, name: &str, uid: &str) -> JoinHandle<()> {
+        let (drivers, url, uid) = (Arc::clone(&self.drivers), self.url().to_string(), uid.to_string());
+        let mut events = watch_driver(self.client.clone(), namespace, name);
+        tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                let mut drivers = lock(&drivers);
+                let Some(t) = drivers.get_mut(&uid) else { return };
+                match event {
+                    Ok(pod) => {
+                        // Same name, other uid: ours was deleted and someone made a new one.
+                        t.seen = match pod.filter(|p| p.metadata.uid.as_deref() == Some(uid.as_str())) {
+                            Some(pod) => Seen::Pod(Box::new(pod)),
+                            None => Seen::Gone,
+                        };
+                        t.unreachable_since = None;
+                    }
+                    Err(e) => {
+                        t.unreachable_since.get_or_insert_with(Instant::now);
+                        t.cause = describe_watch(&url, &e);
+                    }
+                }
             }
-            (since, warn)
-        });
+        })
+    }
+
+    /// The watcher fails to list or watch: the job keeps running (warned about once a
+    /// minute) unless the API server has been unreachable for [`UNREACHABLE_LIMIT`].
+    fn unreachable(&self, uid: &str, since: Instant, cause: &str) -> Liveness {
         if since.elapsed() >= UNREACHABLE_LIMIT {
+            // Ends the watcher and the log copy too: there is nothing left to drain.
+            lock(&self.drivers).remove(uid);
             return Liveness::Ended(Exit::Reported(Err(format!(
                 "lost contact with the Kubernetes API server for {} minutes ({cause}); the driver pod may still be running",
                 UNREACHABLE_LIMIT.as_secs() / 60
             ))));
         }
+        let warn = self.tracked(uid, |t| {
+            let warn = t.warned.is_none_or(|w| w.elapsed() >= WARN_EVERY);
+            if warn {
+                t.warned = Some(Instant::now());
+            }
+            warn
+        });
         if warn {
-            tracing::warn!(uid, "cannot poll the driver pod, still waiting: {cause}");
+            tracing::warn!(uid, "cannot watch the driver pod, still waiting: {cause}");
         }
         Liveness::Running { app_id: None }
     }
@@ -273,11 +336,8 @@ impl K8sRuntime {
 
 impl Drop for K8sRuntime {
     fn drop(&mut self) {
-        // A later runtime (engine restart, edited cluster) copies the logs again.
-        let drivers = self.drivers.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (_, task) in drivers.values().filter_map(|t| t.logs.as_ref()) {
-            task.abort();
-        }
+        // The watcher tasks hold the map too: clearing it aborts them (see `Tracked`).
+        lock(&self.drivers).clear();
     }
 }
 
