@@ -238,5 +238,22 @@ impl Drop for App {
             let _ = child.kill();
             let _ = child.wait();
         }
+        kill_drivers_under(self.data_dir.path());
+    }
+}
+
+/// Group drivers outlive the app on purpose (the next start re-attaches to them), but not
+/// a test: kills the process group of every process working inside the test's data dir.
+fn kill_drivers_under(data_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let inside = std::fs::read_link(entry.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(data_dir));
+        if inside {
+            // The group of a driver's wrapper (its leader), then the process itself.
+            for target in [format!("-{pid}"), pid.to_string()] {
+                let _ = Command::new("kill").args(["-KILL", "--", &target]).stderr(Stdio::null()).status();
+            }
+        }
     }
 }
