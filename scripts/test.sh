@@ -18,6 +18,14 @@ log "Driver agent: on real Spark"
 log "Rust: every crate's tests (engine, server, desktop shell bindings)"
 cargo test --workspace --exclude sparkdeck-e2e --locked
 
+# The Kubernetes suite against a real cluster (the other layers ran above).
+if [ -n "${SPARKDECK_TEST_KUBECONFIG:-}" ]; then
+  log "Kubernetes: the real cluster in $SPARKDECK_TEST_KUBECONFIG"
+  cargo test -p sparkdeck-engine --test k8s_real_cluster --locked -- --ignored
+else
+  log "Kubernetes real-cluster suite: skipped: no cluster (set SPARKDECK_TEST_KUBECONFIG)"
+fi
+
 log "Desktop: the real app under Xvfb (smoke test, then end to end over WebDriver)"
 cargo build -p sparkdeck-app --locked
 bash tests/desktop/smoke.sh target/debug/sparkdeck

@@ -5,6 +5,10 @@
 //!    like any other (its jar goes to S3), FINISHED with "Pi is roughly" in the logs. This
 //!    needs S3 the pods can reach (`SPARKDECK_TEST_S3_ENDPOINT`, `_BUCKET`, `_ACCESS_KEY`,
 //!    `_SECRET_KEY`) and an image with `hadoop-aws` on its classpath.
+//!
+//! Both are `#[ignore]`d: `make test` runs them (`-- --ignored`) only when
+//! `SPARKDECK_TEST_KUBECONFIG` is set and otherwise prints "skipped: no cluster", so a
+//! run without a cluster reports them as ignored, never as passed.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 use std::collections::BTreeMap;
@@ -39,12 +43,15 @@ fn imported(path: &std::ffi::OsStr) -> ClusterInput {
     input
 }
 
+/// The kubeconfig the suite runs against; running it without one is a mistake, not a pass.
+fn kubeconfig() -> std::ffi::OsString {
+    std::env::var_os("SPARKDECK_TEST_KUBECONFIG").expect("the real-cluster suite needs SPARKDECK_TEST_KUBECONFIG")
+}
+
 #[tokio::test]
+#[ignore = "needs a real cluster: run with SPARKDECK_TEST_KUBECONFIG set (make test does)"]
 async fn real_cluster_runs_spark_pi() {
-    let Some(path) = std::env::var_os("SPARKDECK_TEST_KUBECONFIG") else {
-        println!("skipped: no cluster (set SPARKDECK_TEST_KUBECONFIG)");
-        return;
-    };
+    let path = kubeconfig();
     let valid = imported(&path).validate(None, 1).unwrap();
     let cluster = sparkdeck_engine::model::cluster::Cluster {
         id: "real".into(), name: valid.name, description: String::new(), cluster_type: valid.cluster_type,
@@ -69,19 +76,16 @@ async fn real_cluster_runs_spark_pi() {
 }
 
 #[tokio::test]
+#[ignore = "needs a real cluster: run with SPARKDECK_TEST_KUBECONFIG set (make test does)"]
 async fn real_cluster_runs_a_job_through_the_engine() {
-    let Some(path) = std::env::var_os("SPARKDECK_TEST_KUBECONFIG") else {
-        println!("skipped: no cluster (set SPARKDECK_TEST_KUBECONFIG)");
-        return;
-    };
+    let path = kubeconfig();
     let s3: Option<Vec<String>> = ["ENDPOINT", "BUCKET", "ACCESS_KEY", "SECRET_KEY"]
         .iter()
         .map(|k| std::env::var(format!("SPARKDECK_TEST_S3_{k}")).ok())
         .collect();
-    let Some([endpoint, bucket, access_key, secret_key]) = s3.and_then(|v| <[String; 4]>::try_from(v).ok()) else {
-        println!("skipped: the engine path needs S3 the pods can reach (set SPARKDECK_TEST_S3_ENDPOINT, _BUCKET, _ACCESS_KEY, _SECRET_KEY)");
-        return;
-    };
+    let [endpoint, bucket, access_key, secret_key] = s3.and_then(|v| <[String; 4]>::try_from(v).ok()).expect(
+        "the engine path needs S3 the pods can reach: set SPARKDECK_TEST_S3_ENDPOINT, _BUCKET, _ACCESS_KEY and _SECRET_KEY",
+    );
     let mut input = imported(&path);
     input.name = Some("real".into());
     input.storages = Some(BTreeMap::from([("s3".to_string(), StorageInput {
