@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::model::cluster::{Cluster, ClusterInput, ClusterType, ClusterView, DEFAULT_CLUSTER};
+use crate::model::cluster::{Cluster, ClusterInput, ClusterView, DEFAULT_CLUSTER};
 use crate::runtime;
 use crate::model::paging::{Page, PageRequest};
 use crate::time::now_ms;
@@ -136,7 +136,7 @@ impl Engine {
         };
         let runtime = runtime::for_cluster(&cluster)?;
         let mut found = Vec::new();
-        if cluster.cluster_type != ClusterType::K8s {
+        if runtime.needs_local_spark() {
             // Drivers (or spark-submit) run on this machine for local and standalone clusters.
             let env = self.spark_env().await.map_err(EngineError::Conflict)?;
             found.push(format!("Spark {} with Java {} on this machine", env.spark_version, env.java_version));
