@@ -56,15 +56,15 @@ impl EngineConfig {
     pub fn new(data_dir: Option<PathBuf>) -> Self {
         Self {
             data_dir: crate::data_dir::resolve(data_dir),
-            max_upload_bytes: 512 * 1024 * 1024,
+            max_upload_bytes: crate::limits::MAX_UPLOAD_BYTES,
             local_concurrency: 2,
             remote_concurrency: 8,
-            max_log_lines: 25_000,
+            max_log_lines: crate::limits::MAX_LOG_LINES,
             stop_grace: Duration::from_secs(10),
-            max_scale: 16,
-            max_queue: 1000,
+            max_scale: crate::limits::MAX_SCALE,
+            max_queue: crate::limits::MAX_QUEUE,
             queue_timeout: Duration::from_secs(300),
-            max_code_bytes: 256 * 1024,
+            max_code_bytes: crate::limits::MAX_CODE_BYTES,
             driver_ready_timeout: Duration::from_secs(300),
         }
     }

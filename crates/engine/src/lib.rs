@@ -18,6 +18,7 @@ mod jar_watch;
 mod job_launch;
 pub mod job_logs;
 pub mod jobs;
+pub mod limits;
 pub mod logs;
 pub mod settings;
 pub mod model;

@@ -1,0 +1,13 @@
+//! The engine's default limits, as constants so the UI's generated bindings carry the same
+//! numbers (`src-tauri/src/bindings.rs`) instead of copies.
+
+/// The most drivers one group may have.
+pub const MAX_SCALE: u32 = 16;
+/// Requests that may wait per group while all its drivers are busy.
+pub const MAX_QUEUE: usize = 1000;
+/// The most lines one log window returns per log.
+pub const MAX_LOG_LINES: u64 = 25_000;
+/// The most bytes one submit may upload (all its files together).
+pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
+/// The largest `code` a group request may carry, in bytes.
+pub const MAX_CODE_BYTES: usize = 256 * 1024;
