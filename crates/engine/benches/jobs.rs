@@ -12,8 +12,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use sparkdeck_engine::jobs::{JobQuery, JobSubmission};
-use sparkdeck_engine::logs::{LineIndex, read_window};
+use sparkdeck_engine::{JobQuery, JobSubmission};
+use sparkdeck_engine::log_index::{LineIndex, read_window};
 use sparkdeck_engine::model::job::{JobState, Language};
 use sparkdeck_engine::model::paging::PageRequest;
 use sparkdeck_engine::{Engine, EngineConfig, EngineEvent};

@@ -138,7 +138,7 @@ impl Engine {
         let mut found = Vec::new();
         if runtime.needs_local_spark() {
             // Drivers (or spark-submit) run on this machine for local and standalone clusters.
-            let env = self.spark_env().await.map_err(EngineError::Conflict)?;
+            let env = self.spark_env().await.map_err(EngineError::Unavailable)?;
             found.push(format!("Spark {} with Java {} on this machine", env.spark_version, env.java_version));
         }
         found.push(runtime.check().await?);

@@ -19,10 +19,14 @@ pub enum EngineError {
     /// Another process holds the data directory.
     #[error("the data directory {path} is in use by another Sparkdeck process{holder}")]
     DataDirLocked { path: PathBuf, holder: String },
-    /// A cluster's API server or storage could not be reached or refused a request; the
-    /// message names the cause in one sentence.
+    /// Something the operation needs is missing or cannot be reached: Java or Spark on
+    /// this machine, a cluster's API server or storage. The message names the cause in one
+    /// sentence (and what to do about it).
     #[error("{0}")]
-    Cluster(String),
+    Unavailable(String),
+    /// A broken invariant or a corrupt stored row: a defect, not the caller's doing.
+    #[error("{0}")]
+    Internal(String),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
     #[error("database error: {0}")]
@@ -39,6 +43,7 @@ pub enum ErrorCode {
     Invalid,
     NotFound,
     Conflict,
+    Unavailable,
     Internal,
 }
 
@@ -59,8 +64,9 @@ impl EngineError {
         match self {
             Self::Invalid { .. } => ErrorCode::Invalid,
             Self::NotFound { .. } => ErrorCode::NotFound,
-            Self::Conflict(_) | Self::Cluster(_) | Self::DataDirLocked { .. } => ErrorCode::Conflict,
-            Self::Io { .. } | Self::Database(_) | Self::Migration(_) => ErrorCode::Internal,
+            Self::Conflict(_) | Self::DataDirLocked { .. } => ErrorCode::Conflict,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::Internal(_) | Self::Io { .. } | Self::Database(_) | Self::Migration(_) => ErrorCode::Internal,
         }
     }
 
@@ -70,5 +76,37 @@ impl EngineError {
             Self::Invalid { field, .. } => Some(field),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_code_and_field() {
+        let io = || std::io::Error::other("disk gone");
+        let cases = [
+            (EngineError::invalid("name", "is required"), ErrorCode::Invalid, Some("name")),
+            (EngineError::not_found("job", "j-1"), ErrorCode::NotFound, None),
+            (EngineError::Conflict("job 'j-1' has already ended".into()), ErrorCode::Conflict, None),
+            (EngineError::DataDirLocked { path: "/d".into(), holder: " (pid 7)".into() }, ErrorCode::Conflict, None),
+            (EngineError::Unavailable("Java 17 or newer is needed".into()), ErrorCode::Unavailable, None),
+            (EngineError::Internal("row 3 has no state".into()), ErrorCode::Internal, None),
+            (EngineError::io("cannot write", io()), ErrorCode::Internal, None),
+            (EngineError::Database(sqlx::Error::RowNotFound), ErrorCode::Internal, None),
+            (EngineError::Migration(sqlx::migrate::MigrateError::VersionMissing(9)), ErrorCode::Internal, None),
+        ];
+        for (error, code, field) in cases {
+            assert_eq!((error.code(), error.field()), (code, field), "{error:?}");
+            assert!(!error.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn codes_cross_the_wire_in_snake_case() {
+        let codes = [ErrorCode::Invalid, ErrorCode::NotFound, ErrorCode::Conflict, ErrorCode::Unavailable, ErrorCode::Internal];
+        let wire: Vec<String> = codes.iter().map(|c| serde_json::to_string(c).unwrap()).collect();
+        assert_eq!(wire, ["\"invalid\"", "\"not_found\"", "\"conflict\"", "\"unavailable\"", "\"internal\""]);
     }
 }

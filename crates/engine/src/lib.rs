@@ -3,34 +3,35 @@
 //! The engine owns the SQLite store, validates every input, runs Spark work and announces
 //! each committed change on one event bus. It knows nothing about who listens: the
 //! desktop shell turns events into Tauri events, the server into Server-Sent Events.
+//!
+//! Folders by concern (`jobs/`, `groups/`, `artifacts/`) sit above the shared vocabulary
+//! (`model/`, `runtime/`, `store/`), which never imports them.
 
 pub mod artifacts;
 pub mod clusters;
+pub mod config;
 pub mod data_dir;
-pub mod dispatch;
-mod driver_client;
 mod engine;
 pub mod error;
 pub mod events;
-mod group_supervisor;
 pub mod groups;
-mod jar_watch;
-mod job_launch;
-pub mod job_logs;
 pub mod jobs;
 pub mod limits;
-pub mod logs;
-pub mod settings;
+pub mod log_index;
 pub mod model;
-mod resubmit;
 mod runtime;
+pub mod settings;
 pub mod spark_env;
 mod store;
 mod time;
 
-pub use engine::{Engine, EngineConfig};
+pub use config::EngineConfig;
+pub use engine::Engine;
 pub use error::{EngineError, ErrorCode, Result};
 pub use events::EngineEvent;
+pub use groups::GroupForm;
+pub use jobs::JobSubmission;
+pub use model::query::{GroupQuery, InstanceWatch, JobQuery, JobWatch};
 // Public for its layered tests (manifests, mocked API calls, the simulator, S3).
 pub use runtime::k8s;
 pub use k8s::{KubeContext, kubeconfig_contexts, test_k8s_connection};

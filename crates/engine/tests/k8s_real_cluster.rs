@@ -19,7 +19,7 @@ use sparkdeck_engine::k8s::logs::{copy_app_logs, driver_log_path};
 use sparkdeck_engine::k8s::manifests::{K8sDriverPlan, driver_manifests};
 use sparkdeck_engine::k8s::submit::{stop_driver, submit_driver};
 use sparkdeck_engine::k8s::{client_for, kubeconfig_contexts, test_k8s_connection};
-use sparkdeck_engine::jobs::JobSubmission;
+use sparkdeck_engine::JobSubmission;
 use sparkdeck_engine::model::cluster::{ClusterInput, ConfigInput, StorageInput};
 use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::{Engine, EngineConfig, EngineEvent};

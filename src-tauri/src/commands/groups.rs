@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sparkdeck_engine::Engine;
-use sparkdeck_engine::groups::{GroupForm, GroupQuery};
+use sparkdeck_engine::{GroupForm, GroupQuery};
 use sparkdeck_engine::model::group::{Group, JobInstance};
 use sparkdeck_engine::model::paging::{Page, PageRequest};
 use tauri::State;

@@ -1,7 +1,7 @@
 //! Single jobs: submit from local files, list, inspect, stop, delete, read and follow logs.
 
 use serde::{Deserialize, Serialize};
-use sparkdeck_engine::jobs::{JobQuery, JobSubmission};
+use sparkdeck_engine::{JobQuery, JobSubmission};
 use sparkdeck_engine::model::job::{Job, JobLog};
 use sparkdeck_engine::model::paging::Page;
 use sparkdeck_engine::spark_env::SparkStatus;

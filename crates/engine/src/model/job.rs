@@ -186,16 +186,6 @@ impl JobSpec {
     }
 }
 
-/// The process a running job is, as far as recovery needs to know it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProcessRef {
-    /// The process group leader (the wrapper shell); the group id equals it.
-    pub pid: i32,
-    /// Its start time in clock ticks since boot (`/proc/<pid>/stat` field 22).
-    pub start_ticks: u64,
-}
-
 /// A stored job with what only the engine needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRecord {
@@ -203,7 +193,7 @@ pub struct JobRecord {
     pub cluster_id: String,
     pub spec: JobSpec,
     /// What runs it, once launched.
-    pub driver: Option<crate::runtime::DriverRef>,
+    pub driver: Option<crate::model::driver::DriverRef>,
 }
 
 /// One log of a job (`GET /job/{id}/logs`): a window of lines counted from the start.

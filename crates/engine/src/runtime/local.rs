@@ -12,10 +12,11 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, EXIT_FILE, Exit, Launched, Liveness};
+use super::job_dir::EXIT_FILE;
+use super::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
 use crate::error::{EngineError, Result};
-use crate::logs;
-use crate::model::job::ProcessRef;
+use crate::log_index;
+use crate::model::driver::ProcessRef;
 
 /// `$@` is spark-submit with its arguments. Exit code 3 with no driver output means the
 /// Python environment could not be built (pip's messages are in the stderr log).
@@ -125,7 +126,7 @@ impl LocalRuntime {
 pub(crate) const EVENTS_DIR: &str = "events";
 
 pub(crate) fn app_id_in(events_dir: &Path) -> Option<String> {
-    fs::read_dir(events_dir).ok()?.flatten().find_map(|e| logs::find_app_id(&e.file_name().to_string_lossy()))
+    fs::read_dir(events_dir).ok()?.flatten().find_map(|e| log_index::find_app_id(&e.file_name().to_string_lossy()))
 }
 
 /// A driver reference this runtime did not make (a cluster's type changed under a job).

@@ -4,9 +4,10 @@
 //! A runtime launches a [`DriverPlan`], reports what it launched as a [`DriverRef`] (stored
 //! with the job so recovery can find it again), answers [`ClusterRuntime::poll`] with the
 //! driver's [`Liveness`] and stops it. Logs always land in the job's directory under the
-//! same names (see [`crate::job_logs`]), whoever produced them.
+//! same names (see [`job_dir`]), whoever produced them.
 
 pub mod k8s;
+pub(crate) mod job_dir;
 pub(crate) mod local;
 pub(crate) mod standalone;
 
@@ -17,32 +18,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::Result;
 use crate::model::cluster::{Cluster, ClusterType};
-use crate::model::job::ProcessRef;
-
-/// A launched driver, as recorded with its job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum DriverRef {
-    /// `spark-submit` on this machine (local clusters, and client mode elsewhere).
-    Process(ProcessRef),
-    /// A driver a Spark standalone master runs (cluster deploy mode).
-    Submission { id: String },
-    /// A driver pod on Kubernetes.
-    Pod { namespace: String, name: String, uid: String },
-}
-
-impl DriverRef {
-    pub fn process(&self) -> Option<ProcessRef> {
-        match self {
-            Self::Process(p) => Some(*p),
-            _ => None,
-        }
-    }
-}
+pub(crate) use crate::model::driver::DriverRef;
 
 /// Everything needed to start one driver, resolved to paths and settings; each runtime
 /// turns it into what its cluster takes (a command line, a REST submission, a pod).
@@ -99,25 +77,17 @@ impl DriverPlan {
     }
 
     pub(crate) fn stdout(&self) -> PathBuf {
-        self.job_dir.join(DRIVER_STDOUT)
+        self.job_dir.join(job_dir::DRIVER_STDOUT)
     }
 
     pub(crate) fn stderr(&self) -> PathBuf {
-        self.job_dir.join(DRIVER_STDERR)
+        self.job_dir.join(job_dir::DRIVER_STDERR)
     }
 
     pub(crate) fn exit_file(&self) -> PathBuf {
-        self.job_dir.join(EXIT_FILE)
+        self.job_dir.join(job_dir::EXIT_FILE)
     }
 }
-
-/// The driver's logs, in its job directory, for every runtime.
-pub(crate) const DRIVER_STDOUT: &str = "stdout.log";
-pub(crate) const DRIVER_STDERR: &str = "stderr.log";
-/// Executors' logs copied from the cluster: `executors/<executor id>/{stdout,stderr}.log`.
-pub(crate) const EXECUTORS_DIR: &str = "executors";
-/// Written with spark-submit's exit code when a local driver ends.
-pub(crate) const EXIT_FILE: &str = "exit-code";
 
 #[derive(Debug, Clone)]
 pub(crate) struct VenvSpec {
@@ -164,8 +134,8 @@ pub(crate) trait ClusterRuntime: Send + Sync {
     /// port the agent wrote to its info file in the job directory; runtimes whose drivers
     /// run elsewhere forward a local port to it.
     fn agent_endpoint<'a>(&'a self, _driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Option<u16>> {
-        let info = job_dir.join(crate::jobs::DRIVER_INFO);
-        Box::pin(async move { crate::driver_client::DriverInfo::read(&info).map(|i| i.port) })
+        let info = job_dir.join(job_dir::DRIVER_INFO);
+        Box::pin(async move { job_dir::DriverInfo::read(&info).map(|i| i.port) })
     }
     /// Checks that the cluster can be reached and used; a sentence describing it.
     fn check(&self) -> BoxFuture<'_, Result<String>>;
@@ -188,6 +158,7 @@ pub(crate) fn for_cluster(cluster: &Cluster) -> Result<Arc<dyn ClusterRuntime>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::driver::ProcessRef;
 
     fn plan() -> DriverPlan {
         DriverPlan {

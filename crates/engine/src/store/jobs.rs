@@ -9,8 +9,9 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::Store;
 use super::clusters::like_pattern;
 use crate::error::{EngineError, Result};
-use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, ProcessRef};
-use crate::runtime::DriverRef;
+use crate::model::driver::ProcessRef;
+use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language};
+use crate::model::driver::DriverRef;
 use crate::model::paging::PageRequest;
 
 /// API sort field → column.

@@ -11,7 +11,7 @@ use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
 use sparkdeck_engine::EngineError;
 use sparkdeck_engine::EngineEvent;
-use sparkdeck_engine::jobs::{JobQuery, JobSubmission, JobWatch};
+use sparkdeck_engine::{JobQuery, JobSubmission, JobWatch};
 use sparkdeck_engine::model::job::{Job, JobLog, JobState, JobType};
 use sparkdeck_engine::model::paging::Page;
 use sparkdeck_engine::model::wire::parse_pairs;

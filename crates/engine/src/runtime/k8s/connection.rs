@@ -22,7 +22,7 @@ pub async fn test_k8s_connection(cluster: &Cluster) -> Result<String> {
     let namespace = super::namespace_of(cluster);
     tokio::time::timeout(CHECK_TIMEOUT, check(client, &cluster.spec.url, &namespace))
         .await
-        .map_err(|_| EngineError::Cluster(format!("the API server at {} did not answer within {} s", cluster.spec.url, CHECK_TIMEOUT.as_secs())))?
+        .map_err(|_| EngineError::Unavailable(format!("the API server at {} did not answer within {} s", cluster.spec.url, CHECK_TIMEOUT.as_secs())))?
 }
 
 /// The check over any client (the tests give it a mock).
@@ -30,10 +30,10 @@ pub async fn check(client: kube::Client, url: &str, namespace: &str) -> Result<S
     let version = client.apiserver_version().await.map_err(|e| cluster_error(url, &e))?;
     let pods: Api<Pod> = Api::namespaced(client, namespace);
     pods.list(&ListParams::default().limit(1)).await.map_err(|e| match status_code(&e) {
-        Some(403) => EngineError::Cluster(format!(
+        Some(403) => EngineError::Unavailable(format!(
             "the credentials cannot list pods in namespace '{namespace}' (403 Forbidden): grant access to it or set spark.kubernetes.namespace"
         )),
-        Some(404) => EngineError::Cluster(format!("namespace '{namespace}' does not exist (404)")),
+        Some(404) => EngineError::Unavailable(format!("namespace '{namespace}' does not exist (404)")),
         _ => cluster_error(url, &e),
     })?;
     Ok(format!("Kubernetes {}; namespace '{namespace}' reachable", version.git_version))

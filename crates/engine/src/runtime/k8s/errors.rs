@@ -42,7 +42,7 @@ pub(crate) fn describe_watch(url: &str, error: &kube::runtime::watcher::Error) -
 }
 
 pub(crate) fn cluster_error(url: &str, error: &kube::Error) -> EngineError {
-    EngineError::Cluster(describe(url, error))
+    EngineError::Unavailable(describe(url, error))
 }
 
 /// The status code of an API error, if the server answered with one.

@@ -41,7 +41,7 @@ pub async fn copy_pod_log(client: &kube::Client, url: &str, namespace: &str, pod
         let n = stream
             .read(&mut buf)
             .await
-            .map_err(|e| EngineError::Cluster(format!("the log of pod '{pod}' broke off: {e}")))?;
+            .map_err(|e| EngineError::Unavailable(format!("the log of pod '{pod}' broke off: {e}")))?;
         if n == 0 {
             break;
         }

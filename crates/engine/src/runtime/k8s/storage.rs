@@ -84,7 +84,7 @@ pub async fn upload_artifacts(storage: &Storage, prefix: &str, files: &[(PathBuf
                 Err(e)
             }
         };
-        finished.map_err(|e| EngineError::Cluster(format!("cannot upload {} to {url}: {e}", local.display())))?;
+        finished.map_err(|e| EngineError::Unavailable(format!("cannot upload {} to {url}: {e}", local.display())))?;
         urls.push(url);
     }
     Ok(urls)

@@ -40,7 +40,7 @@ pub async fn submit_driver(client: &kube::Client, url: &str, mut manifests: Driv
         }
         Err(e) => return Err(submit_error(url, &namespace, &e)),
     };
-    let uid = created.metadata.uid.clone().ok_or_else(|| EngineError::Cluster(format!("the API server at {url} created pod '{name}' without a uid")))?;
+    let uid = created.metadata.uid.clone().ok_or_else(|| EngineError::Unavailable(format!("the API server at {url} created pod '{name}' without a uid")))?;
     manifests.owned_by(&name, &uid);
     let rest = async {
         if let Some(secret) = &manifests.secret {
@@ -74,7 +74,7 @@ where
 
 fn submit_error(url: &str, namespace: &str, error: &kube::Error) -> EngineError {
     match status_code(error) {
-        Some(403) => EngineError::Cluster(format!(
+        Some(403) => EngineError::Unavailable(format!(
             "the credentials may not create the driver's objects in namespace '{namespace}' (403 Forbidden): {}",
             super::errors::describe(url, error)
         )),

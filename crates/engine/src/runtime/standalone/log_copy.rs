@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use super::cluster_json::{master_state, worker_state};
 use super::http::cause;
 use crate::error::{EngineError, Result};
-use crate::runtime::{DRIVER_STDERR, DRIVER_STDOUT, EXECUTORS_DIR};
+use crate::runtime::job_dir::{DRIVER_STDERR, DRIVER_STDOUT, EXECUTORS_DIR};
 
 /// Bytes asked for per request: big enough that a busy log catches up in a few rounds.
 const CHUNK: u64 = 1 << 20;

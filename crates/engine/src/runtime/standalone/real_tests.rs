@@ -12,7 +12,7 @@ use super::connection::test_standalone_connection;
 use super::fixture::{StandaloneCluster, compile_jar};
 use super::http;
 use super::log_copy::{JobLogs, app_id_in_driver_log};
-use crate::job_logs::log_resources;
+use crate::runtime::job_dir::log_resources;
 use super::rest::{CreateSubmissionRequest, DriverState, RestClient, Submission};
 use crate::model::cluster::{Cluster, ClusterSpec, ClusterType};
 

@@ -25,13 +25,13 @@ use super::endpoints::Endpoints;
 use super::http;
 use super::log_copy::{JobLogs, app_id_in_driver_log};
 use super::rest::{CreateSubmissionRequest, DriverState, RestClient, Submission};
-use crate::driver_client::DriverInfo;
+use crate::runtime::job_dir::{DRIVER_INFO, DriverInfo};
 use crate::error::{EngineError, Result};
-use crate::jobs::DRIVER_INFO;
 use crate::model::cluster::Cluster;
-use crate::model::job::ProcessRef;
+use crate::model::driver::ProcessRef;
 use crate::runtime::local::{EVENTS_DIR, LocalRuntime, foreign};
-use crate::runtime::{BoxFuture, ClusterRuntime, DRIVER_STDERR, DriverPlan, DriverRef, Exit, Launched, Liveness};
+use crate::runtime::job_dir::DRIVER_STDERR;
+use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
 
 /// Settings an interactive driver gets unless the user set them: executors come when
 /// requests need them and leave after idling, so an idle group holds no cores.

@@ -1,7 +1,6 @@
 //! HTTP to a driver agent (`driver/sparkdeck_driver.py`): loopback JSON with the
 //! driver's secret as a bearer token. One keep-alive client serves every driver.
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -35,21 +34,6 @@ impl DriverHttp {
 pub(crate) struct DriverConn {
     base: String,
     auth: String,
-}
-
-/// What `SPARKDECK_DRIVER_INFO` holds once the agent is ready.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct DriverInfo {
-    pub(crate) port: u16,
-    #[serde(default)]
-    pub(crate) app_id: Option<String>,
-}
-
-impl DriverInfo {
-    pub(crate) fn read(path: &Path) -> Option<Self> {
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
-    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,11 +8,12 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::artifacts::{FILES_DIR, JARS_DIR, PY_FILES_DIR};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::jobs::DRIVER_INFO;
 use crate::model::cluster::Cluster;
 use crate::model::job::{ArtifactRef, JobRecord, JobType, Language};
+use crate::runtime::job_dir::DRIVER_INFO;
 use crate::runtime::local::EVENTS_DIR;
 use crate::runtime::{DriverPlan, VenvSpec};
 use crate::spark_env::SparkEnv;
@@ -38,7 +39,7 @@ impl Engine {
         let mut conf: BTreeMap<String, String> = cluster.spec.default_application_config.clone();
         conf.extend(spec.config.clone());
         if interactive {
-            // Long-running drivers: a leaner JVM (see FACTS.md) unless the user says otherwise.
+            // Long-running drivers: a leaner JVM (measured: ~0.72 → ~0.6 GiB idle) unless the user says otherwise.
             for (key, value) in DRIVER_DEFAULTS {
                 conf.entry(key.to_string()).or_insert_with(|| value.to_string());
             }
@@ -75,24 +76,24 @@ impl Engine {
         let (main, main_class, py_files, extra_jars) = match (interactive, record.job.language) {
             (true, _) => {
                 // The driver agent serves the group: every jar and Python file is on its path.
-                let (script, jar) = env.driver_agent().map_err(EngineError::Conflict)?;
+                let (script, jar) = env.driver_agent().map_err(EngineError::Unavailable)?;
                 let secret = spec.driver_secret.as_ref().ok_or_else(|| EngineError::Conflict("the driver has no secret".into()))?;
                 process_env.push(("SPARKDECK_DRIVER_SECRET".into(), secret.expose().to_string()));
                 process_env.push(("SPARKDECK_DRIVER_INFO".into(), dir.join(DRIVER_INFO).to_string_lossy().into_owned()));
                 jars.push(jar);
-                (script, None, paths("pyfiles", &spec.py_files), &spec.jars[..])
+                (script, None, paths(PY_FILES_DIR, &spec.py_files), &spec.jars[..])
             }
             (false, Language::Python) => {
                 let (main, rest) = spec.py_files.split_first().ok_or_else(|| EngineError::invalid("pyFiles", "is required"))?;
-                (dir.join("pyfiles").join(&main.name), None, paths("pyfiles", rest), &spec.jars[..])
+                (dir.join(PY_FILES_DIR).join(&main.name), None, paths(PY_FILES_DIR, rest), &spec.jars[..])
             }
             (false, Language::Scala) => {
                 let (main, rest) = spec.jars.split_first().ok_or_else(|| EngineError::invalid("jars", "is required"))?;
                 let class = spec.job_class.clone().ok_or_else(|| EngineError::invalid("jobClass", "is required"))?;
-                (dir.join("jars").join(&main.name), Some(class), Vec::new(), rest)
+                (dir.join(JARS_DIR).join(&main.name), Some(class), Vec::new(), rest)
             }
         };
-        jars.extend(paths("jars", extra_jars));
+        jars.extend(paths(JARS_DIR, extra_jars));
         Ok(DriverPlan {
             app_name: record.job.job_name.clone(),
             master: cluster.spark_master(),
@@ -102,7 +103,7 @@ impl Engine {
             args: spec.args.clone(),
             jars,
             py_files,
-            files: paths("files", &spec.files),
+            files: paths(FILES_DIR, &spec.files),
             python,
             interactive,
             spark_submit: env.spark_submit.clone(),
@@ -126,7 +127,7 @@ impl Engine {
         let mut env = Vec::new();
         let (main, main_class, py_files, jars) = match record.job.language {
             _ if interactive => {
-                let (script, jar) = crate::spark_env::driver_agent_files().map_err(EngineError::Conflict)?;
+                let (script, jar) = crate::spark_env::driver_agent_files().map_err(EngineError::Unavailable)?;
                 let secret = spec.driver_secret.as_ref().ok_or_else(|| EngineError::Conflict("the driver has no secret".into()))?;
                 let package = dir.join(AGENT_DIR).join(AGENT_PACKAGE_ZIP);
                 let source = script.parent().map(|d| d.join(AGENT_PACKAGE)).unwrap_or_default();
@@ -137,19 +138,19 @@ impl Engine {
                 // The pod's own network: the port-forward arrives there, not on loopback.
                 env.push(("SPARKDECK_DRIVER_HOST".into(), "0.0.0.0".into()));
                 let mut py_files = vec![package];
-                py_files.extend(paths("pyfiles", &spec.py_files));
+                py_files.extend(paths(PY_FILES_DIR, &spec.py_files));
                 let mut jars = vec![jar];
-                jars.extend(paths("jars", &spec.jars));
+                jars.extend(paths(JARS_DIR, &spec.jars));
                 (script, None, py_files, jars)
             }
             Language::Python => {
                 let (main, rest) = spec.py_files.split_first().ok_or_else(|| EngineError::invalid("pyFiles", "is required"))?;
-                (dir.join("pyfiles").join(&main.name), None, paths("pyfiles", rest), paths("jars", &spec.jars))
+                (dir.join(PY_FILES_DIR).join(&main.name), None, paths(PY_FILES_DIR, rest), paths(JARS_DIR, &spec.jars))
             }
             Language::Scala => {
                 let (main, rest) = spec.jars.split_first().ok_or_else(|| EngineError::invalid("jars", "is required"))?;
                 let class = spec.job_class.clone().ok_or_else(|| EngineError::invalid("jobClass", "is required"))?;
-                (dir.join("jars").join(&main.name), Some(class), Vec::new(), paths("jars", rest))
+                (dir.join(JARS_DIR).join(&main.name), Some(class), Vec::new(), paths(JARS_DIR, rest))
             }
         };
         Ok(DriverPlan {
@@ -161,7 +162,7 @@ impl Engine {
             args: spec.args.clone(),
             jars,
             py_files,
-            files: paths("files", &spec.files),
+            files: paths(FILES_DIR, &spec.files),
             // The agent is a Python driver whatever the group's language.
             python: interactive || record.job.language == Language::Python,
             interactive,

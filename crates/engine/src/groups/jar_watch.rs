@@ -14,13 +14,13 @@ use notify::{Event, EventKind, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::artifacts::{Uploaded, ZIP_MAGIC};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::group_supervisor::jar_shas;
 use crate::model::group::{GroupRecord, GroupState};
 use crate::time::now_ms;
+
+use super::live::jar_shas;
 
 /// A jar written in several steps settles for this long before it is read.
 const QUIET: Duration = Duration::from_millis(500);
@@ -48,24 +48,6 @@ fn is_change(kind: &EventKind) -> bool {
 }
 
 impl Engine {
-    /// Reads local jar files into uploads (off the async threads: jars can be large).
-    pub(crate) async fn stage_jar_paths(&self, paths: &[PathBuf]) -> Result<Vec<Uploaded>> {
-        if let Some(bad) = paths.iter().find(|p| !p.is_absolute()) {
-            return Err(EngineError::invalid("jarPaths", format!("'{}' is not an absolute path", bad.display())));
-        }
-        if paths.is_empty() {
-            return Ok(Vec::new());
-        }
-        let engine = self.clone();
-        let paths = paths.to_vec();
-        tokio::task::spawn_blocking(move || {
-            let mut budget = engine.max_upload_bytes();
-            paths.iter().map(|p| engine.upload_local_file("jarPaths", p, &mut budget)).collect()
-        })
-        .await
-        .map_err(|e| EngineError::Conflict(format!("cannot read the jar files: {e}")))?
-    }
-
     /// Watches a group's jar files while it is ACTIVE, not paused, and asked for it;
     /// stops watching otherwise. Called after each committed change of the group.
     pub(crate) fn sync_jar_watch(&self, record: &GroupRecord) {
@@ -146,7 +128,7 @@ impl Engine {
             }
         };
         let Some(upload) = uploads.pop() else { return Ok(()) };
-        if upload.size == 0 || upload.head != ZIP_MAGIC {
+        if !upload.is_zip() {
             tracing::warn!(group = group_id, path = %path.display(), "rebuilt file is not a jar; keeping the old one");
             return Ok(());
         }
@@ -170,7 +152,7 @@ impl Engine {
         let group = self.get_group(group_id).await?;
         self.publish(EngineEvent::GroupChanged { group: Box::new(group) });
         if let Some(live) = self.group_live(group_id) {
-            live.lock().jars = jar_shas(&record.spec);
+            live.lock().set_jars(jar_shas(&record.spec));
             live.wake.notify_one();
         }
         Ok(())

@@ -2,7 +2,6 @@
 //! with a timeout), hand it to an idle driver (never two at once on one driver), record
 //! the answer, cancel, and list results.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,42 +9,22 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use crate::driver_client::Answer;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::group_supervisor::{DriverHandle, DriverLive, GroupLive, Queued, describe_exit};
 use crate::model::group::{GroupState, InstanceError, InstanceRequest, JobInstance};
 use crate::model::job::{JobRecord, JobState};
 use crate::model::paging::{Page, PageRequest};
 use crate::runtime::Liveness;
 use crate::time::now_ms;
 
+use super::agent_client::Answer;
+use super::live::{Assigned, DriverHandle, GroupLive};
+use super::supervisor::describe_exit;
+
 /// After losing contact with a driver mid-request, how long to wait for its process to
 /// be seen ending (so the error can say so) before failing the request anyway.
 const DEATH_WAIT: Duration = Duration::from_secs(5);
-
-/// Which instance changes a listener wants (`GET /group/job/result/updates`); empty
-/// lists match all. `job_ids` are drivers.
-#[derive(Debug, Clone, Default)]
-pub struct InstanceWatch {
-    pub job_ids: Vec<String>,
-    pub group_ids: Vec<String>,
-    pub cluster_names: Vec<String>,
-    pub group_names: Vec<String>,
-    pub tags: BTreeMap<String, String>,
-}
-
-impl InstanceWatch {
-    /// Whether a `JobInstanceChanged` event matches.
-    pub fn matches(&self, instance: &JobInstance, group_name: &str, cluster_name: &str, tags: &BTreeMap<String, String>) -> bool {
-        (self.job_ids.is_empty() || instance.job_id.as_ref().is_some_and(|j| self.job_ids.contains(j)))
-            && (self.group_ids.is_empty() || self.group_ids.contains(&instance.group_id))
-            && (self.cluster_names.is_empty() || self.cluster_names.iter().any(|c| c.eq_ignore_ascii_case(cluster_name)))
-            && (self.group_names.is_empty() || self.group_names.iter().any(|g| g.eq_ignore_ascii_case(group_name)))
-            && self.tags.iter().all(|(k, v)| tags.get(k) == Some(v))
-    }
-}
 
 impl Engine {
     /// Queues one request (`POST /group/{id}/job/submit`) and returns its instance.
@@ -86,12 +65,11 @@ impl Engine {
             return Err(EngineError::invalid("state", format!("group '{}' is paused; resume it first", g.name)));
         }
         if g.scale == 0 {
-            return Err(EngineError::invalid("scale", format!("group '{}' has no drivers (scale 0); rescale it first", g.name)));
+            return Err(EngineError::Conflict(format!("group '{}' has no drivers (scale 0); rescale it first", g.name)));
         }
         let live = self.group_live(group_id).ok_or_else(|| EngineError::Conflict(format!("group '{}' is not running", g.name)))?;
-        if live.lock().queue.len() >= self.config().max_queue {
-            return Err(EngineError::invalid(
-                "queue",
+        if live.lock().queue_len() >= self.config().max_queue {
+            return Err(EngineError::Conflict(
                 format!("group '{}' already has {} requests waiting; try again later", g.name, self.config().max_queue),
             ));
         }
@@ -119,7 +97,7 @@ impl Engine {
             waiters.entry(instance.job_instance_id.clone()).or_default().push(waiter);
         }
         self.publish_instance(&live, &instance);
-        live.lock().queue.push_back(Queued { instance: instance.clone(), deadline: Instant::now() + self.config().queue_timeout });
+        live.lock().enqueue(instance.clone(), self.config().queue_timeout);
         self.dispatch_group(&live);
         Ok((instance, live))
     }
@@ -157,16 +135,8 @@ impl Engine {
         };
         let (queued, conn) = {
             let mut state = live.lock();
-            let before = state.queue.len();
-            state.queue.retain(|q| q.instance.job_instance_id != instance_id);
-            let queued = state.queue.len() != before;
-            let conn = if queued {
-                None
-            } else {
-                state.cancels.insert(instance_id.to_string());
-                state.drivers.values().find(|d| d.running.as_deref() == Some(instance_id)).and_then(|d| d.conn.clone())
-            };
-            (queued, conn)
+            let queued = state.dequeue(instance_id);
+            (queued, if queued { None } else { state.cancel_running(instance_id) })
         };
         if queued {
             self.fail_instance_as(Some(&live), instance_id, JobState::Canceled, InstanceError::new("the request was cancelled before it ran"))
@@ -189,38 +159,15 @@ impl Engine {
 
     /// Hands queued requests to idle drivers, oldest first.
     pub(crate) fn dispatch_group(&self, live: &Arc<GroupLive>) {
-        loop {
-            let picked = {
-                let mut state = live.lock();
-                if state.queue.is_empty() {
-                    return;
-                }
-                let language = state.scope.language;
-                let Some((id, driver)) = state.drivers.iter_mut().find(|(_, d)| d.is_idle()) else { return };
-                let (Some(conn), id) = (driver.conn.clone(), id.clone()) else { return };
-                let Some(queued) = state.queue.pop_front() else { return };
-                let driver = state.drivers.get_mut(&id).map(|d| {
-                    d.running = Some(queued.instance.job_instance_id.clone());
-                    d.record.job.state = JobState::Busy;
-                    d.record.clone()
-                });
-                driver.map(|record| (record, conn, queued.instance, language))
-            };
-            let Some((driver, conn, instance, language)) = picked else { return };
+        while let Some(assigned) = live.lock().assign_next() {
             let engine = self.clone();
             let live = live.clone();
-            tokio::spawn(async move { engine.run_request(live, driver, conn, instance, language).await });
+            tokio::spawn(async move { engine.run_request(live, assigned).await });
         }
     }
 
-    async fn run_request(
-        self,
-        live: Arc<GroupLive>,
-        mut driver: JobRecord,
-        conn: crate::driver_client::DriverConn,
-        mut instance: JobInstance,
-        language: crate::model::job::Language,
-    ) {
+    async fn run_request(self, live: Arc<GroupLive>, assigned: Assigned) {
+        let Assigned { mut driver, conn, mut instance, language } = assigned;
         let driver_id = driver.job.job_id.clone();
         instance.job_id = Some(driver_id.clone());
         instance.state = JobState::Busy;
@@ -240,7 +187,7 @@ impl Engine {
             }
         };
         let answer = if started { Some(conn.execute(&self.inner().http, &instance, language).await) } else { None };
-        let cancelled = live.lock().cancels.remove(&instance.job_instance_id);
+        let cancelled = live.lock().take_cancel(&instance.job_instance_id);
         match answer {
             None => {}
             Some(Ok(Answer::Busy)) => {
@@ -252,11 +199,8 @@ impl Engine {
                 let _ = self.store().update_instance(&instance, None).await;
                 self.publish_instance(&live, &instance);
                 let mut state = live.lock();
-                if let Some(d) = state.drivers.get_mut(&driver_id) {
-                    d.conn = None;
-                }
-                let deadline = Instant::now() + self.config().queue_timeout;
-                state.queue.push_front(Queued { instance: instance.clone(), deadline });
+                state.detach(&driver_id);
+                state.requeue_first(instance.clone(), self.config().queue_timeout);
             }
             Some(Ok(answer)) => {
                 instance.end_time = now_ms();
@@ -277,31 +221,16 @@ impl Engine {
                     Answer::Busy => {}
                 }
                 driver.job.state = JobState::Ready;
-                let still_ours = live.lock().drivers.get(&driver_id).is_some_and(|d| d.stop_reason.is_none());
+                let still_ours = live.lock().is_serving(&driver_id);
                 self.end_instance(Some(&live), &instance, still_ours.then_some(&driver)).await;
             }
             Some(Err(contact)) => {
-                let handle = live.lock().drivers.get(&driver_id).and_then(DriverLive::handle);
+                let handle = live.lock().handle(&driver_id);
                 let error = self.lost_driver(&driver_id, handle, &contact).await;
                 self.fail_instance(&live, &instance.job_instance_id, error).await;
             }
         }
-        let retire = {
-            let mut state = live.lock();
-            match state.drivers.get_mut(&driver_id) {
-                Some(d) if d.running.as_deref() == Some(instance.job_instance_id.as_str()) => {
-                    d.running = None;
-                    d.record.job.state = JobState::Ready;
-                    if d.retiring && d.stop_reason.is_none() {
-                        d.stop_reason = Some("the driver was retired".into());
-                        d.handle()
-                    } else {
-                        None
-                    }
-                }
-                _ => None,
-            }
-        };
+        let retire = live.lock().release(&driver_id, &instance.job_instance_id);
         if let Some(handle) = retire {
             self.stop_driver(&live, &driver_id, handle);
         }
@@ -331,7 +260,7 @@ impl Engine {
 
     /// Ends an active instance as FAILED (first end wins).
     pub(crate) async fn fail_instance(&self, live: &Arc<GroupLive>, instance_id: &str, error: InstanceError) {
-        let cancelled = live.lock().cancels.remove(instance_id);
+        let cancelled = live.lock().take_cancel(instance_id);
         let state = if cancelled { JobState::Canceled } else { JobState::Failed };
         self.fail_instance_as(Some(live), instance_id, state, error).await;
     }
@@ -380,7 +309,7 @@ impl Engine {
     }
 
     pub(crate) fn publish_instance(&self, live: &GroupLive, instance: &JobInstance) {
-        let scope = live.lock().scope.clone();
+        let scope = live.lock().scope().clone();
         self.publish(EngineEvent::JobInstanceChanged {
             instance: Box::new(instance.clone()),
             group_name: scope.name,

@@ -1,54 +1,46 @@
 //! Reading a job's logs: windows of lines through the line index (no scan of the file),
 //! and a follow stream of new lines while the job runs.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use tokio::sync::mpsc;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::logs::{self, LineIndex};
-use crate::jobs::POLL;
+use crate::log_index::{self, LineIndex};
 use crate::model::job::JobLog;
-use crate::runtime::{DRIVER_STDERR, DRIVER_STDOUT, EXECUTORS_DIR};
+use crate::runtime::job_dir::log_resources;
 
-/// One log of a job, as found in its directory.
-pub(crate) struct LogResource {
-    pub(crate) name: String,
-    pub(crate) log_type: &'static str,
-    pub(crate) role: &'static str,
-    pub(crate) path: PathBuf,
-}
+use super::POLL;
 
-/// The logs a job's directory holds, whichever runtime wrote them: the driver's
-/// `stdout.log`/`stderr.log`, then `executors/<id>/{stdout,stderr}.log` for each executor
-/// whose logs were copied from the cluster.
-pub(crate) fn log_resources(job_dir: &Path) -> Vec<LogResource> {
-    let mut out = vec![
-        LogResource { name: "driver-stdout".into(), log_type: "stdout", role: "driver", path: job_dir.join(DRIVER_STDOUT) },
-        LogResource { name: "driver-stderr".into(), log_type: "stderr", role: "driver", path: job_dir.join(DRIVER_STDERR) },
-    ];
-    let mut executors: Vec<String> = fs::read_dir(job_dir.join(EXECUTORS_DIR))
-        .map(|dir| dir.flatten().filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default();
-    executors.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
-    for executor in executors {
-        for (log_type, file) in [("stdout", DRIVER_STDOUT), ("stderr", DRIVER_STDERR)] {
-            out.push(LogResource {
-                name: format!("executor-{executor}-{log_type}"),
-                log_type,
-                role: "executor",
-                path: job_dir.join(EXECUTORS_DIR).join(&executor).join(file),
-            });
-        }
+/// The line indexes of the logs read so far, by path (a job's are dropped with it).
+#[derive(Default)]
+pub(crate) struct LogIndexes(Mutex<HashMap<PathBuf, LineIndex>>);
+
+impl LogIndexes {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, LineIndex>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
-    out
-}
 
-/// Sorts executor ids numerically when they are numbers (`2` before `10`).
-fn natural_key(id: &str) -> (u64, &str) {
-    (id.parse().unwrap_or(u64::MAX), id)
+    /// The index of a log, extended to its current end (and saved when it grew).
+    fn index(&self, path: &Path) -> Result<LineIndex> {
+        let cached = self.map().get(path).cloned();
+        let mut index = cached.unwrap_or_else(|| LineIndex::load(path));
+        let grew = index.extend(path).map_err(|e| EngineError::io(format!("cannot index {}", path.display()), e))?;
+        if grew && let Err(e) = index.save(path) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot save log index");
+        }
+        self.map().insert(path.to_path_buf(), index.clone());
+        Ok(index)
+    }
+
+    /// Forgets the indexes of the logs under a (deleted) job directory.
+    pub(crate) fn forget_dir(&self, dir: &Path) {
+        self.map().retain(|path, _| !path.starts_with(dir));
+    }
 }
 
 impl Engine {
@@ -96,26 +88,11 @@ impl Engine {
         if !path.exists() {
             return Ok((Vec::new(), 0));
         }
-        let index = self.log_index(path)?;
+        let index = self.inner().log_indexes.index(path)?;
         let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let lines = logs::read_window(path, &index, from, size)
+        let lines = log_index::read_window(path, &index, from, size)
             .map_err(|e| EngineError::io(format!("cannot read {}", path.display()), e))?;
         Ok((lines, index.total_lines(len)))
-    }
-
-    /// The index of a log, extended to its current end (and saved when it grew).
-    fn log_index(&self, path: &Path) -> Result<LineIndex> {
-        let cached = self.inner().log_indexes.lock().ok().and_then(|m| m.get(path).cloned());
-        let mut index = cached.unwrap_or_else(|| LineIndex::load(path));
-        let grew = index.extend(path).map_err(|e| EngineError::io(format!("cannot index {}", path.display()), e))?;
-        if grew
-            && let Err(e) = index.save(path) {
-                tracing::warn!(path = %path.display(), error = %e, "cannot save log index");
-            }
-        if let Ok(mut m) = self.inner().log_indexes.lock() {
-            m.insert(path.to_path_buf(), index.clone());
-        }
-        Ok(index)
     }
 
     /// Follows one log of a job (`driver-stdout` or `driver-stderr`) from line `from`:
@@ -139,8 +116,8 @@ impl Engine {
                 let Some(engine) = Engine::upgrade(&weak) else { return };
                 let ended = engine.job_record(&id).await.map(|r| r.job.state.is_terminal()).unwrap_or(true);
                 if pos.is_none() && path.exists() {
-                    let start = engine.log_index(&path).and_then(|index| {
-                        logs::line_start(&path, &index, from).map_err(|e| EngineError::io("cannot read log", e))
+                    let start = engine.inner().log_indexes.index(&path).and_then(|index| {
+                        log_index::line_start(&path, &index, from).map_err(|e| EngineError::io("cannot read log", e))
                     });
                     pos = Some(start.unwrap_or(0));
                 }
@@ -181,28 +158,4 @@ fn read_new_lines(path: &Path, pos: &mut u64) -> std::io::Result<Vec<String>> {
     let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else { return Ok(Vec::new()) };
     *pos += end as u64 + 1;
     Ok(String::from_utf8_lossy(&bytes[..end]).lines().map(str::to_string).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn executors_logs_follow_the_driver_in_numeric_order() {
-        let dir = tempfile::tempdir().unwrap();
-        for executor in ["10", "2", "1"] {
-            fs::create_dir_all(dir.path().join(EXECUTORS_DIR).join(executor)).unwrap();
-        }
-        let names: Vec<String> = log_resources(dir.path()).into_iter().map(|r| r.name).collect();
-        assert_eq!(
-            names,
-            [
-                "driver-stdout", "driver-stderr", "executor-1-stdout", "executor-1-stderr", "executor-2-stdout",
-                "executor-2-stderr", "executor-10-stdout", "executor-10-stderr",
-            ]
-        );
-        let executor = &log_resources(dir.path())[2];
-        assert_eq!((executor.role, executor.log_type), ("executor", "stdout"));
-        assert_eq!(executor.path, dir.path().join("executors/1/stdout.log"));
-    }
 }

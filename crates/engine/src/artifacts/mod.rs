@@ -5,99 +5,22 @@
 //! twice is stored once. Jobs see their files under the names they were uploaded with,
 //! as hard links in the job's directory.
 
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod upload;
 
-use sha2::{Digest, Sha256};
-use tempfile::NamedTempFile;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::model::job::ArtifactRef;
+use crate::model::job::{ArtifactRef, JobSpec};
 
-const MAX_FILE_NAME: usize = 255;
-/// The first bytes of every zip (and so jar) file.
-pub const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
+pub use upload::{Upload, Uploaded, ZIP_MAGIC, validate_file_name};
+pub(crate) use upload::{FileKind, check_uploads};
 
-/// A file name as uploaded must be usable as-is inside the job's directory: no path
-/// separators, no `.`/`..`, no NUL or control characters.
-pub fn validate_file_name(field: &str, name: &str) -> Result<()> {
-    let problem = if name.is_empty() {
-        Some("has no file name")
-    } else if name == "." || name == ".." || name.contains("..") {
-        Some("may not contain '..'")
-    } else if name.contains(['/', '\\']) {
-        Some("may not contain a path separator")
-    } else if name.contains(',') {
-        Some("may not contain ',' (Spark separates file lists with commas)")
-    } else if name.contains(char::is_control) {
-        Some("may not contain NUL or control characters")
-    } else if name.len() > MAX_FILE_NAME {
-        Some("is longer than 255 bytes")
-    } else {
-        None
-    };
-    match problem {
-        Some(problem) => Err(EngineError::invalid(field, format!("file name '{}' {problem}", name.escape_default()))),
-        None => Ok(()),
-    }
-}
-
-/// An upload in progress (or finished but not yet committed to the store).
-pub struct Upload {
-    field: String,
-    name: String,
-    temp: NamedTempFile,
-    hasher: Sha256,
-    size: u64,
-    head: Vec<u8>,
-}
-
-/// A finished upload: hashed, still in its temp file until a submit commits it.
-pub struct Uploaded {
-    pub field: String,
-    pub name: String,
-    pub sha256: String,
-    pub size: u64,
-    /// Up to the first 4 bytes, to check a jar's zip signature.
-    pub head: Vec<u8>,
-    temp: NamedTempFile,
-}
-
-impl Upload {
-    pub fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        if self.head.len() < 4 {
-            let take = (4 - self.head.len()).min(chunk.len());
-            self.head.extend_from_slice(&chunk[..take]);
-        }
-        self.hasher.update(chunk);
-        self.size += chunk.len() as u64;
-        self.temp.write_all(chunk).map_err(|e| EngineError::io(format!("cannot store upload '{}'", self.name), e))
-    }
-
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
-    pub fn finish(mut self) -> Result<Uploaded> {
-        self.temp.flush().map_err(|e| EngineError::io("cannot store upload", e))?;
-        Ok(Uploaded {
-            field: self.field,
-            name: self.name,
-            sha256: hex::encode(self.hasher.finalize()),
-            size: self.size,
-            head: self.head,
-            temp: self.temp,
-        })
-    }
-}
-
-impl Uploaded {
-    pub fn reference(&self) -> ArtifactRef {
-        ArtifactRef { name: self.name.clone(), sha256: self.sha256.clone(), size: self.size }
-    }
-}
+/// Where each kind of a job's files is linked in its directory.
+pub(crate) const JARS_DIR: &str = "jars";
+pub(crate) const FILES_DIR: &str = "files";
+pub(crate) const PY_FILES_DIR: &str = "pyfiles";
 
 impl Engine {
     /// Starts receiving one file of a submit form. The name is checked first, so a bad
@@ -110,14 +33,7 @@ impl Engine {
             .prefix(".upload-")
             .tempfile_in(&dir)
             .map_err(|e| EngineError::io("cannot create an upload file", e))?;
-        Ok(Upload {
-            field: field.to_string(),
-            name: file_name.to_string(),
-            temp,
-            hasher: Sha256::new(),
-            size: 0,
-            head: Vec::with_capacity(4),
-        })
+        Ok(Upload::new(field, file_name, temp))
     }
 
     /// Takes a file from this machine (the desktop app's dropped or picked files) as an
@@ -142,6 +58,24 @@ impl Engine {
         upload.finish()
     }
 
+    /// Reads local jar files into uploads (off the async threads: jars can be large).
+    pub(crate) async fn stage_jar_paths(&self, paths: &[PathBuf]) -> Result<Vec<Uploaded>> {
+        if let Some(bad) = paths.iter().find(|p| !p.is_absolute()) {
+            return Err(EngineError::invalid("jarPaths", format!("'{}' is not an absolute path", bad.display())));
+        }
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let engine = self.clone();
+        let paths = paths.to_vec();
+        tokio::task::spawn_blocking(move || {
+            let mut budget = engine.max_upload_bytes();
+            paths.iter().map(|p| engine.upload_local_file("jarPaths", p, &mut budget)).collect()
+        })
+        .await
+        .map_err(|e| EngineError::Conflict(format!("cannot read the jar files: {e}")))?
+    }
+
     /// The largest upload (all files of one submit together) the engine accepts.
     pub fn max_upload_bytes(&self) -> u64 {
         self.config().max_upload_bytes
@@ -162,13 +96,11 @@ impl Engine {
     /// with the artifact lock held.
     pub(crate) fn store_upload(&self, upload: Uploaded) -> Result<ArtifactRef> {
         let stored = self.artifacts_dir().join(&upload.sha256);
+        let reference = upload.reference();
         if !stored.exists() {
-            upload
-                .temp
-                .persist(&stored)
-                .map_err(|e| EngineError::io(format!("cannot store artifact {}", stored.display()), e.error))?;
+            upload.persist(&stored)?;
         }
-        Ok(ArtifactRef { name: upload.name, sha256: upload.sha256, size: upload.size })
+        Ok(reference)
     }
 
     /// Links a stored artifact into `dir` under its uploaded name.
@@ -184,6 +116,17 @@ impl Engine {
             .map_err(|e| EngineError::io(format!("cannot place {}", link.display()), e))
     }
 
+    /// Links every file of a spec into a job's directory, each kind in its own folder
+    /// (`jars/`, `files/`, `pyfiles/`). Call with the artifact lock held.
+    pub(crate) fn link_spec(&self, spec: &JobSpec, job_dir: &Path) -> Result<()> {
+        for (sub, refs) in [(JARS_DIR, &spec.jars), (FILES_DIR, &spec.files), (PY_FILES_DIR, &spec.py_files)] {
+            for artifact in refs {
+                self.link_artifact(artifact, &job_dir.join(sub))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Removes stored artifacts no job uses any more. Call with the artifact lock held.
     pub(crate) fn remove_artifacts(&self, shas: &[String]) {
         for sha in shas {
@@ -194,21 +137,5 @@ impl Engine {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_cannot_escape() {
-        assert!(validate_file_name("jars", "my-job_2.13-1.0.jar").is_ok());
-        assert!(validate_file_name("pyFiles", "main.py").is_ok());
-        for bad in ["", ".", "..", "../../x.jar", "a/b.jar", "a\\b.jar", "x\0.jar", "a\nb", "..jar", "a,b.py"] {
-            let e = validate_file_name("jars", bad).unwrap_err();
-            assert_eq!(e.field(), Some("jars"), "{bad:?}");
-        }
-        assert!(validate_file_name("files", &"a".repeat(256)).is_err());
     }
 }

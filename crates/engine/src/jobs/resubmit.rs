@@ -41,10 +41,7 @@ impl Engine {
         {
             // Held so a concurrent delete cannot remove an artifact this job now uses.
             let _artifacts = self.inner().artifact_lock.lock().await;
-            let placed = [("jars", &record.spec.jars), ("files", &record.spec.files), ("pyfiles", &record.spec.py_files)]
-                .into_iter()
-                .try_for_each(|(sub, refs)| refs.iter().try_for_each(|r| self.link_artifact(r, &dir.join(sub))));
-            let inserted = match placed {
+            let inserted = match self.link_spec(&record.spec, &dir) {
                 Ok(()) => self.store().insert_job(&record).await,
                 Err(e) => Err(e),
             };

@@ -1,29 +1,37 @@
 //! Groups of interactive drivers: create, read, list, update, rescale, pause, resume,
-//! restart, stop, delete, and recovery on open. Every change is committed, then
-//! announced; the group's supervisor (`group_supervisor.rs`) brings its drivers to the
-//! new target.
+//! restart, stop, delete. Every change is committed, then announced; the group's
+//! supervisor (`supervisor.rs`) brings its drivers to the new target.
 
-use std::collections::BTreeMap;
+pub(crate) mod agent_client;
+mod jar_watch;
+pub(crate) mod live;
+mod recover;
+mod requests;
+mod scale;
+mod supervisor;
+
 use std::path::PathBuf;
-use std::time::Instant;
 
 use uuid::Uuid;
 
-use crate::artifacts::{Uploaded, ZIP_MAGIC};
+use crate::artifacts::{FileKind, Uploaded, check_uploads};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::group_supervisor::{DriverLive, GroupLive, Queued, wanted};
-use crate::model::cluster::{ClusterType, DEFAULT_CLUSTER};
-use crate::model::group::{
-    Group, GroupKind, GroupRecord, GroupState, InstanceError, MAX_LISTED_DRIVERS, parse_scale, validate_group_name,
-};
-use crate::model::job::{JobSpec, JobState, JobType, Language};
-use crate::model::paging::{Page, PageRequest};
+use crate::jobs::remote_requirements_error;
+use crate::model::cluster::DEFAULT_CLUSTER;
+use crate::model::form::{bounded_text, no_nul, text, text_or};
+use crate::model::group::{Group, GroupKind, GroupRecord, GroupState, MAX_LISTED_DRIVERS, parse_scale, validate_group_name};
+use crate::model::job::{JobSpec, Language};
+use crate::model::paging::Page;
+use crate::model::query::GroupQuery;
 use crate::model::wire::{parse_pairs, parse_requirements};
-use crate::runtime::Liveness;
 use crate::store::groups::GroupFilter;
 use crate::time::now_ms;
+
+use live::{GroupLive, wanted};
+
+pub(crate) use jar_watch::JarWatches;
 
 /// A create or update form: the text fields as sent (absent = not given), and uploads.
 #[derive(Default)]
@@ -46,50 +54,11 @@ pub struct GroupForm {
     pub watch_jars: bool,
 }
 
-/// The filters `GET /group` offers.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase", default)]
-pub struct GroupQuery {
-    pub states: Vec<GroupState>,
-    pub kinds: Vec<GroupKind>,
-    pub job_states: Vec<JobState>,
-    pub cluster_names: Vec<String>,
-    pub tags: BTreeMap<String, String>,
-    pub search: Option<String>,
-    pub page: PageRequest,
-}
-
-fn text(value: &Option<String>) -> &str {
-    value.as_deref().map(str::trim).unwrap_or("")
-}
-
-fn no_nul(field: &str, values: impl IntoIterator<Item = impl AsRef<str>>) -> Result<()> {
-    if values.into_iter().any(|v| v.as_ref().contains('\0')) {
-        return Err(EngineError::invalid(field, "may not contain NUL characters"));
-    }
-    Ok(())
-}
-
-fn check_uploads(field: &str, uploads: &[Uploaded], jar: bool) -> Result<()> {
-    for (i, u) in uploads.iter().enumerate() {
-        if uploads[..i].iter().any(|other| other.name == u.name) {
-            return Err(EngineError::invalid(field, format!("'{}' is uploaded twice", u.name)));
-        }
-        if jar && (u.size == 0 || u.head != ZIP_MAGIC) {
-            return Err(EngineError::invalid(field, format!("'{}' is not a jar (it has no zip signature)", u.name)));
-        }
-    }
-    Ok(())
-}
+/// The most characters of a group's description.
+const MAX_DESCRIPTION: usize = 2000;
 
 fn description(value: &Option<String>) -> Result<String> {
-    let d = text(value).to_string();
-    if d.chars().count() > 2000 {
-        return Err(EngineError::invalid("description", "is longer than 2000 characters"));
-    }
-    no_nul("description", [&d])?;
-    Ok(d)
+    bounded_text("description", value, MAX_DESCRIPTION)
 }
 
 impl Engine {
@@ -123,30 +92,30 @@ impl Engine {
         }
         let jar_paths = std::mem::take(&mut form.jar_paths);
         let staged = self.stage_jar_paths(&jar_paths).await?;
-        check_uploads("jarPaths", &staged, true)?;
+        check_uploads("jarPaths", &staged, FileKind::Jar)?;
         form.jars.extend(staged);
-        check_uploads("jars", &form.jars, true)?;
-        check_uploads("files", &form.files, false)?;
-        check_uploads("pyFiles", &form.py_files, false)?;
+        check_uploads("jars", &form.jars, FileKind::Jar)?;
+        check_uploads("files", &form.files, FileKind::Any)?;
+        check_uploads("pyFiles", &form.py_files, FileKind::Any)?;
         if let Some(bad) = form.py_files.iter().find(|f| !f.name.ends_with(".py") && !f.name.ends_with(".zip") && !f.name.ends_with(".egg")) {
             return Err(EngineError::invalid("pyFiles", format!("'{}' is not a .py, .zip or .egg file", bad.name)));
         }
-        let cluster_name = match text(&form.cluster_name) {
-            "" => DEFAULT_CLUSTER,
-            other => other,
-        };
+        let cluster_name = text_or(&form.cluster_name, DEFAULT_CLUSTER);
         let cluster = self.store().cluster_by_name(cluster_name).await?.ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
-        if cluster.cluster_type == ClusterType::K8s && !requirements.is_empty() {
-            return Err(crate::job_launch::remote_requirements_error(cluster.cluster_type.as_str()));
+        // Requirements become a virtualenv built on this machine: only runtimes whose
+        // drivers start here can use one.
+        let local_spark = self.runtime_for(&cluster)?.needs_local_spark();
+        if !local_spark && !requirements.is_empty() {
+            return Err(remote_requirements_error(cluster.cluster_type.as_str()));
         }
         if self.store().group_by_name(&name).await?.is_some() {
             return Err(EngineError::invalid("name", format!("a group named '{name}' already exists")));
         }
-        if cluster.cluster_type == ClusterType::K8s {
-            // The pods run the agent from the cluster's storage: no local Spark needed.
-            crate::spark_env::driver_agent_files().map_err(EngineError::Conflict)?;
+        if local_spark {
+            self.spark_env().await.and_then(|env| env.driver_agent().map(|_| ())).map_err(EngineError::Unavailable)?;
         } else {
-            self.spark_env().await.and_then(|env| env.driver_agent().map(|_| ())).map_err(EngineError::Conflict)?;
+            // The cluster runs the agent from its storage: only the agent's files are needed.
+            crate::spark_env::driver_agent_files().map_err(EngineError::Unavailable)?;
         }
         let now = now_ms();
         let mut record = GroupRecord {
@@ -259,9 +228,9 @@ impl Engine {
             let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
             if !requirements.is_empty()
                 && let Some(cluster) = self.store().cluster_by_id(&record.cluster_id).await?
-                && cluster.cluster_type == ClusterType::K8s
+                && !self.runtime_for(&cluster)?.needs_local_spark()
             {
-                return Err(crate::job_launch::remote_requirements_error(cluster.cluster_type.as_str()));
+                return Err(remote_requirements_error(cluster.cluster_type.as_str()));
             }
             record.spec.requirements = requirements.clone();
             g.py_requirements = requirements;
@@ -334,11 +303,7 @@ impl Engine {
         let record = self.group_record(id).await?;
         self.stop_jar_watch(id);
         if let Some(live) = self.group_live(id) {
-            {
-                let mut state = live.lock();
-                state.target = 0;
-                state.closing = true;
-            }
+            live.lock().close();
             self.halt_drivers(&live, "the group was deleted").await;
         }
         for driver in self.store().group_driver_ids(id).await? {
@@ -367,11 +332,7 @@ impl Engine {
         self.publish(EngineEvent::GroupChanged { group: Box::new(group.clone()) });
         match self.group_live(&record.group.id) {
             Some(live) => {
-                {
-                    let mut state = live.lock();
-                    state.target = wanted(record);
-                    state.scope.tags = record.group.tags.clone();
-                }
+                live.lock().update(record);
                 live.wake.notify_one();
             }
             None if wanted(record) > 0 => self.supervise(GroupLive::new(record)),
@@ -394,68 +355,6 @@ impl Engine {
     pub(crate) async fn stop_groups_on_cluster(&self, cluster_id: &str) -> Result<()> {
         for g in self.store().active_groups_on_cluster(cluster_id).await? {
             self.stop_group(&g.group.id).await?;
-        }
-        Ok(())
-    }
-
-    /// Brings every ACTIVE group back after a restart of Sparkdeck: drivers still running
-    /// (same pid and start time) are re-attached through their info file and secret;
-    /// ended ones are recorded and replaced; queued requests queue again; a request that
-    /// was running is failed (its answer is lost) and cancelled on its driver.
-    pub(crate) async fn recover_groups(&self) -> Result<()> {
-        let active = self.store().active_groups().await?;
-        for record in &active {
-            let live = GroupLive::new(record);
-            let instances = self.store().active_instances(&record.group.id).await?;
-            for mut driver in self.store().active_group_drivers(&record.group.id).await? {
-                let id = driver.job.job_id.clone();
-                let runtime = self.job_runtime(&driver).await;
-                let alive = match &driver.driver {
-                    Some(handle) => matches!(runtime.poll(handle, &self.job_dir(&id)).await, Liveness::Running { .. }),
-                    None => false,
-                };
-                if alive {
-                    tracing::info!(group = %record.group.id, driver = id, "re-attaching driver");
-                    let mut d = DriverLive::attached(driver, runtime);
-                    d.orphan = instances
-                        .iter()
-                        .find(|i| i.state == JobState::Busy && i.job_id.as_deref() == Some(id.as_str()))
-                        .map(|i| i.job_instance_id.clone());
-                    live.lock().drivers.insert(id, d);
-                } else {
-                    driver.job.state = JobState::Failed;
-                    driver.job.error = Some("the driver ended while Sparkdeck was not running".into());
-                    driver.job.end_time = now_ms();
-                    self.save_active(&driver).await?;
-                }
-            }
-            for instance in instances {
-                if instance.state == JobState::Submitted {
-                    let deadline = Instant::now() + self.config().queue_timeout;
-                    live.lock().queue.push_back(Queued { instance, deadline });
-                    continue;
-                }
-                let alive = instance.job_id.as_ref().is_some_and(|j| live.lock().drivers.contains_key(j));
-                let reason = if alive {
-                    "Sparkdeck restarted while this request ran; its answer was lost and the request was cancelled"
-                } else {
-                    "Sparkdeck restarted while this request ran and its driver is gone"
-                };
-                self.fail_instance(&live, &instance.job_instance_id, InstanceError::new(reason)).await;
-            }
-            self.supervise(live);
-            self.sync_jar_watch(record);
-        }
-        // Drivers of groups that are no longer active (stopped, or deleted mid-way) end.
-        for job in self.store().active_jobs().await? {
-            let orphaned = job.job.job_type == JobType::Interactive
-                && !active.iter().any(|g| Some(&g.group.id) == job.job.group_id.as_ref());
-            if orphaned {
-                let engine = self.clone();
-                tokio::spawn(async move {
-                    let _ = engine.stop_job(&job.job.job_id).await;
-                });
-            }
         }
         Ok(())
     }

@@ -1,0 +1,52 @@
+//! What an engine is opened with: its data directory and its limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::limits;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub data_dir: PathBuf,
+    /// The most bytes one submit may upload (all its files together).
+    pub max_upload_bytes: u64,
+    /// Jobs that run at once on one local cluster; the rest wait in SUBMITTED.
+    pub local_concurrency: usize,
+    /// Jobs that run at once on one standalone or Kubernetes cluster: their drivers run
+    /// there (except Python jobs in client mode) and the cluster queues what it cannot place.
+    pub remote_concurrency: usize,
+    /// The most lines one `GET /job/{id}/logs` returns per log.
+    pub max_log_lines: u64,
+    /// How long a stopped job gets to end after SIGTERM before it is killed.
+    pub stop_grace: Duration,
+    /// The most drivers one group may have.
+    pub max_scale: u32,
+    /// Requests that may wait per group while all its drivers are busy.
+    pub max_queue: usize,
+    /// How long a request may wait for a free driver before it fails.
+    pub queue_timeout: Duration,
+    /// The largest `code` a request may carry, in bytes.
+    pub max_code_bytes: usize,
+    /// How long a driver may take to become READY before it is stopped and replaced.
+    pub driver_ready_timeout: Duration,
+}
+
+impl EngineConfig {
+    /// Resolves the data directory as [`crate::data_dir::resolve`] does; the limits get
+    /// their defaults.
+    pub fn new(data_dir: Option<PathBuf>) -> Self {
+        Self {
+            data_dir: crate::data_dir::resolve(data_dir),
+            max_upload_bytes: limits::MAX_UPLOAD_BYTES,
+            local_concurrency: 2,
+            remote_concurrency: 8,
+            max_log_lines: limits::MAX_LOG_LINES,
+            stop_grace: Duration::from_secs(10),
+            max_scale: limits::MAX_SCALE,
+            max_queue: limits::MAX_QUEUE,
+            queue_timeout: Duration::from_secs(300),
+            max_code_bytes: limits::MAX_CODE_BYTES,
+            driver_ready_timeout: Duration::from_secs(300),
+        }
+    }
+}

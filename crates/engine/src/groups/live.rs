@@ -1,0 +1,475 @@
+//! The live state of a supervised group: its drivers, its queue of requests, the cancels
+//! asked while a driver runs one. It lives in memory behind a std mutex that is never held
+//! across an await (the store stays the record of every change), and it has one writer:
+//! the methods below. Requests, the supervisor and the jar watcher say what happened
+//! (`assign_next`, `release`, `attach`, `retire`, `enqueue`, …); how the fields change
+//! stays in this file.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+use crate::model::group::{GroupRecord, GroupState, JobInstance};
+use crate::model::job::{JobRecord, JobSpec, JobState, Language};
+use crate::model::secret::Secret;
+use crate::runtime::{ClusterRuntime, DriverRef};
+
+use super::agent_client::DriverConn;
+use super::scale::{DriverView, ScalePlan, plan_scale};
+
+/// How often an idle driver is asked for its health, and how many misses end it.
+const HEALTH_EVERY: Duration = Duration::from_secs(5);
+const HEALTH_MISSES: u32 = 3;
+/// Longest wait before relaunching after drivers failed to start (doubling from 1 s).
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// What instance events and the dispatcher need to know about a group.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    pub(crate) name: String,
+    pub(crate) cluster_name: String,
+    pub(crate) tags: BTreeMap<String, String>,
+    pub(crate) language: Language,
+}
+
+pub(crate) struct GroupLive {
+    pub(crate) id: String,
+    pub(crate) wake: Notify,
+    state: Mutex<LiveState>,
+}
+
+pub(crate) struct LiveState {
+    scope: Scope,
+    /// Drivers wanted now: the scale, or 0 while paused or archived.
+    target: u32,
+    /// The supervisor ends once no driver is left (the group was deleted).
+    closing: bool,
+    drivers: BTreeMap<String, DriverLive>,
+    queue: VecDeque<Queued>,
+    /// Instances whose cancel was asked while a driver ran them.
+    cancels: HashSet<String>,
+    /// The group's jars now; drivers launched with others are replaced (`jar_watch.rs`).
+    jars: Vec<String>,
+    failures: u32,
+    next_launch: Instant,
+}
+
+pub(crate) struct DriverLive {
+    record: JobRecord,
+    /// The runtime of the cluster it was launched on.
+    runtime: Arc<dyn ClusterRuntime>,
+    /// Set once the agent answered its health check as READY.
+    conn: Option<DriverConn>,
+    /// The instance it runs.
+    running: Option<String>,
+    /// Leaves once its request is answered (rescale down, rolled over).
+    retiring: bool,
+    /// Why it is being stopped, once a stop was asked (its end is then expected).
+    stop_reason: Option<String>,
+    /// A request it ran before Sparkdeck restarted: cancelled when it is reached.
+    orphan: Option<String>,
+    launched: Instant,
+    last_health: Instant,
+    health_misses: u32,
+}
+
+/// A launched driver and the runtime that can poll and stop it.
+#[derive(Clone)]
+pub(crate) struct DriverHandle {
+    pub(crate) driver: DriverRef,
+    pub(crate) runtime: Arc<dyn ClusterRuntime>,
+}
+
+/// What one pass of the supervisor reads about a driver (copied out of the lock).
+pub(crate) struct Snapshot {
+    pub(crate) id: String,
+    pub(crate) handle: DriverHandle,
+    pub(crate) stopping: bool,
+    pub(crate) conn: Option<DriverConn>,
+    pub(crate) launched: Instant,
+    /// Idle and due for a health check.
+    pub(crate) health_due: bool,
+}
+
+/// What attaching to a driver's agent needs.
+pub(crate) struct AttachInfo {
+    pub(crate) secret: Secret,
+    pub(crate) handle: Option<DriverHandle>,
+    pub(crate) orphan: Option<String>,
+}
+
+/// A request handed to a driver.
+pub(crate) struct Assigned {
+    pub(crate) driver: JobRecord,
+    pub(crate) conn: DriverConn,
+    pub(crate) instance: JobInstance,
+    pub(crate) language: Language,
+}
+
+/// A driver that was removed from the group because it ended.
+pub(crate) struct Ended {
+    pub(crate) record: JobRecord,
+    pub(crate) stop_reason: Option<String>,
+    pub(crate) running: Option<String>,
+}
+
+struct Queued {
+    instance: JobInstance,
+    deadline: Instant,
+}
+
+impl GroupLive {
+    pub(crate) fn new(record: &GroupRecord) -> Arc<Self> {
+        let g = &record.group;
+        Arc::new(Self {
+            id: g.id.clone(),
+            wake: Notify::new(),
+            state: Mutex::new(LiveState {
+                scope: Scope {
+                    name: g.name.clone(),
+                    cluster_name: g.cluster_name.clone(),
+                    tags: g.tags.clone(),
+                    language: g.language,
+                },
+                target: wanted(record),
+                closing: false,
+                drivers: BTreeMap::new(),
+                queue: VecDeque::new(),
+                cancels: HashSet::new(),
+                jars: jar_shas(&record.spec),
+                failures: 0,
+                next_launch: Instant::now(),
+            }),
+        })
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, LiveState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Drivers a stored group should have running.
+pub(crate) fn wanted(record: &GroupRecord) -> u32 {
+    let g = &record.group;
+    if g.state == GroupState::Active && !g.paused { g.scale } else { 0 }
+}
+
+/// The content hashes of a spec's jars, in order.
+pub(crate) fn jar_shas(spec: &JobSpec) -> Vec<String> {
+    spec.jars.iter().map(|j| j.sha256.clone()).collect()
+}
+
+impl DriverLive {
+    pub(crate) fn new(record: JobRecord, runtime: Arc<dyn ClusterRuntime>, orphan: Option<String>) -> Self {
+        let now = Instant::now();
+        Self {
+            record,
+            runtime,
+            conn: None,
+            running: None,
+            retiring: false,
+            stop_reason: None,
+            orphan,
+            launched: now,
+            last_health: now,
+            health_misses: 0,
+        }
+    }
+
+    fn handle(&self) -> Option<DriverHandle> {
+        self.record.driver.clone().map(|driver| DriverHandle { driver, runtime: self.runtime.clone() })
+    }
+
+    fn is_idle(&self) -> bool {
+        self.conn.is_some() && self.running.is_none() && !self.retiring && self.stop_reason.is_none()
+    }
+
+    /// Asks it to stop: at once when idle (the handle to stop it with is returned), or
+    /// once its request is answered.
+    fn retire(&mut self, reason: &str) -> Option<DriverHandle> {
+        if self.running.is_some() {
+            self.retiring = true;
+            return None;
+        }
+        self.stop(reason)
+    }
+
+    /// Marks it stopping (first reason wins); the handle to stop it with, once.
+    fn stop(&mut self, reason: &str) -> Option<DriverHandle> {
+        if self.stop_reason.is_some() {
+            return None;
+        }
+        self.stop_reason = Some(reason.to_string());
+        self.handle()
+    }
+}
+
+impl LiveState {
+    pub(crate) fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// A committed change of the group: its target and tags.
+    pub(crate) fn update(&mut self, record: &GroupRecord) {
+        self.target = wanted(record);
+        self.scope.tags = record.group.tags.clone();
+    }
+
+    /// The group is being deleted: no driver is wanted and the supervisor ends once the
+    /// last one has.
+    pub(crate) fn close(&mut self) {
+        self.target = 0;
+        self.closing = true;
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.closing && self.drivers.is_empty()
+    }
+
+    /// A watched jar was rebuilt: drivers with the old jars are rolled over.
+    pub(crate) fn set_jars(&mut self, jars: Vec<String>) {
+        self.jars = jars;
+    }
+
+    // The queue.
+
+    pub(crate) fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub(crate) fn enqueue(&mut self, instance: JobInstance, timeout: Duration) {
+        self.queue.push_back(Queued { instance, deadline: Instant::now() + timeout });
+    }
+
+    /// Puts a request back first in line (its driver turned out to be busy).
+    pub(crate) fn requeue_first(&mut self, instance: JobInstance, timeout: Duration) {
+        self.queue.push_front(Queued { instance, deadline: Instant::now() + timeout });
+    }
+
+    /// Removes a queued request; false when it was not queued.
+    pub(crate) fn dequeue(&mut self, instance_id: &str) -> bool {
+        let before = self.queue.len();
+        self.queue.retain(|q| q.instance.job_instance_id != instance_id);
+        self.queue.len() != before
+    }
+
+    /// Requests that waited past their deadline, removed from the queue.
+    pub(crate) fn expire(&mut self, now: Instant) -> Vec<JobInstance> {
+        let (gone, kept): (VecDeque<Queued>, VecDeque<Queued>) = self.queue.drain(..).partition(|q| q.deadline <= now);
+        self.queue = kept;
+        gone.into_iter().map(|q| q.instance).collect()
+    }
+
+    /// Hands the oldest queued request to an idle driver, which becomes BUSY.
+    pub(crate) fn assign_next(&mut self) -> Option<Assigned> {
+        if self.queue.is_empty() {
+            return None;
+        }
+        let driver = self.drivers.values_mut().find(|d| d.is_idle())?;
+        let conn = driver.conn.clone()?;
+        let queued = self.queue.pop_front()?;
+        driver.running = Some(queued.instance.job_instance_id.clone());
+        driver.record.job.state = JobState::Busy;
+        Some(Assigned { driver: driver.record.clone(), conn, instance: queued.instance, language: self.scope.language })
+    }
+
+    // Cancels.
+
+    /// A cancel asked while a driver runs the request: the connection to ask it through.
+    pub(crate) fn cancel_running(&mut self, instance_id: &str) -> Option<DriverConn> {
+        self.cancels.insert(instance_id.to_string());
+        self.drivers.values().find(|d| d.running.as_deref() == Some(instance_id)).and_then(|d| d.conn.clone())
+    }
+
+    /// Whether a cancel was asked for the request (forgotten once read).
+    pub(crate) fn take_cancel(&mut self, instance_id: &str) -> bool {
+        self.cancels.remove(instance_id)
+    }
+
+    // Drivers.
+
+    pub(crate) fn add_driver(&mut self, driver: DriverLive) {
+        self.drivers.insert(driver.record.job.job_id.clone(), driver);
+    }
+
+    pub(crate) fn has_driver(&self, id: &str) -> bool {
+        self.drivers.contains_key(id)
+    }
+
+    /// A driver that ended, out of the group. One that never got ready delays the next
+    /// launch (doubling back-off).
+    pub(crate) fn remove_ended(&mut self, id: &str) -> Option<Ended> {
+        let driver = self.drivers.remove(id)?;
+        if driver.stop_reason.is_none() && driver.conn.is_none() {
+            self.note_launch_failure();
+        }
+        Some(Ended { record: driver.record, stop_reason: driver.stop_reason, running: driver.running })
+    }
+
+    /// A launch failed: wait before the next one (1 s, doubling up to a minute).
+    pub(crate) fn note_launch_failure(&mut self) {
+        self.failures += 1;
+        self.next_launch = Instant::now() + Duration::from_secs(1 << self.failures.min(6)).min(MAX_BACKOFF);
+    }
+
+    pub(crate) fn handle(&self, id: &str) -> Option<DriverHandle> {
+        self.drivers.get(id).and_then(DriverLive::handle)
+    }
+
+    /// Whether the driver still serves the group (no stop asked).
+    pub(crate) fn is_serving(&self, id: &str) -> bool {
+        self.drivers.get(id).is_some_and(|d| d.stop_reason.is_none())
+    }
+
+    pub(crate) fn snapshots(&self) -> Vec<Snapshot> {
+        self.drivers
+            .iter()
+            .filter_map(|(id, d)| {
+                d.handle().map(|handle| Snapshot {
+                    id: id.clone(),
+                    handle,
+                    stopping: d.stop_reason.is_some(),
+                    conn: d.conn.clone(),
+                    launched: d.launched,
+                    health_due: d.running.is_none() && d.last_health.elapsed() >= HEALTH_EVERY,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) fn attach_info(&self, id: &str) -> Option<AttachInfo> {
+        let d = self.drivers.get(id)?;
+        Some(AttachInfo { secret: d.record.spec.driver_secret.clone().unwrap_or_default(), handle: d.handle(), orphan: d.orphan.clone() })
+    }
+
+    /// The request from before a restart was cancelled on the agent.
+    pub(crate) fn clear_orphan(&mut self, id: &str) {
+        if let Some(d) = self.drivers.get_mut(id) {
+            d.orphan = None;
+        }
+    }
+
+    /// The agent answered READY: the driver takes requests. Its record as now to commit,
+    /// or None when it is being stopped.
+    pub(crate) fn attach(&mut self, id: &str, conn: DriverConn, app_id: Option<String>) -> Option<JobRecord> {
+        let d = self.drivers.get_mut(id)?;
+        if d.stop_reason.is_some() {
+            return None;
+        }
+        d.conn = Some(conn);
+        d.last_health = Instant::now();
+        d.record.job.app_id = app_id;
+        d.record.job.state = JobState::Ready;
+        let record = d.record.clone();
+        self.failures = 0;
+        Some(record)
+    }
+
+    /// The agent is busy with a request this engine did not give it (from before a
+    /// restart): it is asked again once it is READY.
+    pub(crate) fn detach(&mut self, id: &str) {
+        if let Some(d) = self.drivers.get_mut(id) {
+            d.conn = None;
+        }
+    }
+
+    /// A health check's outcome; the handle to stop the driver with once it missed too many.
+    pub(crate) fn record_health(&mut self, id: &str, healthy: bool) -> Option<DriverHandle> {
+        let d = self.drivers.get_mut(id)?;
+        d.last_health = Instant::now();
+        d.health_misses = if healthy { 0 } else { d.health_misses + 1 };
+        if d.health_misses < HEALTH_MISSES {
+            return None;
+        }
+        d.stop(&format!("the driver did not answer {HEALTH_MISSES} health checks"))
+    }
+
+    /// Stops one driver (first reason wins); the handle to stop it with.
+    pub(crate) fn stop_driver(&mut self, id: &str, reason: &str) -> Option<DriverHandle> {
+        self.drivers.get_mut(id)?.stop(reason)
+    }
+
+    /// Stops every driver and empties the queue (pause, stop, restart, delete): the
+    /// drivers to stop and the requests that will not run.
+    pub(crate) fn halt(&mut self, reason: &str) -> (Vec<(String, DriverHandle)>, Vec<JobInstance>) {
+        let stops = self.drivers.iter_mut().filter_map(|(id, d)| d.stop(reason).map(|h| (id.clone(), h))).collect();
+        (stops, self.queue.drain(..).map(|q| q.instance).collect())
+    }
+
+    /// A driver answered its request and is READY again — unless it was asked to retire
+    /// meanwhile: then the handle to stop it with.
+    pub(crate) fn release(&mut self, id: &str, instance_id: &str) -> Option<DriverHandle> {
+        let d = self.drivers.get_mut(id)?;
+        if d.running.as_deref() != Some(instance_id) {
+            return None;
+        }
+        d.running = None;
+        d.record.job.state = JobState::Ready;
+        if d.retiring { d.stop("the driver was retired") } else { None }
+    }
+
+    // Scale.
+
+    /// What the scale decision sees of the group.
+    fn views(&self) -> Vec<DriverView> {
+        self.drivers
+            .iter()
+            .map(|(id, d)| DriverView {
+                id: id.clone(),
+                ready: d.conn.is_some(),
+                busy: d.running.is_some(),
+                stopping: d.stop_reason.is_some(),
+                retiring: d.retiring,
+                outdated: !d.record.spec.jars.iter().map(|j| &j.sha256).eq(self.jars.iter()),
+            })
+            .collect()
+    }
+
+    /// Decides what brings the group to its target now (see [`plan_scale`]).
+    pub(crate) fn plan_scale(&self, now: Instant) -> ScalePlan {
+        let may_launch = !self.closing && now >= self.next_launch;
+        plan_scale(&self.views(), self.target, may_launch)
+    }
+
+    /// Marks the plan's drivers retiring; those idle now are returned, to stop.
+    pub(crate) fn retire(&mut self, plan: &ScalePlan) -> Vec<(String, DriverHandle)> {
+        plan.retire
+            .iter()
+            .filter_map(|r| self.drivers.get_mut(&r.id).and_then(|d| d.retire(r.reason)).map(|h| (r.id.clone(), h)))
+            .collect()
+    }
+}
+
+/// The supervised groups, by id.
+#[derive(Default)]
+pub(crate) struct LiveGroups(Mutex<std::collections::HashMap<String, Arc<GroupLive>>>);
+
+impl LiveGroups {
+    fn map(&self) -> MutexGuard<'_, std::collections::HashMap<String, Arc<GroupLive>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<GroupLive>> {
+        self.map().get(id).cloned()
+    }
+
+    /// False when the group is supervised already.
+    pub(crate) fn insert(&self, live: &Arc<GroupLive>) -> bool {
+        let mut map = self.map();
+        if map.contains_key(&live.id) {
+            return false;
+        }
+        map.insert(live.id.clone(), live.clone());
+        true
+    }
+
+    /// Removes this supervisor's entry (not a newer one for the same group).
+    pub(crate) fn remove(&self, live: &Arc<GroupLive>) {
+        let mut map = self.map();
+        if map.get(&live.id).is_some_and(|l| Arc::ptr_eq(l, live)) {
+            map.remove(&live.id);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Following a launched driver: one task per job polls its runtime, records the app id
+//! (→ BUSY) and the end (→ FINISHED, FAILED with the error's summary, or CANCELED after a
+//! stop), then lets the queue launch the next job.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::model::job::{JobState, Language};
+use crate::runtime::job_dir::{self, DRIVER_STDERR, DRIVER_STDOUT};
+use crate::runtime::local::{EVENTS_DIR, app_id_in};
+use crate::runtime::{ClusterRuntime, DriverRef, Exit, Liveness};
+use crate::time::now_ms;
+
+use super::live::Running;
+
+/// How often a follower polls its driver when nothing wakes it.
+pub(crate) const POLL: Duration = Duration::from_millis(250);
+
+impl Engine {
+    /// Follows a launched driver until it ends, in the background.
+    pub(super) fn follow(&self, id: String, driver: DriverRef, child: Option<tokio::process::Child>, runtime: Arc<dyn ClusterRuntime>) {
+        let running = self.inner().running.insert(&id);
+        if let Some(mut child) = child {
+            let running = running.clone();
+            tokio::spawn(async move {
+                let _ = child.wait().await;
+                running.notify_exited();
+            });
+        }
+        let weak = self.downgrade();
+        tokio::spawn(async move {
+            let Some(dir) = Engine::upgrade(&weak).map(|engine| engine.job_dir(&id)) else { return };
+            let mut app_id_seen = false;
+            loop {
+                let liveness = runtime.poll(&driver, &dir).await;
+                let Some(engine) = Engine::upgrade(&weak) else { return };
+                match liveness {
+                    Liveness::Running { app_id: Some(app_id) } if !app_id_seen => {
+                        app_id_seen = true;
+                        if let Err(e) = engine.mark_busy(&id, app_id).await {
+                            tracing::error!(id, error = %e, "cannot record the app id");
+                        }
+                    }
+                    Liveness::Running { .. } => {}
+                    Liveness::Ended(exit) => {
+                        if let Err(e) = engine.finish(&id, exit, &running).await {
+                            tracing::error!(id, error = %e, "cannot record the end of a job");
+                        }
+                        return;
+                    }
+                }
+                drop(engine);
+                tokio::select! {
+                    () = running.exited() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+            }
+        });
+    }
+
+    async fn mark_busy(&self, id: &str, app_id: String) -> Result<()> {
+        let mut record = self.job_record(id).await?;
+        if record.job.state.is_terminal() {
+            return Ok(());
+        }
+        record.job.app_id = Some(app_id);
+        if record.job.state.can_become(JobState::Busy) {
+            record.job.state = JobState::Busy;
+        }
+        self.save_active(&record).await.map(|_| ())
+    }
+
+    async fn finish(&self, id: &str, exit: Exit, running: &Running) -> Result<()> {
+        self.inner().running.remove(id);
+        let Some(mut record) = self.store().job_by_id(id).await? else { return Ok(()) };
+        if !record.job.state.is_terminal() {
+            let dir = self.job_dir(id);
+            if record.job.app_id.is_none() {
+                record.job.app_id = app_id_in(&dir.join(EVENTS_DIR));
+            }
+            let (state, error) = if running.stop_requested() {
+                (JobState::Canceled, None)
+            } else {
+                outcome(&exit, record.job.language, &dir)
+            };
+            record.job.state = state;
+            record.job.error = error;
+            record.job.end_time = now_ms();
+            self.save_active(&record).await?;
+            tracing::info!(id, state = state.as_str(), "job ended");
+        }
+        self.dispatch().await;
+        Ok(())
+    }
+}
+
+/// The final state for an exit code, with the error summary from the driver's output.
+pub(crate) fn outcome(exit: &Exit, language: Language, dir: &Path) -> (JobState, Option<String>) {
+    let fallback = match exit {
+        Exit::Code(Some(0)) | Exit::Reported(Ok(())) => return (JobState::Finished, None),
+        Exit::Code(Some(c)) => format!("spark-submit exited with code {c}"),
+        Exit::Code(None) => "the job's processes were killed before spark-submit could record an exit code".into(),
+        Exit::Reported(Err(reason)) => reason.clone(),
+    };
+    // Python drivers print tracebacks on stdout (spark-submit merges them there); the JVM
+    // and pip write to stderr.
+    let logs = match language {
+        Language::Python => [DRIVER_STDOUT, DRIVER_STDERR],
+        Language::Scala => [DRIVER_STDERR, DRIVER_STDOUT],
+    };
+    (JobState::Failed, Some(job_dir::error_summary(dir, logs).unwrap_or(fallback)))
+}

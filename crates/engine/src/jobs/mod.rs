@@ -1,0 +1,292 @@
+//! Single jobs: submit, queue, launch, follow, stop, delete, logs and recovery.
+//!
+//! Every state change is written to SQLite first (only while the job is still active:
+//! the first end wins) and announced after. A job waits in SUBMITTED until its cluster
+//! has a free slot; the launched driver is followed by one task that notices the app id
+//! (→ BUSY) and the exit (→ FINISHED, FAILED or CANCELED).
+
+mod follow;
+pub(crate) mod live;
+pub(crate) mod logs;
+mod plan;
+mod queue;
+mod recover;
+mod resubmit;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use uuid::Uuid;
+
+use crate::artifacts::{FILES_DIR, FileKind, JARS_DIR, PY_FILES_DIR, Uploaded, check_uploads};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::events::EngineEvent;
+use crate::model::cluster::DEFAULT_CLUSTER;
+use crate::model::form::{no_nul, text, text_or};
+use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, validate_class_name, validate_job_name};
+use crate::model::paging::Page;
+use crate::model::query::JobQuery;
+use crate::model::wire::{parse_args, parse_pairs, parse_requirements};
+use crate::spark_env::SparkStatus;
+use crate::store::jobs::JobFilter;
+use crate::time::now_ms;
+
+pub(crate) use follow::POLL;
+pub(crate) use plan::remote_requirements_error;
+
+/// A submit form: the text fields as sent, and the finished uploads.
+#[derive(Default)]
+pub struct JobSubmission {
+    pub name: Option<String>,
+    pub tags: Option<String>,
+    pub language: Option<String>,
+    pub cluster_name: Option<String>,
+    pub job_class: Option<String>,
+    pub job_config: Option<String>,
+    pub py_requirements: Option<String>,
+    pub args: Option<String>,
+    pub jars: Vec<Uploaded>,
+    pub files: Vec<Uploaded>,
+    pub py_files: Vec<Uploaded>,
+}
+
+impl Engine {
+    pub async fn submit_job(&self, form: JobSubmission) -> Result<Job> {
+        let name = text(&form.name);
+        validate_job_name("name", name)?;
+        let tags = parse_pairs("tags", text(&form.tags))?;
+        no_nul("tags", tags.values())?;
+        let language = match text(&form.language) {
+            "" => Language::Scala,
+            other => Language::parse("language", other)?,
+        };
+        let config = parse_pairs("jobConfig", text(&form.job_config))?;
+        no_nul("jobConfig", config.values())?;
+        let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
+        let args = parse_args(form.args.as_deref().unwrap_or(""));
+        no_nul("args", &args)?;
+        let job_class = Some(text(&form.job_class)).filter(|c| !c.is_empty()).map(str::to_string);
+        check_uploads("jars", &form.jars, FileKind::Jar)?;
+        check_uploads("files", &form.files, FileKind::Any)?;
+        check_uploads("pyFiles", &form.py_files, FileKind::Any)?;
+        match language {
+            Language::Python => {
+                let Some(main) = form.py_files.first() else {
+                    return Err(EngineError::invalid("pyFiles", "is required for a PYTHON job: the first file is the main script"));
+                };
+                if !main.name.ends_with(".py") {
+                    return Err(EngineError::invalid("pyFiles", format!("the main script '{}' must be a .py file", main.name)));
+                }
+                if job_class.is_some() {
+                    return Err(EngineError::invalid("jobClass", "only SCALA jobs take a main class"));
+                }
+            }
+            Language::Scala => {
+                let Some(class) = &job_class else {
+                    return Err(EngineError::invalid("jobClass", "is required for a SCALA job"));
+                };
+                validate_class_name("jobClass", class)?;
+                if form.jars.is_empty() {
+                    return Err(EngineError::invalid("jars", "is required for a SCALA job: the first jar holds jobClass"));
+                }
+                if !form.py_files.is_empty() {
+                    return Err(EngineError::invalid("pyFiles", "only PYTHON jobs take Python files"));
+                }
+                if !requirements.is_empty() {
+                    return Err(EngineError::invalid("pyRequirements", "only PYTHON jobs take Python requirements"));
+                }
+            }
+        }
+        let cluster_name = text_or(&form.cluster_name, DEFAULT_CLUSTER);
+        let cluster = self
+            .store()
+            .cluster_by_name(cluster_name)
+            .await?
+            .ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
+        if self.runtime_for(&cluster)?.needs_local_spark() {
+            self.spark_env().await.map_err(EngineError::Unavailable)?;
+        }
+
+        let spec = JobSpec {
+            job_class,
+            jars: form.jars.iter().map(Uploaded::reference).collect(),
+            files: form.files.iter().map(Uploaded::reference).collect(),
+            py_files: form.py_files.iter().map(Uploaded::reference).collect(),
+            config,
+            requirements,
+            args,
+            driver_secret: None,
+        };
+        let record = JobRecord {
+            job: Job {
+                job_id: Uuid::new_v4().to_string(),
+                group_id: None,
+                job_name: name.to_string(),
+                job_type: JobType::Single,
+                tags,
+                language,
+                cluster_name: cluster.name.clone(),
+                app_id: None,
+                state: JobState::Submitted,
+                error: None,
+                submit_time: now_ms(),
+                start_time: 0,
+                end_time: 0,
+            },
+            cluster_id: cluster.id.clone(),
+            spec,
+            driver: None,
+        };
+        let dir = self.job_dir(&record.job.job_id);
+        {
+            let _artifacts = self.inner().artifact_lock.lock().await;
+            let stored = self.place_uploads(form, &dir).map(|()| record.clone());
+            let inserted = match stored {
+                Ok(record) => self.store().insert_job(&record).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = inserted {
+                let _ = fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        }
+        tracing::info!(id = %record.job.job_id, name = %record.job.job_name, cluster = %cluster.name, "job submitted");
+        self.publish(EngineEvent::JobChanged { job: record.job.clone() });
+        self.dispatch().await;
+        Ok(record.job)
+    }
+
+    fn place_uploads(&self, form: JobSubmission, dir: &Path) -> Result<()> {
+        fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("cannot create {}", dir.display()), e))?;
+        for (sub, uploads) in [(JARS_DIR, form.jars), (FILES_DIR, form.files), (PY_FILES_DIR, form.py_files)] {
+            for upload in uploads {
+                self.commit_upload(upload, &dir.join(sub))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn get_job(&self, id: &str) -> Result<Job> {
+        Ok(self.job_record(id).await?.job)
+    }
+
+    pub async fn list_jobs(&self, query: &JobQuery) -> Result<Page<Job>> {
+        let search = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let filter = JobFilter {
+            job_types: &query.job_types,
+            states: &query.states,
+            cluster_names: &query.cluster_names,
+            tags: Some(&query.tags).filter(|t| !t.is_empty()),
+            search,
+            ..JobFilter::default()
+        };
+        let (total, jobs) = self.store().job_page(&filter, &query.page).await?;
+        Ok(Page::new(&query.page, total, jobs))
+    }
+
+    /// Stops a job: a queued one is simply canceled; a running one gets SIGTERM, then
+    /// SIGKILL after the grace period, and is CANCELED once nothing of it is left.
+    pub async fn stop_job(&self, id: &str) -> Result<Job> {
+        let record = self.job_record(id).await?;
+        if record.job.state.is_terminal() {
+            return Err(EngineError::Conflict(format!(
+                "job '{id}' has already ended ({}); only active jobs can be stopped",
+                record.job.state.as_str()
+            )));
+        }
+        {
+            let _dispatch = self.inner().dispatch_lock.lock().await;
+            let mut record = self.job_record(id).await?;
+            if record.job.state == JobState::Submitted {
+                record.job.state = JobState::Canceled;
+                record.job.end_time = now_ms();
+                self.save_active(&record).await?;
+                return Ok(self.job_record(id).await?.job);
+            }
+        }
+        if let Some(running) = self.inner().running.get(id) {
+            running.request_stop();
+        }
+        if let Some(driver) = &record.driver {
+            self.job_runtime(&record).await.stop(driver, self.config().stop_grace).await?;
+        }
+        let mut record = self.job_record(id).await?;
+        if !record.job.state.is_terminal() {
+            record.job.state = JobState::Canceled;
+            record.job.end_time = now_ms();
+            self.save_active(&record).await?;
+            tracing::info!(id, "job stopped");
+        }
+        Ok(self.job_record(id).await?.job)
+    }
+
+    /// Stops the job if it runs, then removes it, its logs and the artifacts no other job
+    /// uses.
+    pub async fn delete_job(&self, id: &str) -> Result<()> {
+        let record = self.job_record(id).await?;
+        if !record.job.state.is_terminal() {
+            match self.stop_job(id).await {
+                Ok(_) | Err(EngineError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        {
+            let _artifacts = self.inner().artifact_lock.lock().await;
+            let orphans = self.store().delete_job(id).await?.ok_or_else(|| EngineError::not_found("job", id))?;
+            self.remove_artifacts(&orphans);
+        }
+        let dir = self.job_dir(id);
+        self.inner().log_indexes.forget_dir(&dir);
+        if let Err(e) = fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot remove job directory");
+            }
+        tracing::info!(id, "job deleted");
+        self.publish(EngineEvent::JobDeleted { id: id.to_string() });
+        Ok(())
+    }
+
+    /// Java and Spark as found on this machine, or why they were not.
+    pub async fn spark_status(&self) -> SparkStatus {
+        match self.spark_env().await {
+            Ok(env) => SparkStatus { env: Some(env), error: None },
+            Err(error) => SparkStatus { env: None, error: Some(error) },
+        }
+    }
+
+    pub(crate) async fn job_record(&self, id: &str) -> Result<JobRecord> {
+        self.store().job_by_id(id).await?.ok_or_else(|| EngineError::not_found("job", id))
+    }
+
+    pub(crate) fn job_dir(&self, id: &str) -> PathBuf {
+        self.data_dir().join("jobs").join(id)
+    }
+
+    /// Writes an active job's new state, then announces it. False when the job had
+    /// already ended (nothing written, nothing announced).
+    pub(crate) async fn save_active(&self, record: &JobRecord) -> Result<bool> {
+        let saved = self.store().update_active_job(record).await?;
+        if saved {
+            self.publish(EngineEvent::JobChanged { job: record.job.clone() });
+        }
+        Ok(saved)
+    }
+
+    /// Stops the active jobs of a cluster (before the cluster is deleted with force).
+    pub(crate) async fn stop_jobs_on_cluster(&self, cluster_id: &str) -> Result<usize> {
+        let ids = self.store().active_job_ids_on_cluster(cluster_id).await?;
+        for id in &ids {
+            match self.stop_job(id).await {
+                Ok(_) | Err(EngineError::Conflict(_)) | Err(EngineError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(ids.len())
+    }
+
+    pub(crate) async fn active_jobs_on_cluster(&self, cluster_id: &str) -> Result<Vec<String>> {
+        self.store().active_job_ids_on_cluster(cluster_id).await
+    }
+
+}

@@ -1,0 +1,85 @@
+//! The queue of single jobs: SUBMITTED jobs wait until their cluster has a free slot
+//! (local clusters run 2 at once, remote ones 8), then their driver is launched through
+//! the cluster's runtime, the `DriverRef` committed, and a follower started.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::model::cluster::{Cluster, ClusterType};
+use crate::model::job::{JobRecord, JobState};
+use crate::runtime::{ClusterRuntime, Launched};
+use crate::time::now_ms;
+
+impl Engine {
+    /// Launches queued jobs while their clusters have free slots, oldest first.
+    pub(crate) async fn dispatch(&self) {
+        let _dispatch = self.inner().dispatch_lock.lock().await;
+        let (active, mut counts) = match (self.store().active_jobs().await, self.store().running_counts().await) {
+            (Ok(active), Ok(counts)) => (active, counts),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "cannot read the job queue");
+                return;
+            }
+        };
+        let mut limits: HashMap<String, usize> = HashMap::new();
+        for record in active.into_iter().filter(|r| r.job.state == JobState::Submitted) {
+            if !limits.contains_key(&record.cluster_id) {
+                let local = match self.store().cluster_by_id(&record.cluster_id).await {
+                    Ok(cluster) => cluster.is_none_or(|c| c.cluster_type == ClusterType::Local),
+                    Err(_) => true,
+                };
+                let limit = if local { self.config().local_concurrency } else { self.config().remote_concurrency };
+                limits.insert(record.cluster_id.clone(), limit.max(1));
+            }
+            let limit = limits.get(&record.cluster_id).copied().unwrap_or(1);
+            let running = counts.entry(record.cluster_id.clone()).or_default();
+            if *running >= limit {
+                continue;
+            }
+            *running += 1;
+            let id = record.job.job_id.clone();
+            if let Err(e) = self.launch(record).await {
+                tracing::error!(id, error = %e, "cannot launch job");
+            }
+        }
+    }
+
+    async fn launch(&self, mut record: JobRecord) -> Result<()> {
+        let id = record.job.job_id.clone();
+        let launched = match self.store().cluster_by_id(&record.cluster_id).await? {
+            None => Err(format!("its cluster '{}' no longer exists", record.job.cluster_name)),
+            Some(cluster) => self.launch_on(&record, &cluster).await.map_err(|e| e.to_string()),
+        };
+        match launched {
+            Ok((launched, runtime)) => {
+                record.job.state = JobState::Starting;
+                record.job.start_time = now_ms();
+                record.driver = Some(launched.driver.clone());
+                self.save_active(&record).await?;
+                tracing::info!(id, driver = ?launched.driver, "job launched");
+                self.follow(id, launched.driver, launched.child, runtime);
+            }
+            Err(error) => {
+                record.job.state = JobState::Failed;
+                record.job.error = Some(error);
+                record.job.end_time = now_ms();
+                self.save_active(&record).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a job's (or a group driver's) driver on its cluster.
+    pub(crate) async fn launch_on(&self, record: &JobRecord, cluster: &Cluster) -> Result<(Launched, Arc<dyn ClusterRuntime>)> {
+        let runtime = self.runtime_for(cluster)?;
+        let env = match runtime.needs_local_spark() {
+            true => Some(self.spark_env().await.map_err(EngineError::Unavailable)?),
+            false => None,
+        };
+        let plan = self.driver_plan(record, cluster, env.as_ref())?;
+        let launched = runtime.launch(&plan).await?;
+        Ok((launched, runtime))
+    }
+}

@@ -1,0 +1,70 @@
+//! Recovery of single jobs when the engine opens: each stored `DriverRef` is polled again.
+
+use std::fs;
+use std::path::Path;
+
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::model::job::{JobState, JobType};
+use crate::runtime::job_dir::EXIT_FILE;
+use crate::runtime::local::{EVENTS_DIR, app_id_in};
+use crate::runtime::{Exit, Liveness};
+use crate::time::now_ms;
+
+use super::follow::outcome;
+
+impl Engine {
+    /// Reconciles every job that had not ended when the engine last stopped: a driver
+    /// still running (same pid and start time) is followed again; one that ended is
+    /// given the outcome its wrapper recorded; anything else becomes UNKNOWN. Queued
+    /// jobs stay queued.
+    pub(crate) async fn recover_jobs(&self) -> Result<()> {
+        for mut record in self.store().active_jobs().await? {
+            // Interactive drivers come back with their groups (see `recover_groups`).
+            if record.job.state == JobState::Submitted || record.job.job_type == JobType::Interactive {
+                continue;
+            }
+            let id = record.job.job_id.clone();
+            let dir = self.job_dir(&id);
+            let Some(driver) = record.driver.clone() else {
+                record.job.state = JobState::Unknown;
+                record.job.error = Some("Sparkdeck stopped while the job was being launched".into());
+                record.job.end_time = now_ms();
+                self.save_active(&record).await?;
+                continue;
+            };
+            let runtime = self.job_runtime(&record).await;
+            match runtime.poll(&driver, &dir).await {
+                Liveness::Running { .. } => {
+                    tracing::info!(id, ?driver, "re-attached to a running job");
+                    self.follow(id, driver, None, runtime);
+                }
+                Liveness::Ended(Exit::Code(None)) => {
+                    record.job.state = JobState::Unknown;
+                    record.job.error = Some(
+                        "the job's driver ended while Sparkdeck was not running and left no exit code".into(),
+                    );
+                    record.job.end_time = now_ms();
+                    self.save_active(&record).await?;
+                }
+                Liveness::Ended(exit) => {
+                    if record.job.app_id.is_none() {
+                        record.job.app_id = app_id_in(&dir.join(EVENTS_DIR));
+                    }
+                    let (state, error) = outcome(&exit, record.job.language, &dir);
+                    record.job.state = state;
+                    record.job.error = error;
+                    record.job.end_time = file_mtime_ms(&dir.join(EXIT_FILE)).unwrap_or_else(now_ms);
+                    self.save_active(&record).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn file_mtime_ms(path: &Path) -> Option<i64> {
+    let modified = fs::metadata(path).ok()?.modified().ok()?;
+    let ms = modified.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+    i64::try_from(ms).ok()
+}

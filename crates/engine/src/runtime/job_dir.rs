@@ -1,0 +1,104 @@
+//! The layout of a driver's job directory, the same for every runtime: what the driver
+//! (or the copies of its cluster's logs) writes there, and how it is read back.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::log_index;
+
+/// The driver's logs, in its job directory, for every runtime.
+pub(crate) const DRIVER_STDOUT: &str = "stdout.log";
+pub(crate) const DRIVER_STDERR: &str = "stderr.log";
+/// Executors' logs copied from the cluster: `executors/<executor id>/{stdout,stderr}.log`.
+pub(crate) const EXECUTORS_DIR: &str = "executors";
+/// Written with spark-submit's exit code when a local driver ends.
+pub(crate) const EXIT_FILE: &str = "exit-code";
+/// Where a driver agent writes `{port, pid, appId, ...}` once it is ready.
+pub(crate) const DRIVER_INFO: &str = "driver-info.json";
+/// How much of a log's end is searched for the error summary.
+const ERROR_TAIL_BYTES: u64 = 256 * 1024;
+
+/// What `SPARKDECK_DRIVER_INFO` holds once the agent is ready.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DriverInfo {
+    pub(crate) port: u16,
+    #[serde(default)]
+    pub(crate) app_id: Option<String>,
+}
+
+impl DriverInfo {
+    pub(crate) fn read(path: &Path) -> Option<Self> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+}
+
+/// One log of a job, as found in its directory.
+pub(crate) struct LogResource {
+    pub(crate) name: String,
+    pub(crate) log_type: &'static str,
+    pub(crate) role: &'static str,
+    pub(crate) path: PathBuf,
+}
+
+/// The logs a job's directory holds, whichever runtime wrote them: the driver's
+/// `stdout.log`/`stderr.log`, then `executors/<id>/{stdout,stderr}.log` for each executor
+/// whose logs were copied from the cluster.
+pub(crate) fn log_resources(job_dir: &Path) -> Vec<LogResource> {
+    let mut out = vec![
+        LogResource { name: "driver-stdout".into(), log_type: "stdout", role: "driver", path: job_dir.join(DRIVER_STDOUT) },
+        LogResource { name: "driver-stderr".into(), log_type: "stderr", role: "driver", path: job_dir.join(DRIVER_STDERR) },
+    ];
+    let mut executors: Vec<String> = fs::read_dir(job_dir.join(EXECUTORS_DIR))
+        .map(|dir| dir.flatten().filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    executors.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+    for executor in executors {
+        for (log_type, file) in [("stdout", DRIVER_STDOUT), ("stderr", DRIVER_STDERR)] {
+            out.push(LogResource {
+                name: format!("executor-{executor}-{log_type}"),
+                log_type,
+                role: "executor",
+                path: job_dir.join(EXECUTORS_DIR).join(&executor).join(file),
+            });
+        }
+    }
+    out
+}
+
+/// Sorts executor ids numerically when they are numbers (`2` before `10`).
+fn natural_key(id: &str) -> (u64, &str) {
+    (id.parse().unwrap_or(u64::MAX), id)
+}
+
+/// The summary line of the error a driver printed last (an exception, a pip failure), from
+/// the first of `logs` that has one.
+pub(crate) fn error_summary(job_dir: &Path, logs: [&str; 2]) -> Option<String> {
+    logs.iter().find_map(|name| log_index::error_summary(&log_index::tail_text(&job_dir.join(name), ERROR_TAIL_BYTES)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn executors_logs_follow_the_driver_in_numeric_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for executor in ["10", "2", "1"] {
+            fs::create_dir_all(dir.path().join(EXECUTORS_DIR).join(executor)).unwrap();
+        }
+        let names: Vec<String> = log_resources(dir.path()).into_iter().map(|r| r.name).collect();
+        assert_eq!(
+            names,
+            [
+                "driver-stdout", "driver-stderr", "executor-1-stdout", "executor-1-stderr", "executor-2-stdout",
+                "executor-2-stderr", "executor-10-stdout", "executor-10-stderr",
+            ]
+        );
+        let executor = &log_resources(dir.path())[2];
+        assert_eq!((executor.role, executor.log_type), ("executor", "stdout"));
+        assert_eq!(executor.path, dir.path().join("executors/1/stdout.log"));
+    }
+}
