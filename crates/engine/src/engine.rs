@@ -61,12 +61,24 @@ pub(crate) struct Inner {
     pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<JobInstance>>>>,
     /// HTTP to the driver agents.
     pub(crate) http: DriverHttp,
+    /// The runtime every cluster uses instead of its own (the scripted test runtime).
+    runtime_override: Option<Arc<dyn ClusterRuntime>>,
     /// Held for the engine's life: one engine per data directory.
     _lock: File,
 }
 
 impl Engine {
     pub async fn open(config: EngineConfig) -> Result<Self> {
+        Self::open_on(config, None).await
+    }
+
+    /// An engine whose every cluster runs on the scripted test runtime.
+    #[cfg(feature = "testing")]
+    pub async fn open_with_runtime(config: EngineConfig, runtime: crate::testing::ScriptedRuntime) -> Result<Self> {
+        Self::open_on(config, Some(Arc::new(runtime))).await
+    }
+
+    async fn open_on(config: EngineConfig, runtime_override: Option<Arc<dyn ClusterRuntime>>) -> Result<Self> {
         let data_dir = &config.data_dir;
         create_private_dir(data_dir)?;
         let lock = lock_data_dir(data_dir)?;
@@ -86,6 +98,7 @@ impl Engine {
                 jar_watches: Mutex::new(HashMap::new()),
                 instance_waiters: Mutex::new(HashMap::new()),
                 http: DriverHttp::new(),
+                runtime_override,
                 _lock: lock,
             }),
         };
@@ -111,6 +124,9 @@ impl Engine {
 
     /// The runtime that runs a cluster's drivers.
     pub(crate) fn runtime_for(&self, cluster: &Cluster) -> Result<Arc<dyn ClusterRuntime>> {
+        if let Some(runtime) = &self.inner.runtime_override {
+            return Ok(runtime.clone());
+        }
         let mut runtimes = self.inner.runtimes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((built, runtime)) = runtimes.get(&cluster.id)
             && *built == cluster.updated_time
@@ -126,6 +142,9 @@ impl Engine {
     /// run any more) is followed by the local runtime, which knows local processes and
     /// reports any other driver as lost.
     pub(crate) async fn job_runtime(&self, record: &JobRecord) -> Arc<dyn ClusterRuntime> {
+        if let Some(runtime) = &self.inner.runtime_override {
+            return runtime.clone();
+        }
         match self.store().cluster_by_id(&record.cluster_id).await {
             Ok(Some(cluster)) => self.runtime_for(&cluster).unwrap_or_else(|_| Arc::new(LocalRuntime)),
             _ => Arc::new(LocalRuntime),

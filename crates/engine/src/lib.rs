@@ -32,6 +32,8 @@ pub use events::EngineEvent;
 pub use groups::GroupForm;
 pub use jobs::JobSubmission;
 pub use model::query::{GroupQuery, InstanceWatch, JobQuery, JobWatch};
+#[cfg(feature = "testing")]
+pub use runtime::scripted as testing;
 // Public for its layered tests (manifests, mocked API calls, the simulator, S3).
 pub use runtime::k8s;
 pub use k8s::{KubeContext, kubeconfig_contexts, test_k8s_connection};

@@ -188,23 +188,32 @@ impl Engine {
     /// Stops a job: a queued one is simply canceled; a running one gets SIGTERM, then
     /// SIGKILL after the grace period, and is CANCELED once nothing of it is left.
     pub async fn stop_job(&self, id: &str) -> Result<Job> {
-        let record = self.job_record(id).await?;
-        if record.job.state.is_terminal() {
-            return Err(EngineError::Conflict(format!(
+        let ended = |record: &JobRecord| {
+            EngineError::Conflict(format!(
                 "job '{id}' has already ended ({}); only active jobs can be stopped",
                 record.job.state.as_str()
-            )));
+            ))
+        };
+        let record = self.job_record(id).await?;
+        if record.job.state.is_terminal() {
+            return Err(ended(&record));
         }
-        {
+        // Read again once no launch is under way: a job that was being launched has its
+        // driver recorded by now, and that driver is what must be stopped.
+        let record = {
             let _dispatch = self.inner().dispatch_lock.lock().await;
             let mut record = self.job_record(id).await?;
+            if record.job.state.is_terminal() {
+                return Err(ended(&record));
+            }
             if record.job.state == JobState::Submitted {
                 record.job.state = JobState::Canceled;
                 record.job.end_time = now_ms();
                 self.save_active(&record).await?;
                 return Ok(self.job_record(id).await?.job);
             }
-        }
+            record
+        };
         if let Some(running) = self.inner().running.get(id) {
             running.request_stop();
         }

@@ -9,6 +9,8 @@
 pub mod k8s;
 pub(crate) mod job_dir;
 pub(crate) mod local;
+#[cfg(feature = "testing")]
+pub mod scripted;
 pub(crate) mod standalone;
 
 use std::collections::BTreeMap;

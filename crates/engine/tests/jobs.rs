@@ -1,0 +1,218 @@
+//! The single-job state machine on the scripted test runtime (no Spark, no processes):
+//! launch, end, failure, launch failure, stop while launching, the per-cluster queue, and
+//! recovery after the engine went away. Real Spark runs the same jobs end to end in
+//! `crates/server/tests/jobs_spark.rs`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sparkdeck_engine::model::job::{Job, JobState};
+use sparkdeck_engine::testing::{LaunchScript, ScriptedExit, ScriptedRuntime};
+use sparkdeck_engine::{Engine, EngineConfig, EngineError, EngineEvent, JobSubmission};
+use tokio::sync::broadcast::Receiver;
+
+async fn open(dir: &Path, runtime: &ScriptedRuntime) -> Engine {
+    // A previous engine on the directory lets go of it once its background tasks notice.
+    loop {
+        match Engine::open_with_runtime(EngineConfig::new(Some(dir.to_path_buf())), runtime.clone()).await {
+            Ok(engine) => return engine,
+            Err(EngineError::DataDirLocked { .. }) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+async fn submit(engine: &Engine, name: &str) -> Job {
+    let mut script = engine.begin_upload("pyFiles", "main.py").unwrap();
+    script.write(b"print('hello')\n").unwrap();
+    let form = JobSubmission {
+        name: Some(name.into()),
+        language: Some("PYTHON".into()),
+        py_files: vec![script.finish().unwrap()],
+        ..JobSubmission::default()
+    };
+    engine.submit_job(form).await.unwrap()
+}
+
+/// The job's announced states until `until` holds; the guard only turns a hang into a failure.
+async fn states_until(events: &mut Receiver<EngineEvent>, id: &str, until: impl Fn(&Job) -> bool) -> (Vec<JobState>, Job) {
+    let mut states = Vec::new();
+    let wait = async {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::JobChanged { job }) if job.job_id == id => {
+                    states.push(job.state);
+                    if until(&job) {
+                        return job;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => panic!("events: {e}"),
+            }
+        }
+    };
+    let job = tokio::time::timeout(Duration::from_secs(20), wait).await.expect("the job kept its state for 20 s");
+    (states, job)
+}
+
+fn driver_of(runtime: &ScriptedRuntime, name: &str) -> String {
+    runtime.drivers().into_iter().find(|d| d.app_name == name).map(|d| d.id).unwrap_or_else(|| panic!("{name} was not launched"))
+}
+
+#[tokio::test]
+async fn a_job_goes_from_submitted_through_busy_to_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let job = submit(&engine, "ok").await;
+    let (_, busy) = states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    let driver = driver_of(&runtime, "ok");
+    assert_eq!(busy.app_id.as_deref(), Some(format!("app-{driver}").as_str()));
+    assert!(runtime.end(&driver, ScriptedExit::Code(0)));
+    let (states, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(states, [JobState::Finished]);
+    assert_eq!((done.error, done.end_time >= done.start_time), (None, true));
+    assert_eq!(engine.get_job(&job.job_id).await.unwrap().state, JobState::Finished, "stored as announced");
+}
+
+/// Where a state comes in a job's life.
+fn rank(state: JobState) -> usize {
+    match state {
+        JobState::Submitted => 0,
+        JobState::Starting => 1,
+        JobState::Ready | JobState::Busy => 2,
+        _ => 3,
+    }
+}
+
+#[tokio::test]
+async fn every_announced_state_is_already_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let job = submit(&engine, "order").await;
+    let mut seen = Vec::new();
+    let mut ended = false;
+    while !ended {
+        let event = tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("an event").unwrap();
+        let EngineEvent::JobChanged { job: announced } = event else { continue };
+        // Read the store while handling the event: the change is committed already (the
+        // store may be further on by now, never behind).
+        let stored = engine.get_job(&announced.job_id).await.unwrap();
+        assert!(rank(stored.state) >= rank(announced.state), "{:?} announced, {:?} stored", announced.state, stored.state);
+        if announced.state == JobState::Busy {
+            runtime.end(&driver_of(&runtime, "order"), ScriptedExit::Code(0));
+        }
+        ended = announced.state.is_terminal();
+        seen.push(announced.state);
+    }
+    assert_eq!(seen, [JobState::Submitted, JobState::Starting, JobState::Busy, JobState::Finished], "{}", job.job_id);
+}
+
+#[tokio::test]
+async fn a_failing_driver_fails_the_job_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    for (name, exit, expected) in [
+        ("reported", ScriptedExit::Reported(Err("the pod was evicted".into())), "the pod was evicted"),
+        ("exit-code", ScriptedExit::Code(3), "spark-submit exited with code 3"),
+    ] {
+        let job = submit(&engine, name).await;
+        states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+        runtime.end(&driver_of(&runtime, name), exit);
+        let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+        assert_eq!((done.state, done.error.as_deref()), (JobState::Failed, Some(expected)), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_launch_that_fails_fails_the_job_and_launches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    runtime.script(LaunchScript { fail: Some("the API server at https://k:6443 refused the connection".into()), ..LaunchScript::default() });
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let job = submit(&engine, "refused").await;
+    let (states, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(states, [JobState::Submitted, JobState::Failed]);
+    assert_eq!(done.error.as_deref(), Some("the API server at https://k:6443 refused the connection"));
+    assert!(runtime.drivers().is_empty());
+}
+
+#[tokio::test]
+async fn a_job_stopped_while_it_launches_is_canceled_and_its_driver_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    runtime.script(LaunchScript { delay: Duration::from_millis(300), ..LaunchScript::default() });
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let submitted = {
+        let engine = engine.clone();
+        tokio::spawn(async move { submit(&engine, "slow").await })
+    };
+    // The submit returns once the launch did; stop it from the first announcement on.
+    let id = loop {
+        if let Ok(EngineEvent::JobChanged { job }) = events.recv().await {
+            break job.job_id;
+        }
+    };
+    let stopped = engine.stop_job(&id).await.unwrap();
+    assert_eq!(stopped.state, JobState::Canceled);
+    submitted.await.unwrap();
+    let drivers = runtime.drivers();
+    assert!(drivers.iter().all(|d| d.stopped), "no driver outlives its stopped job: {drivers:?}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(engine.get_job(&id).await.unwrap().state, JobState::Canceled, "the follower does not revive it");
+    let again = engine.stop_job(&id).await.unwrap_err();
+    assert!(matches!(again, EngineError::Conflict(_)), "{again}");
+}
+
+#[tokio::test]
+async fn a_local_cluster_runs_two_jobs_at_once_and_queues_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let jobs = [submit(&engine, "q1").await, submit(&engine, "q2").await, submit(&engine, "q3").await];
+    states_until(&mut events, &jobs[1].job_id, |j| j.state == JobState::Busy).await;
+    assert_eq!(engine.get_job(&jobs[2].job_id).await.unwrap().state, JobState::Submitted, "waits for a slot");
+    assert_eq!(runtime.drivers().len(), 2);
+    runtime.end(&driver_of(&runtime, "q1"), ScriptedExit::Code(0));
+    states_until(&mut events, &jobs[2].job_id, |j| j.state == JobState::Busy).await;
+    assert_eq!(engine.get_job(&jobs[0].job_id).await.unwrap().state, JobState::Finished);
+    // A queued job that is stopped is simply canceled.
+    let q4 = submit(&engine, "q4").await;
+    assert_eq!(engine.stop_job(&q4.job_id).await.unwrap().state, JobState::Canceled);
+    assert_eq!(runtime.drivers().len(), 3, "q4 never launched");
+}
+
+#[tokio::test]
+async fn after_a_restart_a_running_driver_is_followed_again_and_a_crashed_one_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let running = submit(&engine, "survivor").await;
+    let crashed = submit(&engine, "crashed").await;
+    for job in [&running, &crashed] {
+        states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    }
+    drop(events);
+    drop(engine);
+    // While no engine runs, one driver crashes without an exit code.
+    runtime.end(&driver_of(&runtime, "crashed"), ScriptedExit::Killed);
+    let engine = open(dir.path(), &runtime).await;
+    assert_eq!(engine.get_job(&running.job_id).await.unwrap().state, JobState::Busy, "re-attached");
+    let lost = engine.get_job(&crashed.job_id).await.unwrap();
+    assert_eq!(lost.state, JobState::Unknown);
+    assert!(lost.error.as_deref().is_some_and(|e| e.contains("left no exit code")), "{lost:?}");
+    assert_eq!(runtime.drivers().len(), 2, "nothing relaunched");
+    let mut events = engine.subscribe();
+    runtime.end(&driver_of(&runtime, "survivor"), ScriptedExit::Code(0));
+    let (_, done) = states_until(&mut events, &running.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Finished);
+}
