@@ -50,6 +50,8 @@ struct State {
     scripts: VecDeque<LaunchScript>,
     drivers: BTreeMap<String, (ScriptedDriver, Option<u16>)>,
     launches: usize,
+    /// The agent port of launches whose script names none.
+    agent_port: Option<u16>,
 }
 
 /// The test double. Cheap to clone: clones share their drivers.
@@ -68,6 +70,11 @@ impl ScriptedRuntime {
     /// The next launch follows `script` (launches without a script succeed at once).
     pub fn script(&self, script: LaunchScript) {
         self.state().scripts.push_back(script);
+    }
+
+    /// Group drivers answer on this agent port unless their script names another.
+    pub fn serve_agents_on(&self, port: u16) {
+        self.state().agent_port = Some(port);
     }
 
     /// Every driver launched so far, in launch order.
@@ -115,7 +122,8 @@ impl ClusterRuntime for ScriptedRuntime {
                 ended: None,
                 stopped: false,
             };
-            state.drivers.insert(id.clone(), (driver, script.agent_port));
+            let port = script.agent_port.or(state.agent_port);
+            state.drivers.insert(id.clone(), (driver, port));
             Ok(Launched { driver: DriverRef::Submission { id }, child: None })
         })
     }

@@ -1,0 +1,155 @@
+//! The group state machine on the scripted test runtime and a stand-in agent on loopback
+//! (no Spark): requests answered, rescale while a driver is busy, a driver that dies
+//! mid-request, the queue timeout. The real agent on real Spark runs in
+//! `crates/server/tests/groups_spark.rs`.
+
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use sparkdeck_engine::model::group::Group;
+use sparkdeck_engine::model::job::JobState;
+use sparkdeck_engine::testing::{ScriptedDriver, ScriptedExit, ScriptedRuntime};
+use sparkdeck_engine::{Engine, EngineConfig, GroupForm};
+
+/// An agent that is READY at once and answers `wait:<ms>` after that many milliseconds
+/// (any other code at once), with the code as its result.
+async fn start_agent() -> u16 {
+    async fn execute(axum::Json(body): axum::Json<Value>) -> axum::Json<Value> {
+        let code = body["code"].as_str().unwrap_or_default().to_string();
+        if let Some(ms) = code.strip_prefix("wait:").and_then(|ms| ms.parse().ok()) {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        axum::Json(json!({ "result": code }))
+    }
+    let router = axum::Router::new()
+        .route("/health", get(|| async { axum::Json(json!({"state": "READY", "appId": "app-stand-in"})) }))
+        .route("/execute", post(execute))
+        .route("/cancel", post(|| async { axum::Json(json!({"cancelled": false})) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    port
+}
+
+async fn world(queue_timeout: Duration) -> (tempfile::TempDir, ScriptedRuntime, Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    runtime.serve_agents_on(start_agent().await);
+    let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+    config.queue_timeout = queue_timeout;
+    let engine = Engine::open_with_runtime(config, runtime.clone()).await.unwrap();
+    (dir, runtime, engine)
+}
+
+async fn create(engine: &Engine, scale: u32) -> Group {
+    let form = GroupForm {
+        name: Some("notebook".into()),
+        kind: Some("CODE".into()),
+        scale: Some(scale.to_string()),
+        ..GroupForm::default()
+    };
+    engine.create_group(form).await.unwrap()
+}
+
+fn code(text: &str) -> Value {
+    json!({"type": "interactive_code_execute", "code": text})
+}
+
+/// Waits until `until` holds for the group's drivers (READY ones, as the engine reports them).
+async fn drivers_until(engine: &Engine, id: &str, what: &str, until: impl Fn(&[JobState]) -> bool) -> Vec<JobState> {
+    let wait = async {
+        loop {
+            let group = engine.get_group(id).await.unwrap();
+            let states: Vec<JobState> = group.jobs.iter().filter(|j| !j.state.is_terminal()).map(|j| j.state).collect();
+            if until(&states) {
+                return states;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), wait).await.unwrap_or_else(|_| panic!("{what} within 20 s"))
+}
+
+fn live(runtime: &ScriptedRuntime) -> Vec<ScriptedDriver> {
+    runtime.drivers().into_iter().filter(|d| d.ended.is_none()).collect()
+}
+
+async fn wait_for(what: &str, until: impl Fn() -> bool) {
+    let wait = async {
+        while !until() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), wait).await.unwrap_or_else(|_| panic!("{what} within 20 s"));
+}
+
+#[tokio::test]
+async fn a_group_keeps_its_scale_and_answers_requests() {
+    let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
+    let group = create(&engine, 2).await;
+    drivers_until(&engine, &group.id, "two READY drivers", |s| s == [JobState::Ready, JobState::Ready]).await;
+    let done = engine.execute_instance(&group.id, &code("1 + 1")).await.unwrap();
+    assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("1 + 1")));
+    assert_eq!(runtime.drivers().len(), 2, "warm drivers, nothing launched per request");
+}
+
+#[tokio::test]
+async fn scaling_down_while_busy_retires_the_idle_driver_and_lets_the_busy_one_answer() {
+    let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
+    let group = create(&engine, 2).await;
+    drivers_until(&engine, &group.id, "two READY drivers", |s| s.len() == 2 && s.iter().all(|s| *s == JobState::Ready)).await;
+    let running = {
+        let (engine, id) = (engine.clone(), group.id.clone());
+        tokio::spawn(async move { engine.execute_instance(&id, &code("wait:800")).await })
+    };
+    drivers_until(&engine, &group.id, "one driver BUSY", |s| s.contains(&JobState::Busy)).await;
+    engine.rescale_group(&group.id, "1").await.unwrap();
+    wait_for("the idle driver retired", || runtime.drivers().iter().any(|d| d.stopped)).await;
+    let stopped: Vec<ScriptedDriver> = runtime.drivers().into_iter().filter(|d| d.stopped).collect();
+    assert_eq!(stopped.len(), 1, "only the idle one, while the other is busy: {stopped:?}");
+    let answered = running.await.unwrap().unwrap();
+    assert_eq!((answered.state, answered.result.as_deref()), (JobState::Finished, Some("wait:800")), "the busy one answers");
+    assert_eq!(live(&runtime).len(), 1);
+    let again = engine.execute_instance(&group.id, &code("2 + 2")).await.unwrap();
+    assert_eq!(again.state, JobState::Finished, "the remaining driver still serves");
+}
+
+#[tokio::test]
+async fn a_driver_that_dies_mid_request_fails_it_and_is_replaced() {
+    let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
+    let group = create(&engine, 1).await;
+    drivers_until(&engine, &group.id, "a READY driver", |s| s == [JobState::Ready]).await;
+    let running = {
+        let (engine, id) = (engine.clone(), group.id.clone());
+        tokio::spawn(async move { engine.execute_instance(&id, &code("wait:2000")).await })
+    };
+    drivers_until(&engine, &group.id, "the driver BUSY", |s| s == [JobState::Busy]).await;
+    let first = runtime.drivers()[0].id.clone();
+    runtime.end(&first, ScriptedExit::Killed);
+    let failed = running.await.unwrap().unwrap();
+    assert_eq!(failed.state, JobState::Failed);
+    let message = failed.error.map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("ended while running this request") && message.contains("replacement"), "{message}");
+    drivers_until(&engine, &group.id, "a replacement READY", |s| s == [JobState::Ready]).await;
+    assert_eq!(runtime.drivers().len(), 2, "one replacement");
+    let done = engine.execute_instance(&group.id, &code("3")).await.unwrap();
+    assert_eq!(done.state, JobState::Finished);
+}
+
+#[tokio::test]
+async fn a_request_that_waits_past_the_queue_timeout_fails_and_the_next_one_runs() {
+    let (_dir, _runtime, engine) = world(Duration::from_millis(300)).await;
+    let group = create(&engine, 1).await;
+    drivers_until(&engine, &group.id, "a READY driver", |s| s == [JobState::Ready]).await;
+    let long = {
+        let (engine, id) = (engine.clone(), group.id.clone());
+        tokio::spawn(async move { engine.execute_instance(&id, &code("wait:1500")).await })
+    };
+    drivers_until(&engine, &group.id, "the driver BUSY", |s| s == [JobState::Busy]).await;
+    let waited = engine.execute_instance(&group.id, &code("queued")).await.unwrap();
+    assert_eq!(waited.state, JobState::Failed);
+    let message = waited.error.map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("queue timeout"), "{message}");
+    assert_eq!(long.await.unwrap().unwrap().state, JobState::Finished, "the running request is not affected");
+}
