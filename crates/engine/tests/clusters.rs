@@ -53,36 +53,54 @@ fn full_k8s(name: &str) -> ClusterInput {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_get_update_delete_with_events_after_commit() {
     let (_dir, engine) = common::engine().await;
+    // The listener runs on its own worker thread and reads the store the moment each event
+    // arrives, while the operation that published it may still be running: what it reads
+    // must already be committed. Each step waits for the listener's verdict.
     let mut events = engine.subscribe();
+    let (verdicts, mut verdict) = tokio::sync::mpsc::unbounded_channel();
+    let listener = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            loop {
+                let seen = match events.recv().await {
+                    Ok(EngineEvent::ClusterChanged { cluster }) => {
+                        let stored = engine.get_cluster(&cluster.id).await;
+                        (format!("changed {}", cluster.name), stored.is_ok_and(|s| s == *cluster))
+                    }
+                    Ok(EngineEvent::ClusterDeleted { id, name }) => {
+                        let gone = engine.get_cluster(&id).await.is_err_and(|e| e.code() == ErrorCode::NotFound);
+                        (format!("deleted {name}"), gone)
+                    }
+                    Ok(other) => (format!("unexpected {other:?}"), false),
+                    Err(_) => return,
+                };
+                if verdicts.send(seen).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let mut next = async || tokio::time::timeout(std::time::Duration::from_secs(10), verdict.recv()).await.expect("an event").unwrap();
 
     let created = engine.create_cluster(&full_k8s("prod")).await.unwrap();
     assert_eq!(created.cluster_type, ClusterType::K8s);
     assert_eq!(created.spark_master, "k8s://https://127.0.0.1:6443");
     assert_eq!(created.client_key_algorithm, "RSA");
     assert_eq!(created.default_application_config["spark.kubernetes.namespace"], "jobs");
-    match events.recv().await.unwrap() {
-        EngineEvent::ClusterChanged { cluster } => {
-            assert_eq!(cluster.id, created.id);
-            // The event follows the commit: a read now sees the cluster.
-            assert_eq!(engine.get_cluster(&cluster.id).await.unwrap(), created);
-        }
-        other => panic!("unexpected {other:?}"),
-    }
+    assert_eq!(next().await, ("changed prod".to_string(), true), "the event names what the store holds");
 
     let update = ClusterInput { description: Some("renamed".into()), ..full_k8s("prod-2") };
     let updated = engine.update_cluster(&created.id, &update).await.unwrap();
     assert_eq!((updated.name.as_str(), updated.description.as_str()), ("prod-2", "renamed"));
     assert!(updated.updated_time >= created.updated_time);
-    assert!(matches!(events.recv().await.unwrap(), EngineEvent::ClusterChanged { .. }));
+    assert_eq!(next().await, ("changed prod-2".to_string(), true));
 
     engine.delete_cluster(&created.id, false).await.unwrap();
-    match events.recv().await.unwrap() {
-        EngineEvent::ClusterDeleted { id, name } => assert_eq!((id, name.as_str()), (created.id.clone(), "prod-2")),
-        other => panic!("unexpected {other:?}"),
-    }
+    assert_eq!(next().await, ("deleted prod-2".to_string(), true));
+    listener.abort();
     assert_eq!(engine.get_cluster(&created.id).await.unwrap_err().code(), ErrorCode::NotFound);
     assert_eq!(engine.delete_cluster(&created.id, false).await.unwrap_err().code(), ErrorCode::NotFound);
 }
