@@ -23,13 +23,13 @@ test("a local check is shown next to its input, focused, and nothing is sent", a
 });
 
 test("a refusal of an inline field lands next to it; others go on top, focused", async () => {
-  let answer = () => refuse("INVALID_ARGUMENT", "is taken", "name");
+  let answer = () => refuse("invalid", "is taken", "name");
   const { user, name, onsaved } = setup(() => answer());
   await user.type(name(), "alpha");
   await user.click(screen.getByRole("button", { name: "Save" }));
   await waitFor(() => expect(name()).toHaveAccessibleDescription(expect.stringContaining("is taken")));
 
-  answer = () => refuse("INVALID_ARGUMENT", "must be set", "url");
+  answer = () => refuse("invalid", "must be set", "url");
   await user.click(screen.getByRole("button", { name: "Save" }));
   const top = await screen.findByRole("alert");
   expect(top).toHaveTextContent("Url must be set");

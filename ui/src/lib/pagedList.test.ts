@@ -90,7 +90,7 @@ test("without debouncing each event asks at once", async () => {
 
 test("a failed load says why and can be tried again", async () => {
   let fail = true;
-  mockBackend({ list_clusters: () => (fail ? refuse("INTERNAL", "store unavailable") : pageOf([alpha])) });
+  mockBackend({ list_clusters: () => (fail ? refuse("internal", "store unavailable") : pageOf([alpha])) });
   const user = userEvent.setup();
   render(PagedListProbe);
 
