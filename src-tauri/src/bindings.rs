@@ -1,6 +1,9 @@
 //! The one list of commands and events the UI may use. `ui/src/lib/bindings.ts` is
 //! generated from it (`tests/bindings.rs` fails when the committed file drifts).
 
+use sparkdeck_engine::limits;
+use sparkdeck_engine::model::group::GroupState;
+use sparkdeck_engine::model::job::JobState;
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{clusters, files, groups, jobs, kubeconfig, settings, windows};
@@ -47,6 +50,13 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
         ])
         .events(collect_events![EngineChanged])
         .constant("DEFAULT_CLUSTER", sparkdeck_engine::model::cluster::DEFAULT_CLUSTER)
+        // The engine's limits and state lists, so the UI's inputs, hints and filters follow
+        // the engine instead of keeping copies.
+        .constant("MAX_SCALE", limits::MAX_SCALE)
+        .constant("MAX_LOG_LINES", limits::MAX_LOG_LINES)
+        .constant("JOB_STATES", JobState::ALL)
+        .constant("ENDED_JOB_STATES", JobState::ALL.into_iter().filter(|s| s.is_terminal()).collect::<Vec<_>>())
+        .constant("GROUP_STATES", GroupState::ALL)
         // Epoch-millisecond times and counts stay far below 2^53.
         .dangerously_cast_bigints_to_number()
 }

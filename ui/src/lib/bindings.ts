@@ -88,6 +88,16 @@ export const events = {
 /* Constants */
 export const DEFAULT_CLUSTER = "default" as const;
 
+export const ENDED_JOB_STATES = ["FAILED","FINISHED","CANCELED","UNKNOWN"] as const;
+
+export const GROUP_STATES = ["ACTIVE","ARCHIVED"] as const;
+
+export const JOB_STATES = ["SUBMITTED","STARTING","READY","BUSY","FAILED","FINISHED","CANCELED","UNKNOWN"] as const;
+
+export const MAX_LOG_LINES = 25000 as const;
+
+export const MAX_SCALE = 16 as const;
+
 /* Types */
 /**
  *  The body of create and update. Unknown fields (such as the read-only `sparkMaster` a

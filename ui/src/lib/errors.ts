@@ -4,6 +4,18 @@ import type { IpcError_Serialize } from "./bindings";
 /** A refusal as forms show it: the message, next to the input `field` names (or on top). */
 export type FormError = Pick<IpcError_Serialize, "message" | "field">;
 
+/** What a command answers. */
+export type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: FormError };
+
+/** The command's answer, with a throw (the IPC itself failing) as a refusal of the whole form. */
+export async function attempt<T>(send: () => Promise<Answer<T>>): Promise<Answer<T>> {
+  try {
+    return await send();
+  } catch (e) {
+    return { status: "error", error: { field: null, message: String(e) } };
+  }
+}
+
 /**
  * An error as a sentence for places away from any input (form top, dialogs, the page).
  * Backend messages are written to follow a field label, so the field is put in front.

@@ -4,7 +4,7 @@ import type { FormError } from "./errors";
 import { MAX_SCALE } from "./groups";
 import type { JobFiles } from "./jobFiles";
 import { requirementsText } from "./jobForm";
-import { pairsToRows, parsePairs, toPairs, type KeyValueRow } from "./keyValue";
+import { storedPairsToRows, toPairs, type KeyValueRow } from "./keyValue";
 
 export type GroupFormState = JobFiles & {
   name: string;
@@ -34,7 +34,7 @@ export function newGroupForm(defaults: JobDefaults_Serialize): GroupFormState {
     language: defaults.language,
     clusterName: defaults.clusterName,
     scale: 1,
-    config: pairsToRows(parsePairs(defaults.jobConfig) ?? {}),
+    config: storedPairsToRows(defaults.jobConfig),
     tags: [],
     requirements: "",
     watchJars: false,

@@ -1,7 +1,7 @@
 // The groups page's filters and the listGroups query they make.
 import type { GroupKind, GroupQuery_Deserialize, GroupState } from "./bindings";
-import type { JobPaging } from "./jobQuery";
-import { parsePairs } from "./keyValue";
+import { emptyKeyValueRow, filledRows, keylessRow, rowsToMap, type KeyValueRow } from "./keyValue";
+import { pageRequest, type Paging } from "./pagedList.svelte";
 
 export type GroupFilters = {
   /** Matches names and descriptions. */
@@ -10,25 +10,24 @@ export type GroupFilters = {
   state: GroupState | "";
   kind: GroupKind | "";
   clusterName: string;
-  /** "k=v;k2=v2": groups with all these tags. */
-  tags: string;
+  /** Groups with all these tags. */
+  tags: KeyValueRow[];
 };
 
-export const noGroupFilters = (): GroupFilters => ({ search: "", state: "", kind: "", clusterName: "", tags: "" });
+export const noGroupFilters = (): GroupFilters => ({ search: "", state: "", kind: "", clusterName: "", tags: [emptyKeyValueRow()] });
 
 export const isGroupFiltered = (f: GroupFilters) =>
-  !!(f.search.trim() || f.state || f.kind || f.clusterName || f.tags.trim());
+  !!(f.search.trim() || f.state || f.kind || f.clusterName || filledRows(f.tags).length);
 
-/** The query for one page; null while the tags text is not k=v pairs. */
-export function groupQuery(f: GroupFilters, p: JobPaging): GroupQuery_Deserialize | null {
-  const tags = parsePairs(f.tags);
-  if (!tags) return null;
+/** The query for one page; null while a tag has no key. */
+export function groupQuery(f: GroupFilters, p: Paging): GroupQuery_Deserialize | null {
+  if (keylessRow(f.tags)) return null;
   return {
     states: f.state ? [f.state] : [],
     kinds: f.kind ? [f.kind] : [],
     clusterNames: f.clusterName ? [f.clusterName] : [],
-    tags,
+    tags: rowsToMap(f.tags),
     search: f.search.trim() || null,
-    page: { page: p.page, size: p.size, sort: [{ field: p.field, direction: p.direction }] },
+    page: pageRequest(p),
   };
 }

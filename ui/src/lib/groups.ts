@@ -1,16 +1,17 @@
 // How groups and their requests are shown: kinds, states, drivers and request summaries.
+import { GROUP_STATES as ENGINE_GROUP_STATES } from "./bindings";
 import type { Group_Serialize, GroupKind, GroupState, JobInstance_Serialize, JobState, RequestType } from "./bindings";
 import { isEnded } from "./jobs";
 
-/** The most drivers a group may keep (the engine's `max_scale`). */
-export const MAX_SCALE = 16;
+/** The most drivers a group may keep: the engine's limit, through the bindings. */
+export { MAX_SCALE } from "./bindings";
 
 export const GROUP_KINDS: { value: GroupKind; label: string; hint: string }[] = [
   { value: "JOB", label: "Job classes", hint: "Run classes from your files with a JSON config" },
   { value: "CODE", label: "Code", hint: "A Python console on Spark, with completion" },
 ];
 
-export const GROUP_STATES: GroupState[] = ["ACTIVE", "ARCHIVED"];
+export const GROUP_STATES: readonly GroupState[] = ENGINE_GROUP_STATES;
 
 export const kindLabel = (kind: GroupKind) => (kind === "JOB" ? "Job classes" : "Code");
 

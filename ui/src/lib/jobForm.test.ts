@@ -27,3 +27,9 @@ test("an argument with ';' is refused before sending, since ';' separates them",
   form.args = [{ key: 1, value: "a;b" }];
   expect(checkJobForm(form)).toEqual({ field: "args", message: expect.stringContaining("';'") });
 });
+
+test("saved defaults are taken as written; the backend judges them when the job is sent", () => {
+  const form = newJobForm({ clusterName: "big", language: "PYTHON", jobConfig: " spark.a = x=1 ;; odd " });
+  expect(form.config.map((row) => [row.name, row.value])).toEqual([["spark.a", "x=1"], ["odd", ""]]);
+  expect(toJobForm(form).jobConfig).toBe("spark.a=x=1;odd=");
+});

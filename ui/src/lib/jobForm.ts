@@ -2,7 +2,7 @@
 import { DEFAULT_CLUSTER, type JobDefaults_Serialize, type JobForm_Deserialize, type Language } from "./bindings";
 import type { FormError } from "./errors";
 import { addPaths, languageFor, mainFile, nameFrom, type JobFiles } from "./jobFiles";
-import { pairsToRows, parsePairs, rowKey, toPairs, type KeyValueRow } from "./keyValue";
+import { rowKey, storedPairsToRows, toPairs, type KeyValueRow } from "./keyValue";
 
 export type ArgRow = { key: number; value: string };
 
@@ -34,7 +34,7 @@ export function newJobForm(defaults: JobDefaults_Serialize, paths: string[] = []
     language: languageFor(defaults.language, lists),
     clusterName: defaults.clusterName,
     jobClass: "",
-    config: pairsToRows(parsePairs(defaults.jobConfig) ?? {}),
+    config: storedPairsToRows(defaults.jobConfig),
     tags: [],
     args: [],
     requirements: "",

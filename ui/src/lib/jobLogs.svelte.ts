@@ -1,11 +1,11 @@
 // A job's logs as its window shows them: the last TAIL lines of each, then new lines as
 // they are written, for as long as the job runs.
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type JobLog } from "./bindings";
+import { commands, MAX_LOG_LINES, type JobLog } from "./bindings";
 import { describeError } from "./errors";
 
-/** The most lines jobLogs returns at once, and so how far back the window starts. */
-export const TAIL = 25_000;
+/** The most lines jobLogs returns at once (the engine's limit), and so how far back the window starts. */
+export const TAIL = MAX_LOG_LINES;
 /** Lines kept per log while following; older ones go, so a chatty job cannot fill memory. */
 export const KEEP = 200_000;
 

@@ -1,7 +1,8 @@
 // The jobs page's filters and the listJobs query they make.
-import type { Direction, JobQuery_Deserialize, JobState, JobType } from "./bindings";
+import type { JobQuery_Deserialize, JobState, JobType } from "./bindings";
 import { ENDED_STATES } from "./jobs";
-import { parsePairs } from "./keyValue";
+import { emptyKeyValueRow, filledRows, keylessRow, rowsToMap, type KeyValueRow } from "./keyValue";
+import { pageRequest, type Paging } from "./pagedList.svelte";
 
 export type JobFilters = {
   search: string;
@@ -10,28 +11,25 @@ export type JobFilters = {
   states: JobState[];
   /** "" for every cluster. */
   clusterName: string;
-  /** "k=v;k2=v2": jobs with all these tags. */
-  tags: string;
+  /** Jobs with all these tags. */
+  tags: KeyValueRow[];
 };
 
-export const noFilters = (): JobFilters => ({ search: "", jobType: "", states: [], clusterName: "", tags: "" });
+export const noFilters = (): JobFilters => ({ search: "", jobType: "", states: [], clusterName: "", tags: [emptyKeyValueRow()] });
 
 export const isFiltered = (f: JobFilters) =>
-  !!(f.search.trim() || f.jobType || f.states.length || f.clusterName || f.tags.trim());
+  !!(f.search.trim() || f.jobType || f.states.length || f.clusterName || filledRows(f.tags).length);
 
-export type JobPaging = { page: number; size: number; field: string; direction: Direction };
-
-/** The query for one page; null while the tags text is not k=v pairs. */
-export function jobQuery(f: JobFilters, p: JobPaging): JobQuery_Deserialize | null {
-  const tags = parsePairs(f.tags);
-  if (!tags) return null;
+/** The query for one page; null while a tag has no key. */
+export function jobQuery(f: JobFilters, p: Paging): JobQuery_Deserialize | null {
+  if (keylessRow(f.tags)) return null;
   return {
     jobTypes: f.jobType ? [f.jobType] : [],
     states: [...f.states],
     clusterNames: f.clusterName ? [f.clusterName] : [],
-    tags,
+    tags: rowsToMap(f.tags),
     search: f.search.trim() || null,
-    page: { page: p.page, size: p.size, sort: [{ field: p.field, direction: p.direction }] },
+    page: pageRequest(p),
   };
 }
 
@@ -40,6 +38,6 @@ export const RECENT = 20;
 
 /** The most recently ended jobs, for the durations chart. */
 export const recentQuery = (): JobQuery_Deserialize => ({
-  states: ENDED_STATES,
+  states: [...ENDED_STATES],
   page: { page: 0, size: RECENT, sort: [{ field: "endTime", direction: "desc" }] },
 });

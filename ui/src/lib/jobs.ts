@@ -1,12 +1,12 @@
 // How jobs are shown: states and their colours, languages, times and durations.
+import { ENDED_JOB_STATES, JOB_STATES as ENGINE_JOB_STATES } from "./bindings";
 import type { Job_Serialize, JobState, JobType, Language } from "./bindings";
 
-export const JOB_STATES: JobState[] = [
-  "SUBMITTED", "STARTING", "READY", "BUSY", "FINISHED", "FAILED", "CANCELED", "UNKNOWN",
-];
+/** Every state, in the engine's order (the jobs page's state filter). */
+export const JOB_STATES: readonly JobState[] = ENGINE_JOB_STATES;
 
 /** States a job never leaves (the engine's `is_terminal`). */
-export const ENDED_STATES: JobState[] = ["FINISHED", "FAILED", "CANCELED", "UNKNOWN"];
+export const ENDED_STATES: readonly JobState[] = ENDED_JOB_STATES;
 
 export const JOB_TYPES: { type: JobType; label: string }[] = [
   { type: "SINGLE", label: "Single" },

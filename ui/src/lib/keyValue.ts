@@ -24,15 +24,23 @@ export function toPairs(rows: KeyValueRow[]): string | undefined {
   return text || undefined;
 }
 
-/** Parses "k=v;k2=v2" (the tags filter, saved job defaults); null when an entry is not k=v. */
-export function parsePairs(text: string): Record<string, string> | null {
-  const pairs: Record<string, string> = {};
-  for (const entry of text.split(";")) {
-    if (!entry.trim()) continue;
-    const at = entry.indexOf("=");
-    const key = entry.slice(0, at).trim();
-    if (at < 0 || !key) return null;
-    pairs[key] = entry.slice(at + 1).trim();
-  }
-  return pairs;
-}
+/**
+ * Rows from "k=v;k2=v2" text the backend stored (the saved job defaults), each entry as
+ * written: split at its first "=", judged by nobody here. The backend checks the rows again
+ * when they are sent, and names the field of anything wrong.
+ */
+export const storedPairsToRows = (text: string): KeyValueRow[] =>
+  text
+    .split(";")
+    .filter((entry) => entry.trim())
+    .map((entry) => {
+      const at = entry.includes("=") ? entry.indexOf("=") : entry.length;
+      return { key: rowKey(), name: entry.slice(0, at).trim(), value: entry.slice(at + 1).trim() };
+    });
+
+/** The rows as the map a list query takes (tags filters); rows left blank are not entries. */
+export const rowsToMap = (rows: KeyValueRow[]): Record<string, string> =>
+  Object.fromEntries(filledRows(rows).map((row) => [row.name.trim(), row.value.trim()]));
+
+/** A filled row without a key cannot be an entry: the list pages explain it instead of querying. */
+export const keylessRow = (rows: KeyValueRow[]) => filledRows(rows).some((row) => !row.name.trim());

@@ -71,7 +71,8 @@ test("filters, search, sort and paging are passed to the backend", async () => {
   await user.selectOptions(screen.getByLabelText("State"), "ARCHIVED");
   await user.selectOptions(screen.getByLabelText("Kind"), "CODE");
   await user.selectOptions(screen.getByLabelText("Cluster"), "prod");
-  await user.type(screen.getByLabelText("Tags"), "team=data");
+  await user.type(screen.getByLabelText("Tag key 1"), "team");
+  await user.type(screen.getByLabelText("Tag value 1"), "data");
   await user.type(screen.getByLabelText("Search groups"), "sco");
   await user.click(screen.getByRole("button", { name: /Name/ }));
 
