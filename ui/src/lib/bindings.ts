@@ -275,7 +275,7 @@ export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterVi
 { kind: "jobInstanceChanged"; instance: JobInstance_Serialize; groupName: string; clusterName: string; tags: { [key in string]: string } };
 
 /**  A stable, serialisable classification of an [`EngineError`]. */
-export type ErrorCode = "invalid" | "not_found" | "conflict" | "internal";
+export type ErrorCode = "invalid" | "not_found" | "conflict" | "unavailable" | "internal";
 
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most
