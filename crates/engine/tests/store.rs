@@ -4,7 +4,9 @@
 
 mod common;
 
+use sparkdeck_engine::JobQuery;
 use sparkdeck_engine::model::cluster::{ClusterInput, ClusterType};
+use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::{Engine, EngineConfig, EngineError};
 
 #[tokio::test]
@@ -59,4 +61,47 @@ async fn data_directory_is_private() {
     let (dir, _engine) = common::engine().await;
     let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
+}
+
+/// A database from before 0006 (tag rows without the copies of their job's filter
+/// columns): the migration fills them in, so existing jobs are found by tag and state.
+#[tokio::test]
+async fn the_tag_migration_fills_in_existing_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = tempfile::tempdir().unwrap();
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for entry in std::fs::read_dir(&migrations).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0006" {
+            std::fs::copy(&path, old.path().join(&name)).unwrap();
+        }
+    }
+    let url = format!("sqlite:{}?mode=rwc", dir.path().join("sparkdeck.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::migrate::Migrator::new(old.path()).await.unwrap().run(&pool).await.unwrap();
+    for (id, state, team) in [("j1", "FINISHED", "t1"), ("j2", "FAILED", "t1"), ("j3", "FINISHED", "t2")] {
+        sqlx::query(
+            "INSERT INTO jobs (id, name, job_type, language, cluster_id, cluster_name, state, submit_time, tags, spec)
+             VALUES (?1, ?1, 'SINGLE', 'PYTHON', 'default', 'default', ?2, 1, json_object('team', ?3), '{}')",
+        )
+        .bind(id)
+        .bind(state)
+        .bind(team)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO job_tags (job_id, key, value) VALUES (?, 'team', ?)").bind(id).bind(team).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.unwrap();
+    let query = JobQuery {
+        states: vec![JobState::Finished],
+        tags: [("team".to_string(), "t1".to_string())].into(),
+        ..JobQuery::default()
+    };
+    let page = engine.list_jobs(&query).await.unwrap();
+    let ids: Vec<&str> = page.content.iter().map(|j| j.job_id.as_str()).collect();
+    assert_eq!((page.total_elements, ids), (1, vec!["j1"]));
 }

@@ -4,19 +4,24 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::Store;
-use crate::error::{EngineError, Result};
+use super::sql::{Filter, Listing, fetch_one_by, from_json, to_json};
+use crate::error::Result;
 use crate::model::cluster::{Cluster, ClusterSpec, ClusterType};
 use crate::model::paging::PageRequest;
 
-/// API sort field → column.
-pub(crate) const SORTABLE: &[(&str, &str)] = &[
-    ("id", "id"),
-    ("name", "name"),
-    ("description", "description"),
-    ("type", "type"),
-    ("createdTime", "created_time"),
-    ("updatedTime", "updated_time"),
-];
+/// `GET /cluster`: API sort field → column, by name by default.
+pub(crate) const LISTING: Listing = Listing {
+    table: "clusters",
+    sortable: &[
+        ("id", "id"),
+        ("name", "name"),
+        ("description", "description"),
+        ("type", "type"),
+        ("createdTime", "created_time"),
+        ("updatedTime", "updated_time"),
+    ],
+    default_order: "name ASC",
+};
 
 fn from_row(row: &SqliteRow) -> Result<Cluster> {
     let spec: String = row.try_get("spec")?;
@@ -26,21 +31,14 @@ fn from_row(row: &SqliteRow) -> Result<Cluster> {
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         cluster_type: ClusterType::parse(&type_text)?,
-        spec: serde_json::from_str::<ClusterSpec>(&spec)
-            .map_err(|e| EngineError::Conflict(format!("stored cluster spec is unreadable: {e}")))?,
+        spec: from_json::<ClusterSpec>("cluster spec", &spec)?,
         created_time: row.try_get("created_time")?,
         updated_time: row.try_get("updated_time")?,
     })
 }
 
 fn spec_json(spec: &ClusterSpec) -> Result<String> {
-    serde_json::to_string(spec).map_err(|e| EngineError::Conflict(format!("cluster spec cannot be stored: {e}")))
-}
-
-/// `LIKE` pattern for one search word, with the wildcards in it escaped.
-pub(crate) fn like_pattern(word: &str) -> String {
-    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
+    to_json("cluster spec", spec)
 }
 
 impl Store {
@@ -82,13 +80,11 @@ impl Store {
     }
 
     pub(crate) async fn cluster_by_id(&self, id: &str) -> Result<Option<Cluster>> {
-        let row = sqlx::query("SELECT * FROM clusters WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(from_row).transpose()
+        fetch_one_by(&self.pool, "SELECT * FROM clusters WHERE id = ?", id, from_row).await
     }
 
     pub(crate) async fn cluster_by_name(&self, name: &str) -> Result<Option<Cluster>> {
-        let row = sqlx::query("SELECT * FROM clusters WHERE name = ?").bind(name).fetch_optional(&self.pool).await?;
-        row.as_ref().map(from_row).transpose()
+        fetch_one_by(&self.pool, "SELECT * FROM clusters WHERE name = ?", name, from_row).await
     }
 
     pub(crate) async fn cluster_names(&self) -> Result<Vec<String>> {
@@ -97,20 +93,8 @@ impl Store {
     }
 
     pub(crate) async fn cluster_page(&self, search: Option<&str>, page: &PageRequest) -> Result<(u64, Vec<Cluster>)> {
-        let order = page.order_by(SORTABLE, "name ASC", "id")?;
-        let filter = "(?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR description LIKE ?1 ESCAPE '\\')";
-        let pattern = search.map(like_pattern);
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM clusters WHERE {filter}"))
-            .bind(&pattern)
-            .fetch_one(&self.pool)
-            .await?;
-        let rows = sqlx::query(&format!("SELECT * FROM clusters WHERE {filter} {order} LIMIT ?2 OFFSET ?3"))
-            .bind(&pattern)
-            .bind(i64::from(page.size))
-            .bind(i64::try_from(page.offset()).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await?;
-        let clusters = rows.iter().map(from_row).collect::<Result<_>>()?;
-        Ok((u64::try_from(total).unwrap_or(0), clusters))
+        let mut filter = Filter::new();
+        filter.search(&["name", "description"], search);
+        LISTING.page(&self.pool, &filter, page, from_row).await
     }
 }

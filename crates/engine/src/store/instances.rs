@@ -1,33 +1,33 @@
 //! SQL for job instances (the requests sent to groups). An instance and the driver that
 //! runs it change together, in one transaction.
 
+use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::Store;
-use super::clusters::like_pattern;
 use super::jobs::update_active_job_in;
-use crate::error::{EngineError, Result};
+use super::sql::{Filter, Listing, decode_all, fetch_one_by, from_json, to_json};
+use crate::error::Result;
 use crate::model::group::{InstanceError, JobInstance, RequestType};
 use crate::model::job::{JobRecord, JobState};
 use crate::model::paging::PageRequest;
 
-/// API sort field → column.
-pub(crate) const SORTABLE: &[(&str, &str)] = &[
-    ("jobInstanceId", "id"),
-    ("jobId", "job_id"),
-    ("groupId", "group_id"),
-    ("type", "request_type"),
-    ("state", "state"),
-    ("jobClass", "job_class"),
-    ("submitTime", "submit_time"),
-    ("startTime", "start_time"),
-    ("endTime", "end_time"),
-];
-
-fn bad_row(what: &str, e: impl std::fmt::Display) -> EngineError {
-    EngineError::Conflict(format!("stored job instance {what} is unreadable: {e}"))
-}
+/// A group's instances: API sort field → column, newest first by default.
+pub(crate) const LISTING: Listing = Listing {
+    table: "job_instances",
+    sortable: &[
+        ("jobInstanceId", "id"),
+        ("jobId", "job_id"),
+        ("groupId", "group_id"),
+        ("type", "request_type"),
+        ("state", "state"),
+        ("jobClass", "job_class"),
+        ("submitTime", "submit_time"),
+        ("startTime", "start_time"),
+        ("endTime", "end_time"),
+    ],
+    default_order: "submit_time DESC",
+};
 
 fn from_row(row: &SqliteRow) -> Result<JobInstance> {
     let config: String = row.try_get("job_config")?;
@@ -42,11 +42,11 @@ fn from_row(row: &SqliteRow) -> Result<JobInstance> {
         request_type: RequestType::parse("type", &row.try_get::<String, _>("request_type")?)?,
         state: JobState::parse("state", &row.try_get::<String, _>("state")?)?,
         job_class: row.try_get("job_class")?,
-        job_config: serde_json::from_str(&config).map_err(|e| bad_row("jobConfig", e))?,
+        job_config: from_json("job instance jobConfig", &config)?,
         code: row.try_get("code")?,
         cursor: cursor.and_then(|c| u32::try_from(c).ok()),
         result: row.try_get("result")?,
-        completions: completions.map(|c| serde_json::from_str(&c)).transpose().map_err(|e| bad_row("completions", e))?,
+        completions: completions.map(|c| from_json("job instance completions", &c)).transpose()?,
         error: message.map(|message| InstanceError { message, stack_trace: stack.unwrap_or_default() }),
         submit_time: row.try_get("submit_time")?,
         start_time: row.try_get("start_time")?,
@@ -55,7 +55,7 @@ fn from_row(row: &SqliteRow) -> Result<JobInstance> {
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| EngineError::Conflict(format!("job instance cannot be stored: {e}")))
+    to_json("job instance", value)
 }
 
 impl Store {
@@ -112,8 +112,7 @@ impl Store {
     }
 
     pub(crate) async fn instance_by_id(&self, id: &str) -> Result<Option<JobInstance>> {
-        let row = sqlx::query("SELECT * FROM job_instances WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(from_row).transpose()
+        fetch_one_by(&self.pool, "SELECT * FROM job_instances WHERE id = ?", id, from_row).await
     }
 
     /// Instances of a group that have not ended, oldest first.
@@ -124,7 +123,7 @@ impl Store {
         .bind(group_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(from_row).collect()
+        decode_all(&rows, from_row)
     }
 
     /// A page of a group's instances; `search` matches the job class or the code.
@@ -134,30 +133,8 @@ impl Store {
         search: Option<&str>,
         page: &PageRequest,
     ) -> Result<(u64, Vec<JobInstance>)> {
-        let order = page.order_by(SORTABLE, "submit_time DESC", "id")?;
-        let pattern = search.map(like_pattern);
-        let filter = |q: &mut QueryBuilder<'_, Sqlite>| {
-            q.push(" WHERE group_id = ").push_bind(group_id.to_string());
-            if let Some(p) = &pattern {
-                q.push(" AND (job_class LIKE ")
-                    .push_bind(p.clone())
-                    .push(" ESCAPE '\\' OR code LIKE ")
-                    .push_bind(p.clone())
-                    .push(" ESCAPE '\\')");
-            }
-        };
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM job_instances");
-        filter(&mut count);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT * FROM job_instances");
-        filter(&mut select);
-        select
-            .push(format!(" {order} LIMIT "))
-            .push_bind(i64::from(page.size))
-            .push(" OFFSET ")
-            .push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
-        let rows = select.build().fetch_all(&self.pool).await?;
-        let instances = rows.iter().map(from_row).collect::<Result<_>>()?;
-        Ok((u64::try_from(total).unwrap_or(0), instances))
+        let mut filter = Filter::new();
+        filter.eq("group_id", group_id).search(&["job_class", "code"], search);
+        LISTING.page(&self.pool, &filter, page, from_row).await
     }
 }

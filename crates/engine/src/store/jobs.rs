@@ -4,31 +4,35 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 use super::Store;
-use super::clusters::like_pattern;
-use crate::error::{EngineError, Result};
-use crate::model::driver::ProcessRef;
+use super::artifacts::JOB_ARTIFACTS;
+use super::sql::{Filter, JOB_TAGS, Listing, decode_all, fetch_one_by, from_json, narrow, to_json};
+use crate::error::Result;
+use crate::model::driver::{DriverRef, ProcessRef};
 use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language};
-use crate::model::driver::DriverRef;
 use crate::model::paging::PageRequest;
 
-/// API sort field → column.
-pub(crate) const SORTABLE: &[(&str, &str)] = &[
-    ("jobId", "id"),
-    ("groupId", "group_id"),
-    ("jobName", "name"),
-    ("jobType", "job_type"),
-    ("language", "language"),
-    ("clusterName", "cluster_name"),
-    ("appId", "app_id"),
-    ("state", "state"),
-    ("error", "error"),
-    ("submitTime", "submit_time"),
-    ("startTime", "start_time"),
-    ("endTime", "end_time"),
-];
+/// `GET /job`: API sort field → column, newest first by default.
+pub(crate) const LISTING: Listing = Listing {
+    table: "jobs",
+    sortable: &[
+        ("jobId", "id"),
+        ("groupId", "group_id"),
+        ("jobName", "name"),
+        ("jobType", "job_type"),
+        ("language", "language"),
+        ("clusterName", "cluster_name"),
+        ("appId", "app_id"),
+        ("state", "state"),
+        ("error", "error"),
+        ("submitTime", "submit_time"),
+        ("startTime", "start_time"),
+        ("endTime", "end_time"),
+    ],
+    default_order: "submit_time DESC",
+};
 
 /// The filters of `GET /job` and `GET /job/updates`; empty lists match everything.
 #[derive(Debug, Clone, Default)]
@@ -42,10 +46,6 @@ pub(crate) struct JobFilter<'a> {
     pub(crate) search: Option<&'a str>,
 }
 
-fn bad_row(what: &str, e: impl std::fmt::Display) -> EngineError {
-    EngineError::Conflict(format!("stored job {what} is unreadable: {e}"))
-}
-
 fn from_row(row: &SqliteRow) -> Result<JobRecord> {
     let tags: String = row.try_get("tags")?;
     let spec: String = row.try_get("spec")?;
@@ -54,7 +54,7 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
     let language: String = row.try_get("language")?;
     let driver: Option<String> = row.try_get("driver")?;
     let driver = match driver {
-        Some(json) => Some(serde_json::from_str::<DriverRef>(&json).map_err(|e| bad_row("driver", e))?),
+        Some(json) => Some(from_json::<DriverRef>("job driver", &json)?),
         None => {
             let pid: Option<i64> = row.try_get("pid")?;
             let pid_start: Option<i64> = row.try_get("pid_start")?;
@@ -70,7 +70,7 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
             group_id: row.try_get("group_id")?,
             job_name: row.try_get("name")?,
             job_type: JobType::parse("jobType", &job_type)?,
-            tags: serde_json::from_str(&tags).map_err(|e| bad_row("tags", e))?,
+            tags: from_json("job tags", &tags)?,
             language: Language::parse("language", &language)?,
             cluster_name: row.try_get("cluster_name")?,
             app_id: row.try_get("app_id")?,
@@ -81,53 +81,30 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
             end_time: row.try_get("end_time")?,
         },
         cluster_id: row.try_get("cluster_id")?,
-        spec: serde_json::from_str::<JobSpec>(&spec).map_err(|e| bad_row("spec", e))?,
+        spec: from_json::<JobSpec>("job spec", &spec)?,
         driver,
     })
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| EngineError::Conflict(format!("job cannot be stored: {e}")))
+    to_json("job", value)
 }
 
 fn active_list() -> String {
     JobState::ACTIVE.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
 }
 
-fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &JobFilter<'a>, pattern: &'a Option<String>) {
-    q.push(" WHERE 1 = 1");
-    fn any_of<'a, T: 'a>(
-        q: &mut QueryBuilder<'a, Sqlite>,
-        column: &str,
-        values: &'a [T],
-        text: impl Fn(&'a T) -> &'a str,
-    ) {
-        if values.is_empty() {
-            return;
-        }
-        q.push(format!(" AND {column} IN ("));
-        let mut list = q.separated(", ");
-        for v in values {
-            list.push_bind(text(v));
-        }
-        list.push_unseparated(")");
-    }
-    any_of(q, "id", f.job_ids, String::as_str);
-    any_of(q, "group_id", f.group_ids, String::as_str);
-    any_of(q, "job_type", f.job_types, |t| t.as_str());
-    any_of(q, "state", f.states, |s| s.as_str());
-    any_of(q, "cluster_name", f.cluster_names, String::as_str);
-    if let Some(tags) = f.tags {
-        for (key, value) in tags {
-            q.push(" AND id IN (SELECT job_id FROM job_tags WHERE key = ")
-                .push_bind(key.as_str())
-                .push(" AND value = ")
-                .push_bind(value.as_str())
-                .push(")");
-        }
-    }
-    if let Some(pattern) = pattern {
-        q.push(" AND name LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\'");
+impl<'a> JobFilter<'a> {
+    fn to_sql(&self) -> Filter<'a> {
+        let mut f = Filter::new();
+        f.any_of("id", self.job_ids, String::as_str)
+            .any_of("group_id", self.group_ids, String::as_str)
+            .any_of("job_type", self.job_types, |t| t.as_str())
+            .any_of("state", self.states, |s| s.as_str())
+            .any_of("cluster_name", self.cluster_names, String::as_str)
+            .tags(&JOB_TAGS, self.tags)
+            .search(&["name"], self.search);
+        f
     }
 }
 
@@ -157,21 +134,9 @@ impl Store {
         .bind(json(&r.spec)?)
         .execute(&mut *tx)
         .await?;
-        for (key, value) in &j.tags {
-            sqlx::query("INSERT INTO job_tags (job_id, key, value) VALUES (?, ?, ?)")
-                .bind(&j.job_id)
-                .bind(key)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for artifact in r.spec.artifacts() {
-            sqlx::query("INSERT OR IGNORE INTO job_artifacts (job_id, sha256) VALUES (?, ?)")
-                .bind(&j.job_id)
-                .bind(&artifact.sha256)
-                .execute(&mut *tx)
-                .await?;
-        }
+        JOB_TAGS.replace(&mut tx, &j.job_id, &j.tags).await?;
+        let shas: Vec<&str> = r.spec.artifacts().map(|a| a.sha256.as_str()).collect();
+        JOB_ARTIFACTS.add(&mut tx, &j.job_id, &shas).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -184,26 +149,11 @@ impl Store {
     }
 
     pub(crate) async fn job_by_id(&self, id: &str) -> Result<Option<JobRecord>> {
-        let row = sqlx::query("SELECT * FROM jobs WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(from_row).transpose()
+        fetch_one_by(&self.pool, "SELECT * FROM jobs WHERE id = ?", id, from_row).await
     }
 
     pub(crate) async fn job_page(&self, filter: &JobFilter<'_>, page: &PageRequest) -> Result<(u64, Vec<Job>)> {
-        let order = page.order_by(SORTABLE, "submit_time DESC", "id")?;
-        let pattern = filter.search.map(like_pattern);
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM jobs");
-        push_filter(&mut count, filter, &pattern);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT * FROM jobs");
-        push_filter(&mut select, filter, &pattern);
-        select
-            .push(format!(" {order} LIMIT "))
-            .push_bind(i64::from(page.size))
-            .push(" OFFSET ")
-            .push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
-        let rows = select.build().fetch_all(&self.pool).await?;
-        let jobs = rows.iter().map(|r| from_row(r).map(|r| r.job)).collect::<Result<_>>()?;
-        Ok((u64::try_from(total).unwrap_or(0), jobs))
+        LISTING.page(&self.pool, &filter.to_sql(), page, |row| from_row(row).map(|r| r.job)).await
     }
 
     /// Jobs that have not ended, oldest first.
@@ -211,7 +161,7 @@ impl Store {
         let rows = sqlx::query(&format!("SELECT * FROM jobs WHERE state IN ({}) ORDER BY submit_time, id", active_list()))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(from_row).collect()
+        decode_all(&rows, from_row)
     }
 
     /// Ids of the jobs that have not ended on one cluster.
@@ -235,7 +185,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let n: i64 = r.try_get("n")?;
-                Ok((r.try_get("cluster_id")?, usize::try_from(n).unwrap_or(0)))
+                Ok((r.try_get("cluster_id")?, narrow("running job count", n)?))
             })
             .collect()
     }
@@ -243,18 +193,7 @@ impl Store {
     /// Deletes a job (its tags and artifact references go with it) and returns the
     /// artifacts no job references any more.
     pub(crate) async fn delete_job(&self, id: &str) -> Result<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
-        let shas: Vec<String> = sqlx::query_scalar("SELECT sha256 FROM job_artifacts WHERE job_id = ?")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
-        let done = sqlx::query("DELETE FROM jobs WHERE id = ?").bind(id).execute(&mut *tx).await?;
-        if done.rows_affected() != 1 {
-            return Ok(None);
-        }
-        let orphans = unreferenced(&mut tx, shas).await?;
-        tx.commit().await?;
-        Ok(Some(orphans))
+        JOB_ARTIFACTS.delete_owner(&self.pool, id).await
     }
 
     /// The drivers of a group, newest first (at most `limit`).
@@ -264,7 +203,7 @@ impl Store {
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(from_row).collect()
+        decode_all(&rows, from_row)
     }
 
     /// Every driver of a group that has not ended.
@@ -276,7 +215,7 @@ impl Store {
         .bind(group_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(from_row).collect()
+        decode_all(&rows, from_row)
     }
 
     /// Ids of every driver a group ever had.
@@ -303,21 +242,4 @@ pub(crate) async fn update_active_job_in(conn: &mut sqlx::SqliteConnection, r: &
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// Of `shas`, those neither a job nor a group references any more.
-pub(crate) async fn unreferenced(tx: &mut sqlx::Transaction<'_, Sqlite>, shas: Vec<String>) -> Result<Vec<String>> {
-    let mut orphans = Vec::new();
-    for sha in shas {
-        let used: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM job_artifacts WHERE sha256 = ?1) + (SELECT COUNT(*) FROM group_artifacts WHERE sha256 = ?1)",
-        )
-        .bind(&sha)
-        .fetch_one(&mut **tx)
-        .await?;
-        if used == 0 {
-            orphans.push(sha);
-        }
-    }
-    Ok(orphans)
 }
