@@ -15,6 +15,8 @@ pub(crate) const DRIVER_STDERR: &str = "stderr.log";
 pub(crate) const EXECUTORS_DIR: &str = "executors";
 /// Written with spark-submit's exit code when a local driver ends.
 pub(crate) const EXIT_FILE: &str = "exit-code";
+/// The variable a driver agent reads its secret from.
+pub const AGENT_SECRET_ENV: &str = "SPARKDECK_DRIVER_SECRET";
 /// Where a driver agent writes `{port, pid, appId, ...}` once it is ready.
 pub(crate) const DRIVER_INFO: &str = "driver-info.json";
 /// How much of a log's end is searched for the error summary.

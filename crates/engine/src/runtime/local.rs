@@ -12,7 +12,7 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::job_dir::EXIT_FILE;
+use super::job_dir::{AGENT_SECRET_ENV, DRIVER_INFO, EXIT_FILE};
 use super::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
 use crate::error::{EngineError, Result};
 use crate::log_index;
@@ -70,6 +70,12 @@ impl LocalRuntime {
             .envs(plan.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .process_group(0)
             .kill_on_drop(false);
+        if let Some(secret) = &plan.agent_secret {
+            // The agent answers only this secret and writes its port to the info file.
+            command
+                .env(AGENT_SECRET_ENV, secret.expose())
+                .env("SPARKDECK_DRIVER_INFO", plan.job_dir.join(DRIVER_INFO));
+        }
         if let Some(venv) = &plan.venv {
             command
                 .env("SPARKDECK_VENV", &venv.dir)

@@ -43,6 +43,9 @@ pub(crate) struct DriverPlan {
     pub(crate) python: bool,
     /// A long-running group driver (client mode wherever it runs).
     pub(crate) interactive: bool,
+    /// A group driver's agent secret; each runtime hands it over its own way (an
+    /// environment variable here, a Secret the pod reads on Kubernetes).
+    pub(crate) agent_secret: Option<crate::model::secret::Secret>,
     pub(crate) spark_submit: PathBuf,
     pub(crate) env: Vec<(String, String)>,
     /// A virtualenv to build (when missing) before the driver starts.
@@ -175,6 +178,7 @@ mod tests {
             files: vec!["/jobs/1/files/in.csv".into()],
             python: false,
             interactive: false,
+            agent_secret: None,
             spark_submit: "/spark/bin/spark-submit".into(),
             env: vec![],
             venv: None,

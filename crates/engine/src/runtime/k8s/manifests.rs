@@ -32,8 +32,8 @@ const CONF_VOLUME: &str = "spark-conf-volume-driver";
 const PROPERTIES: &str = "spark.properties";
 const IMAGE_KEY: &str = "spark.kubernetes.container.image";
 const DNS_LABEL_MAX: usize = 63;
-/// The env var and the key in the agent's Secret that hold a group driver's secret.
-pub const AGENT_SECRET_ENV: &str = "SPARKDECK_DRIVER_SECRET";
+/// The variable the agent in the pod reads its secret from (filled from the Secret).
+pub use crate::runtime::job_dir::AGENT_SECRET_ENV;
 const AGENT_SECRET_KEY: &str = "secret";
 
 /// A group driver's agent in the pod: the port it listens on (reached through a

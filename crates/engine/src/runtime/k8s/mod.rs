@@ -8,9 +8,11 @@
 //! - [`manifests`]: the driver's objects, typed.
 //! - [`submit`], [`follow`], [`logs`]: create, watch, copy logs, stop.
 //! - [`storage`]: job files to the cluster's S3 storage, and the `s3a` conf to read them.
+//! - `agent_package`: the agent's Python package zipped for a group driver pod.
 //! - `forward`: a loopback port bridged to a group driver's agent by port-forwards.
 //! - `runtime`: all of the above behind the engine's `ClusterRuntime`.
 
+mod agent_package;
 pub mod client;
 pub mod connection;
 mod errors;

@@ -22,12 +22,12 @@ use super::errors::{cluster_error, describe_watch, status_code};
 use super::follow::{DriverPhase, IMAGE_FAILURES, driver_phase, watch_driver};
 use super::logs::copy_app_logs;
 use super::forward::Forwarder;
-use super::manifests::{AGENT_SECRET_ENV, AgentSpec, K8sDriverPlan, LABEL_APP_ID, driver_manifests};
+use super::agent_package::pack_agent_package;
+use super::manifests::{AgentSpec, K8sDriverPlan, LABEL_APP_ID, driver_manifests};
 use super::storage::{s3a_conf, spark_storage, upload_artifacts};
 use super::submit::submit_driver;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
-use crate::model::secret::Secret;
 use crate::runtime::local::foreign;
 use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
 
@@ -118,26 +118,27 @@ impl K8sRuntime {
         let mut pod_plan =
             K8sDriverPlan::new(&self.cluster, &plan.app_name, plan.main_class.clone(), String::new(), plan.args.clone(), &conf, plan.python)?;
         let job_id = plan.job_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let groups = [std::slice::from_ref(&plan.main), &plan.jars[..], &plan.py_files[..], &plan.files[..]];
+        let mut py_files = plan.py_files.clone();
+        if let Some(secret) = &plan.agent_secret {
+            // The agent runs from storage, its `ilum` package zipped beside it, and listens on
+            // the pod's network (where the port-forward arrives), not on loopback.
+            let package = pack_agent_package(&plan.main, &plan.job_dir).map_err(|e| EngineError::io("cannot pack the driver agent", e))?;
+            py_files.insert(0, package);
+            pod_plan.agent = Some(AgentSpec { port: AGENT_PORT, secret: secret.clone() });
+            pod_plan.env.push(("SPARKDECK_DRIVER_PORT".into(), AGENT_PORT.to_string()));
+            pod_plan.env.push(("SPARKDECK_DRIVER_HOST".into(), "0.0.0.0".into()));
+        }
+        let groups = [std::slice::from_ref(&plan.main), &plan.jars[..], &py_files[..], &plan.files[..]];
         let uploads: Vec<(PathBuf, String)> =
             groups.iter().flat_map(|g| g.iter()).map(|p| (p.clone(), object_name(&plan.job_dir, p))).collect();
         let mut urls = upload_artifacts(storage, &format!("sparkdeck/jobs/{job_id}"), &uploads).await?.into_iter();
         pod_plan.main_resource = urls.next().unwrap_or_default();
-        for (key, group) in [("spark.jars", &plan.jars), ("spark.submit.pyFiles", &plan.py_files), ("spark.files", &plan.files)] {
+        for (key, group) in [("spark.jars", &plan.jars), ("spark.submit.pyFiles", &py_files), ("spark.files", &plan.files)] {
             let ours: Vec<String> = urls.by_ref().take(group.len()).collect();
             append_list(&mut pod_plan.conf, key, &ours);
         }
         pod_plan.conf.extend(s3a_conf(storage));
-        for (key, value) in &plan.env {
-            if key == AGENT_SECRET_ENV {
-                pod_plan.agent = Some(AgentSpec { port: AGENT_PORT, secret: Secret::new(value.clone()) });
-            } else {
-                pod_plan.env.push((key.clone(), value.clone()));
-            }
-        }
-        if plan.interactive && pod_plan.agent.is_none() {
-            return Err(EngineError::Conflict("the group driver has no secret".into()));
-        }
+        pod_plan.env.extend(plan.env.iter().cloned());
         let pod = submit_driver(&self.client, self.url(), driver_manifests(&pod_plan)?).await?;
         tracing::info!(pod = %pod.name, namespace = %pod.namespace, app = %pod.app_id, "driver pod created");
         Ok(Launched { driver: DriverRef::Pod { namespace: pod.namespace, name: pod.name, uid: pod.uid }, child: None })
@@ -450,6 +451,7 @@ mod tests {
             files: vec![],
             python: false,
             interactive: false,
+            agent_secret: None,
             spark_submit: PathBuf::new(),
             env: vec![],
             venv: None,
