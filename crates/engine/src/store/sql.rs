@@ -24,9 +24,10 @@ enum Piece<'a> {
 /// than pushed into a `QueryBuilder` so one filter serves the count and the page.
 #[derive(Clone, Default)]
 pub(crate) struct Filter<'a> {
-    pieces: Vec<Piece<'a>>,
-    /// The `any_of` lists, repeated on the tag rows' mirrored columns.
+    /// `column IN (…)` lists, apart: with a tag match, mirrored ones move onto the tag rows.
     lists: Vec<(&'static str, Vec<&'a str>)>,
+    /// Every other condition, each a run of pieces.
+    conditions: Vec<Vec<Piece<'a>>>,
     tags: Option<(&'static TagTable, &'a BTreeMap<String, String>)>,
 }
 
@@ -35,51 +36,39 @@ impl<'a> Filter<'a> {
         Self::default()
     }
 
-    /// Starts a condition: `AND` between conditions.
-    fn and(&mut self, sql: impl Into<String>) -> &mut Self {
-        let sql = sql.into();
-        let sql = if self.pieces.is_empty() { sql } else { format!(" AND {sql}") };
-        self.pieces.push(Piece::Sql(sql));
-        self
-    }
-
-    fn sql(&mut self, sql: impl Into<String>) -> &mut Self {
-        self.pieces.push(Piece::Sql(sql.into()));
+    fn condition(&mut self, pieces: Vec<Piece<'a>>) -> &mut Self {
+        self.conditions.push(pieces);
         self
     }
 
     /// A condition with no values (our own SQL, never user input).
     pub(crate) fn raw(&mut self, sql: &'static str) -> &mut Self {
-        self.and(sql)
+        self.condition(vec![Piece::Sql(sql.into())])
     }
 
     pub(crate) fn eq(&mut self, column: &'static str, value: &'a str) -> &mut Self {
-        self.and(format!("{column} = "));
-        self.pieces.push(Piece::Text(value));
-        self
+        self.condition(vec![Piece::Sql(format!("{column} = ")), Piece::Text(value)])
     }
 
     /// `column IN (…)`; an empty list matches everything.
     pub(crate) fn any_of<T>(&mut self, column: &'static str, values: &'a [T], text: impl Fn(&'a T) -> &'a str) -> &mut Self {
-        if values.is_empty() {
-            return self;
+        if !values.is_empty() {
+            self.lists.push((column, values.iter().map(text).collect()));
         }
-        let values: Vec<&'a str> = values.iter().map(text).collect();
-        self.and(format!("{column} IN ("));
-        push_list(&mut self.pieces, &values);
-        self.lists.push((column, values));
         self
     }
 
     /// `column IN (select WHERE inner)`: a match on rows of another table.
     pub(crate) fn in_select(&mut self, column: &'static str, select: &'static str, inner: Filter<'a>) -> &mut Self {
         debug_assert!(inner.tags.is_none(), "a nested filter has no tag match");
-        self.and(format!("{column} IN ({select}"));
-        if !inner.pieces.is_empty() {
-            self.sql(" WHERE ");
-            self.pieces.extend(inner.pieces);
+        let mut pieces = vec![Piece::Sql(format!("{column} IN ({select}"))];
+        let conditions = inner.where_pieces(&[]);
+        if !conditions.is_empty() {
+            pieces.push(Piece::Sql(" WHERE ".into()));
+            pieces.extend(conditions);
         }
-        self.sql(")")
+        pieces.push(Piece::Sql(")".into()));
+        self.condition(pieces)
     }
 
     /// Any of `columns` contains `word` (case-insensitively for ASCII, as `LIKE` does);
@@ -89,17 +78,15 @@ impl<'a> Filter<'a> {
             return self;
         };
         let pattern = like_pattern(word);
+        let mut pieces = vec![Piece::Sql("(".into())];
         for (i, column) in columns.iter().enumerate() {
-            let sql = format!("{column} LIKE ");
-            if i == 0 {
-                self.and(format!("({sql}"));
-            } else {
-                self.sql(format!(" OR {sql}"));
-            }
-            self.pieces.push(Piece::Owned(pattern.clone()));
-            self.sql(" ESCAPE '\\'");
+            let or = if i == 0 { "" } else { " OR " };
+            pieces.push(Piece::Sql(format!("{or}{column} LIKE ")));
+            pieces.push(Piece::Owned(pattern.clone()));
+            pieces.push(Piece::Sql(" ESCAPE '\\'".into()));
         }
-        self.sql(")")
+        pieces.push(Piece::Sql(")".into()));
+        self.condition(pieces)
     }
 
     /// Every given `key=value` pair is among the record's tags (none given: no condition).
@@ -114,16 +101,33 @@ impl<'a> Filter<'a> {
     where
         'a: 'q,
     {
+        let moved = self.tags.map_or(&[][..], |(table, _)| table.mirrors);
         push_pieces(q, &self.tag_joins());
-        if !self.pieces.is_empty() {
+        let conditions = self.where_pieces(moved);
+        if !conditions.is_empty() {
             q.push(" WHERE ");
-            push_pieces(q, &self.pieces);
+            push_pieces(q, &conditions);
         }
     }
 
+    /// The conditions joined by `AND`, leaving out the lists on `moved` columns.
+    fn where_pieces(&self, moved: &[(&str, &str)]) -> Vec<Piece<'a>> {
+        let lists = self.lists.iter().filter(|(column, _)| !moved.iter().any(|(c, _)| c == column));
+        let lists = lists.map(|(column, values)| list(column, values));
+        let mut pieces = Vec::new();
+        for (i, condition) in lists.chain(self.conditions.iter().cloned()).enumerate() {
+            if i > 0 {
+                pieces.push(Piece::Sql(" AND ".into()));
+            }
+            pieces.extend(condition);
+        }
+        pieces
+    }
+
     /// One join per pair rather than `id IN (…)`, so the planner can start from whichever
-    /// side is rarer; each repeats the lists on mirrored columns, so the tag side alone
-    /// narrows the rows. No row is repeated: a record has at most one row per key.
+    /// side is rarer. The lists on mirrored columns are checked on every tag row instead
+    /// of the record, so the tag index alone narrows the rows. No row is repeated: a
+    /// record has at most one row per key.
     fn tag_joins(&self) -> Vec<Piece<'a>> {
         let mut joins = Vec::new();
         let Some((table, tags)) = self.tags else {
@@ -137,8 +141,8 @@ impl<'a> Filter<'a> {
             joins.push(Piece::Text(value));
             for (column, values) in &self.lists {
                 if let Some((_, mirror)) = table.mirrors.iter().find(|(c, _)| c == column) {
-                    joins.push(Piece::Sql(format!(" AND {t}.{mirror} IN (")));
-                    push_list(&mut joins, values);
+                    joins.push(Piece::Sql(" AND ".into()));
+                    joins.extend(list(&format!("{t}.{mirror}"), values));
                 }
             }
         }
@@ -146,8 +150,9 @@ impl<'a> Filter<'a> {
     }
 }
 
-/// `?, ?, …)` for a non-empty list.
-fn push_list<'a>(pieces: &mut Vec<Piece<'a>>, values: &[&'a str]) {
+/// `column IN (?, ?, …)` for a non-empty list.
+fn list<'a>(column: &str, values: &[&'a str]) -> Vec<Piece<'a>> {
+    let mut pieces = vec![Piece::Sql(format!("{column} IN ("))];
     for (i, value) in values.iter().enumerate() {
         if i > 0 {
             pieces.push(Piece::Sql(", ".into()));
@@ -155,6 +160,7 @@ fn push_list<'a>(pieces: &mut Vec<Piece<'a>>, values: &[&'a str]) {
         pieces.push(Piece::Text(value));
     }
     pieces.push(Piece::Sql(")".into()));
+    pieces
 }
 
 fn push_pieces<'q>(q: &mut QueryBuilder<'q, Sqlite>, pieces: &[Piece<'q>]) {

@@ -357,12 +357,11 @@ async fn every_filter_and_sort_works_beside_the_tag_join() {
         search: Some("night"),
         ..GroupFilter::default()
     };
+    let sort_by = |field: &str| PageRequest::from_query(None, None, &[format!("{field},desc")]).unwrap();
     for (field, _) in super::jobs::LISTING.sortable {
-        let page = PageRequest::from_query(None, None, &[format!("{field},desc")]).unwrap();
-        assert_eq!(store.job_page(&jobs, &page).await.unwrap().0, 1, "jobs sorted by {field}");
+        assert_eq!(store.job_page(&jobs, &sort_by(field)).await.unwrap().0, 1, "jobs sorted by {field}");
     }
     for (field, _) in super::groups::LISTING.sortable {
-        let page = PageRequest::from_query(None, None, &[format!("{field},desc")]).unwrap();
-        assert_eq!(store.group_page(&groups, &page).await.unwrap().0, 1, "groups sorted by {field}");
+        assert_eq!(store.group_page(&groups, &sort_by(field)).await.unwrap().0, 1, "groups sorted by {field}");
     }
 }
