@@ -2,6 +2,7 @@
 //! (no Spark): requests answered, rescale while a driver is busy, a driver that dies
 //! mid-request, the queue timeout. The real agent on real Spark runs in
 //! `crates/server/tests/groups_spark.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 use std::time::Duration;
 

@@ -2,6 +2,7 @@
 //! launch, end, failure, launch failure, stop while launching, the per-cluster queue, and
 //! recovery after the engine went away. Real Spark runs the same jobs end to end in
 //! `crates/server/tests/jobs_spark.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 use std::path::Path;
 use std::time::Duration;

@@ -85,13 +85,6 @@ impl Engine {
         self.data_dir().join("artifacts")
     }
 
-    /// Moves an upload into the store (unless the same content is there already) and
-    /// links it into `dir` under its uploaded name. Call with the artifact lock held.
-    pub(crate) fn commit_upload(&self, upload: Uploaded, dir: &Path) -> Result<()> {
-        let artifact = self.store_upload(upload)?;
-        self.link_artifact(&artifact, dir)
-    }
-
     /// Moves an upload into the store (unless the same content is there already). Call
     /// with the artifact lock held.
     pub(crate) fn store_upload(&self, upload: Uploaded) -> Result<ArtifactRef> {

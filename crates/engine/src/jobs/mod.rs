@@ -14,11 +14,11 @@ mod recover;
 mod resubmit;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use uuid::Uuid;
 
-use crate::artifacts::{FILES_DIR, FileKind, JARS_DIR, PY_FILES_DIR, Uploaded, check_uploads};
+use crate::artifacts::{FileKind, Uploaded, check_uploads};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
@@ -138,12 +138,22 @@ impl Engine {
             spec,
             driver: None,
         };
+        let uploads = form.jars.into_iter().chain(form.files).chain(form.py_files).collect();
+        self.add_job(&record, uploads).await?;
+        tracing::info!(id = %record.job.job_id, name = %record.job.job_name, cluster = %cluster.name, "job submitted");
+        Ok(record.job)
+    }
+
+    /// Stores a new single job's uploads, links its files into its directory and inserts
+    /// it — all of it or, on failure, none — then announces it and lets the queue launch it.
+    pub(crate) async fn add_job(&self, record: &JobRecord, uploads: Vec<Uploaded>) -> Result<()> {
         let dir = self.job_dir(&record.job.job_id);
         {
+            // Held so a concurrent delete cannot remove an artifact this job now uses.
             let _artifacts = self.inner().artifact_lock.lock().await;
-            let stored = self.place_uploads(form, &dir).map(|()| record.clone());
-            let inserted = match stored {
-                Ok(record) => self.store().insert_job(&record).await,
+            let placed = uploads.into_iter().try_for_each(|upload| self.store_upload(upload).map(drop));
+            let inserted = match placed.and_then(|()| self.link_spec(&record.spec, &dir)) {
+                Ok(()) => self.store().insert_job(record).await,
                 Err(e) => Err(e),
             };
             if let Err(e) = inserted {
@@ -151,19 +161,8 @@ impl Engine {
                 return Err(e);
             }
         }
-        tracing::info!(id = %record.job.job_id, name = %record.job.job_name, cluster = %cluster.name, "job submitted");
         self.publish(EngineEvent::JobChanged { job: record.job.clone() });
         self.dispatch().await;
-        Ok(record.job)
-    }
-
-    fn place_uploads(&self, form: JobSubmission, dir: &Path) -> Result<()> {
-        fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("cannot create {}", dir.display()), e))?;
-        for (sub, uploads) in [(JARS_DIR, form.jars), (FILES_DIR, form.files), (PY_FILES_DIR, form.py_files)] {
-            for upload in uploads {
-                self.commit_upload(upload, &dir.join(sub))?;
-            }
-        }
         Ok(())
     }
 

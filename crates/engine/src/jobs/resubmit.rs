@@ -1,13 +1,11 @@
 //! Resubmitting a single job: the same files, settings and arguments as a new job. The
 //! stored artifacts are linked again, so nothing is uploaded twice.
 
-use std::fs;
 
 use uuid::Uuid;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::events::EngineEvent;
 use crate::model::job::{Job, JobRecord, JobState, JobType};
 use crate::time::now_ms;
 
@@ -37,22 +35,8 @@ impl Engine {
             spec: old.spec.clone(),
             driver: None,
         };
-        let dir = self.job_dir(&record.job.job_id);
-        {
-            // Held so a concurrent delete cannot remove an artifact this job now uses.
-            let _artifacts = self.inner().artifact_lock.lock().await;
-            let inserted = match self.link_spec(&record.spec, &dir) {
-                Ok(()) => self.store().insert_job(&record).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = inserted {
-                let _ = fs::remove_dir_all(&dir);
-                return Err(e);
-            }
-        }
+        self.add_job(&record, Vec::new()).await?;
         tracing::info!(id = %record.job.job_id, from = %id, "job resubmitted");
-        self.publish(EngineEvent::JobChanged { job: record.job.clone() });
-        self.dispatch().await;
         Ok(record.job)
     }
 }
