@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use sparkdeck_engine::model::group::GroupRequest;
 use sparkdeck_engine::model::group::Group;
 use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::testing::{ScriptedDriver, ScriptedExit, ScriptedRuntime};
@@ -47,14 +48,14 @@ async fn create(engine: &Engine, scale: u32) -> Group {
     let form = GroupForm {
         name: Some("notebook".into()),
         kind: Some("CODE".into()),
-        scale: Some(scale.to_string()),
+        scale: Some(scale),
         ..GroupForm::default()
     };
     engine.create_group(form).await.unwrap()
 }
 
-fn code(text: &str) -> Value {
-    json!({"type": "interactive_code_execute", "code": text})
+fn code(text: &str) -> GroupRequest {
+    GroupRequest::InteractiveCodeExecute { code: text.into() }
 }
 
 /// Waits until `until` holds for the group's drivers (READY ones, as the engine reports them).
@@ -90,7 +91,7 @@ async fn a_group_keeps_its_scale_and_answers_requests() {
     let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
     let group = create(&engine, 2).await;
     drivers_until(&engine, &group.id, "two READY drivers", |s| s == [JobState::Ready, JobState::Ready]).await;
-    let done = engine.execute_instance(&group.id, &code("1 + 1")).await.unwrap();
+    let done = engine.execute_instance(&group.id, code("1 + 1")).await.unwrap();
     assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("1 + 1")));
     assert_eq!(runtime.drivers().len(), 2, "warm drivers, nothing launched per request");
 }
@@ -102,17 +103,17 @@ async fn scaling_down_while_busy_retires_the_idle_driver_and_lets_the_busy_one_a
     drivers_until(&engine, &group.id, "two READY drivers", |s| s.len() == 2 && s.iter().all(|s| *s == JobState::Ready)).await;
     let running = {
         let (engine, id) = (engine.clone(), group.id.clone());
-        tokio::spawn(async move { engine.execute_instance(&id, &code("wait:800")).await })
+        tokio::spawn(async move { engine.execute_instance(&id, code("wait:800")).await })
     };
     drivers_until(&engine, &group.id, "one driver BUSY", |s| s.contains(&JobState::Busy)).await;
-    engine.rescale_group(&group.id, "1").await.unwrap();
+    engine.rescale_group(&group.id, 1).await.unwrap();
     wait_for("the idle driver retired", || runtime.drivers().iter().any(|d| d.stopped)).await;
     let stopped: Vec<ScriptedDriver> = runtime.drivers().into_iter().filter(|d| d.stopped).collect();
     assert_eq!(stopped.len(), 1, "only the idle one, while the other is busy: {stopped:?}");
     let answered = running.await.unwrap().unwrap();
     assert_eq!((answered.state, answered.result.as_deref()), (JobState::Finished, Some("wait:800")), "the busy one answers");
     assert_eq!(live(&runtime).len(), 1);
-    let again = engine.execute_instance(&group.id, &code("2 + 2")).await.unwrap();
+    let again = engine.execute_instance(&group.id, code("2 + 2")).await.unwrap();
     assert_eq!(again.state, JobState::Finished, "the remaining driver still serves");
 }
 
@@ -123,7 +124,7 @@ async fn a_driver_that_dies_mid_request_fails_it_and_is_replaced() {
     drivers_until(&engine, &group.id, "a READY driver", |s| s == [JobState::Ready]).await;
     let running = {
         let (engine, id) = (engine.clone(), group.id.clone());
-        tokio::spawn(async move { engine.execute_instance(&id, &code("wait:2000")).await })
+        tokio::spawn(async move { engine.execute_instance(&id, code("wait:2000")).await })
     };
     drivers_until(&engine, &group.id, "the driver BUSY", |s| s == [JobState::Busy]).await;
     let first = runtime.drivers()[0].id.clone();
@@ -134,7 +135,7 @@ async fn a_driver_that_dies_mid_request_fails_it_and_is_replaced() {
     assert!(message.contains("ended while running this request") && message.contains("replacement"), "{message}");
     drivers_until(&engine, &group.id, "a replacement READY", |s| s == [JobState::Ready]).await;
     assert_eq!(runtime.drivers().len(), 2, "one replacement");
-    let done = engine.execute_instance(&group.id, &code("3")).await.unwrap();
+    let done = engine.execute_instance(&group.id, code("3")).await.unwrap();
     assert_eq!(done.state, JobState::Finished);
 }
 
@@ -145,10 +146,10 @@ async fn a_request_that_waits_past_the_queue_timeout_fails_and_the_next_one_runs
     drivers_until(&engine, &group.id, "a READY driver", |s| s == [JobState::Ready]).await;
     let long = {
         let (engine, id) = (engine.clone(), group.id.clone());
-        tokio::spawn(async move { engine.execute_instance(&id, &code("wait:1500")).await })
+        tokio::spawn(async move { engine.execute_instance(&id, code("wait:1500")).await })
     };
     drivers_until(&engine, &group.id, "the driver BUSY", |s| s == [JobState::Busy]).await;
-    let waited = engine.execute_instance(&group.id, &code("queued")).await.unwrap();
+    let waited = engine.execute_instance(&group.id, code("queued")).await.unwrap();
     assert_eq!(waited.state, JobState::Failed);
     let message = waited.error.map(|e| e.message).unwrap_or_default();
     assert!(message.contains("queue timeout"), "{message}");

@@ -14,6 +14,7 @@ use k8s_support::fake_agent::FakeAgent;
 use k8s_support::s3::{ACCESS_KEY, SECRET_KEY, s3_server};
 use k8s_support::simulator::Simulator;
 use k8s_support::tls::{TestCa, serve_https};
+use sparkdeck_engine::model::group::GroupRequest;
 use sparkdeck_engine::GroupForm;
 use sparkdeck_engine::JobSubmission;
 use sparkdeck_engine::model::cluster::{ClusterInput, ConfigInput, StorageInput};
@@ -339,14 +340,14 @@ async fn create_code_group(engine: &Engine) -> sparkdeck_engine::model::group::G
         name: Some("notebook".into()),
         kind: Some("CODE".into()),
         cluster_name: Some("sim".into()),
-        scale: Some("1".into()),
+        scale: Some(1),
         ..GroupForm::default()
     };
     engine.create_group(form).await.unwrap()
 }
 
-fn code(text: &str) -> serde_json::Value {
-    serde_json::json!({"type": "interactive_code_execute", "code": text})
+fn code(text: &str) -> GroupRequest {
+    GroupRequest::InteractiveCodeExecute { code: text.into() }
 }
 
 fn env_of<'a>(pod: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -392,7 +393,7 @@ async fn k8s_simulator_group_driver_pod_serves_requests_through_a_port_forward()
     let zip = std::fs::read(w.s3_root.path().join("spark-jobs/sparkdeck/jobs").join(&driver.job_id).join("agent/ilum.zip")).unwrap();
     assert!(zip.starts_with(b"PK\x03\x04"));
 
-    let done = w.engine.execute_instance(&group.id, &code("1 + 1")).await.unwrap();
+    let done = w.engine.execute_instance(&group.id, code("1 + 1")).await.unwrap();
     assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("fake agent ran: 1 + 1")), "{done:?}");
 
     w.engine.stop_group(&group.id).await.unwrap();
@@ -412,7 +413,7 @@ async fn k8s_simulator_group_broken_port_forward_replaces_the_driver() {
 
     // Every forward fails, the open ones too: the request fails instead of waiting.
     w.sim.break_forwards(true);
-    let failed = w.engine.execute_instance(&group.id, &code("1 + 1")).await.unwrap();
+    let failed = w.engine.execute_instance(&group.id, code("1 + 1")).await.unwrap();
     assert_eq!(failed.state, JobState::Failed, "{failed:?}");
     let message = failed.error.map(|e| e.message).unwrap_or_default();
     assert!(message.contains("lost contact with the driver"), "{message}");
@@ -422,7 +423,7 @@ async fn k8s_simulator_group_broken_port_forward_replaces_the_driver() {
     assert!(!w.sim.pods().iter().any(|p| p.to_string().contains(&first.job_id) && p["metadata"]["labels"]["spark-role"] == "driver"), "{ended:?}");
     w.sim.break_forwards(false);
     let second = driver_until(&mut events, &group.id, Some(&first.job_id), |j| j.state == JobState::Ready).await;
-    let done = w.engine.execute_instance(&group.id, &code("2 + 2")).await.unwrap();
+    let done = w.engine.execute_instance(&group.id, code("2 + 2")).await.unwrap();
     assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("fake agent ran: 2 + 2")), "{done:?}");
     assert_ne!(second.job_id, first.job_id);
     w.engine.stop_group(&group.id).await.unwrap();
@@ -442,7 +443,7 @@ async fn k8s_simulator_group_restart_reattaches_the_driver_through_a_new_forward
     drop(engine);
     let engine = reopen(data.path()).await;
     // The request waits in the queue until the recovered driver is READY again.
-    let done = engine.execute_instance(&group.id, &code("3 + 3")).await.unwrap();
+    let done = engine.execute_instance(&group.id, code("3 + 3")).await.unwrap();
     assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("fake agent ran: 3 + 3")), "{done:?}");
     assert_eq!(done.job_id.as_deref(), Some(driver.job_id.as_str()), "the same driver pod, not a replacement");
     assert!(sim.forwards() > forwards, "reached through the new engine's forward");

@@ -4,10 +4,9 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sparkdeck_engine::Engine;
 use sparkdeck_engine::{GroupForm, GroupQuery};
-use sparkdeck_engine::model::group::{Group, JobInstance};
+use sparkdeck_engine::model::group::{Group, GroupRequest, JobInstance};
 use sparkdeck_engine::model::paging::{Page, PageRequest};
 use tauri::State;
 
@@ -46,26 +45,6 @@ pub struct GroupUpdateForm {
     pub scale: Option<u32>,
 }
 
-/// One request to a group, as the REST body of execute/submit (discriminated by `type`).
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
-#[serde(tag = "type", rename_all = "snake_case")]
-#[allow(clippy::enum_variant_names)] // the API's own type names
-pub enum GroupRequest {
-    InteractiveJobExecute {
-        #[serde(rename = "jobClass")]
-        job_class: String,
-        #[serde(rename = "jobConfig")]
-        job_config: serde_json::Map<String, Value>,
-    },
-    InteractiveCodeExecute {
-        code: String,
-    },
-    InteractiveCodeComplete {
-        code: String,
-        cursor: u32,
-    },
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> Result<Group, IpcError> {
@@ -81,7 +60,7 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
         cluster_name: form.cluster_name,
         job_config: form.job_config,
         py_requirements: form.py_requirements,
-        scale: form.scale.map(|s| s.to_string()),
+        scale: form.scale,
         files: staged.files,
         py_files: staged.py_files,
         jar_paths: form.jars.into_iter().map(PathBuf::from).collect(),
@@ -99,7 +78,7 @@ pub async fn update_group(engine: State<'_, Engine>, id: String, form: GroupUpda
         tags: form.tags,
         job_config: form.job_config,
         py_requirements: form.py_requirements,
-        scale: form.scale.map(|s| s.to_string()),
+        scale: form.scale,
         ..GroupForm::default()
     };
     Ok(engine.update_group(&id, form).await?)
@@ -120,7 +99,7 @@ pub async fn get_group(engine: State<'_, Engine>, id: String) -> Result<Group, I
 #[tauri::command]
 #[specta::specta]
 pub async fn rescale_group(engine: State<'_, Engine>, id: String, scale: u32) -> Result<Group, IpcError> {
-    Ok(engine.rescale_group(&id, &scale.to_string()).await?)
+    Ok(engine.rescale_group(&id, scale).await?)
 }
 
 /// The lifecycle actions of `/group/{id}/{action}`.
@@ -161,8 +140,7 @@ pub async fn run_group_request(
     request: GroupRequest,
     wait: bool,
 ) -> Result<JobInstance, IpcError> {
-    let body = serde_json::to_value(&request).map_err(|e| IpcError::internal(e.to_string()))?;
-    let instance = if wait { engine.execute_instance(&id, &body).await? } else { engine.submit_instance(&id, &body).await? };
+    let instance = if wait { engine.execute_instance(&id, request).await? } else { engine.submit_instance(&id, request).await? };
     Ok(instance)
 }
 

@@ -68,7 +68,7 @@ export const commands = {
 	 *  Runs a request on one of the group's drivers: `wait` answers when it has ended
 	 *  (execute), otherwise as soon as it is queued (submit).
 	 */
-	runGroupRequest: (id: string, request: GroupRequest, wait: boolean) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("run_group_request", { id, request, wait })),
+	runGroupRequest: (id: string, request: GroupRequest_Deserialize, wait: boolean) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("run_group_request", { id, request, wait })),
 	listGroupResults: (id: string, search: string | null, page: PageRequest) => typedError<Page<JobInstance_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_group_results", { id, search, page })),
 	cancelGroupRequest: (id: string, instanceId: string) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("cancel_group_request", { id, instanceId })),
 	getSettings: () => typedError<SettingsView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_settings")),
@@ -365,8 +365,27 @@ export type GroupQuery_Serialize = {
 	page: PageRequest,
 };
 
-/**  One request to a group, as the REST body of execute/submit (discriminated by `type`). */
-export type GroupRequest = { type: "interactive_job_execute"; jobClass: string; jobConfig: { [key in string]: Value } } | { type: "interactive_code_execute"; code: string } | { type: "interactive_code_complete"; code: string; cursor: number };
+/**
+ *  One request to a group, as the REST body of execute/submit carries it (discriminated
+ *  by `type`) and as the desktop sends it. Checked by [`InstanceRequest::validate`].
+ */
+export type GroupRequest = GroupRequest_Serialize | GroupRequest_Deserialize;
+
+/**
+ *  One request to a group, as the REST body of execute/submit carries it (discriminated
+ *  by `type`) and as the desktop sends it. Checked by [`InstanceRequest::validate`].
+ */
+export type GroupRequest_Deserialize = { type: "interactive_job_execute"; jobClass: string; jobConfig?: { [key in string]: Value } } | { type: "interactive_code_execute"; code: string } | { type: "interactive_code_complete"; code: string; 
+/**  Where completion is asked for, in characters; the end of the code when absent. */
+cursor?: number | null };
+
+/**
+ *  One request to a group, as the REST body of execute/submit carries it (discriminated
+ *  by `type`) and as the desktop sends it. Checked by [`InstanceRequest::validate`].
+ */
+export type GroupRequest_Serialize = { type: "interactive_job_execute"; jobClass: string; jobConfig: { [key in string]: Value } } | { type: "interactive_code_execute"; code: string } | { type: "interactive_code_complete"; code: string; 
+/**  Where completion is asked for, in characters; the end of the code when absent. */
+cursor: number | null };
 
 export type GroupState = "ACTIVE" | "ARCHIVED";
 

@@ -21,7 +21,7 @@ use crate::events::EngineEvent;
 use crate::jobs::remote_requirements_error;
 use crate::model::cluster::DEFAULT_CLUSTER;
 use crate::model::form::{bounded_text, no_nul, text, text_or};
-use crate::model::group::{Group, GroupKind, GroupRecord, GroupState, MAX_LISTED_DRIVERS, parse_scale, validate_group_name};
+use crate::model::group::{Group, GroupKind, GroupRecord, GroupState, MAX_LISTED_DRIVERS, check_scale, validate_group_name};
 use crate::model::job::{JobSpec, Language};
 use crate::model::paging::Page;
 use crate::model::query::GroupQuery;
@@ -44,7 +44,7 @@ pub struct GroupForm {
     pub cluster_name: Option<String>,
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
-    pub scale: Option<String>,
+    pub scale: Option<u32>,
     pub jars: Vec<Uploaded>,
     pub files: Vec<Uploaded>,
     pub py_files: Vec<Uploaded>,
@@ -83,10 +83,7 @@ impl Engine {
         let config = parse_pairs("jobConfig", text(&form.job_config))?;
         no_nul("jobConfig", config.values())?;
         let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
-        let scale = match text(&form.scale) {
-            "" => 1,
-            s => parse_scale("scale", s, self.config().max_scale)?,
-        };
+        let scale = check_scale("scale", form.scale.unwrap_or(1), self.config().max_scale)?;
         if form.watch_jars && form.jar_paths.is_empty() {
             return Err(EngineError::invalid("watchJars", "needs jarPaths: only jars read from local files can be watched"));
         }
@@ -235,15 +232,15 @@ impl Engine {
             record.spec.requirements = requirements.clone();
             g.py_requirements = requirements;
         }
-        if form.scale.is_some() {
-            g.scale = parse_scale("scale", text(&form.scale), self.config().max_scale)?;
+        if let Some(scale) = form.scale {
+            g.scale = check_scale("scale", scale, self.config().max_scale)?;
         }
         self.save_group(&mut record).await
     }
 
-    pub async fn rescale_group(&self, id: &str, scale: &str) -> Result<Group> {
+    pub async fn rescale_group(&self, id: &str, scale: u32) -> Result<Group> {
         let mut record = self.group_record(id).await?;
-        record.group.scale = parse_scale("scale", scale, self.config().max_scale)?;
+        record.group.scale = check_scale("scale", scale, self.config().max_scale)?;
         self.save_group(&mut record).await
     }
 

@@ -5,14 +5,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::model::group::{GroupState, InstanceError, InstanceRequest, JobInstance};
+use crate::model::group::{GroupRequest, GroupState, InstanceError, InstanceRequest, JobInstance};
 use crate::model::job::{JobRecord, JobState};
 use crate::model::paging::{Page, PageRequest};
 use crate::runtime::Liveness;
@@ -28,14 +27,14 @@ const DEATH_WAIT: Duration = Duration::from_secs(5);
 
 impl Engine {
     /// Queues one request (`POST /group/{id}/job/submit`) and returns its instance.
-    pub async fn submit_instance(&self, group_id: &str, body: &Value) -> Result<JobInstance> {
-        Ok(self.enqueue(group_id, body, None).await?.0)
+    pub async fn submit_instance(&self, group_id: &str, request: GroupRequest) -> Result<JobInstance> {
+        Ok(self.enqueue(group_id, request, None).await?.0)
     }
 
     /// Runs one request and waits for its end (`POST /group/{id}/job/execute`).
-    pub async fn execute_instance(&self, group_id: &str, body: &Value) -> Result<JobInstance> {
+    pub async fn execute_instance(&self, group_id: &str, request: GroupRequest) -> Result<JobInstance> {
         let (tx, rx) = oneshot::channel();
-        let (instance, _) = self.enqueue(group_id, body, Some(tx)).await?;
+        let (instance, _) = self.enqueue(group_id, request, Some(tx)).await?;
         match rx.await {
             Ok(done) => Ok(done),
             // The engine let the waiter go without an answer: read what is stored.
@@ -46,11 +45,11 @@ impl Engine {
     async fn enqueue(
         &self,
         group_id: &str,
-        body: &Value,
+        request: GroupRequest,
         waiter: Option<oneshot::Sender<JobInstance>>,
     ) -> Result<(JobInstance, Arc<GroupLive>)> {
         let group = self.group_record(group_id).await?;
-        let request = InstanceRequest::from_json(body, self.config().max_code_bytes)?;
+        let request = InstanceRequest::validate(request, self.config().max_code_bytes)?;
         let g = &group.group;
         if request.request_type.kind() != g.kind {
             return Err(EngineError::invalid(

@@ -194,19 +194,33 @@ impl RequestType {
     }
 }
 
-/// A validated execute/submit body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InstanceRequest {
-    pub request_type: RequestType,
-    pub job_class: Option<String>,
-    pub job_config: serde_json::Map<String, Value>,
-    pub code: Option<String>,
-    pub cursor: Option<u32>,
+/// One request to a group, as the REST body of execute/submit carries it (discriminated
+/// by `type`) and as the desktop sends it. Checked by [`InstanceRequest::validate`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names)] // the API's own type names
+pub enum GroupRequest {
+    InteractiveJobExecute {
+        #[serde(rename = "jobClass")]
+        job_class: String,
+        #[serde(rename = "jobConfig", default)]
+        job_config: serde_json::Map<String, Value>,
+    },
+    InteractiveCodeExecute {
+        code: String,
+    },
+    InteractiveCodeComplete {
+        code: String,
+        /// Where completion is asked for, in characters; the end of the code when absent.
+        #[serde(default)]
+        cursor: Option<u32>,
+    },
 }
 
-impl InstanceRequest {
-    /// Parses a JSON body; every error names the field. `max_code` bounds `code` in bytes.
-    pub fn from_json(body: &Value, max_code: usize) -> Result<Self> {
+impl GroupRequest {
+    /// Reads a JSON body; every error names the field.
+    pub fn from_json(body: &Value) -> Result<Self> {
         let Some(body) = body.as_object() else {
             return Err(EngineError::invalid("body", "must be a JSON object with a `type`"));
         };
@@ -222,17 +236,11 @@ impl InstanceRequest {
                 Some(_) => Err(EngineError::invalid(field, "must be a string")),
             }
         };
-        let mut request =
-            Self { request_type, job_class: None, job_config: serde_json::Map::new(), code: None, cursor: None };
-        match request_type {
-            RequestType::InteractiveJobExecute => {
-                let class = text("jobClass")?.map(|c| c.trim().to_string()).unwrap_or_default();
-                if class.is_empty() {
-                    return Err(EngineError::invalid("jobClass", "is required and may not be empty"));
-                }
-                validate_class_name("jobClass", &class)?;
-                request.job_class = Some(class);
-                request.job_config = match body.get("jobConfig") {
+        let code = || text("code")?.ok_or_else(|| EngineError::invalid("code", "is required"));
+        Ok(match request_type {
+            RequestType::InteractiveJobExecute => Self::InteractiveJobExecute {
+                job_class: text("jobClass")?.unwrap_or_default(),
+                job_config: match body.get("jobConfig") {
                     None | Some(Value::Null) => serde_json::Map::new(),
                     Some(Value::Object(map)) => map.clone(),
                     Some(other) => {
@@ -241,36 +249,78 @@ impl InstanceRequest {
                             format!("must be a JSON object of settings, not {}", json_kind(other)),
                         ));
                     }
-                };
+                },
+            },
+            RequestType::InteractiveCodeExecute => Self::InteractiveCodeExecute { code: code()? },
+            RequestType::InteractiveCodeComplete => Self::InteractiveCodeComplete {
+                code: code()?,
+                cursor: match body.get("cursor") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(
+                        v.as_u64()
+                            .and_then(|c| u32::try_from(c).ok())
+                            .ok_or_else(|| EngineError::invalid("cursor", "must be a whole number, 0 or more"))?,
+                    ),
+                },
+            },
+        })
+    }
+}
+
+/// A validated execute/submit request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceRequest {
+    pub request_type: RequestType,
+    pub job_class: Option<String>,
+    pub job_config: serde_json::Map<String, Value>,
+    pub code: Option<String>,
+    pub cursor: Option<u32>,
+}
+
+impl InstanceRequest {
+    /// Checks a request; every error names the field. `max_code` bounds `code` in bytes.
+    pub fn validate(request: GroupRequest, max_code: usize) -> Result<Self> {
+        let check_code = |code: &str, execute: bool| -> Result<()> {
+            if code.len() > max_code {
+                return Err(EngineError::invalid("code", format!("is {} bytes, more than the {max_code} bytes allowed", code.len())));
             }
-            RequestType::InteractiveCodeExecute | RequestType::InteractiveCodeComplete => {
-                let code = text("code")?.ok_or_else(|| EngineError::invalid("code", "is required"))?;
-                if code.len() > max_code {
-                    return Err(EngineError::invalid(
-                        "code",
-                        format!("is {} bytes, more than the {max_code} bytes allowed", code.len()),
-                    ));
+            if code.contains('\0') {
+                return Err(EngineError::invalid("code", "may not contain NUL characters"));
+            }
+            if execute && code.trim().is_empty() {
+                return Err(EngineError::invalid("code", "is empty"));
+            }
+            Ok(())
+        };
+        let checked = |request_type, job_class, job_config, code, cursor| Self { request_type, job_class, job_config, code, cursor };
+        match request {
+            GroupRequest::InteractiveJobExecute { job_class, job_config } => {
+                let class = job_class.trim().to_string();
+                if class.is_empty() {
+                    return Err(EngineError::invalid("jobClass", "is required and may not be empty"));
                 }
-                if code.contains('\0') {
-                    return Err(EngineError::invalid("code", "may not contain NUL characters"));
+                validate_class_name("jobClass", &class)?;
+                Ok(checked(RequestType::InteractiveJobExecute, Some(class), job_config, None, None))
+            }
+            GroupRequest::InteractiveCodeExecute { code } => {
+                check_code(&code, true)?;
+                Ok(checked(RequestType::InteractiveCodeExecute, None, serde_json::Map::new(), Some(code), None))
+            }
+            GroupRequest::InteractiveCodeComplete { code, cursor } => {
+                check_code(&code, false)?;
+                let end = u32::try_from(code.chars().count()).unwrap_or(u32::MAX);
+                let cursor = cursor.unwrap_or(end);
+                if cursor > end {
+                    return Err(EngineError::invalid("cursor", format!("{cursor} is past the end of the code")));
                 }
-                if request_type == RequestType::InteractiveCodeExecute && code.trim().is_empty() {
-                    return Err(EngineError::invalid("code", "is empty"));
-                }
-                if request_type == RequestType::InteractiveCodeComplete {
-                    let cursor = match body.get("cursor") {
-                        None | Some(Value::Null) => code.chars().count() as u64,
-                        Some(v) => v.as_u64().ok_or_else(|| EngineError::invalid("cursor", "must be a whole number, 0 or more"))?,
-                    };
-                    if cursor > code.chars().count() as u64 {
-                        return Err(EngineError::invalid("cursor", format!("{cursor} is past the end of the code")));
-                    }
-                    request.cursor = Some(u32::try_from(cursor).unwrap_or(u32::MAX));
-                }
-                request.code = Some(code);
+                Ok(checked(RequestType::InteractiveCodeComplete, None, serde_json::Map::new(), Some(code), Some(cursor)))
             }
         }
-        Ok(request)
+    }
+
+    /// Reads and checks a JSON body (the REST execute/submit routes).
+    pub fn from_json(body: &Value, max_code: usize) -> Result<Self> {
+        Self::validate(GroupRequest::from_json(body)?, max_code)
     }
 }
 
@@ -302,13 +352,17 @@ pub fn validate_group_name(field: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Parses a `scale` (form field or path) against the configured maximum.
-pub fn parse_scale(field: &str, text: &str, max: u32) -> Result<u32> {
-    let value: i64 = text.trim().parse().map_err(|_| EngineError::invalid(field, format!("'{text}' is not a whole number")))?;
-    if value < 0 || value > i64::from(max) {
-        return Err(EngineError::invalid(field, format!("{value} is not between 0 and {max}")));
+/// A group's scale against the configured maximum.
+pub fn check_scale(field: &str, scale: u32, max: u32) -> Result<u32> {
+    if scale > max {
+        return Err(EngineError::invalid(field, format!("{scale} is not between 0 and {max}")));
     }
-    Ok(u32::try_from(value).unwrap_or(0))
+    Ok(scale)
+}
+
+/// A scale as text (a REST form field or path segment).
+pub fn parse_scale(field: &str, text: &str) -> Result<u32> {
+    text.trim().parse().map_err(|_| EngineError::invalid(field, format!("'{}' is not a whole number from 0 up", text.trim())))
 }
 
 #[cfg(test)]
@@ -340,9 +394,9 @@ mod tests {
         for bad in ["", "a/b", " lead", "x?y"] {
             assert_eq!(validate_group_name("name", bad).unwrap_err().field(), Some("name"), "{bad}");
         }
-        assert_eq!(parse_scale("scale", "3", 8).unwrap(), 3);
+        assert_eq!(parse_scale("scale", " 3 ").and_then(|s| check_scale("scale", s, 8)).unwrap(), 3);
         for bad in ["-1", "9", "x", ""] {
-            assert_eq!(parse_scale("scale", bad, 8).unwrap_err().field(), Some("scale"), "{bad}");
+            assert_eq!(parse_scale("scale", bad).and_then(|s| check_scale("scale", s, 8)).unwrap_err().field(), Some("scale"), "{bad}");
         }
     }
 }

@@ -14,7 +14,7 @@ use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
 use sparkdeck_engine::{EngineError, EngineEvent};
 use sparkdeck_engine::{GroupForm, GroupQuery, InstanceWatch};
-use sparkdeck_engine::model::group::{Group, GroupKind, GroupState, JobInstance};
+use sparkdeck_engine::model::group::{Group, GroupKind, GroupRequest, GroupState, JobInstance, parse_scale};
 use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::model::paging::Page;
 use tokio_stream::wrappers::BroadcastStream;
@@ -65,7 +65,8 @@ fn group_form(mut f: form::Form) -> Result<GroupForm, EngineError> {
         cluster_name: f.text("clusterName"),
         job_config: f.text("jobConfig"),
         py_requirements: f.text("pyRequirements"),
-        scale: f.text("scale"),
+        // A blank scale is not given (the default on create, unchanged on update).
+        scale: f.text("scale").filter(|s| !s.trim().is_empty()).map(|s| parse_scale("scale", &s)).transpose()?,
         jars: f.jars,
         files: f.files,
         py_files: f.py_files,
@@ -137,16 +138,16 @@ async fn resume(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<
 }
 
 async fn rescale(State(s): State<AppState>, Path((id, scale)): Path<(String, String)>) -> ApiResult<()> {
-    s.engine.rescale_group(&id, &scale).await?;
+    s.engine.rescale_group(&id, parse_scale("scale", &scale)?).await?;
     Ok(())
 }
 
 async fn execute(State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<JobInstance>> {
-    Ok(Json(s.engine.execute_instance(&id, &body).await?))
+    Ok(Json(s.engine.execute_instance(&id, GroupRequest::from_json(&body)?).await?))
 }
 
 async fn submit(State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<Value>> {
-    let instance = s.engine.submit_instance(&id, &body).await?;
+    let instance = s.engine.submit_instance(&id, GroupRequest::from_json(&body)?).await?;
     Ok(Json(json!({ "jobInstanceId": instance.job_instance_id })))
 }
 
