@@ -1,11 +1,13 @@
 //! The data Sparkdeck works with and the wire formats it parses.
 
 pub mod cluster;
+mod cluster_input;
 pub mod driver;
 pub mod form;
 pub mod group;
 pub mod job;
 pub mod paging;
 pub mod query;
+mod request;
 pub mod secret;
 pub mod wire;

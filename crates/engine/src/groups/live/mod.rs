@@ -14,10 +14,15 @@ use tokio::sync::Notify;
 use crate::model::group::{GroupRecord, GroupState, JobInstance};
 use crate::model::job::{JobRecord, JobSpec, JobState, Language};
 use crate::model::secret::Secret;
-use crate::runtime::{ClusterRuntime, DriverRef};
+
+mod driver;
+mod registry;
 
 use super::agent_client::DriverConn;
 use super::scale::{DriverView, ScalePlan, plan_scale};
+
+pub(crate) use driver::{DriverHandle, DriverLive};
+pub(crate) use registry::LiveGroups;
 
 /// How often an idle driver is asked for its health, and how many misses end it.
 const HEALTH_EVERY: Duration = Duration::from_secs(5);
@@ -54,32 +59,6 @@ pub(crate) struct LiveState {
     jars: Vec<String>,
     failures: u32,
     next_launch: Instant,
-}
-
-pub(crate) struct DriverLive {
-    record: JobRecord,
-    /// The runtime of the cluster it was launched on.
-    runtime: Arc<dyn ClusterRuntime>,
-    /// Set once the agent answered its health check as READY.
-    conn: Option<DriverConn>,
-    /// The instance it runs.
-    running: Option<String>,
-    /// Leaves once its request is answered (rescale down, rolled over).
-    retiring: bool,
-    /// Why it is being stopped, once a stop was asked (its end is then expected).
-    stop_reason: Option<String>,
-    /// A request it ran before Sparkdeck restarted: cancelled when it is reached.
-    orphan: Option<String>,
-    launched: Instant,
-    last_health: Instant,
-    health_misses: u32,
-}
-
-/// A launched driver and the runtime that can poll and stop it.
-#[derive(Clone)]
-pub(crate) struct DriverHandle {
-    pub(crate) driver: DriverRef,
-    pub(crate) runtime: Arc<dyn ClusterRuntime>,
 }
 
 /// What one pass of the supervisor reads about a driver (copied out of the lock).
@@ -159,51 +138,6 @@ pub(crate) fn wanted(record: &GroupRecord) -> u32 {
 /// The content hashes of a spec's jars, in order.
 pub(crate) fn jar_shas(spec: &JobSpec) -> Vec<String> {
     spec.jars.iter().map(|j| j.sha256.clone()).collect()
-}
-
-impl DriverLive {
-    pub(crate) fn new(record: JobRecord, runtime: Arc<dyn ClusterRuntime>, orphan: Option<String>) -> Self {
-        let now = Instant::now();
-        Self {
-            record,
-            runtime,
-            conn: None,
-            running: None,
-            retiring: false,
-            stop_reason: None,
-            orphan,
-            launched: now,
-            last_health: now,
-            health_misses: 0,
-        }
-    }
-
-    fn handle(&self) -> Option<DriverHandle> {
-        self.record.driver.clone().map(|driver| DriverHandle { driver, runtime: self.runtime.clone() })
-    }
-
-    fn is_idle(&self) -> bool {
-        self.conn.is_some() && self.running.is_none() && !self.retiring && self.stop_reason.is_none()
-    }
-
-    /// Asks it to stop: at once when idle (the handle to stop it with is returned), or
-    /// once its request is answered.
-    fn retire(&mut self, reason: &str) -> Option<DriverHandle> {
-        if self.running.is_some() {
-            self.retiring = true;
-            return None;
-        }
-        self.stop(reason)
-    }
-
-    /// Marks it stopping (first reason wins); the handle to stop it with, once.
-    fn stop(&mut self, reason: &str) -> Option<DriverHandle> {
-        if self.stop_reason.is_some() {
-            return None;
-        }
-        self.stop_reason = Some(reason.to_string());
-        self.handle()
-    }
 }
 
 impl LiveState {
@@ -439,37 +373,5 @@ impl LiveState {
             .iter()
             .filter_map(|r| self.drivers.get_mut(&r.id).and_then(|d| d.retire(r.reason)).map(|h| (r.id.clone(), h)))
             .collect()
-    }
-}
-
-/// The supervised groups, by id.
-#[derive(Default)]
-pub(crate) struct LiveGroups(Mutex<std::collections::HashMap<String, Arc<GroupLive>>>);
-
-impl LiveGroups {
-    fn map(&self) -> MutexGuard<'_, std::collections::HashMap<String, Arc<GroupLive>>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn get(&self, id: &str) -> Option<Arc<GroupLive>> {
-        self.map().get(id).cloned()
-    }
-
-    /// False when the group is supervised already.
-    pub(crate) fn insert(&self, live: &Arc<GroupLive>) -> bool {
-        let mut map = self.map();
-        if map.contains_key(&live.id) {
-            return false;
-        }
-        map.insert(live.id.clone(), live.clone());
-        true
-    }
-
-    /// Removes this supervisor's entry (not a newer one for the same group).
-    pub(crate) fn remove(&self, live: &Arc<GroupLive>) {
-        let mut map = self.map();
-        if map.get(&live.id).is_some_and(|l| Arc::ptr_eq(l, live)) {
-            map.remove(&live.id);
-        }
     }
 }

@@ -1,0 +1,38 @@
+//! The supervised groups, by id: one live state (and one supervisor task) per group.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::GroupLive;
+
+/// The supervised groups, by id.
+#[derive(Default)]
+pub(crate) struct LiveGroups(Mutex<HashMap<String, Arc<GroupLive>>>);
+
+impl LiveGroups {
+    fn map(&self) -> MutexGuard<'_, HashMap<String, Arc<GroupLive>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<GroupLive>> {
+        self.map().get(id).cloned()
+    }
+
+    /// False when the group is supervised already.
+    pub(crate) fn insert(&self, live: &Arc<GroupLive>) -> bool {
+        let mut map = self.map();
+        if map.contains_key(&live.id) {
+            return false;
+        }
+        map.insert(live.id.clone(), live.clone());
+        true
+    }
+
+    /// Removes this supervisor's entry (not a newer one for the same group).
+    pub(crate) fn remove(&self, live: &Arc<GroupLive>) {
+        let mut map = self.map();
+        if map.get(&live.id).is_some_and(|l| Arc::ptr_eq(l, live)) {
+            map.remove(&live.id);
+        }
+    }
+}
