@@ -118,26 +118,8 @@ impl Engine {
             args,
             driver_secret: None,
         };
-        let record = JobRecord {
-            job: Job {
-                job_id: Uuid::new_v4().to_string(),
-                group_id: None,
-                job_name: name.to_string(),
-                job_type: JobType::Single,
-                tags,
-                language,
-                cluster_name: cluster.name.clone(),
-                app_id: None,
-                state: JobState::Submitted,
-                error: None,
-                submit_time: now_ms(),
-                start_time: 0,
-                end_time: 0,
-            },
-            cluster_id: cluster.id.clone(),
-            spec,
-            driver: None,
-        };
+        let job = Job { tags, language, ..new_single_job(name, &cluster.name) };
+        let record = JobRecord { job, cluster_id: cluster.id.clone(), spec, driver: None };
         let uploads = form.jars.into_iter().chain(form.files).chain(form.py_files).collect();
         self.add_job(&record, uploads).await?;
         tracing::info!(id = %record.job.job_id, name = %record.job.job_name, cluster = %cluster.name, "job submitted");
@@ -297,4 +279,23 @@ impl Engine {
         self.store().active_job_ids_on_cluster(cluster_id).await
     }
 
+}
+
+/// A single job as it is submitted: a new id, SUBMITTED now, nothing run yet.
+pub(super) fn new_single_job(name: &str, cluster_name: &str) -> Job {
+    Job {
+        job_id: Uuid::new_v4().to_string(),
+        group_id: None,
+        job_name: name.to_string(),
+        job_type: JobType::Single,
+        tags: Default::default(),
+        language: Language::Scala,
+        cluster_name: cluster_name.to_string(),
+        app_id: None,
+        state: JobState::Submitted,
+        error: None,
+        submit_time: now_ms(),
+        start_time: 0,
+        end_time: 0,
+    }
 }

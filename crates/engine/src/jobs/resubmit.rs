@@ -1,13 +1,11 @@
 //! Resubmitting a single job: the same files, settings and arguments as a new job. The
 //! stored artifacts are linked again, so nothing is uploaded twice.
 
-
-use uuid::Uuid;
-
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::model::job::{Job, JobRecord, JobState, JobType};
-use crate::time::now_ms;
+use crate::model::job::{Job, JobRecord, JobType};
+
+use super::new_single_job;
 
 impl Engine {
     pub async fn resubmit_job(&self, id: &str) -> Result<Job> {
@@ -19,22 +17,8 @@ impl Engine {
             Some(cluster) => cluster,
             None => return Err(EngineError::not_found("cluster", old.job.cluster_name.clone())),
         };
-        let record = JobRecord {
-            job: Job {
-                job_id: Uuid::new_v4().to_string(),
-                cluster_name: cluster.name.clone(),
-                app_id: None,
-                state: JobState::Submitted,
-                error: None,
-                submit_time: now_ms(),
-                start_time: 0,
-                end_time: 0,
-                ..old.job.clone()
-            },
-            cluster_id: cluster.id,
-            spec: old.spec.clone(),
-            driver: None,
-        };
+        let job = Job { tags: old.job.tags.clone(), language: old.job.language, ..new_single_job(&old.job.job_name, &cluster.name) };
+        let record = JobRecord { job, cluster_id: cluster.id, spec: old.spec.clone(), driver: None };
         self.add_job(&record, Vec::new()).await?;
         tracing::info!(id = %record.job.job_id, from = %id, "job resubmitted");
         Ok(record.job)
