@@ -105,9 +105,17 @@ async fn create_get_update_delete_with_events_after_commit() {
     assert_eq!(engine.delete_cluster(&created.id, false).await.unwrap_err().code(), ErrorCode::NotFound);
 }
 
+/// A cluster's stored spec, read from the database file beside the engine.
+async fn stored_spec(data_dir: &std::path::Path, id: &str) -> serde_json::Value {
+    let url = format!("sqlite://{}?mode=ro", data_dir.join("sparkdeck.db").display());
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    let spec: String = sqlx::query_scalar("SELECT spec FROM clusters WHERE id = ?").bind(id).fetch_one(&mut db).await.unwrap();
+    serde_json::from_str(&spec).unwrap()
+}
+
 #[tokio::test]
 async fn secrets_are_masked_in_views_and_debug_output() {
-    let (_dir, engine) = common::engine().await;
+    let (dir, engine) = common::engine().await;
     let view = engine.create_cluster(&full_k8s("secretive")).await.unwrap();
     assert_eq!(view.client_key.as_deref(), Some(MASK));
     assert_eq!(view.client_key_passphrase.as_deref(), Some(MASK));
@@ -123,10 +131,17 @@ async fn secrets_are_masked_in_views_and_debug_output() {
     round_trip.description = Some("edited".into());
     let updated = engine.update_cluster(&view.id, &round_trip).await.unwrap();
     assert_eq!(updated.password.as_deref(), Some(MASK));
+    // What is stored is the original secret, not the mask the view carried.
+    let stored = stored_spec(dir.path(), &view.id).await;
+    for (field, secret) in [("password", "pw-secret"), ("token", "tok-secret"), ("clientKeyPassphrase", "key-pass")] {
+        assert_eq!(stored[field], secret, "{field} kept");
+    }
+    assert_eq!(stored["storages"]["main"]["secretKey"], "s3-secret");
     // An empty value clears a secret.
     let cleared = ClusterInput { username: Some(String::new()), password: Some(String::new()), ..round_trip };
     let updated = engine.update_cluster(&view.id, &cleared).await.unwrap();
     assert_eq!(updated.password, None);
+    assert_eq!(stored_spec(dir.path(), &view.id).await["password"], "", "cleared in the store too");
 }
 
 #[tokio::test]
