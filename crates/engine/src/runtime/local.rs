@@ -99,7 +99,9 @@ impl LocalRuntime {
                 Liveness::Running { app_id: app_id_in(&job_dir.join(EVENTS_DIR)) }
             }
             _ => {
-                reap_group(process.pid);
+                if group_is_ours(process) {
+                    reap_group(process.pid);
+                }
                 Liveness::Ended(Exit::Code(read_exit_code(&job_dir.join(EXIT_FILE))))
             }
         }
@@ -108,10 +110,7 @@ impl LocalRuntime {
     /// Stops a local driver's whole process group: SIGTERM, then SIGKILL after `grace`.
     pub(crate) async fn stop_process(process: ProcessRef, grace: Duration) -> Result<()> {
         let group = process.pid;
-        // Only signal the group while its leader is the process we started: after a
-        // restart the pid may belong to someone else.
-        let ours = proc_stat(group).is_some_and(|s| s.start_ticks == process.start_ticks);
-        if !ours && group_members(group) == 0 {
+        if !group_is_ours(process) || group_members(group) == 0 {
             return Ok(());
         }
         let _ = killpg(Pid::from_raw(group), Signal::SIGTERM);
@@ -166,6 +165,15 @@ impl ClusterRuntime for LocalRuntime {
     fn check(&self) -> BoxFuture<'_, Result<String>> {
         Box::pin(async { Ok("jobs run here in local mode".to_string()) })
     }
+}
+
+/// Whether the process group with our leader's pid is still the one we started: its
+/// leader is our process (same start time), or the leader is gone and what is left of
+/// the group is ours — Linux does not hand out a pid that is still a live group's id, so
+/// a leader with another start time means the pid was reused and the group is someone
+/// else's.
+fn group_is_ours(process: ProcessRef) -> bool {
+    proc_stat(process.pid).is_none_or(|s| s.start_ticks == process.start_ticks)
 }
 
 /// Kills whatever is left in a finished job's group (e.g. a Python worker that outlived
@@ -232,6 +240,7 @@ pub(crate) fn group_members(group: i32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::process::CommandExt;
 
     #[test]
     fn stat_lines_parse_even_with_odd_names() {
@@ -241,5 +250,22 @@ mod tests {
         assert_eq!(parse_stat("garbage"), None);
         let me = proc_stat(i32::try_from(std::process::id()).unwrap()).unwrap();
         assert!(me.start_ticks > 0 && me.state != 'Z');
+    }
+
+    /// A process group that only has our old leader's pid (the pid was reused after a
+    /// restart) belongs to someone else: neither a poll nor a stop may signal it.
+    #[tokio::test]
+    async fn a_reused_pid_is_never_signalled() {
+        let mut stranger = std::process::Command::new("sleep").arg("30").process_group(0).spawn().unwrap();
+        let pid = i32::try_from(stranger.id()).unwrap();
+        let started = proc_stat(pid).unwrap().start_ticks;
+        let ours_before = ProcessRef { pid, start_ticks: started.saturating_sub(1000).max(1) };
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(LocalRuntime::process_liveness(ours_before, dir.path()), Liveness::Ended(Exit::Code(None)));
+        LocalRuntime::stop_process(ours_before, Duration::from_millis(100)).await.unwrap();
+        let alive = stranger.try_wait().unwrap().is_none();
+        let _ = stranger.kill();
+        let _ = stranger.wait();
+        assert!(alive, "the unrelated process group was killed");
     }
 }
