@@ -217,3 +217,22 @@ async fn after_a_restart_a_running_driver_is_followed_again_and_a_crashed_one_is
     let (_, done) = states_until(&mut events, &running.job_id, |j| j.state.is_terminal()).await;
     assert_eq!(done.state, JobState::Finished);
 }
+
+#[tokio::test]
+async fn deleting_a_job_whose_driver_cannot_be_stopped_is_refused_and_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let job = submit(&engine, "stuck").await;
+    states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    runtime.fail_stops(Some("the job's processes (group 4242) did not end after SIGKILL"));
+    let refused = engine.delete_job(&job.job_id).await.unwrap_err();
+    assert!(refused.to_string().contains("did not end after SIGKILL"), "{refused}");
+    assert_eq!(engine.get_job(&job.job_id).await.unwrap().state, JobState::Busy, "kept, still followed");
+    // Once the driver can be stopped, the delete goes through.
+    runtime.fail_stops(None);
+    engine.delete_job(&job.job_id).await.unwrap();
+    assert!(runtime.drivers().iter().all(|d| d.stopped));
+    assert!(matches!(engine.get_job(&job.job_id).await, Err(EngineError::NotFound { .. })));
+}

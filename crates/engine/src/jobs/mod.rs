@@ -212,13 +212,21 @@ impl Engine {
     }
 
     /// Stops the job if it runs, then removes it, its logs and the artifacts no other job
-    /// uses.
+    /// uses. A driver that cannot be stopped keeps its job (and the refusal says why):
+    /// forgetting it would leave it running with nobody to follow or stop it.
     pub async fn delete_job(&self, id: &str) -> Result<()> {
         let record = self.job_record(id).await?;
-        if !record.job.state.is_terminal() {
-            match self.stop_job(id).await {
-                Ok(_) | Err(EngineError::Conflict(_)) => {}
-                Err(e) => return Err(e),
+        if !record.job.state.is_terminal()
+            && let Err(e) = self.stop_job(id).await
+        {
+            // It may have ended meanwhile (the stop then answers "already ended").
+            let ended = self.job_record(id).await.is_ok_and(|r| r.job.state.is_terminal());
+            if !ended {
+                let kept = format!("job '{id}' is kept: its driver could not be stopped: {e}");
+                return Err(match e {
+                    EngineError::Unavailable(_) => EngineError::Unavailable(kept),
+                    _ => EngineError::Conflict(kept),
+                });
             }
         }
         {

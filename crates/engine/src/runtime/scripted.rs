@@ -52,6 +52,8 @@ struct State {
     launches: usize,
     /// The agent port of launches whose script names none.
     agent_port: Option<u16>,
+    /// Stops fail with this message (a driver that cannot be reached or killed).
+    stop_failure: Option<String>,
 }
 
 /// The test double. Cheap to clone: clones share their drivers.
@@ -75,6 +77,11 @@ impl ScriptedRuntime {
     /// Group drivers answer on this agent port unless their script names another.
     pub fn serve_agents_on(&self, port: u16) {
         self.state().agent_port = Some(port);
+    }
+
+    /// Stops fail with `message` until called with None.
+    pub fn fail_stops(&self, message: Option<&str>) {
+        self.state().stop_failure = message.map(str::to_string);
     }
 
     /// Every driver launched so far, in launch order.
@@ -143,6 +150,9 @@ impl ClusterRuntime for ScriptedRuntime {
     }
 
     fn stop<'a>(&'a self, driver: &'a DriverRef, _grace: Duration) -> BoxFuture<'a, Result<()>> {
+        if let Some(message) = self.state().stop_failure.clone() {
+            return Box::pin(async move { Err(EngineError::Conflict(message)) });
+        }
         if let Some(id) = Self::id_of(driver)
             && let Some((d, _)) = self.state().drivers.get_mut(id)
         {
