@@ -29,6 +29,8 @@ pub struct EngineConfig {
     pub max_code_bytes: usize,
     /// How long a driver may take to become READY before it is stopped and replaced.
     pub driver_ready_timeout: Duration,
+    /// How long a database write waits for another writer before it fails.
+    pub db_busy_timeout: Duration,
 }
 
 impl EngineConfig {
@@ -47,6 +49,7 @@ impl EngineConfig {
             queue_timeout: Duration::from_secs(300),
             max_code_bytes: limits::MAX_CODE_BYTES,
             driver_ready_timeout: Duration::from_secs(300),
+            db_busy_timeout: Duration::from_secs(10),
         }
     }
 }

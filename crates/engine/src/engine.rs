@@ -82,7 +82,7 @@ impl Engine {
         let data_dir = &config.data_dir;
         create_private_dir(data_dir)?;
         let lock = lock_data_dir(data_dir)?;
-        let store = Store::open(&data_dir.join("sparkdeck.db")).await?;
+        let store = Store::open(&data_dir.join("sparkdeck.db"), config.db_busy_timeout).await?;
         let engine = Self {
             inner: Arc::new(Inner {
                 config,

@@ -236,3 +236,28 @@ async fn deleting_a_job_whose_driver_cannot_be_stopped_is_refused_and_keeps_it()
     assert!(runtime.drivers().iter().all(|d| d.stopped));
     assert!(matches!(engine.get_job(&job.job_id).await, Err(EngineError::NotFound { .. })));
 }
+
+#[tokio::test]
+async fn an_end_that_cannot_be_written_is_written_once_the_database_lets_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+    config.db_busy_timeout = Duration::from_millis(100);
+    let engine = Engine::open_with_runtime(config, runtime.clone()).await.unwrap();
+    let mut events = engine.subscribe();
+    let job = submit(&engine, "locked-out").await;
+    states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    // Another writer holds the database while the driver ends: the end cannot be written.
+    let url = format!("sqlite://{}", dir.path().join("sparkdeck.db").display());
+    let mut other = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut other).await.unwrap();
+    runtime.end(&driver_of(&runtime, "locked-out"), ScriptedExit::Code(0));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(engine.get_job(&job.job_id).await.unwrap().state, JobState::Busy, "not written while locked");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Finished, "the follower tried again");
+    // Its slot is free again: the next job runs.
+    let next = submit(&engine, "after").await;
+    states_until(&mut events, &next.job_id, |j| j.state == JobState::Busy).await;
+}

@@ -45,12 +45,12 @@ impl Engine {
                         }
                     }
                     Liveness::Running { .. } => {}
-                    Liveness::Ended(exit) => {
-                        if let Err(e) = engine.finish(&id, exit, &running).await {
-                            tracing::error!(id, error = %e, "cannot record the end of a job");
-                        }
-                        return;
-                    }
+                    Liveness::Ended(exit) => match engine.finish(&id, exit, &running).await {
+                        Ok(()) => return,
+                        // Until its end is written the job holds its slot: try again on the
+                        // next poll (the driver stays ended, so the poll says so again).
+                        Err(e) => tracing::error!(id, error = %e, "cannot record the end of a job; retrying"),
+                    },
                 }
                 drop(engine);
                 tokio::select! {
@@ -74,8 +74,10 @@ impl Engine {
     }
 
     async fn finish(&self, id: &str, exit: Exit, running: &Running) -> Result<()> {
-        self.inner().running.remove(id);
-        let Some(mut record) = self.store().job_by_id(id).await? else { return Ok(()) };
+        let Some(mut record) = self.store().job_by_id(id).await? else {
+            self.inner().running.remove(id);
+            return Ok(());
+        };
         if !record.job.state.is_terminal() {
             let dir = self.job_dir(id);
             if record.job.app_id.is_none() {
@@ -92,6 +94,7 @@ impl Engine {
             self.save_active(&record).await?;
             tracing::info!(id, state = state.as_str(), "job ended");
         }
+        self.inner().running.remove(id);
         self.dispatch().await;
         Ok(())
     }

@@ -27,7 +27,8 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub(crate) async fn open(path: &Path) -> Result<Self> {
+    /// `busy_timeout`: how long a write waits for another writer's lock before it fails.
+    pub(crate) async fn open(path: &Path, busy_timeout: Duration) -> Result<Self> {
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
@@ -37,7 +38,7 @@ impl Store {
             // 16 MiB of pages per connection (default 2 MiB): a tag-filtered page reads
             // scattered job rows, and at 100,000 jobs they no longer fit in 2 MiB.
             .pragma("cache_size", "-16384")
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(busy_timeout);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })

@@ -16,7 +16,7 @@ use crate::model::paging::PageRequest;
 
 async fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("test.db")).await.unwrap();
+    let store = Store::open(&dir.path().join("test.db"), std::time::Duration::from_secs(10)).await.unwrap();
     (dir, store)
 }
 
