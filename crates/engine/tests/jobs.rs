@@ -139,7 +139,7 @@ async fn a_launch_that_fails_fails_the_job_and_launches_nothing() {
     let mut events = engine.subscribe();
     let job = submit(&engine, "refused").await;
     let (states, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
-    assert_eq!(states, [JobState::Submitted, JobState::Failed]);
+    assert_eq!(states, [JobState::Submitted, JobState::Starting, JobState::Failed]);
     assert_eq!(done.error.as_deref(), Some("the API server at https://k:6443 refused the connection"));
     assert!(runtime.drivers().is_empty());
 }
@@ -260,4 +260,47 @@ async fn an_end_that_cannot_be_written_is_written_once_the_database_lets_go() {
     // Its slot is free again: the next job runs.
     let next = submit(&engine, "after").await;
     states_until(&mut events, &next.job_id, |j| j.state == JobState::Busy).await;
+}
+
+#[tokio::test]
+async fn a_driver_whose_launch_could_not_be_recorded_is_adopted_after_a_restart_not_launched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    runtime.script(LaunchScript { delay: Duration::from_millis(500), ..LaunchScript::default() });
+    let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+    config.db_busy_timeout = Duration::from_millis(100);
+    let engine = Engine::open_with_runtime(config, runtime.clone()).await.unwrap();
+    let mut events = engine.subscribe();
+    let submitting = {
+        let engine = engine.clone();
+        tokio::spawn(async move { submit(&engine, "unrecorded").await })
+    };
+    let id = loop {
+        if let Ok(EngineEvent::JobChanged { job }) = events.recv().await {
+            break job.job_id;
+        }
+    };
+    let (states, _) = states_until(&mut events, &id, |j| j.state == JobState::Starting).await;
+    assert_eq!(states, [JobState::Starting], "STARTING is committed before the launch");
+    assert!(runtime.drivers().is_empty(), "and announced before the launch returns");
+    // The database is locked while the launch runs: its driver cannot be recorded.
+    let url = format!("sqlite://{}", dir.path().join("sparkdeck.db").display());
+    let mut other = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut other).await.unwrap();
+    submitting.await.unwrap();
+    assert_eq!(runtime.drivers().len(), 1);
+    // The app dies before anything could be written.
+    drop(events);
+    drop(engine);
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    drop(other);
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let adopted = engine.get_job(&id).await.unwrap().state;
+    assert!(matches!(adopted, JobState::Starting | JobState::Busy), "adopted and followed, not {adopted:?}");
+    let driver = driver_of(&runtime, "unrecorded");
+    runtime.end(&driver, ScriptedExit::Code(0));
+    let (_, done) = states_until(&mut events, &id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Finished);
+    assert_eq!(runtime.drivers().len(), 1, "launched once: {:?}", runtime.drivers());
 }

@@ -23,8 +23,16 @@ impl Engine {
             for mut driver in self.store().active_group_drivers(&record.group.id).await? {
                 let id = driver.job.job_id.clone();
                 let runtime = self.job_runtime(&driver).await;
+                let dir = self.job_dir(&id);
+                if driver.driver.is_none()
+                    && let Some(found) = runtime.find_launched(&dir).await
+                {
+                    // Launched, but never recorded: adopt it rather than leave it running.
+                    driver.driver = Some(found);
+                    self.record_driver(&driver).await?;
+                }
                 let alive = match &driver.driver {
-                    Some(handle) => matches!(runtime.poll(handle, &self.job_dir(&id)).await, Liveness::Running { .. }),
+                    Some(handle) => matches!(runtime.poll(handle, &dir).await, Liveness::Running { .. }),
                     None => false,
                 };
                 if alive {

@@ -258,7 +258,11 @@ impl Engine {
         match launched {
             Ok((launched, runtime)) => {
                 record.driver = Some(launched.driver.clone());
-                self.save_active(&record).await?;
+                // Supervised whatever the write does: a driver only memory knows is still
+                // stopped and replaced like any other; recovery looks for unrecorded ones.
+                if let Err(e) = self.record_driver(&record).await {
+                    tracing::error!(group = %g.id, driver = id, error = %e, "cannot record a launched driver");
+                }
                 tracing::info!(group = %g.id, driver = id, handle = ?launched.driver, "driver launched");
                 live.lock().add_driver(DriverLive::new(record, runtime, None));
                 if let Some(mut child) = launched.child {

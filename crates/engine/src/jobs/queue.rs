@@ -12,6 +12,9 @@ use crate::model::job::{JobRecord, JobState};
 use crate::runtime::{ClusterRuntime, Launched};
 use crate::time::now_ms;
 
+/// How often a launched driver's reference is written again before recovery is left to find it.
+const RECORD_ATTEMPTS: u32 = 3;
+
 impl Engine {
     /// Launches queued jobs while their clusters have free slots, oldest first.
     pub(crate) async fn dispatch(&self) {
@@ -41,23 +44,34 @@ impl Engine {
             *running += 1;
             let id = record.job.job_id.clone();
             if let Err(e) = self.launch(record).await {
-                tracing::error!(id, error = %e, "cannot launch job");
+                tracing::error!(id, error = %e, "cannot launch job; trying again in a second");
+                self.dispatch_later();
             }
         }
     }
 
+    /// Launches one job. STARTING is committed first, so a launch whose record cannot be
+    /// written does not happen (the job stays queued), and a crash after it leaves a
+    /// STARTING job that recovery looks for (`ClusterRuntime::find_launched`) instead of
+    /// launching it again.
     async fn launch(&self, mut record: JobRecord) -> Result<()> {
         let id = record.job.job_id.clone();
+        record.job.state = JobState::Starting;
+        record.job.start_time = now_ms();
+        if !self.save_active(&record).await? {
+            return Ok(()); // ended meanwhile (a stop)
+        }
         let launched = match self.store().cluster_by_id(&record.cluster_id).await? {
             None => Err(format!("its cluster '{}' no longer exists", record.job.cluster_name)),
             Some(cluster) => self.launch_on(&record, &cluster).await.map_err(|e| e.to_string()),
         };
         match launched {
             Ok((launched, runtime)) => {
-                record.job.state = JobState::Starting;
-                record.job.start_time = now_ms();
                 record.driver = Some(launched.driver.clone());
-                self.save_active(&record).await?;
+                // Not announced: the driver is not part of what clients see.
+                if let Err(e) = self.record_driver(&record).await {
+                    tracing::error!(id, error = %e, "cannot record a launched driver; recovery will look for it");
+                }
                 tracing::info!(id, driver = ?launched.driver, "job launched");
                 self.follow(id, launched.driver, launched.child, runtime);
             }
@@ -71,6 +85,20 @@ impl Engine {
         Ok(())
     }
 
+    /// Writes a launched driver's reference, trying a few times: until it is written, only
+    /// this engine's follower knows the driver.
+    pub(crate) async fn record_driver(&self, record: &JobRecord) -> Result<()> {
+        let mut attempt = 0;
+        loop {
+            match self.store().update_active_job(record).await {
+                Ok(_) => return Ok(()),
+                Err(e) if attempt >= RECORD_ATTEMPTS => return Err(e),
+                Err(_) => attempt += 1,
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
     /// Starts a job's (or a group driver's) driver on its cluster.
     pub(crate) async fn launch_on(&self, record: &JobRecord, cluster: &Cluster) -> Result<(Launched, Arc<dyn ClusterRuntime>)> {
         let runtime = self.runtime_for(cluster)?;
@@ -81,5 +109,16 @@ impl Engine {
         let plan = self.driver_plan(record, cluster, env.as_ref())?;
         let launched = runtime.launch(&plan).await?;
         Ok((launched, runtime))
+    }
+
+    /// Runs the queue again in a second (after a launch whose record could not be written).
+    fn dispatch_later(&self) {
+        let weak = self.downgrade();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            if let Some(engine) = Engine::upgrade(&weak) {
+                Box::pin(engine.dispatch()).await;
+            }
+        });
     }
 }

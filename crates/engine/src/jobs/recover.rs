@@ -26,14 +26,26 @@ impl Engine {
             }
             let id = record.job.job_id.clone();
             let dir = self.job_dir(&id);
-            let Some(driver) = record.driver.clone() else {
-                record.job.state = JobState::Unknown;
-                record.job.error = Some("Sparkdeck stopped while the job was being launched".into());
-                record.job.end_time = now_ms();
-                self.save_active(&record).await?;
-                continue;
-            };
             let runtime = self.job_runtime(&record).await;
+            let driver = match record.driver.clone() {
+                Some(driver) => driver,
+                // Launched, but its driver was never recorded: adopt what the launch started.
+                None => match runtime.find_launched(&dir).await {
+                    Some(found) => {
+                        tracing::info!(id, driver = ?found, "adopted a driver whose launch was not recorded");
+                        record.driver = Some(found.clone());
+                        self.record_driver(&record).await?;
+                        found
+                    }
+                    None => {
+                        record.job.state = JobState::Unknown;
+                        record.job.error = Some("Sparkdeck stopped while the job was being launched, and no driver of it was found".into());
+                        record.job.end_time = now_ms();
+                        self.save_active(&record).await?;
+                        continue;
+                    }
+                },
+            };
             match runtime.poll(&driver, &dir).await {
                 Liveness::Running { .. } => {
                     tracing::info!(id, ?driver, "re-attached to a running job");

@@ -162,9 +162,25 @@ impl ClusterRuntime for LocalRuntime {
         })
     }
 
+    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, Option<DriverRef>> {
+        Box::pin(async move { find_wrapper(job_dir).map(DriverRef::Process) })
+    }
+
     fn check(&self) -> BoxFuture<'_, Result<String>> {
         Box::pin(async { Ok("jobs run here in local mode".to_string()) })
     }
+}
+
+/// The wrapper of a driver started for `job_dir`: the process group leader working in
+/// that directory (every local driver's wrapper starts there, and the directory is the
+/// job's own).
+pub(crate) fn find_wrapper(job_dir: &Path) -> Option<ProcessRef> {
+    let job_dir = fs::canonicalize(job_dir).ok()?;
+    fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+        let stat = proc_stat(pid).filter(|s| s.pgrp == pid && s.state != 'Z')?;
+        (fs::read_link(entry.path().join("cwd")).ok()? == job_dir).then_some(ProcessRef { pid, start_ticks: stat.start_ticks })
+    })
 }
 
 /// Whether the process group with our leader's pid is still the one we started: its
@@ -267,5 +283,21 @@ mod tests {
         let _ = stranger.kill();
         let _ = stranger.wait();
         assert!(alive, "the unrelated process group was killed");
+    }
+
+    /// A driver whose launch was not recorded is found by its wrapper's working directory.
+    #[test]
+    fn a_wrapper_is_found_by_its_job_directory() {
+        let job_dir = tempfile::tempdir().unwrap();
+        let other_dir = tempfile::tempdir().unwrap();
+        let mut wrapper = std::process::Command::new("sleep").arg("30").current_dir(job_dir.path()).process_group(0).spawn().unwrap();
+        let pid = i32::try_from(wrapper.id()).unwrap();
+        let started = proc_stat(pid).map(|s| s.start_ticks);
+        let found = find_wrapper(job_dir.path());
+        let elsewhere = find_wrapper(other_dir.path());
+        let _ = wrapper.kill();
+        let _ = wrapper.wait();
+        assert_eq!(found, started.map(|start_ticks| ProcessRef { pid, start_ticks }));
+        assert_eq!(elsewhere, None);
     }
 }

@@ -142,6 +142,12 @@ pub(crate) trait ClusterRuntime: Send + Sync {
         let info = job_dir.join(job_dir::DRIVER_INFO);
         Box::pin(async move { job_dir::DriverInfo::read(&info).map(|i| i.port) })
     }
+    /// The driver a launch for this job directory started, when a crash (or a failed
+    /// write) kept its `DriverRef` from being recorded: recovery adopts it rather than
+    /// launching the job twice. Runtimes that cannot look their drivers up say None.
+    fn find_launched<'a>(&'a self, _job_dir: &'a Path) -> BoxFuture<'a, Option<DriverRef>> {
+        Box::pin(async { None })
+    }
     /// Checks that the cluster can be reached and used; a sentence describing it.
     fn check(&self) -> BoxFuture<'_, Result<String>>;
     /// Whether drivers start through `spark-submit` on this machine, so submitting needs

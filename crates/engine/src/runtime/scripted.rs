@@ -28,6 +28,8 @@ pub struct LaunchScript {
 pub struct ScriptedDriver {
     /// `scripted-<n>`, in launch order from 1.
     pub id: String,
+    /// The job directory it was launched for.
+    pub job_dir: std::path::PathBuf,
     pub app_name: String,
     pub interactive: bool,
     /// Set once the driver ended (by the test, or by a stop).
@@ -124,6 +126,7 @@ impl ClusterRuntime for ScriptedRuntime {
             let id = format!("scripted-{}", state.launches);
             let driver = ScriptedDriver {
                 id: id.clone(),
+                job_dir: plan.job_dir.clone(),
                 app_name: plan.app_name.clone(),
                 interactive: plan.interactive,
                 ended: None,
@@ -165,6 +168,11 @@ impl ClusterRuntime for ScriptedRuntime {
     fn agent_endpoint<'a>(&'a self, driver: &'a DriverRef, _job_dir: &'a Path) -> BoxFuture<'a, Option<u16>> {
         let port = Self::id_of(driver).and_then(|id| self.state().drivers.get(id).and_then(|(d, port)| port.filter(|_| d.ended.is_none())));
         Box::pin(async move { port })
+    }
+
+    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, Option<DriverRef>> {
+        let found = self.state().drivers.values().find(|(d, _)| d.job_dir == job_dir && d.ended.is_none()).map(|(d, _)| d.id.clone());
+        Box::pin(async move { found.map(|id| DriverRef::Submission { id }) })
     }
 
     fn check(&self) -> BoxFuture<'_, Result<String>> {

@@ -318,6 +318,12 @@ impl ClusterRuntime for StandaloneRuntime {
         })
     }
 
+    /// Client-mode drivers are local processes and can be found; a cluster-mode submission
+    /// whose id was never recorded cannot be told from others on the master.
+    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, Option<DriverRef>> {
+        Box::pin(async move { crate::runtime::local::find_wrapper(job_dir).map(DriverRef::Process) })
+    }
+
     fn check(&self) -> BoxFuture<'_, Result<String>> {
         Box::pin(test_standalone_connection(&self.cluster))
     }
