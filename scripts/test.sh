@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1;32m[test]\033[0m %s\n' "$*"; }
 
 bash scripts/setup.sh
+# What the run starts must be gone when it ends (checked last, by tests/leftovers.sh).
+run_marker=$(mktemp -t sparkdeck-test-run.XXXXXX)
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
 
 log "UI: type check, component tests, production build"
@@ -33,4 +35,10 @@ source scripts/xvfb.sh
 trap xvfb_stop EXIT
 xvfb_start
 cargo test -p sparkdeck-e2e --locked -- --test-threads=1
+xvfb_stop
+trap - EXIT
+
+log "Nothing left behind: no driver, JVM or agent of this checkout running, no temporary directory of this run"
+bash tests/leftovers.sh "$run_marker"
+rm -f "$run_marker"
 log "all tests passed"

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::{broadcast, oneshot};
@@ -61,6 +62,8 @@ pub(crate) struct Inner {
     pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<JobInstance>>>>,
     /// HTTP to the driver agents.
     pub(crate) http: DriverHttp,
+    /// Set by [`Engine::shutdown`]: nothing is launched any more.
+    shutting_down: AtomicBool,
     /// The runtime every cluster uses instead of its own (the scripted test runtime).
     runtime_override: Option<Arc<dyn ClusterRuntime>>,
     /// Held for the engine's life: one engine per data directory.
@@ -99,6 +102,7 @@ impl Engine {
                 instance_waiters: Mutex::new(HashMap::new()),
                 http: DriverHttp::new(),
                 runtime_override,
+                shutting_down: AtomicBool::new(false),
                 _lock: lock,
             }),
         };
@@ -149,6 +153,17 @@ impl Engine {
             Ok(Some(cluster)) => self.runtime_for(&cluster).unwrap_or_else(|_| Arc::new(LocalRuntime)),
             _ => Arc::new(LocalRuntime),
         }
+    }
+
+    /// Stops launching, for a process about to exit: no queued job starts and no group
+    /// driver is started or replaced any more. What runs keeps running (the next engine on
+    /// this data directory re-attaches to it); a launch under way still completes.
+    pub fn shutdown(&self) {
+        self.inner.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.inner.shutting_down.load(Ordering::SeqCst)
     }
 
     /// A handle that does not keep the engine alive (for background tasks).

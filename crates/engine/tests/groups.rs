@@ -155,3 +155,15 @@ async fn a_request_that_waits_past_the_queue_timeout_fails_and_the_next_one_runs
     assert!(message.contains("queue timeout"), "{message}");
     assert_eq!(long.await.unwrap().unwrap().state, JobState::Finished, "the running request is not affected");
 }
+
+#[tokio::test]
+async fn after_shutdown_a_dead_driver_is_not_replaced() {
+    let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
+    let group = create(&engine, 1).await;
+    drivers_until(&engine, &group.id, "a READY driver", |s| s == [JobState::Ready]).await;
+    engine.shutdown();
+    runtime.end(&runtime.drivers()[0].id, ScriptedExit::Killed);
+    drivers_until(&engine, &group.id, "the dead driver recorded", |s| s.is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(runtime.drivers().len(), 1, "no replacement while shutting down");
+}

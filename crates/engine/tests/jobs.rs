@@ -304,3 +304,19 @@ async fn a_driver_whose_launch_could_not_be_recorded_is_adopted_after_a_restart_
     assert_eq!(done.state, JobState::Finished);
     assert_eq!(runtime.drivers().len(), 1, "launched once: {:?}", runtime.drivers());
 }
+
+#[tokio::test]
+async fn after_shutdown_nothing_is_launched_and_queued_jobs_wait_for_the_next_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    engine.shutdown();
+    let queued = submit(&engine, "after-shutdown").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(runtime.drivers().is_empty());
+    assert_eq!(engine.get_job(&queued.job_id).await.unwrap().state, JobState::Submitted);
+    drop(engine);
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    states_until(&mut events, &queued.job_id, |j| j.state == JobState::Busy).await;
+}

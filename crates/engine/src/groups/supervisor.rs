@@ -205,7 +205,7 @@ impl Engine {
             tracing::info!(group = %live.id, driver = id, "retiring driver");
             self.stop_driver(live, &id, handle);
         }
-        if launch == 0 {
+        if launch == 0 || self.is_shutting_down() {
             return Ok(());
         }
         let group = self.store().group_by_id(&live.id).await?.ok_or_else(|| EngineError::not_found("group", &live.id))?;

@@ -19,6 +19,9 @@ impl Engine {
     /// Launches queued jobs while their clusters have free slots, oldest first.
     pub(crate) async fn dispatch(&self) {
         let _dispatch = self.inner().dispatch_lock.lock().await;
+        if self.is_shutting_down() {
+            return;
+        }
         let (active, mut counts) = match (self.store().active_jobs().await, self.store().running_counts().await) {
             (Ok(active), Ok(counts)) => (active, counts),
             (Err(e), _) | (_, Err(e)) => {

@@ -73,6 +73,12 @@ impl Drop for TestServer {
     /// test must not leave them running, so every process started for this data
     /// directory is killed with its process group.
     fn drop(&mut self) {
+        // The engine lives on until the test's runtime ends: it must not start a driver
+        // (a replacement for one killed here) after the kill.
+        self.engine.shutdown();
+        kill_processes_of(self._dir.path());
+        // A launch that was under way completes after the first kill.
+        std::thread::sleep(std::time::Duration::from_millis(300));
         kill_processes_of(self._dir.path());
     }
 }
