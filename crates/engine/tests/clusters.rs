@@ -145,6 +145,61 @@ async fn secrets_are_masked_in_views_and_debug_output() {
 }
 
 #[tokio::test]
+async fn a_changed_api_server_url_gets_no_stored_credentials() {
+    let (dir, engine) = common::engine().await;
+    let view = engine.create_cluster(&full_k8s("moving")).await.unwrap();
+    let sent_back: ClusterInput = serde_json::from_value(serde_json::to_value(&view).unwrap()).unwrap();
+    let moved = |url: &str| ClusterInput { url: Some(url.into()), ..sent_back.clone() };
+    // Another host, port or scheme: each stored secret must be sent again, the first named.
+    for url in ["https://evil.example:6443", "https://127.0.0.1:7443", "http://127.0.0.1:6443"] {
+        for input in [moved(url), ClusterInput { token: None, password: None, client_key: None, client_key_passphrase: None, ..moved(url) }] {
+            let err = engine.update_cluster(&view.id, &input).await.unwrap_err();
+            let expected = if url.starts_with("http:") { "url" } else { "token" };
+            assert_eq!((err.code(), err.field()), (ErrorCode::Invalid, Some(expected)), "{url}: {err}");
+            if expected == "token" {
+                assert!(err.to_string().contains("must be sent again because the API server URL changed"), "{err}");
+            }
+        }
+        let err = engine.test_cluster_connection(Some(&view.id), &moved(url)).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Invalid, "a connection test does not send them either: {err}");
+    }
+    // The first secret still kept is named: here the password, once the token is sent.
+    let token_only = ClusterInput { token: Some("new-token".into()), ..moved("https://evil.example:6443") };
+    let err = engine.update_cluster(&view.id, &token_only).await.unwrap_err();
+    assert_eq!(err.field(), Some("password"), "{err}");
+    let err = engine
+        .update_cluster(&view.id, &ClusterInput { password: Some("new-pw".into()), client_key: None, ..token_only.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("clientKey"), "{err}");
+    assert_eq!(stored_spec(dir.path(), &view.id).await["url"], "https://127.0.0.1:6443", "nothing refused was stored");
+
+    // The same server (another path; below, the default port spelled out) keeps them.
+    for url in ["https://127.0.0.1:6443/", "https://127.0.0.1:6443/k8s"] {
+        engine.update_cluster(&view.id, &moved(url)).await.unwrap();
+        assert_eq!(stored_spec(dir.path(), &view.id).await["token"], "tok-secret", "{url}");
+    }
+    let default_port = ClusterInput { token: Some("t".into()), url: Some("https://127.0.0.1:443".into()), ..k8s("plain") };
+    let plain = engine.create_cluster(&default_port).await.unwrap();
+    let same = ClusterInput { token: Some(MASK.into()), url: Some("https://127.0.0.1".into()), ..default_port };
+    engine.update_cluster(&plain.id, &same).await.unwrap();
+    assert_eq!(stored_spec(dir.path(), &plain.id).await["token"], "t", "443 is https's port");
+
+    // Sent again (or cleared), the new server gets what was entered for it.
+    let resent = ClusterInput {
+        token: Some("new-token".into()),
+        password: Some("new-pw".into()),
+        client_key: Some(common::pem_block("PRIVATE KEY")),
+        client_key_passphrase: Some(String::new()),
+        ..moved("https://new.example:6443")
+    };
+    let updated = engine.update_cluster(&view.id, &resent).await.unwrap();
+    assert_eq!((updated.url.as_str(), updated.token.as_deref(), updated.client_key_passphrase), ("https://new.example:6443", Some(MASK), None));
+    let stored = stored_spec(dir.path(), &view.id).await;
+    assert_eq!((stored["token"].as_str(), stored["password"].as_str(), stored["clientKeyPassphrase"].as_str()), (Some("new-token"), Some("new-pw"), Some("")));
+}
+
+#[tokio::test]
 async fn list_searches_pages_and_sorts() {
     let (_dir, engine) = common::engine().await;
     for i in 0..12 {
@@ -266,6 +321,7 @@ async fn every_field_is_validated() {
         ("url", kube(|i| i.url = None)),
         ("url", kube(|i| i.url = Some("127.0.0.1:6443".into()))),
         ("url", kube(|i| i.url = Some("https://".into()))),
+        ("url", kube(|i| i.url = Some("http://127.0.0.1:6443".into()))),
         ("threads", kube(|i| i.threads = Some(2))),
         ("restUrl", kube(|i| i.rest_url = Some("http://x".into()))),
         ("caCert", kube(|i| i.ca_cert = Some("not pem".into()))),
