@@ -200,6 +200,53 @@ async fn a_changed_api_server_url_gets_no_stored_credentials() {
 }
 
 #[tokio::test]
+async fn secret_spark_settings_are_masked_in_views_and_kept_when_sent_back() {
+    let (dir, engine) = common::engine().await;
+    let settings = [
+        ("spark.hadoop.fs.s3a.secret.key", "s3a-secret"),
+        ("spark.hadoop.fs.s3a.access.key", "s3a-access"),
+        ("spark.authenticate.secret", "auth-secret"),
+        ("spark.ssl.keyStorePassword", "ks-password"),
+        ("spark.kubernetes.authenticate.oauthToken", "oauth-token"),
+        ("spark.hadoop.google.cloud.auth.Credentials", "gcs-credential"),
+        ("spark.executor.memory", "2g"),
+    ];
+    let config: BTreeMap<String, String> = settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let input = ClusterInput { default_application_config: Some(ConfigInput::Map(config.clone())), ..k8s("conf") };
+    let view = engine.create_cluster(&input).await.unwrap();
+    let views = [
+        view.clone(),
+        engine.get_cluster(&view.id).await.unwrap(),
+        engine.list_clusters(&ClusterQuery::default()).await.unwrap().content.into_iter().find(|c| c.id == view.id).unwrap(),
+    ];
+    for shown in &views {
+        for (key, value) in settings {
+            let expected = if key == "spark.executor.memory" { value } else { MASK };
+            assert_eq!(shown.default_application_config[key], expected, "{key}");
+        }
+        let text = format!("{shown:?} {}", serde_json::to_string(shown).unwrap());
+        for (_, secret) in &settings[..6] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+    }
+    // The view sent back keeps the stored values; a new value replaces one.
+    let mut round_trip: ClusterInput = serde_json::from_value(serde_json::to_value(&view).unwrap()).unwrap();
+    let Some(ConfigInput::Map(sent)) = &mut round_trip.default_application_config else { panic!("a map") };
+    sent.insert("spark.authenticate.secret".into(), "new-auth".into());
+    let updated = engine.update_cluster(&view.id, &round_trip).await.unwrap();
+    assert_eq!(updated.default_application_config["spark.authenticate.secret"], MASK);
+    let stored = stored_spec(dir.path(), &view.id).await;
+    for (key, value) in settings {
+        let expected = if key == "spark.authenticate.secret" { "new-auth" } else { value };
+        assert_eq!(stored["defaultApplicationConfig"][key], expected, "{key} stored");
+    }
+    // The mask where nothing is stored is no value: refused, not stored.
+    let text = ClusterInput { default_application_config: Some(ConfigInput::Text(format!("spark.ssl.trustStorePassword={MASK}"))), ..round_trip };
+    let err = engine.update_cluster(&view.id, &text).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (ErrorCode::Invalid, Some("defaultApplicationConfig")), "{err}");
+}
+
+#[tokio::test]
 async fn list_searches_pages_and_sorts() {
     let (_dir, engine) = common::engine().await;
     for i in 0..12 {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, ClusterSpec, ClusterType, Storage};
 use super::form::{bounded_text, text};
-use super::secret::{MASK, Secret};
+use super::secret::{MASK, Secret, unmask_settings};
 use super::wire::parse_pairs;
 use crate::error::{EngineError, Result};
 
@@ -253,6 +253,10 @@ impl ClusterInput {
                 }
             },
         };
+        // Views mask secret settings: a view sent back keeps the stored values.
+        let stored_config = old.map(|s| &s.default_application_config).cloned().unwrap_or_default();
+        spec.default_application_config =
+            unmask_settings("defaultApplicationConfig", std::mem::take(&mut spec.default_application_config), &stored_config)?;
         for (key, storage) in self.storages.iter().flatten() {
             let stored = old.and_then(|s| s.storages.get(key));
             spec.storages.insert(key.clone(), validate_storage(key, storage, stored)?);
