@@ -1,7 +1,7 @@
 //! Finding Java and a Spark distribution on this machine.
 //!
 //! Spark: `SPARK_HOME`, else the `pyspark` package of a Python virtualenv —
-//! `SPARKDECK_PYTHON_ENV`, else a `.venv` in one of the [`search_roots`], else whatever
+//! `SPARKDECK_PYTHON_ENV`, else a `.venv` in one of the `search_roots`, else whatever
 //! `python3 -c 'import pyspark'` finds. Java: `JAVA_HOME/bin/java`, else `java` on `PATH`;
 //! 17 or newer. The driver agent interactive groups run (`driver/`): `SPARKDECK_DRIVER_DIR`,
 //! else a `driver/` folder holding `sparkdeck_driver.py` in one of the same roots.
