@@ -1,12 +1,14 @@
 //! Finding Java and a Spark distribution on this machine.
 //!
 //! Spark: `SPARK_HOME`, else the `pyspark` package of a Python virtualenv —
-//! `SPARKDECK_PYTHON_ENV`, else a `.venv` next to the executable or the current directory
-//! (or one of their parents, which finds the project's own `.venv`), else whatever
+//! `SPARKDECK_PYTHON_ENV`, else a `.venv` in one of the `search_roots`, else whatever
 //! `python3 -c 'import pyspark'` finds. Java: `JAVA_HOME/bin/java`, else `java` on `PATH`;
 //! 17 or newer. The driver agent interactive groups run (`driver/`): `SPARKDECK_DRIVER_DIR`,
-//! else a `driver/` folder holding `sparkdeck_driver.py` next to the executable or the
-//! current directory (or one of their parents), found the same way as the `.venv`.
+//! else a `driver/` folder holding `sparkdeck_driver.py` in one of the same roots.
+//!
+//! Only those roots are searched, never the parents of the working directory: a shared
+//! parent (the system temp directory) could hold a planted `.venv/.../spark-submit` that
+//! would run with the user's rights.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -108,8 +110,27 @@ fn find_driver_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(DRIVER_DIR_VAR).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    let starts = [std::env::current_exe().ok(), std::env::current_dir().ok()];
-    starts.iter().flatten().flat_map(|s| s.ancestors()).map(|d| d.join("driver")).find(|d| d.join(DRIVER_SCRIPT).is_file())
+    search_roots().into_iter().map(|d| d.join("driver")).find(|d| d.join(DRIVER_SCRIPT).is_file())
+}
+
+/// Where the `.venv` and `driver/` are looked for, in order: the checkout this binary was
+/// built from (the app, the server and the tests, run from the repository or `target/`),
+/// then the running executable's directory and its install layout (`<prefix>/bin/` beside
+/// `<prefix>/`, `<prefix>/lib/sparkdeck/`, a macOS bundle's `Contents/Resources/`).
+fn search_roots() -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    // `crates/engine` → the repository root.
+    if let Some(checkout) = Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2) {
+        roots.push(checkout.to_path_buf());
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf)) {
+        let prefix = dir.parent().map(Path::to_path_buf);
+        roots.push(dir);
+        if let Some(prefix) = prefix {
+            roots.extend([prefix.join("lib").join("sparkdeck"), prefix.join("Resources"), prefix]);
+        }
+    }
+    roots
 }
 
 /// The Spark home and, when it came from a virtualenv, that environment's Python.
@@ -128,13 +149,10 @@ fn find_spark() -> Result<(PathBuf, Option<PathBuf>), String> {
             .map(|home| (home, Some(env.join("bin").join("python"))))
             .ok_or_else(|| format!("{PYTHON_ENV_VAR}={} has no pyspark installed; {INSTALL_HINT}", env.display()));
     }
-    let starts = [std::env::current_exe().ok(), std::env::current_dir().ok()];
-    for start in starts.iter().flatten() {
-        for dir in start.ancestors() {
-            let venv = dir.join(".venv");
-            if let Some(home) = pyspark_in_venv(&venv) {
-                return Ok((home, Some(venv.join("bin").join("python"))));
-            }
+    for root in search_roots() {
+        let venv = root.join(".venv");
+        if let Some(home) = pyspark_in_venv(&venv) {
+            return Ok((home, Some(venv.join("bin").join("python"))));
         }
     }
     let out = Command::new("python3")
@@ -234,5 +252,49 @@ mod tests {
         assert_eq!(spark_version(dir.path()).as_deref(), Some("4.3.0"));
         std::fs::write(dir.path().join("RELEASE"), "Spark 3.5.1 built for Hadoop 3.3.4\n").unwrap();
         assert_eq!(spark_version(dir.path()).as_deref(), Some("3.5.1"));
+    }
+
+    /// Not a test on its own: run by the one below in a child process, from a chosen
+    /// working directory and without the environment variables; prints what it finds.
+    #[test]
+    fn probe_discovery_from_the_working_directory() {
+        if std::env::var_os("SPARKDECK_SPARK_ENV_PROBE").is_none() {
+            return;
+        }
+        println!("spark: {:?}", discover().map(|env| env.spark_home));
+        println!("driver: {:?}", driver_agent_files());
+    }
+
+    #[test]
+    fn a_venv_or_driver_planted_in_a_parent_of_the_working_directory_is_not_used() {
+        let parent = tempfile::tempdir().unwrap();
+        let pyspark = parent.path().join(".venv/lib/python3.11/site-packages/pyspark");
+        std::fs::create_dir_all(pyspark.join("bin")).unwrap();
+        std::fs::write(pyspark.join("bin/spark-submit"), "#!/bin/sh\necho planted\n").unwrap();
+        std::fs::write(pyspark.join("version.py"), "__version__ = '4.3.0'\n").unwrap();
+        std::fs::create_dir_all(parent.path().join("driver/build")).unwrap();
+        std::fs::write(parent.path().join("driver").join(DRIVER_SCRIPT), "print('planted')\n").unwrap();
+        std::fs::write(parent.path().join("driver").join(DRIVER_JAR), "planted").unwrap();
+        let cwd = parent.path().join("work/dir");
+        std::fs::create_dir_all(&cwd).unwrap();
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "spark_env::tests::probe_discovery_from_the_working_directory", "--nocapture", "--test-threads=1"])
+            .current_dir(&cwd)
+            .env("SPARKDECK_SPARK_ENV_PROBE", "1")
+            .env_remove("SPARK_HOME")
+            .env_remove(PYTHON_ENV_VAR)
+            .env_remove(DRIVER_DIR_VAR)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && stdout.contains("spark: ") && stdout.contains("driver: "), "{stdout}");
+        let planted = parent.path().display().to_string();
+        assert!(!stdout.contains(&planted), "a planted file in {planted} was found:\n{stdout}");
+    }
+
+    #[test]
+    fn the_checkout_is_searched_first() {
+        let checkout = &search_roots()[0];
+        assert!(checkout.join("Cargo.toml").is_file() && checkout.join("driver").join(DRIVER_SCRIPT).is_file(), "{}", checkout.display());
     }
 }

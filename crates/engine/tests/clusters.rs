@@ -145,6 +145,108 @@ async fn secrets_are_masked_in_views_and_debug_output() {
 }
 
 #[tokio::test]
+async fn a_changed_api_server_url_gets_no_stored_credentials() {
+    let (dir, engine) = common::engine().await;
+    let view = engine.create_cluster(&full_k8s("moving")).await.unwrap();
+    let sent_back: ClusterInput = serde_json::from_value(serde_json::to_value(&view).unwrap()).unwrap();
+    let moved = |url: &str| ClusterInput { url: Some(url.into()), ..sent_back.clone() };
+    // Another host, port or scheme: each stored secret must be sent again, the first named.
+    for url in ["https://evil.example:6443", "https://127.0.0.1:7443", "http://127.0.0.1:6443"] {
+        for input in [moved(url), ClusterInput { token: None, password: None, client_key: None, client_key_passphrase: None, ..moved(url) }] {
+            let err = engine.update_cluster(&view.id, &input).await.unwrap_err();
+            let expected = if url.starts_with("http:") { "url" } else { "token" };
+            assert_eq!((err.code(), err.field()), (ErrorCode::Invalid, Some(expected)), "{url}: {err}");
+            if expected == "token" {
+                assert!(err.to_string().contains("must be sent again because the API server URL changed"), "{err}");
+            }
+        }
+        let err = engine.test_cluster_connection(Some(&view.id), &moved(url)).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Invalid, "a connection test does not send them either: {err}");
+    }
+    // The first secret still kept is named: here the password, once the token is sent.
+    let token_only = ClusterInput { token: Some("new-token".into()), ..moved("https://evil.example:6443") };
+    let err = engine.update_cluster(&view.id, &token_only).await.unwrap_err();
+    assert_eq!(err.field(), Some("password"), "{err}");
+    let err = engine
+        .update_cluster(&view.id, &ClusterInput { password: Some("new-pw".into()), client_key: None, ..token_only.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("clientKey"), "{err}");
+    assert_eq!(stored_spec(dir.path(), &view.id).await["url"], "https://127.0.0.1:6443", "nothing refused was stored");
+
+    // The same server (another path; below, the default port spelled out) keeps them.
+    for url in ["https://127.0.0.1:6443/", "https://127.0.0.1:6443/k8s"] {
+        engine.update_cluster(&view.id, &moved(url)).await.unwrap();
+        assert_eq!(stored_spec(dir.path(), &view.id).await["token"], "tok-secret", "{url}");
+    }
+    let default_port = ClusterInput { token: Some("t".into()), url: Some("https://127.0.0.1:443".into()), ..k8s("plain") };
+    let plain = engine.create_cluster(&default_port).await.unwrap();
+    let same = ClusterInput { token: Some(MASK.into()), url: Some("https://127.0.0.1".into()), ..default_port };
+    engine.update_cluster(&plain.id, &same).await.unwrap();
+    assert_eq!(stored_spec(dir.path(), &plain.id).await["token"], "t", "443 is https's port");
+
+    // Sent again (or cleared), the new server gets what was entered for it.
+    let resent = ClusterInput {
+        token: Some("new-token".into()),
+        password: Some("new-pw".into()),
+        client_key: Some(common::pem_block("PRIVATE KEY")),
+        client_key_passphrase: Some(String::new()),
+        ..moved("https://new.example:6443")
+    };
+    let updated = engine.update_cluster(&view.id, &resent).await.unwrap();
+    assert_eq!((updated.url.as_str(), updated.token.as_deref(), updated.client_key_passphrase), ("https://new.example:6443", Some(MASK), None));
+    let stored = stored_spec(dir.path(), &view.id).await;
+    assert_eq!((stored["token"].as_str(), stored["password"].as_str(), stored["clientKeyPassphrase"].as_str()), (Some("new-token"), Some("new-pw"), Some("")));
+}
+
+#[tokio::test]
+async fn secret_spark_settings_are_masked_in_views_and_kept_when_sent_back() {
+    let (dir, engine) = common::engine().await;
+    let settings = [
+        ("spark.hadoop.fs.s3a.secret.key", "s3a-secret"),
+        ("spark.hadoop.fs.s3a.access.key", "s3a-access"),
+        ("spark.authenticate.secret", "auth-secret"),
+        ("spark.ssl.keyStorePassword", "ks-password"),
+        ("spark.kubernetes.authenticate.oauthToken", "oauth-token"),
+        ("spark.hadoop.google.cloud.auth.Credentials", "gcs-credential"),
+        ("spark.executor.memory", "2g"),
+    ];
+    let config: BTreeMap<String, String> = settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let input = ClusterInput { default_application_config: Some(ConfigInput::Map(config.clone())), ..k8s("conf") };
+    let view = engine.create_cluster(&input).await.unwrap();
+    let views = [
+        view.clone(),
+        engine.get_cluster(&view.id).await.unwrap(),
+        engine.list_clusters(&ClusterQuery::default()).await.unwrap().content.into_iter().find(|c| c.id == view.id).unwrap(),
+    ];
+    for shown in &views {
+        for (key, value) in settings {
+            let expected = if key == "spark.executor.memory" { value } else { MASK };
+            assert_eq!(shown.default_application_config[key], expected, "{key}");
+        }
+        let text = format!("{shown:?} {}", serde_json::to_string(shown).unwrap());
+        for (_, secret) in &settings[..6] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+    }
+    // The view sent back keeps the stored values; a new value replaces one.
+    let mut round_trip: ClusterInput = serde_json::from_value(serde_json::to_value(&view).unwrap()).unwrap();
+    let Some(ConfigInput::Map(sent)) = &mut round_trip.default_application_config else { panic!("a map") };
+    sent.insert("spark.authenticate.secret".into(), "new-auth".into());
+    let updated = engine.update_cluster(&view.id, &round_trip).await.unwrap();
+    assert_eq!(updated.default_application_config["spark.authenticate.secret"], MASK);
+    let stored = stored_spec(dir.path(), &view.id).await;
+    for (key, value) in settings {
+        let expected = if key == "spark.authenticate.secret" { "new-auth" } else { value };
+        assert_eq!(stored["defaultApplicationConfig"][key], expected, "{key} stored");
+    }
+    // The mask where nothing is stored is no value: refused, not stored.
+    let text = ClusterInput { default_application_config: Some(ConfigInput::Text(format!("spark.ssl.trustStorePassword={MASK}"))), ..round_trip };
+    let err = engine.update_cluster(&view.id, &text).await.unwrap_err();
+    assert_eq!((err.code(), err.field()), (ErrorCode::Invalid, Some("defaultApplicationConfig")), "{err}");
+}
+
+#[tokio::test]
 async fn list_searches_pages_and_sorts() {
     let (_dir, engine) = common::engine().await;
     for i in 0..12 {
@@ -266,6 +368,7 @@ async fn every_field_is_validated() {
         ("url", kube(|i| i.url = None)),
         ("url", kube(|i| i.url = Some("127.0.0.1:6443".into()))),
         ("url", kube(|i| i.url = Some("https://".into()))),
+        ("url", kube(|i| i.url = Some("http://127.0.0.1:6443".into()))),
         ("threads", kube(|i| i.threads = Some(2))),
         ("restUrl", kube(|i| i.rest_url = Some("http://x".into()))),
         ("caCert", kube(|i| i.ca_cert = Some("not pem".into()))),

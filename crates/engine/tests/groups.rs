@@ -167,3 +167,46 @@ async fn after_shutdown_a_dead_driver_is_not_replaced() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(runtime.drivers().len(), 1, "no replacement while shutting down");
 }
+
+#[tokio::test]
+async fn secret_spark_settings_are_masked_in_group_views_but_reach_the_driver() {
+    use sparkdeck_engine::model::cluster::{ClusterInput, ConfigInput};
+    use sparkdeck_engine::model::query::GroupQuery;
+    use sparkdeck_engine::model::secret::MASK;
+    let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
+    let cluster = ClusterInput {
+        name: Some("vault".into()),
+        cluster_type: Some("local".into()),
+        default_application_config: Some(ConfigInput::Text("spark.hadoop.fs.s3a.secret.key=cluster-secret".into())),
+        ..ClusterInput::default()
+    };
+    engine.create_cluster(&cluster).await.unwrap();
+    let form = GroupForm {
+        name: Some("keys".into()),
+        kind: Some("CODE".into()),
+        cluster_name: Some("vault".into()),
+        job_config: Some("spark.authenticate.secret=group-secret;spark.executor.memory=1g".into()),
+        scale: Some(1),
+        ..GroupForm::default()
+    };
+    let created = engine.create_group(form).await.unwrap();
+    let listed = engine.list_groups(&GroupQuery::default()).await.unwrap().content;
+    for shown in [created.clone(), engine.get_group(&created.id).await.unwrap(), listed[0].clone()] {
+        assert_eq!(shown.job_config["spark.authenticate.secret"], MASK);
+        assert_eq!(shown.job_config["spark.executor.memory"], "1g");
+        assert!(!serde_json::to_string(&shown).unwrap().contains("group-secret"), "leaked: {shown:?}");
+    }
+    wait_for("a driver launched", || runtime.drivers().len() == 1).await;
+    let conf = &runtime.drivers()[0].conf;
+    assert_eq!(conf["spark.authenticate.secret"], "group-secret", "the driver gets the real value");
+    assert_eq!(conf["spark.hadoop.fs.s3a.secret.key"], "cluster-secret", "and the cluster's");
+
+    // The view's settings sent back keep the stored secret; the next driver gets it.
+    let sent_back = created.job_config.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";");
+    let form = GroupForm { job_config: Some(format!("{sent_back};spark.executor.cores=2")), scale: Some(2), ..GroupForm::default() };
+    let updated = engine.update_group(&created.id, form).await.unwrap();
+    assert_eq!((updated.job_config["spark.authenticate.secret"].as_str(), updated.job_config["spark.executor.cores"].as_str()), (MASK, "2"));
+    wait_for("a second driver launched", || runtime.drivers().len() == 2).await;
+    let conf = &runtime.drivers()[1].conf;
+    assert_eq!((conf["spark.authenticate.secret"].as_str(), conf["spark.executor.cores"].as_str()), ("group-secret", "2"));
+}

@@ -74,7 +74,7 @@ async fn k8s_simulator_job_lifecycle() {
     logs.await.unwrap().unwrap();
     let driver_log = std::fs::read_to_string(driver_log_path(job_dir.path())).unwrap();
     assert!(driver_log.contains(&format!("simulated driver log of {}", driver.name)), "{driver_log}");
-    let exec_log = std::fs::read_to_string(executor_log_path(job_dir.path(), &format!("{}-exec-1", driver.name))).unwrap();
+    let exec_log = std::fs::read_to_string(executor_log_path(job_dir.path(), &format!("{}-exec-1", driver.name)).unwrap()).unwrap();
     assert!(exec_log.contains("simulated executor log"), "{exec_log}");
 
     assert!(stop_driver(&client, &url, &driver.namespace, &driver.name).await.unwrap());

@@ -25,6 +25,7 @@ use crate::model::group::{Group, GroupKind, GroupRecord, GroupState, MAX_LISTED_
 use crate::model::job::{JobSpec, Language};
 use crate::model::paging::Page;
 use crate::model::query::GroupQuery;
+use crate::model::secret::{mask_settings, unmask_settings};
 use crate::model::wire::{parse_pairs, parse_requirements};
 use crate::store::groups::GroupFilter;
 use crate::time::now_ms;
@@ -126,7 +127,7 @@ impl Engine {
                 cluster_name: cluster.name.clone(),
                 state: GroupState::Active,
                 scale,
-                job_config: config.clone(),
+                job_config: mask_settings(&config),
                 py_requirements: requirements.clone(),
                 paused: false,
                 created_time: now,
@@ -218,8 +219,10 @@ impl Engine {
         if form.job_config.is_some() {
             let config = parse_pairs("jobConfig", text(&form.job_config))?;
             no_nul("jobConfig", config.values())?;
-            record.spec.config = config.clone();
-            g.job_config = config;
+            // The view masks secret settings: sent back, they keep the stored values.
+            let config = unmask_settings("jobConfig", config, &record.spec.config)?;
+            g.job_config = mask_settings(&config);
+            record.spec.config = config;
         }
         if form.py_requirements.is_some() {
             let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::secret::Secret;
+use super::secret::{Secret, mask_settings};
 use crate::error::{EngineError, Result};
 
 pub use super::cluster_input::{ClusterInput, ConfigInput, StorageInput, ValidCluster, validate_name};
@@ -117,7 +117,8 @@ pub struct StorageView {
     pub secret_key: Option<String>,
 }
 
-/// A cluster as clients see it (API `clusterInfo`): secrets masked, derived fields added.
+/// A cluster as clients see it (API `clusterInfo`): secrets (and secret Spark settings)
+/// masked, derived fields added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -189,7 +190,7 @@ impl From<&Cluster> for ClusterView {
                 })
                 .collect(),
             spark_storage: s.spark_storage.clone(),
-            default_application_config: s.default_application_config.clone(),
+            default_application_config: mask_settings(&s.default_application_config),
             created_time: c.created_time,
             updated_time: c.updated_time,
         }

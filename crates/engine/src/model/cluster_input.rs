@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, ClusterSpec, ClusterType, Storage};
 use super::form::{bounded_text, text};
-use super::secret::{MASK, Secret};
+use super::secret::{MASK, Secret, unmask_settings};
 use super::wire::parse_pairs;
 use crate::error::{EngineError, Result};
 
@@ -102,6 +102,47 @@ fn validate_http_url(field: &str, url: &str) -> Result<()> {
         Some(host) if !host.is_empty() && !host.starts_with('/') && !url.contains(char::is_whitespace) => Ok(()),
         _ => Err(EngineError::invalid(field, format!("'{url}' is not an http(s):// URL"))),
     }
+}
+
+/// The scheme, host and port of an http(s) URL (lowercase, the port defaulted), which
+/// decide where the credentials sent to it go; the path does not.
+fn origin(url: &str) -> Option<(String, String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match hostport.rsplit_once(':') {
+        // `[::1]` alone has colons but no port.
+        Some((host, port)) if !port.contains(']') => (host, Some(port.parse::<u16>().ok()?)),
+        _ => (hostport, None),
+    };
+    let default_port = match scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return None,
+    };
+    Some((scheme, host.to_ascii_lowercase(), port.unwrap_or(default_port)))
+}
+
+/// The stored credentials were entered for the old API server: a cluster whose URL now
+/// points elsewhere keeps none of them unless they are sent again, or a changed URL
+/// would receive the old server's token.
+fn refuse_secrets_for_a_new_server(input: &ClusterInput, old: &ClusterSpec, new_url: &str) -> Result<()> {
+    if old.url.is_empty() || origin(&old.url) == origin(new_url) {
+        return Ok(());
+    }
+    let secrets = [
+        ("token", &input.token, &old.token),
+        ("password", &input.password, &old.password),
+        ("clientKey", &input.client_key, &old.client_key),
+        ("clientKeyPassphrase", &input.client_key_passphrase, &old.client_key_passphrase),
+    ];
+    for (field, sent, stored) in secrets {
+        if matches!(sent.as_deref(), None | Some(MASK)) && !stored.is_empty() {
+            return Err(EngineError::invalid(field, "must be sent again because the API server URL changed"));
+        }
+    }
+    Ok(())
 }
 
 /// `spark://host:port`, or several masters for ZooKeeper HA: `spark://h1:7077,h2:7077`.
@@ -212,11 +253,18 @@ impl ClusterInput {
                 }
             },
         };
+        // Views mask secret settings: a view sent back keeps the stored values.
+        let stored_config = old.map(|s| &s.default_application_config).cloned().unwrap_or_default();
+        spec.default_application_config =
+            unmask_settings("defaultApplicationConfig", std::mem::take(&mut spec.default_application_config), &stored_config)?;
         for (key, storage) in self.storages.iter().flatten() {
             let stored = old.and_then(|s| s.storages.get(key));
             spec.storages.insert(key.clone(), validate_storage(key, storage, stored)?);
         }
         validate_spec_for_type(cluster_type, &mut spec, default_threads)?;
+        if let (ClusterType::K8s, Some(old)) = (cluster_type, old) {
+            refuse_secrets_for_a_new_server(self, old, &spec.url)?;
+        }
         Ok(ValidCluster { id, name, description, cluster_type, spec })
     }
 }
@@ -327,6 +375,10 @@ fn validate_spec_for_type(cluster_type: ClusterType, spec: &mut ClusterSpec, def
                 return Err(EngineError::invalid("url", "is required: the API server URL, e.g. https://host:6443"));
             }
             validate_http_url("url", &spec.url)?;
+            // The API server gets the bearer token, password or client key: never in clear.
+            if !spec.url.starts_with("https://") {
+                return Err(EngineError::invalid("url", format!("'{}' must be an https:// URL: the API server receives the cluster's credentials", spec.url)));
+            }
             spec.url = spec.url.trim_end_matches('/').to_string();
             for (field, value) in [("restUrl", &spec.rest_url), ("webUiUrl", &spec.web_ui_url)] {
                 if !value.is_empty() {

@@ -13,6 +13,8 @@ pub(crate) const DRIVER_STDOUT: &str = "stdout.log";
 pub(crate) const DRIVER_STDERR: &str = "stderr.log";
 /// Executors' logs copied from the cluster: `executors/<executor id>/{stdout,stderr}.log`.
 pub(crate) const EXECUTORS_DIR: &str = "executors";
+/// The longest executor id that names a directory (a Kubernetes pod name has at most 253).
+const MAX_EXECUTOR_ID: usize = 253;
 /// Written with spark-submit's exit code when a local driver ends.
 pub(crate) const EXIT_FILE: &str = "exit-code";
 /// The variable a driver agent reads its secret from.
@@ -70,6 +72,23 @@ pub(crate) fn log_resources(job_dir: &Path) -> Vec<LogResource> {
     out
 }
 
+/// Whether an executor id can name its directory under `executors/`. Ids come from the
+/// cluster (a worker's `/json/`, the API server's pod names), which is not trusted to keep
+/// copies inside the job directory: only a plain name is one path component.
+pub(crate) fn is_safe_executor_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_EXECUTOR_ID
+        && id != "."
+        && id != ".."
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Where `file` of an executor's logs is copied, or `None` when its id is not safe (the
+/// caller skips that executor).
+pub(crate) fn executor_log(job_dir: &Path, executor_id: &str, file: &str) -> Option<PathBuf> {
+    is_safe_executor_id(executor_id).then(|| job_dir.join(EXECUTORS_DIR).join(executor_id).join(file))
+}
+
 /// Sorts executor ids numerically when they are numbers (`2` before `10`).
 fn natural_key(id: &str) -> (u64, &str) {
     (id.parse().unwrap_or(u64::MAX), id)
@@ -102,5 +121,18 @@ mod tests {
         let executor = &log_resources(dir.path())[2];
         assert_eq!((executor.role, executor.log_type), ("executor", "stdout"));
         assert_eq!(executor.path, dir.path().join("executors/1/stdout.log"));
+    }
+
+    #[test]
+    fn only_plain_executor_ids_name_a_directory() {
+        for id in ["0", "12", "spark-pi-1a2b-exec-1", "a_b.c", "...x"] {
+            assert!(is_safe_executor_id(id), "{id}");
+        }
+        let long = "a".repeat(MAX_EXECUTOR_ID + 1);
+        for id in ["", ".", "..", "../..", "/etc", "a/b", "a\\b", "x\0", "é", " 1", long.as_str()] {
+            assert!(!is_safe_executor_id(id), "{id:?}");
+            assert_eq!(executor_log(Path::new("/j"), id, DRIVER_STDOUT), None);
+        }
+        assert_eq!(executor_log(Path::new("/j"), "3", DRIVER_STDERR), Some(PathBuf::from("/j/executors/3/stderr.log")));
     }
 }

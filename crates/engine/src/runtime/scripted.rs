@@ -32,6 +32,8 @@ pub struct ScriptedDriver {
     pub job_dir: std::path::PathBuf,
     pub app_name: String,
     pub interactive: bool,
+    /// The Spark conf it was launched with (the cluster's defaults and the job's settings).
+    pub conf: BTreeMap<String, String>,
     /// Set once the driver ended (by the test, or by a stop).
     pub ended: Option<ScriptedExit>,
     pub stopped: bool,
@@ -129,6 +131,7 @@ impl ClusterRuntime for ScriptedRuntime {
                 job_dir: plan.job_dir.clone(),
                 app_name: plan.app_name.clone(),
                 interactive: plan.interactive,
+                conf: plan.conf.clone(),
                 ended: None,
                 stopped: false,
             };

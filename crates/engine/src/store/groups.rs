@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::model::group::{Group, GroupKind, GroupRecord, GroupState};
 use crate::model::job::{JobSpec, JobState, Language};
 use crate::model::paging::PageRequest;
+use crate::model::secret::mask_settings;
 
 /// `GET /group`: API sort field → column, newest first by default.
 pub(crate) const LISTING: Listing = Listing {
@@ -63,7 +64,7 @@ fn from_row(row: &SqliteRow) -> Result<GroupRecord> {
             cluster_name: row.try_get("cluster_name")?,
             state: GroupState::parse("state", &row.try_get::<String, _>("state")?)?,
             scale: narrow("group scale", scale)?,
-            job_config: spec.config.clone(),
+            job_config: mask_settings(&spec.config),
             py_requirements: spec.requirements.clone(),
             paused: paused != 0,
             created_time: row.try_get("created_time")?,

@@ -16,13 +16,16 @@ use tokio::task::JoinSet;
 use super::errors::cluster_error;
 use super::follow::{DriverPhase, executor_selector, follow_driver};
 use crate::error::{EngineError, Result};
+use crate::runtime::job_dir::{DRIVER_STDOUT, executor_log};
 
 pub fn driver_log_path(job_dir: &Path) -> PathBuf {
-    job_dir.join("stdout.log")
+    job_dir.join(DRIVER_STDOUT)
 }
 
-pub fn executor_log_path(job_dir: &Path, pod: &str) -> PathBuf {
-    job_dir.join("executors").join(pod).join("stdout.log")
+/// Where an executor pod's log is copied, or `None` for a pod name that is not a plain
+/// name (the API server is not trusted to keep copies inside the job directory).
+pub fn executor_log_path(job_dir: &Path, pod: &str) -> Option<PathBuf> {
+    executor_log(job_dir, pod, DRIVER_STDOUT)
 }
 
 /// Follows one pod's log into `path` (replaced: a re-follow copies from the start) until
@@ -83,7 +86,11 @@ pub async fn copy_app_logs(client: &kube::Client, url: &str, namespace: &str, dr
                     let started = pod.status.as_ref().and_then(|s| s.phase.as_deref()).is_some_and(|p| p != "Pending");
                     let Some(name) = pod.metadata.name.clone() else { continue };
                     if started && copying.insert(name.clone()) {
-                        let (client, url, namespace, path) = (client.clone(), url.to_string(), namespace.to_string(), executor_log_path(job_dir, &name));
+                        let Some(path) = executor_log_path(job_dir, &name) else {
+                            tracing::warn!(pod = ?name, "skipping the log of an executor pod whose name is not a plain name");
+                            continue;
+                        };
+                        let (client, url, namespace) = (client.clone(), url.to_string(), namespace.to_string());
                         copies.spawn(async move {
                             if let Err(e) = copy_pod_log(&client, &url, &namespace, &name, &path).await {
                                 tracing::warn!(pod = %name, "copying an executor log: {e}");
@@ -99,4 +106,18 @@ pub async fn copy_app_logs(client: &kube::Client, url: &str, namespace: &str, dr
     };
     while copies.join_next().await.is_some() {}
     driver_result.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn executor_pod_logs_stay_in_the_job_directory() {
+        let job_dir = Path::new("/data/jobs/j1");
+        assert_eq!(executor_log_path(job_dir, "pi-exec-1"), Some(job_dir.join("executors/pi-exec-1/stdout.log")));
+        for pod in ["..", "../../x", "/etc", "a/b"] {
+            assert_eq!(executor_log_path(job_dir, pod), None, "{pod}");
+        }
+    }
 }

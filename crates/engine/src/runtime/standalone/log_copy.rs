@@ -8,7 +8,7 @@
 //! A log that does not exist (yet) is `Bytes 0-0 of 0` followed by
 //! `Error: invalid log directory …`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use super::cluster_json::{master_state, worker_state};
 use super::http::cause;
 use crate::error::{EngineError, Result};
-use crate::runtime::job_dir::{DRIVER_STDERR, DRIVER_STDOUT, EXECUTORS_DIR};
+use crate::runtime::job_dir::{DRIVER_STDERR, DRIVER_STDOUT, executor_log};
+#[cfg(test)]
+use crate::runtime::job_dir::EXECUTORS_DIR;
 
 /// Bytes asked for per request: big enough that a busy log catches up in a few rounds.
 const CHUNK: u64 = 1 << 20;
@@ -169,11 +171,13 @@ pub(crate) struct JobLogs {
     driver: Option<String>,
     app_id: Option<String>,
     copies: BTreeMap<(LogOwner, &'static str), LogCopy>,
+    /// Executors skipped for an unsafe id, so each is warned about once.
+    skipped: BTreeSet<String>,
 }
 
 impl JobLogs {
     pub(crate) fn new(job_dir: &Path, master_ui: &str) -> Self {
-        Self { job_dir: job_dir.to_path_buf(), master_ui: master_ui.to_string(), driver: None, app_id: None, copies: BTreeMap::new() }
+        Self { job_dir: job_dir.to_path_buf(), master_ui: master_ui.to_string(), driver: None, app_id: None, copies: BTreeMap::new(), skipped: BTreeSet::new() }
     }
 
     /// Follow the logs of a cluster-mode driver (a REST submission).
@@ -229,7 +233,14 @@ impl JobLogs {
                                 for log_type in LOG_TYPES {
                                     let owner = LogOwner::Executor { app_id: app_id.clone(), executor_id: executor_id.to_string() };
                                     let file = if log_type == "stdout" { DRIVER_STDOUT } else { DRIVER_STDERR };
-                                    let dest = self.job_dir.join(EXECUTORS_DIR).join(executor_id).join(file);
+                                    // The id comes from the worker: one that is not a plain
+                                    // name could point the copy outside the job directory.
+                                    let Some(dest) = executor_log(&self.job_dir, executor_id, file) else {
+                                        if self.skipped.insert(executor_id.to_string()) {
+                                            tracing::warn!(executor = ?executor_id, worker = %worker.webuiaddress, "skipping the logs of an executor whose id is not a plain name");
+                                        }
+                                        continue;
+                                    };
                                     let copy = self
                                         .copies
                                         .entry((owner.clone(), log_type))
@@ -295,6 +306,47 @@ mod tests {
         // The last chunk of a file is kept whole.
         assert_eq!(whole_lines_if_cut("abc", 0, 3, 3), ("abc", 3));
         assert_eq!(whole_lines_if_cut("no newline \u{FFFD}", 0, 13, 50), ("no newline \u{FFFD}", 13));
+    }
+
+    /// A fake master and worker on loopback, sharing one address and one `/json/` page:
+    /// the master's workers and the worker's executors of `app-1` named `ids`, each with
+    /// the same one-line log.
+    async fn fake_cluster(ids: &[String]) -> String {
+        use axum::{Json, Router, routing::get};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let executors: Vec<_> = ids.iter().map(|id| serde_json::json!({"id": id, "appid": "app-1"})).collect();
+        let page = serde_json::json!({"workers": [{"id": "w", "webuiaddress": base, "state": "ALIVE"}], "executors": executors});
+        let app = Router::new()
+            .route("/json/", get(move || async move { Json(page) }))
+            .route("/log/", get(|| async { "==== Bytes 0-5 of 5 of /w/log ====\nhello" }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    }
+
+    #[tokio::test]
+    async fn executor_ids_that_are_not_plain_names_are_not_copied_outside_the_job_directory() {
+        let outer = tempfile::tempdir().unwrap();
+        let job_dir = outer.path().join("jobs").join("j1");
+        fs::create_dir_all(&job_dir).unwrap();
+        let absolute = outer.path().join("absolute").display().to_string();
+        let ids = vec!["0".to_string(), "../../../escaped".to_string(), "..".to_string(), absolute.clone(), "a/b".to_string()];
+        let base = fake_cluster(&ids).await;
+        let mut logs = JobLogs::new(&job_dir, &base);
+        logs.follow_app("app-1");
+        logs.sync(&reqwest::Client::new()).await.unwrap();
+        // The safe executor is copied; nothing else is written anywhere.
+        assert_eq!(fs::read_to_string(job_dir.join("executors/0/stdout.log")).unwrap(), "hello");
+        assert!(!outer.path().join("escaped").exists(), "a log was written outside the job directory");
+        assert!(!Path::new(&absolute).exists(), "a log was written to an absolute path");
+        assert!(!job_dir.join("executors/a").exists() && !job_dir.join(EXECUTORS_DIR).join(DRIVER_STDOUT).exists());
+        let mut executors: Vec<String> =
+            fs::read_dir(job_dir.join(EXECUTORS_DIR)).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        executors.sort();
+        assert_eq!(executors, ["0"]);
+        let mut top: Vec<String> = fs::read_dir(outer.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        top.sort();
+        assert_eq!(top, ["jobs"]);
     }
 
     #[test]
