@@ -189,3 +189,37 @@ test("an error on a named input marks it; one without a field goes on top", asyn
   expect(await screen.findByRole("alert")).toHaveTextContent("Java 17+ is required");
   expect(name).not.toHaveAttribute("aria-invalid");
 });
+
+test("Spark missing is a notice above the form, pointing to Settings; no input is marked", async () => {
+  const message =
+    "no Spark found (no SPARK_HOME, no .venv with pyspark, python3 cannot import pyspark); run `make setup` in the Sparkdeck checkout";
+  mockBackend({ cluster_names: () => ["default"], submit_job: () => refuse("unavailable", message) });
+  const { user, onsubmitted } = renderForm(["/w/run.py"]);
+
+  await user.click(screen.getByRole("button", { name: "Submit" }));
+  const notice = await screen.findByRole("alert");
+  expect(notice).toHaveTextContent("Spark is not available on this machine");
+  expect(notice).toHaveTextContent("No Spark found (no SPARK_HOME");
+  expect(within(notice).getByRole("link", { name: "Settings" })).toHaveAttribute("href", "#/settings");
+  await waitFor(() => expect(notice).toHaveFocus());
+  expect(document.querySelectorAll("[aria-invalid='true'], .field-error")).toHaveLength(0);
+  expect(screen.getByLabelText("Name")).toHaveValue("run");
+  expect(onsubmitted).not.toHaveBeenCalled();
+});
+
+test("an unreachable cluster and a fault of Sparkdeck's are each said for what they are", async () => {
+  let refusal = () => refuse("unavailable", "cannot reach the API server at https://k8s.local:6443: connection refused");
+  mockBackend({ cluster_names: () => ["default"], submit_job: () => refusal() });
+  const { user } = renderForm(["/w/run.py"]);
+
+  await user.click(screen.getByRole("button", { name: "Submit" }));
+  const notice = await screen.findByRole("alert");
+  expect(notice).toHaveTextContent("The cluster cannot be reached");
+  expect(within(notice).queryByRole("link")).not.toBeInTheDocument();
+
+  refusal = () => refuse("internal", "database error: disk I/O error");
+  await user.click(screen.getByRole("button", { name: "Submit" }));
+  await waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent("Something went wrong in Sparkdeck"));
+  expect(screen.getByRole("alert")).toHaveTextContent("Database error: disk I/O error");
+  expect(document.querySelectorAll("[aria-invalid='true']")).toHaveLength(0);
+});

@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, expect, test, vi } from "vitest";
 import { events, type JobLog } from "../lib/bindings";
-import { argsOf, job, mockBackend } from "../test-fixtures";
+import { argsOf, job, mockBackend, refuse } from "../test-fixtures";
 import JobPage from "./JobPage.svelte";
 
 const running = job({ state: "BUSY", endTime: 0 });
@@ -17,7 +17,7 @@ function logs({ from, size }: Record<string, any>): JobLog[] {
   });
 }
 
-function backend(state = running) {
+function backend(state = running, overrides: Record<string, (args: Record<string, any>) => unknown> = {}) {
   const channels: Record<string, { onmessage: (lines: string[]) => void }> = {};
   const calls = mockBackend({
     get_job: () => state,
@@ -31,6 +31,7 @@ function backend(state = running) {
     open_job_window: () => null,
     delete_job: () => null,
     "plugin:window|close": () => null,
+    ...overrides,
   });
   return { calls, channels, user: userEvent.setup() };
 }
@@ -138,6 +139,20 @@ test("Stop and Resubmit call their commands; the new job opens in its window", a
   await user.click(screen.getByRole("button", { name: "Resubmit" }));
   expect(argsOf(calls, "resubmit_job")).toEqual([{ id: "j-1" }]);
   await waitFor(() => expect(argsOf(calls, "open_job_window")).toEqual([{ id: "j-new" }]));
+});
+
+test("a resubmit refused for want of Java says so; Settings are in the main window", async () => {
+  location.hash = "#/job/j-1";
+  const message = "Java 17+ is required but `java -version` did not run: install a JDK or set JAVA_HOME";
+  const { user } = backend(running, { resubmit_job: () => refuse("unavailable", message) });
+  render(JobPage, { id: "j-1" });
+
+  await user.click(await screen.findByRole("button", { name: "Resubmit" }));
+  const notice = await screen.findByRole("alert");
+  expect(notice).toHaveTextContent("Java is not available on this machine");
+  expect(notice).toHaveTextContent("Java 17+ is required but `java -version` did not run");
+  expect(notice).toHaveTextContent("Settings in the main window show the Java and Spark Sparkdeck found.");
+  location.hash = "";
 });
 
 test("Delete asks first, then closes the window", async () => {
