@@ -183,10 +183,16 @@ export type ClusterType =
 /**  A Kubernetes API server. */
 "k8s";
 
-/**  A cluster as clients see it (API `clusterInfo`): secrets masked, derived fields added. */
+/**
+ *  A cluster as clients see it (API `clusterInfo`): secrets (and secret Spark settings)
+ *  masked, derived fields added.
+ */
 export type ClusterView = ClusterView_Serialize | ClusterView_Deserialize;
 
-/**  A cluster as clients see it (API `clusterInfo`): secrets masked, derived fields added. */
+/**
+ *  A cluster as clients see it (API `clusterInfo`): secrets (and secret Spark settings)
+ *  masked, derived fields added.
+ */
 export type ClusterView_Deserialize = {
 	id: string,
 	name: string,
@@ -213,7 +219,10 @@ export type ClusterView_Deserialize = {
 	updatedTime: number,
 };
 
-/**  A cluster as clients see it (API `clusterInfo`): secrets masked, derived fields added. */
+/**
+ *  A cluster as clients see it (API `clusterInfo`): secrets (and secret Spark settings)
+ *  masked, derived fields added.
+ */
 export type ClusterView_Serialize = {
 	id: string,
 	name: string,
