@@ -249,8 +249,32 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn log_with(lines: u64, trailing: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
+    /// A log in its own temporary directory, which also takes the index saved beside it.
+    struct TestLog {
+        dir: tempfile::TempDir,
+        file: std::fs::File,
+    }
+
+    impl TestLog {
+        fn path(&self) -> PathBuf {
+            self.dir.path().join("stdout.log")
+        }
+    }
+
+    impl Write for TestLog {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.file.write(buf)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.file.flush()
+        }
+    }
+
+    fn log_with(lines: u64, trailing: &str) -> TestLog {
+        let dir = tempfile::tempdir().unwrap();
+        let file = std::fs::File::create(dir.path().join("stdout.log")).unwrap();
+        let mut f = TestLog { dir, file };
         for i in 0..lines {
             writeln!(f, "line {i}").unwrap();
         }
@@ -263,35 +287,35 @@ mod tests {
     fn index_finds_any_window() {
         let f = log_with(2500, "partial");
         let mut idx = LineIndex::default();
-        assert!(idx.extend(f.path()).unwrap());
+        assert!(idx.extend(&f.path()).unwrap());
         assert_eq!((idx.lines, idx.offsets.len()), (2500, 3));
         let len = f.path().metadata().unwrap().len();
         assert_eq!(idx.total_lines(len), 2501);
-        assert_eq!(read_window(f.path(), &idx, 0, 2).unwrap(), ["line 0", "line 1"]);
-        assert_eq!(read_window(f.path(), &idx, 1999, 2).unwrap(), ["line 1999", "line 2000"]);
-        assert_eq!(read_window(f.path(), &idx, 2499, 10).unwrap(), ["line 2499", "partial"]);
-        assert!(read_window(f.path(), &idx, 5000, 10).unwrap().is_empty());
+        assert_eq!(read_window(&f.path(), &idx, 0, 2).unwrap(), ["line 0", "line 1"]);
+        assert_eq!(read_window(&f.path(), &idx, 1999, 2).unwrap(), ["line 1999", "line 2000"]);
+        assert_eq!(read_window(&f.path(), &idx, 2499, 10).unwrap(), ["line 2499", "partial"]);
+        assert!(read_window(&f.path(), &idx, 5000, 10).unwrap().is_empty());
     }
 
     #[test]
     fn index_extends_incrementally_and_survives_reload() {
         let mut f = log_with(999, "");
         let mut idx = LineIndex::default();
-        idx.extend(f.path()).unwrap();
-        assert!(!idx.extend(f.path()).unwrap(), "nothing new");
+        idx.extend(&f.path()).unwrap();
+        assert!(!idx.extend(&f.path()).unwrap(), "nothing new");
         writeln!(f, "line 999").unwrap();
         writeln!(f, "line 1000").unwrap();
         f.flush().unwrap();
-        assert!(idx.extend(f.path()).unwrap());
+        assert!(idx.extend(&f.path()).unwrap());
         assert_eq!((idx.lines, idx.offsets.len()), (1001, 2));
-        idx.save(f.path()).unwrap();
-        let loaded = LineIndex::load(f.path());
+        idx.save(&f.path()).unwrap();
+        let loaded = LineIndex::load(&f.path());
         assert_eq!(loaded, idx);
-        assert_eq!(read_window(f.path(), &loaded, 1000, 5).unwrap(), ["line 1000"]);
+        assert_eq!(read_window(&f.path(), &loaded, 1000, 5).unwrap(), ["line 1000"]);
         // A replaced, shorter log is indexed again from the start.
         std::fs::write(f.path(), "new\n").unwrap();
         let mut again = loaded;
-        again.extend(f.path()).unwrap();
+        again.extend(&f.path()).unwrap();
         assert_eq!(again.lines, 1);
     }
 
@@ -299,8 +323,8 @@ mod tests {
     fn long_lines_are_cut() {
         let f = log_with(0, &format!("{}\nnext\n", "x".repeat(MAX_LINE_BYTES * 2)));
         let mut idx = LineIndex::default();
-        idx.extend(f.path()).unwrap();
-        let lines = read_window(f.path(), &idx, 0, 2).unwrap();
+        idx.extend(&f.path()).unwrap();
+        let lines = read_window(&f.path(), &idx, 0, 2).unwrap();
         assert!(lines[0].ends_with("[line cut]") && lines[0].len() < MAX_LINE_BYTES + 20);
         assert_eq!(lines[1], "next");
     }
