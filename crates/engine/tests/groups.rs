@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use sparkdeck_engine::model::group::GroupRequest;
-use sparkdeck_engine::model::group::Group;
+use sparkdeck_engine::model::group::{Group, GroupRequest};
 use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::testing::{ScriptedDriver, ScriptedExit, ScriptedRuntime};
 use sparkdeck_engine::{Engine, EngineConfig, GroupForm};

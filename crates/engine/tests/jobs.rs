@@ -4,13 +4,15 @@
 //! `crates/server/tests/jobs_spark.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
+use common::states_until;
 use sparkdeck_engine::model::job::{Job, JobState};
 use sparkdeck_engine::testing::{LaunchScript, ScriptedExit, ScriptedRuntime};
 use sparkdeck_engine::{Engine, EngineConfig, EngineError, EngineEvent, JobSubmission};
-use tokio::sync::broadcast::Receiver;
 
 async fn open(dir: &Path, runtime: &ScriptedRuntime) -> Engine {
     // A previous engine on the directory lets go of it once its background tasks notice.
@@ -33,27 +35,6 @@ async fn submit(engine: &Engine, name: &str) -> Job {
         ..JobSubmission::default()
     };
     engine.submit_job(form).await.unwrap()
-}
-
-/// The job's announced states until `until` holds; the guard only turns a hang into a failure.
-async fn states_until(events: &mut Receiver<EngineEvent>, id: &str, until: impl Fn(&Job) -> bool) -> (Vec<JobState>, Job) {
-    let mut states = Vec::new();
-    let wait = async {
-        loop {
-            match events.recv().await {
-                Ok(EngineEvent::JobChanged { job }) if job.job_id == id => {
-                    states.push(job.state);
-                    if until(&job) {
-                        return job;
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => panic!("events: {e}"),
-            }
-        }
-    };
-    let job = tokio::time::timeout(Duration::from_secs(20), wait).await.expect("the job kept its state for 20 s");
-    (states, job)
 }
 
 fn driver_of(runtime: &ScriptedRuntime, name: &str) -> String {

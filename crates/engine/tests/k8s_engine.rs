@@ -4,22 +4,22 @@
 //! groups, a fake driver agent the simulator's port-forwards reach.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
+mod common;
 mod k8s_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use common::states_until;
 use k8s_support::fake_agent::FakeAgent;
 use k8s_support::s3::{ACCESS_KEY, SECRET_KEY, s3_server};
 use k8s_support::simulator::Simulator;
 use k8s_support::tls::{TestCa, serve_https};
-use sparkdeck_engine::model::group::GroupRequest;
-use sparkdeck_engine::GroupForm;
-use sparkdeck_engine::JobSubmission;
 use sparkdeck_engine::model::cluster::{ClusterInput, ConfigInput, StorageInput};
+use sparkdeck_engine::model::group::GroupRequest;
 use sparkdeck_engine::model::job::{Job, JobState};
-use sparkdeck_engine::{Engine, EngineConfig, EngineEvent};
+use sparkdeck_engine::{Engine, EngineConfig, EngineEvent, GroupForm, JobSubmission};
 use tempfile::TempDir;
 
 const IMAGE: &str = "apache/spark:4.3.0";
@@ -101,32 +101,6 @@ async fn submit_scala(engine: &Engine, cluster: &str) -> Job {
         ..JobSubmission::default()
     };
     engine.submit_job(form).await.unwrap()
-}
-
-/// The job's states as announced (from `events`) until `until` holds. The guard only
-/// turns a hang into a failure.
-async fn states_until(
-    events: &mut tokio::sync::broadcast::Receiver<EngineEvent>,
-    id: &str,
-    until: impl Fn(&Job) -> bool,
-) -> (Vec<JobState>, Job) {
-    let mut states = Vec::new();
-    let wait = async {
-        loop {
-            match events.recv().await {
-                Ok(EngineEvent::JobChanged { job }) if job.job_id == id => {
-                    states.push(job.state);
-                    if until(&job) {
-                        return job;
-                    }
-                }
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(e) => panic!("event bus closed: {e}"),
-            }
-        }
-    };
-    let job = tokio::time::timeout(Duration::from_secs(120), wait).await.expect("the job kept its state for 2 minutes");
-    (states, job)
 }
 
 async fn log_text(engine: &Engine, id: &str, name: &str) -> String {
