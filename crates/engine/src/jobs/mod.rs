@@ -271,12 +271,14 @@ impl Engine {
         Ok(saved)
     }
 
-    /// Stops the active jobs of a cluster (before the cluster is deleted with force).
+    /// Stops the active jobs of a cluster (before the cluster is deleted with force). With
+    /// force, a driver that cannot be stopped (the cluster is unreachable, or refuses) does
+    /// not keep the cluster: that is what force asks for.
     pub(crate) async fn stop_jobs_on_cluster(&self, cluster_id: &str) -> Result<usize> {
         let ids = self.store().active_job_ids_on_cluster(cluster_id).await?;
         for id in &ids {
             match self.stop_job(id).await {
-                Ok(_) | Err(EngineError::Conflict(_)) | Err(EngineError::NotFound { .. }) => {}
+                Ok(_) | Err(EngineError::Conflict(_) | EngineError::Unavailable(_) | EngineError::NotFound { .. }) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -128,17 +128,17 @@ async fn get_json<T: for<'de> Deserialize<'de>>(http: &reqwest::Client, web_ui: 
         .get(&url)
         .send()
         .await
-        .map_err(|e| EngineError::Conflict(format!("cannot reach the {what}'s web UI at {url}: {}", cause(&e))))?;
+        .map_err(|e| EngineError::Unavailable(format!("cannot reach the {what}'s web UI at {url}: {}", cause(&e))))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(EngineError::Conflict(format!("the {what}'s web UI at {url} answered HTTP {status}")));
+        return Err(EngineError::Unavailable(format!("the {what}'s web UI at {url} answered HTTP {status}")));
     }
     let body = response
         .bytes()
         .await
-        .map_err(|e| EngineError::Conflict(format!("the {what}'s web UI at {url} broke off its answer: {}", cause(&e))))?;
+        .map_err(|e| EngineError::Unavailable(format!("the {what}'s web UI at {url} broke off its answer: {}", cause(&e))))?;
     serde_json::from_slice(&body).map_err(|e| {
-        EngineError::Conflict(format!("{url} did not answer with a Spark {what}'s JSON status ({e}): is it the web UI port (8080 by default)?"))
+        EngineError::Unavailable(format!("{url} did not answer with a Spark {what}'s JSON status ({e}): is it the web UI port (8080 by default)?"))
     })
 }
 

@@ -16,7 +16,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Whether the master's RPC port accepts connections: a dead master fails fast with a
 /// clear message instead of `spark-submit` retrying for a minute.
 pub(crate) async fn reach_master(endpoints: &Endpoints) -> Result<()> {
-    let fail = |cause: String| EngineError::Conflict(format!("cannot reach the standalone master at {}: {cause}", endpoints.master));
+    let fail = |cause: String| EngineError::Unavailable(format!("cannot reach the standalone master at {}: {cause}", endpoints.master));
     match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(&endpoints.master_host_port)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(fail(e.to_string())),

@@ -102,7 +102,7 @@ impl LogCopy {
         let mut added = 0;
         loop {
             let url = self.url(offset);
-            let fail = |what: String| EngineError::Conflict(format!("cannot copy the log at {url}: {what}"));
+            let fail = |what: String| EngineError::Unavailable(format!("cannot copy the log at {url}: {what}"));
             let response = http.get(&url).send().await.map_err(|e| fail(cause(&e)))?;
             if !response.status().is_success() {
                 return Err(fail(format!("HTTP {}", response.status())));

@@ -181,11 +181,11 @@ impl RestClient {
 
     async fn exchange(&self, request: reqwest::RequestBuilder, url: &str, doing: &str) -> Result<(reqwest::StatusCode, Response)> {
         let response = request.send().await.map_err(|e| {
-            EngineError::Conflict(format!("cannot reach the standalone REST server at {url} to {doing}: {}", cause(&e)))
+            EngineError::Unavailable(format!("cannot reach the standalone REST server at {url} to {doing}: {}", cause(&e)))
         })?;
         let status = response.status();
         let text = response.text().await.map_err(|e| {
-            EngineError::Conflict(format!("the standalone REST server at {url} broke off its answer: {}", cause(&e)))
+            EngineError::Unavailable(format!("the standalone REST server at {url} broke off its answer: {}", cause(&e)))
         })?;
         let parsed: Option<Response> = serde_json::from_str(&text).ok();
         let Some(body) = parsed.filter(|b| b.action.is_some()) else {
