@@ -33,3 +33,4 @@ bench: ui
 	cargo bench -p sparkdeck-server --bench groups
 	cargo build --release -p sparkdeck-app
 	bash benches/desktop.sh target/release/sparkdeck
+	bash benches/crash_soak.sh 100

@@ -301,3 +301,64 @@ async fn after_shutdown_nothing_is_launched_and_queued_jobs_wait_for_the_next_en
     let mut events = engine.subscribe();
     states_until(&mut events, &queued.job_id, |j| j.state == JobState::Busy).await;
 }
+
+#[tokio::test]
+async fn a_launch_that_fails_while_the_database_is_locked_is_failed_once_it_lets_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    runtime.script(LaunchScript { delay: Duration::from_millis(400), fail: Some("no such image".into()), ..LaunchScript::default() });
+    let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+    config.db_busy_timeout = Duration::from_millis(100);
+    config.local_concurrency = 1;
+    let engine = Engine::open_with_runtime(config, runtime.clone()).await.unwrap();
+    let mut events = engine.subscribe();
+    let submitting = {
+        let engine = engine.clone();
+        tokio::spawn(async move { submit(&engine, "locked-launch").await })
+    };
+    let id = loop {
+        if let Ok(EngineEvent::JobChanged { job }) = events.recv().await {
+            break job.job_id;
+        }
+    };
+    states_until(&mut events, &id, |j| j.state == JobState::Starting).await;
+    // Another writer holds the database while the launch fails: its end cannot be written.
+    let url = format!("sqlite://{}", dir.path().join("sparkdeck.db").display());
+    let mut other = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut other).await.unwrap();
+    submitting.await.unwrap();
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    let (_, done) = states_until(&mut events, &id, |j| j.state.is_terminal()).await;
+    assert_eq!((done.state, done.error.as_deref()), (JobState::Failed, Some("no such image")), "written once the lock went");
+    // Its slot is free again: the next job runs.
+    let next = submit(&engine, "after").await;
+    states_until(&mut events, &next.job_id, |j| j.state == JobState::Busy).await;
+    assert_eq!(runtime.drivers().len(), 1, "only the second job launched a driver");
+}
+
+#[tokio::test]
+async fn a_job_left_starting_by_a_crash_before_its_launch_is_launched_once_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    engine.shutdown();
+    let job = submit(&engine, "never-started").await;
+    drop(engine);
+    // What a crash between committing STARTING and starting the driver leaves.
+    let url = format!("sqlite://{}", dir.path().join("sparkdeck.db").display());
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    let changed = sqlx::query("UPDATE jobs SET state = 'STARTING', start_time = 1 WHERE id = ?").bind(&job.job_id).execute(&mut db).await.unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    drop(db);
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let now = engine.get_job(&job.job_id).await.unwrap();
+    assert!(matches!(now.state, JobState::Starting | JobState::Busy), "queued again and launched, not {:?} ({:?})", now.state, now.error);
+    if now.state != JobState::Busy {
+        states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    }
+    runtime.end(&driver_of(&runtime, "never-started"), ScriptedExit::Code(0));
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Finished);
+    assert_eq!(runtime.drivers().len(), 1, "launched once");
+}

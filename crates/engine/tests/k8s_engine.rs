@@ -266,6 +266,58 @@ async fn k8s_simulator_restart_reattaches_to_the_running_pod() {
     assert!(log_text(&engine, &job.job_id, "driver-stdout").await.contains("simulated driver log"));
 }
 
+fn driver_pods(sim: &Simulator) -> usize {
+    sim.pods().iter().filter(|p| p["metadata"]["labels"]["spark-role"] == "driver").count()
+}
+
+/// What a crash between committing STARTING and recording the launched driver leaves.
+async fn forget_driver(data_dir: &Path, job_id: &str) {
+    let url = format!("sqlite://{}", data_dir.join("sparkdeck.db").display());
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    let changed = sqlx::query("UPDATE jobs SET state = 'STARTING', driver = NULL, pid = NULL, pid_start = NULL WHERE id = ?")
+        .bind(job_id)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+}
+
+#[tokio::test]
+async fn k8s_simulator_a_pod_whose_launch_was_not_recorded_is_adopted_after_a_restart() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    let (_, busy) = states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    let World { sim, data, engine, .. } = w;
+    drop(events);
+    drop(engine);
+    forget_driver(data.path(), &job.job_id).await;
+    let engine = reopen(data.path()).await;
+    let mut events = engine.subscribe();
+    sim.release();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!((done.state, done.app_id), (JobState::Finished, busy.app_id), "followed the pod it found");
+    assert_eq!(driver_pods(&sim), 1, "adopted, not created again: {:?}", sim.pods());
+}
+
+#[tokio::test]
+async fn k8s_simulator_a_launch_that_never_reached_the_cluster_is_launched_after_a_restart() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    w.engine.shutdown();
+    let job = w.submit_scala("sim").await;
+    let World { sim, data, engine, .. } = w;
+    drop(engine);
+    forget_driver(data.path(), &job.job_id).await;
+    let engine = reopen(data.path()).await;
+    let mut events = engine.subscribe();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!((done.state, done.error), (JobState::Finished, None));
+    assert_eq!(driver_pods(&sim), 1, "launched once: {:?}", sim.pods());
+}
+
 #[tokio::test]
 async fn k8s_simulator_api_outage_while_polling_does_not_end_the_job() {
     let w = World::new().await;

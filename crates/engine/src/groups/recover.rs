@@ -5,7 +5,7 @@ use crate::engine::Engine;
 use crate::error::Result;
 use crate::model::group::InstanceError;
 use crate::model::job::{JobState, JobType};
-use crate::runtime::Liveness;
+use crate::runtime::{LaunchTrace, Liveness};
 use crate::time::now_ms;
 
 use super::live::{DriverLive, GroupLive};
@@ -25,7 +25,7 @@ impl Engine {
                 let runtime = self.job_runtime(&driver).await;
                 let dir = self.job_dir(&id);
                 if driver.driver.is_none()
-                    && let Some(found) = runtime.find_launched(&dir).await
+                    && let LaunchTrace::Driver(found) = runtime.find_launched(&dir).await
                 {
                     // Launched, but never recorded: adopt it rather than leave it running.
                     driver.driver = Some(found);

@@ -82,10 +82,30 @@ impl Engine {
                 record.job.state = JobState::Failed;
                 record.job.error = Some(error);
                 record.job.end_time = now_ms();
-                self.save_active(&record).await?;
+                if let Err(e) = self.save_active(&record).await {
+                    // Until it is written the job stays STARTING and holds its slot.
+                    tracing::error!(id, error = %e, "cannot record a failed launch; retrying");
+                    self.record_failed_launch_later(record);
+                }
             }
         }
         Ok(())
+    }
+
+    /// Writes a failed launch's end again every second until the database takes it, then
+    /// runs the queue (the job's slot is free).
+    fn record_failed_launch_later(&self, record: JobRecord) {
+        let weak = self.downgrade();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let Some(engine) = Engine::upgrade(&weak) else { return };
+                match engine.save_active(&record).await {
+                    Ok(_) => return Box::pin(engine.dispatch()).await,
+                    Err(e) => tracing::warn!(id = record.job.job_id, error = %e, "still cannot record a failed launch"),
+                }
+            }
+        });
     }
 
     /// Writes a launched driver's reference, trying a few times: until it is written, only

@@ -4,8 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use crate::error::{EngineError, Result};
 use crate::log_index;
 
 /// The driver's logs, in its job directory, for every runtime.
@@ -17,6 +18,9 @@ pub(crate) const EXECUTORS_DIR: &str = "executors";
 const MAX_EXECUTOR_ID: usize = 253;
 /// Written with spark-submit's exit code when a local driver ends.
 pub(crate) const EXIT_FILE: &str = "exit-code";
+/// Written by a local driver's wrapper before anything else: a job directory without it
+/// (and without a running wrapper) belongs to a launch that never started.
+pub(crate) const LAUNCH_MARK: &str = "launched";
 /// The variable a driver agent reads its secret from.
 pub const AGENT_SECRET_ENV: &str = "SPARKDECK_DRIVER_SECRET";
 /// Where a driver agent writes `{port, pid, appId, ...}` once it is ready.
@@ -36,6 +40,37 @@ pub(crate) struct DriverInfo {
 impl DriverInfo {
     pub(crate) fn read(path: &Path) -> Option<Self> {
         serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+}
+
+/// What a runtime whose drivers start elsewhere is about to create, written before it asks
+/// the cluster (and completed with the cluster's answer): when a crash keeps the launch's
+/// `DriverRef` from being recorded, recovery looks the driver up by it instead of
+/// launching the job twice. No file means the cluster was never asked.
+pub(crate) const REMOTE_LAUNCH: &str = "remote-launch.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub(crate) enum RemoteLaunch {
+    /// A driver pod about to be created (its name is fixed before the request).
+    #[serde(rename_all = "camelCase")]
+    Pod { namespace: String, name: String, app_id: String },
+    /// A standalone REST submission: the id once the master answered.
+    Submission { id: Option<String> },
+}
+
+impl RemoteLaunch {
+    pub(crate) fn write(&self, job_dir: &Path) -> Result<()> {
+        let path = job_dir.join(REMOTE_LAUNCH);
+        let tmp = job_dir.join(format!("{REMOTE_LAUNCH}.tmp"));
+        let json = serde_json::to_vec(self).map_err(|e| EngineError::Internal(format!("cannot encode a launch record: {e}")))?;
+        fs::write(&tmp, json)
+            .and_then(|()| fs::rename(&tmp, &path))
+            .map_err(|e| EngineError::io(format!("cannot write {}", path.display()), e))
+    }
+
+    pub(crate) fn read(job_dir: &Path) -> Option<Self> {
+        serde_json::from_slice(&fs::read(job_dir.join(REMOTE_LAUNCH)).ok()?).ok()
     }
 }
 

@@ -12,8 +12,8 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::job_dir::{AGENT_SECRET_ENV, DRIVER_INFO, EXIT_FILE};
-use super::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
+use super::job_dir::{AGENT_SECRET_ENV, DRIVER_INFO, EXIT_FILE, LAUNCH_MARK};
+use super::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, LaunchTrace, Launched, Liveness};
 use crate::error::{EngineError, Result};
 use crate::log_index;
 use crate::model::driver::ProcessRef;
@@ -21,6 +21,7 @@ use crate::model::driver::ProcessRef;
 /// `$@` is spark-submit with its arguments. Exit code 3 with no driver output means the
 /// Python environment could not be built (pip's messages are in the stderr log).
 const WRAPPER: &str = r#"
+: > "$SPARKDECK_LAUNCH_MARK"
 if [ -n "${SPARKDECK_VENV:-}" ] && [ ! -x "$SPARKDECK_VENV/bin/python" ]; then
   echo "sparkdeck: building the Python environment for the job's pyRequirements in $SPARKDECK_VENV" >&2
   tmp="$SPARKDECK_VENV.tmp.$$"
@@ -67,6 +68,7 @@ impl LocalRuntime {
             .stdout(open(&plan.stdout())?)
             .stderr(open(&plan.stderr())?)
             .env("SPARKDECK_EXIT_FILE", plan.exit_file())
+            .env("SPARKDECK_LAUNCH_MARK", plan.launch_mark())
             .envs(plan.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .process_group(0)
             .kill_on_drop(false);
@@ -162,13 +164,22 @@ impl ClusterRuntime for LocalRuntime {
         })
     }
 
-    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, Option<DriverRef>> {
-        Box::pin(async move { find_wrapper(job_dir).map(DriverRef::Process) })
+    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, LaunchTrace> {
+        Box::pin(async move { local_launch_trace(job_dir).unwrap_or(LaunchTrace::NotStarted) })
     }
 
     fn check(&self) -> BoxFuture<'_, Result<String>> {
         Box::pin(async { Ok("jobs run here in local mode".to_string()) })
     }
+}
+
+/// What a local launch into `job_dir` left: its running wrapper, or the end its wrapper
+/// recorded; None when no wrapper ever ran there.
+pub(crate) fn local_launch_trace(job_dir: &Path) -> Option<LaunchTrace> {
+    if let Some(wrapper) = find_wrapper(job_dir) {
+        return Some(LaunchTrace::Driver(DriverRef::Process(wrapper)));
+    }
+    job_dir.join(LAUNCH_MARK).exists().then(|| LaunchTrace::Ended(Exit::Code(read_exit_code(&job_dir.join(EXIT_FILE)))))
 }
 
 /// The wrapper of a driver started for `job_dir`: the process group leader working in

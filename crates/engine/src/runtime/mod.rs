@@ -92,6 +92,9 @@ impl DriverPlan {
     pub(crate) fn exit_file(&self) -> PathBuf {
         self.job_dir.join(job_dir::EXIT_FILE)
     }
+    pub(crate) fn launch_mark(&self) -> PathBuf {
+        self.job_dir.join(job_dir::LAUNCH_MARK)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +116,20 @@ pub(crate) enum Liveness {
     /// Still running; the Spark application id once known.
     Running { app_id: Option<String> },
     Ended(Exit),
+}
+
+/// What a launch whose `DriverRef` was never recorded left behind (a crash, or a write
+/// that failed, between committing STARTING and recording the driver).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LaunchTrace {
+    /// Its driver, still running: adopt it rather than launch the job twice.
+    Driver(DriverRef),
+    /// Its driver ran and ended while nobody followed it.
+    Ended(Exit),
+    /// Nothing of it ever started: the job may be launched again.
+    NotStarted,
+    /// The runtime cannot tell (its drivers cannot be looked up).
+    Unknown,
 }
 
 /// How a driver ended.
@@ -142,11 +159,12 @@ pub(crate) trait ClusterRuntime: Send + Sync {
         let info = job_dir.join(job_dir::DRIVER_INFO);
         Box::pin(async move { job_dir::DriverInfo::read(&info).map(|i| i.port) })
     }
-    /// The driver a launch for this job directory started, when a crash (or a failed
-    /// write) kept its `DriverRef` from being recorded: recovery adopts it rather than
-    /// launching the job twice. Runtimes that cannot look their drivers up say None.
-    fn find_launched<'a>(&'a self, _job_dir: &'a Path) -> BoxFuture<'a, Option<DriverRef>> {
-        Box::pin(async { None })
+    /// What a launch for this job directory left, when a crash (or a failed write) kept
+    /// its `DriverRef` from being recorded: recovery adopts a running driver, settles an
+    /// ended one and queues again a launch that never started. Runtimes that cannot look
+    /// their drivers up say Unknown.
+    fn find_launched<'a>(&'a self, _job_dir: &'a Path) -> BoxFuture<'a, LaunchTrace> {
+        Box::pin(async { LaunchTrace::Unknown })
     }
     /// Checks that the cluster can be reached and used; a sentence describing it.
     fn check(&self) -> BoxFuture<'_, Result<String>>;

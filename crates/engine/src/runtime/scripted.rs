@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::error::{EngineError, Result};
 
-use super::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
+use super::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, LaunchTrace, Launched, Liveness};
 
 /// How one launch goes.
 #[derive(Debug, Clone, Default)]
@@ -113,6 +113,15 @@ impl ScriptedRuntime {
             _ => None,
         }
     }
+
+    /// How an ended driver's end looks to the engine.
+    fn exit_of(ended: Option<&ScriptedExit>) -> Exit {
+        match ended {
+            Some(ScriptedExit::Code(code)) => Exit::Code(Some(*code)),
+            Some(ScriptedExit::Killed) | None => Exit::Code(None),
+            Some(ScriptedExit::Reported(verdict)) => Exit::Reported(verdict.clone()),
+        }
+    }
 }
 
 impl ClusterRuntime for ScriptedRuntime {
@@ -145,12 +154,8 @@ impl ClusterRuntime for ScriptedRuntime {
         let state = self.state();
         let liveness = match Self::id_of(driver).and_then(|id| state.drivers.get(id)) {
             None => Liveness::Ended(Exit::Reported(Err("the scripted runtime never launched this driver".into()))),
-            Some((d, _)) => match &d.ended {
-                None => Liveness::Running { app_id: Some(format!("app-{}", d.id)) },
-                Some(ScriptedExit::Code(code)) => Liveness::Ended(Exit::Code(Some(*code))),
-                Some(ScriptedExit::Killed) => Liveness::Ended(Exit::Code(None)),
-                Some(ScriptedExit::Reported(verdict)) => Liveness::Ended(Exit::Reported(verdict.clone())),
-            },
+            Some((d, _)) if d.ended.is_none() => Liveness::Running { app_id: Some(format!("app-{}", d.id)) },
+            Some((d, _)) => Liveness::Ended(Self::exit_of(d.ended.as_ref())),
         };
         Box::pin(async move { liveness })
     }
@@ -173,9 +178,13 @@ impl ClusterRuntime for ScriptedRuntime {
         Box::pin(async move { port })
     }
 
-    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, Option<DriverRef>> {
-        let found = self.state().drivers.values().find(|(d, _)| d.job_dir == job_dir && d.ended.is_none()).map(|(d, _)| d.id.clone());
-        Box::pin(async move { found.map(|id| DriverRef::Submission { id }) })
+    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, LaunchTrace> {
+        let trace = match self.state().drivers.values().find(|(d, _)| d.job_dir == job_dir) {
+            None => LaunchTrace::NotStarted,
+            Some((d, _)) if d.ended.is_none() => LaunchTrace::Driver(DriverRef::Submission { id: d.id.clone() }),
+            Some((d, _)) => LaunchTrace::Ended(Self::exit_of(d.ended.as_ref())),
+        };
+        Box::pin(async move { trace })
     }
 
     fn check(&self) -> BoxFuture<'_, Result<String>> {

@@ -29,7 +29,8 @@ use super::submit::submit_driver;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::runtime::local::foreign;
-use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
+use crate::runtime::job_dir::RemoteLaunch;
+use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, LaunchTrace, Launched, Liveness};
 
 /// Where the driver agent listens in a group driver's pod (the pod has its own network,
 /// so a fixed port cannot clash; the agent's secret guards it).
@@ -139,9 +140,38 @@ impl K8sRuntime {
         }
         pod_plan.conf.extend(s3a_conf(storage));
         pod_plan.env.extend(plan.env.iter().cloned());
-        let pod = submit_driver(&self.client, self.url(), driver_manifests(&pod_plan)?).await?;
+        let manifests = driver_manifests(&pod_plan)?;
+        RemoteLaunch::Pod {
+            namespace: manifests.pod.metadata.namespace.clone().unwrap_or_default(),
+            name: manifests.pod.metadata.name.clone().unwrap_or_default(),
+            app_id: manifests.pod.metadata.labels.as_ref().and_then(|l| l.get(LABEL_APP_ID)).cloned().unwrap_or_default(),
+        }
+        .write(&plan.job_dir)?;
+        let pod = submit_driver(&self.client, self.url(), manifests).await?;
         tracing::info!(pod = %pod.name, namespace = %pod.namespace, app = %pod.app_id, "driver pod created");
         Ok(Launched { driver: DriverRef::Pod { namespace: pod.namespace, name: pod.name, uid: pod.uid }, child: None })
+    }
+
+    /// The pod a launch into `job_dir` created, found by the name it recorded first.
+    async fn find_pod(&self, job_dir: &Path) -> LaunchTrace {
+        let Some(RemoteLaunch::Pod { namespace, name, app_id }) = RemoteLaunch::read(job_dir) else {
+            return LaunchTrace::NotStarted;
+        };
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
+        match pods.get_opt(&name).await {
+            Ok(Some(pod)) if pod.metadata.labels.as_ref().and_then(|l| l.get(LABEL_APP_ID)) == Some(&app_id) => {
+                match pod.metadata.uid {
+                    Some(uid) => LaunchTrace::Driver(DriverRef::Pod { namespace, name, uid }),
+                    None => LaunchTrace::Unknown,
+                }
+            }
+            // Never created (a pod of that name for another app refused ours).
+            Ok(_) => LaunchTrace::NotStarted,
+            Err(e) => {
+                tracing::warn!(pod = %name, error = %cluster_error(self.url(), &e), "cannot look up a pod whose launch was not recorded");
+                LaunchTrace::Unknown
+            }
+        }
     }
 
     async fn poll_pod(&self, namespace: &str, name: &str, uid: &str, job_dir: &Path) -> Liveness {
@@ -418,6 +448,10 @@ impl ClusterRuntime for K8sRuntime {
                 _ => None,
             }
         })
+    }
+
+    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, LaunchTrace> {
+        Box::pin(self.find_pod(job_dir))
     }
 
     fn check(&self) -> BoxFuture<'_, Result<String>> {

@@ -25,13 +25,13 @@ use super::endpoints::Endpoints;
 use super::http;
 use super::log_copy::{JobLogs, app_id_in_driver_log};
 use super::rest::{CreateSubmissionRequest, DriverState, RestClient, Submission};
-use crate::runtime::job_dir::{DRIVER_INFO, DriverInfo};
+use crate::runtime::job_dir::{DRIVER_INFO, DriverInfo, RemoteLaunch};
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::driver::ProcessRef;
 use crate::runtime::local::{EVENTS_DIR, LocalRuntime, foreign};
 use crate::runtime::job_dir::DRIVER_STDERR;
-use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, Launched, Liveness};
+use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, LaunchTrace, Launched, Liveness};
 
 /// Settings an interactive driver gets unless the user set them: executors come when
 /// requests need them and leave after idling, so an idle group holds no cores.
@@ -138,7 +138,9 @@ impl StandaloneRuntime {
             env: BTreeMap::new(),
             spark_version,
         });
+        RemoteLaunch::Submission { id: None }.write(&plan.job_dir)?;
         let id = self.rest.create(&request).await?;
+        RemoteLaunch::Submission { id: Some(id.clone()) }.write(&plan.job_dir)?;
         tracing::info!(cluster = %self.cluster.name, submission = id, "driver submitted");
         Ok(Launched { driver: DriverRef::Submission { id }, child: None })
     }
@@ -320,8 +322,20 @@ impl ClusterRuntime for StandaloneRuntime {
 
     /// Client-mode drivers are local processes and can be found; a cluster-mode submission
     /// whose id was never recorded cannot be told from others on the master.
-    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, Option<DriverRef>> {
-        Box::pin(async move { crate::runtime::local::find_wrapper(job_dir).map(DriverRef::Process) })
+    /// Client-mode drivers are found as local ones are, cluster-mode ones by the
+    /// submission id recorded as soon as the master answered. A submission the master
+    /// may have taken without its answer arriving cannot be told from none.
+    fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, LaunchTrace> {
+        Box::pin(async move {
+            if let Some(trace) = crate::runtime::local::local_launch_trace(job_dir) {
+                return trace;
+            }
+            match RemoteLaunch::read(job_dir) {
+                Some(RemoteLaunch::Submission { id: Some(id) }) => LaunchTrace::Driver(DriverRef::Submission { id }),
+                Some(_) => LaunchTrace::Unknown,
+                None => LaunchTrace::NotStarted,
+            }
+        })
     }
 
     fn check(&self) -> BoxFuture<'_, Result<String>> {
