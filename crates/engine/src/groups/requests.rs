@@ -24,6 +24,8 @@ use super::supervisor::describe_exit;
 /// After losing contact with a driver mid-request, how long to wait for its process to
 /// be seen ending (so the error can say so) before failing the request anyway.
 const DEATH_WAIT: Duration = Duration::from_secs(5);
+/// Why a request is not queued: its group was stopped or deleted meanwhile.
+const NOT_SERVED: &str = "the group was stopped or deleted before this request ran";
 
 impl Engine {
     /// Queues one request (`POST /group/{id}/job/submit`) and returns its instance.
@@ -96,7 +98,10 @@ impl Engine {
             waiters.entry(instance.job_instance_id.clone()).or_default().push(waiter);
         }
         self.publish_instance(&live, &instance);
-        live.lock().enqueue(instance.clone(), self.config().queue_timeout);
+        let queued = live.lock().enqueue(instance.clone(), self.config().queue_timeout);
+        if !queued {
+            self.fail_instance(&live, &instance.job_instance_id, InstanceError::new(NOT_SERVED)).await;
+        }
         self.dispatch_group(&live);
         Ok((instance, live))
     }
@@ -197,9 +202,14 @@ impl Engine {
                 instance.start_time = 0;
                 let _ = self.store().update_instance(&instance, None).await;
                 self.publish_instance(&live, &instance);
-                let mut state = live.lock();
-                state.detach(&driver_id);
-                state.requeue_first(instance.clone(), self.config().queue_timeout);
+                let requeued = {
+                    let mut state = live.lock();
+                    state.detach(&driver_id);
+                    state.requeue_first(instance.clone(), self.config().queue_timeout)
+                };
+                if !requeued {
+                    self.fail_instance(&live, &instance.job_instance_id, InstanceError::new(NOT_SERVED)).await;
+                }
             }
             Some(Ok(answer)) => {
                 instance.end_time = now_ms();

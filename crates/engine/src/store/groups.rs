@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::Store;
+use super::{Store, begin_write};
 use super::artifacts::{GROUP_ARTIFACTS, unreferenced};
 use super::sql::{Filter, GROUP_TAGS, Listing, decode_all, fetch_one_by, from_json, narrow, to_json};
 use crate::error::Result;
@@ -101,7 +101,7 @@ impl<'a> GroupFilter<'a> {
 
 impl Store {
     pub(crate) async fn insert_group(&self, r: &GroupRecord) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let g = &r.group;
         sqlx::query(
             "INSERT INTO groups (id, name, description, kind, language, cluster_id, cluster_name, state, paused, scale,
@@ -136,7 +136,7 @@ impl Store {
 
     /// Writes the changeable settings and states of a group (not its artifacts).
     pub(crate) async fn update_group(&self, r: &GroupRecord) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let g = &r.group;
         let done = sqlx::query(
             "UPDATE groups SET description = ?, state = ?, paused = ?, scale = ?, updated_time = ?, archived_time = ?,
@@ -164,7 +164,7 @@ impl Store {
     /// Swaps one of a group's jars for its rebuilt version (`old` → the spec's new one)
     /// and returns the artifacts nothing references any more.
     pub(crate) async fn replace_group_jar(&self, r: &GroupRecord, old: &str, new: &str) -> Result<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query("UPDATE groups SET spec = ?, updated_time = ? WHERE id = ?")
             .bind(json(&r.spec)?)
             .bind(r.group.updated_time)

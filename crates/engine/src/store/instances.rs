@@ -4,7 +4,7 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::Store;
+use super::{Store, begin_write};
 use super::jobs::update_active_job_in;
 use super::sql::{Filter, Listing, decode_all, fetch_one_by, from_json, to_json};
 use crate::error::Result;
@@ -85,7 +85,7 @@ impl Store {
     /// Writes an instance that has not ended (false when it had: the first end wins) and,
     /// in the same transaction, its driver's new state (when given and still active).
     pub(crate) async fn update_instance(&self, i: &JobInstance, driver: Option<&JobRecord>) -> Result<(bool, bool)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE job_instances SET job_id = ?, state = ?, result = ?, completions = ?, error_message = ?, error_stack = ?,
                                       start_time = ?, end_time = ?

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::Store;
+use super::{Store, begin_write};
 use super::artifacts::JOB_ARTIFACTS;
 use super::sql::{Filter, JOB_TAGS, Listing, decode_all, fetch_one_by, from_json, narrow, to_json};
 use crate::error::Result;
@@ -110,7 +110,7 @@ impl<'a> JobFilter<'a> {
 
 impl Store {
     pub(crate) async fn insert_job(&self, r: &JobRecord) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let j = &r.job;
         sqlx::query(
             "INSERT INTO jobs (id, group_id, name, job_type, language, cluster_id, cluster_name, app_id, state, error,

@@ -49,8 +49,10 @@ pub(crate) struct LiveState {
     scope: Scope,
     /// Drivers wanted now: the scale, or 0 while paused or archived.
     target: u32,
-    /// The supervisor ends once no driver is left (the group was deleted).
+    /// The supervisor ends once no driver is left (the group was archived or deleted).
     closing: bool,
+    /// The supervisor has ended: changes go to a new one.
+    ended: bool,
     drivers: BTreeMap<String, DriverLive>,
     queue: VecDeque<Queued>,
     /// Instances whose cancel was asked while a driver ran them.
@@ -114,6 +116,7 @@ impl GroupLive {
                 },
                 target: wanted(record),
                 closing: false,
+                ended: false,
                 drivers: BTreeMap::new(),
                 queue: VecDeque::new(),
                 cancels: HashSet::new(),
@@ -145,10 +148,16 @@ impl LiveState {
         &self.scope
     }
 
-    /// A committed change of the group: its target and tags.
-    pub(crate) fn update(&mut self, record: &GroupRecord) {
+    /// A committed change of the group: its target and tags. False when the supervisor
+    /// has ended and takes no change any more.
+    pub(crate) fn update(&mut self, record: &GroupRecord) -> bool {
+        if self.ended {
+            return false;
+        }
         self.target = wanted(record);
+        self.closing = record.group.state == GroupState::Archived;
         self.scope.tags = record.group.tags.clone();
+        true
     }
 
     /// The group is being deleted: no driver is wanted and the supervisor ends once the
@@ -158,8 +167,13 @@ impl LiveState {
         self.closing = true;
     }
 
-    pub(crate) fn is_done(&self) -> bool {
-        self.closing && self.drivers.is_empty()
+    /// Ends the supervisor once the group is archived or deleted and no driver is left
+    /// (its queue was emptied when its drivers were halted); true once it has ended.
+    pub(crate) fn end_if_done(&mut self) -> bool {
+        if self.closing && self.drivers.is_empty() {
+            self.ended = true;
+        }
+        self.ended
     }
 
     /// A watched jar was rebuilt: drivers with the old jars are rolled over.
@@ -173,13 +187,24 @@ impl LiveState {
         self.queue.len()
     }
 
-    pub(crate) fn enqueue(&mut self, instance: JobInstance, timeout: Duration) {
+    /// Queues a request; false (and not queued) once the group is closing, whose queue
+    /// nobody would serve or expire.
+    pub(crate) fn enqueue(&mut self, instance: JobInstance, timeout: Duration) -> bool {
+        if self.closing {
+            return false;
+        }
         self.queue.push_back(Queued { instance, deadline: Instant::now() + timeout });
+        true
     }
 
-    /// Puts a request back first in line (its driver turned out to be busy).
-    pub(crate) fn requeue_first(&mut self, instance: JobInstance, timeout: Duration) {
+    /// Puts a request back first in line (its driver turned out to be busy); false as
+    /// [`Self::enqueue`].
+    pub(crate) fn requeue_first(&mut self, instance: JobInstance, timeout: Duration) -> bool {
+        if self.closing {
+            return false;
+        }
         self.queue.push_front(Queued { instance, deadline: Instant::now() + timeout });
+        true
     }
 
     /// Removes a queued request; false when it was not queued.
