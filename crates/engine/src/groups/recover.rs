@@ -66,10 +66,12 @@ impl Engine {
             self.supervise(live);
             self.sync_jar_watch(record);
         }
-        // Drivers of groups that are no longer active (stopped, or deleted mid-way) end.
+        // Drivers of groups that are no longer active (stopped, or deleted mid-way) end;
+        // those of an active group whose row cannot be read are left alone.
+        let active_ids = self.store().active_group_ids().await?;
         for job in self.store().active_jobs().await? {
             let orphaned = job.job.job_type == JobType::Interactive
-                && !active.iter().any(|g| Some(&g.group.id) == job.job.group_id.as_ref());
+                && !active_ids.iter().any(|id| Some(id) == job.job.group_id.as_ref());
             if orphaned {
                 let engine = self.clone();
                 tokio::spawn(async move {

@@ -8,7 +8,7 @@ use sqlx::sqlite::SqliteRow;
 
 use super::{Store, begin_write};
 use super::artifacts::{GROUP_ARTIFACTS, unreferenced};
-use super::sql::{Filter, GROUP_TAGS, Listing, decode_all, fetch_one_by, from_json, narrow, to_json};
+use super::sql::{Filter, GROUP_TAGS, Listing, decode_readable, fetch_one_by, from_json, narrow, to_json};
 use crate::error::Result;
 use crate::model::group::{Group, GroupKind, GroupRecord, GroupState};
 use crate::model::job::{JobSpec, JobState, Language};
@@ -199,7 +199,12 @@ impl Store {
         let rows = sqlx::query("SELECT * FROM groups WHERE state = 'ACTIVE' ORDER BY created_time, id")
             .fetch_all(&self.pool)
             .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("groups", &rows, from_row))
+    }
+
+    /// Ids of the active groups, readable or not.
+    pub(crate) async fn active_group_ids(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM groups WHERE state = 'ACTIVE'").fetch_all(&self.pool).await?)
     }
 
     /// The active groups on one cluster.
@@ -208,7 +213,7 @@ impl Store {
             .bind(cluster_id)
             .fetch_all(&self.pool)
             .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("groups", &rows, from_row))
     }
 
     pub(crate) async fn group_page(&self, filter: &GroupFilter<'_>, page: &PageRequest) -> Result<(u64, Vec<GroupRecord>)> {

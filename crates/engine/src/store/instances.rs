@@ -6,7 +6,7 @@ use sqlx::sqlite::SqliteRow;
 
 use super::{Store, begin_write};
 use super::jobs::update_active_job_in;
-use super::sql::{Filter, Listing, decode_all, fetch_one_by, from_json, to_json};
+use super::sql::{Filter, Listing, decode_readable, fetch_one_by, from_json, to_json};
 use crate::error::Result;
 use crate::model::group::{InstanceError, JobInstance, RequestType};
 use crate::model::job::{JobRecord, JobState};
@@ -123,7 +123,7 @@ impl Store {
         .bind(group_id)
         .fetch_all(&self.pool)
         .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("job_instances", &rows, from_row))
     }
 
     /// A page of a group's instances; `search` matches the job class or the code.
