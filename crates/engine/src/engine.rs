@@ -61,7 +61,7 @@ pub(crate) struct Inner {
     /// Watches of groups' local jar files, by group id.
     pub(crate) jar_watches: Mutex<JarWatches>,
     /// Callers of `execute_instance` waiting for an instance to end, by instance id.
-    pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<JobInstance>>>>,
+    pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Result<JobInstance>>>>>,
     /// HTTP to the driver agents.
     pub(crate) http: DriverHttp,
     /// Set by [`Engine::shutdown`]: nothing is launched any more.

@@ -52,7 +52,7 @@ impl Engine {
             for instance in instances {
                 if instance.state == JobState::Submitted {
                     // An ACTIVE group's new live state is not closing: this queues it.
-                    let _queued = live.lock().enqueue(instance, self.config().queue_timeout);
+                    let _queued = live.lock().enqueue(instance, self.config().queue_timeout, self.config().request_timeout);
                     continue;
                 }
                 let alive = instance.job_id.as_ref().is_some_and(|j| live.lock().has_driver(j));

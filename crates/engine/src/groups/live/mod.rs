@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::model::group::{GroupRecord, GroupState, JobInstance};
 use crate::model::job::{JobRecord, JobSpec, JobState, Language};
@@ -87,6 +87,20 @@ pub(crate) struct Assigned {
     pub(crate) conn: DriverConn,
     pub(crate) instance: JobInstance,
     pub(crate) language: Language,
+    /// How long it may run.
+    pub(crate) limit: Duration,
+    /// A cancel or a stop of its driver while it runs; closed once the driver ended.
+    pub(crate) interrupt: watch::Receiver<Interrupt>,
+}
+
+/// What happened to a running request's driver meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Interrupt {
+    None,
+    /// A cancel was asked: the driver has `cancel_grace` to end the request.
+    Cancel,
+    /// The driver is being stopped, for this reason.
+    Stop(String),
 }
 
 /// A driver that was removed from the group because it ended.
@@ -99,6 +113,8 @@ pub(crate) struct Ended {
 struct Queued {
     instance: JobInstance,
     deadline: Instant,
+    /// How long it may run once a driver has it.
+    limit: Duration,
 }
 
 impl GroupLive {
@@ -189,21 +205,21 @@ impl LiveState {
 
     /// Queues a request; false (and not queued) once the group is closing, whose queue
     /// nobody would serve or expire.
-    pub(crate) fn enqueue(&mut self, instance: JobInstance, timeout: Duration) -> bool {
+    pub(crate) fn enqueue(&mut self, instance: JobInstance, timeout: Duration, limit: Duration) -> bool {
         if self.closing {
             return false;
         }
-        self.queue.push_back(Queued { instance, deadline: Instant::now() + timeout });
+        self.queue.push_back(Queued { instance, deadline: Instant::now() + timeout, limit });
         true
     }
 
     /// Puts a request back first in line (its driver turned out to be busy); false as
     /// [`Self::enqueue`].
-    pub(crate) fn requeue_first(&mut self, instance: JobInstance, timeout: Duration) -> bool {
+    pub(crate) fn requeue_first(&mut self, instance: JobInstance, timeout: Duration, limit: Duration) -> bool {
         if self.closing {
             return false;
         }
-        self.queue.push_front(Queued { instance, deadline: Instant::now() + timeout });
+        self.queue.push_front(Queued { instance, deadline: Instant::now() + timeout, limit });
         true
     }
 
@@ -231,7 +247,16 @@ impl LiveState {
         let queued = self.queue.pop_front()?;
         driver.running = Some(queued.instance.job_instance_id.clone());
         driver.record.job.state = JobState::Busy;
-        Some(Assigned { driver: driver.record.clone(), conn, instance: queued.instance, language: self.scope.language })
+        let (interrupt, interrupted) = watch::channel(Interrupt::None);
+        driver.interrupt = Some(interrupt);
+        Some(Assigned {
+            driver: driver.record.clone(),
+            conn,
+            instance: queued.instance,
+            language: self.scope.language,
+            limit: queued.limit,
+            interrupt: interrupted,
+        })
     }
 
     // Cancels.
@@ -239,7 +264,13 @@ impl LiveState {
     /// A cancel asked while a driver runs the request: the connection to ask it through.
     pub(crate) fn cancel_running(&mut self, instance_id: &str) -> Option<DriverConn> {
         self.cancels.insert(instance_id.to_string());
-        self.drivers.values().find(|d| d.running.as_deref() == Some(instance_id)).and_then(|d| d.conn.clone())
+        let driver = self.drivers.values().find(|d| d.running.as_deref() == Some(instance_id))?;
+        if let Some(interrupt) = &driver.interrupt
+            && *interrupt.borrow() == Interrupt::None
+        {
+            interrupt.send_replace(Interrupt::Cancel);
+        }
+        driver.conn.clone()
     }
 
     /// Whether a cancel was asked for the request (forgotten once read).
@@ -365,6 +396,7 @@ impl LiveState {
             return None;
         }
         d.running = None;
+        d.interrupt = None;
         d.record.job.state = JobState::Ready;
         if d.retiring { d.stop("the driver was retired") } else { None }
     }
