@@ -25,6 +25,12 @@ pub struct EngineConfig {
     pub max_queue: usize,
     /// How long a request may wait for a free driver before it fails.
     pub queue_timeout: Duration,
+    /// How long a request may run on a driver unless it asks for another limit
+    /// (`timeoutSeconds`); then it is cancelled and fails saying so.
+    pub request_timeout: Duration,
+    /// How long a driver gets to end a cancelled request (or one past its time limit)
+    /// before it is stopped and replaced.
+    pub cancel_grace: Duration,
     /// The largest `code` a request may carry, in bytes.
     pub max_code_bytes: usize,
     /// How long a driver may take to become READY before it is stopped and replaced.
@@ -47,6 +53,8 @@ impl EngineConfig {
             max_scale: limits::MAX_SCALE,
             max_queue: limits::MAX_QUEUE,
             queue_timeout: Duration::from_secs(300),
+            request_timeout: Duration::from_secs(3600),
+            cancel_grace: Duration::from_secs(30),
             max_code_bytes: limits::MAX_CODE_BYTES,
             driver_ready_timeout: Duration::from_secs(300),
             db_busy_timeout: Duration::from_secs(10),

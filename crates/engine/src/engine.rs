@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::events::{EngineEvent, EventBus};
 use crate::groups::agent_client::DriverHttp;
 use crate::groups::live::LiveGroups;
-use crate::groups::JarWatches;
+use crate::groups::{GroupLocks, JarWatches};
 use crate::jobs::live::RunningJobs;
 use crate::jobs::logs::LogIndexes;
 use crate::model::cluster::Cluster;
@@ -56,10 +56,12 @@ pub(crate) struct Inner {
     pub(crate) log_indexes: LogIndexes,
     /// The live state of every supervised group, by id.
     pub(crate) groups: LiveGroups,
+    /// One writer per group: changes of a group hold its lock.
+    pub(crate) group_locks: GroupLocks,
     /// Watches of groups' local jar files, by group id.
     pub(crate) jar_watches: Mutex<JarWatches>,
     /// Callers of `execute_instance` waiting for an instance to end, by instance id.
-    pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<JobInstance>>>>,
+    pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Result<JobInstance>>>>>,
     /// HTTP to the driver agents.
     pub(crate) http: DriverHttp,
     /// Set by [`Engine::shutdown`]: nothing is launched any more.
@@ -98,6 +100,7 @@ impl Engine {
                 running: RunningJobs::default(),
                 log_indexes: LogIndexes::default(),
                 groups: LiveGroups::default(),
+                group_locks: GroupLocks::default(),
                 jar_watches: Mutex::new(HashMap::new()),
                 instance_waiters: Mutex::new(HashMap::new()),
                 http: DriverHttp::new(),

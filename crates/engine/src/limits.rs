@@ -9,5 +9,7 @@ pub const MAX_QUEUE: usize = 1000;
 pub const MAX_LOG_LINES: u64 = 25_000;
 /// The most bytes one submit may upload (all its files together).
 pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
+/// The longest time limit a group request may ask for (`timeoutSeconds`): one day.
+pub const MAX_REQUEST_TIMEOUT_SECONDS: u32 = 86_400;
 /// The largest `code` a group request may carry, in bytes.
 pub const MAX_CODE_BYTES: usize = 256 * 1024;

@@ -105,3 +105,31 @@ async fn the_tag_migration_fills_in_existing_rows() {
     let ids: Vec<&str> = page.content.iter().map(|j| j.job_id.as_str()).collect();
     assert_eq!((page.total_elements, ids), (1, vec!["j1"]));
 }
+
+#[tokio::test]
+async fn an_unreadable_row_is_skipped_and_the_engine_still_opens() {
+    use common::group_world::{create_named, drivers_until, world};
+    let (dir, runtime, engine) = world(|_| {}).await;
+    let broken = create_named(&engine, "broken", 1).await;
+    let fine = create_named(&engine, "fine", 1).await;
+    drivers_until(&engine, &fine.id, "a READY driver", |s| s == [JobState::Ready]).await;
+    drivers_until(&engine, &broken.id, "a READY driver", |s| s == [JobState::Ready]).await;
+    engine.shutdown();
+    drop(engine);
+
+    // Corrupt the group's row and its driver's (a job row) in the real SQLite file.
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("sparkdeck.db"));
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options).await.unwrap();
+    sqlx::query(r#"UPDATE groups SET spec = '{"jars": 5}' WHERE id = ?"#).bind(&broken.id).execute(&mut db).await.unwrap();
+    sqlx::query("UPDATE jobs SET tags = '[1]' WHERE group_id = ?").bind(&broken.id).execute(&mut db).await.unwrap();
+    drop(db);
+
+    let engine = Engine::open_with_runtime(EngineConfig::new(Some(dir.path().to_path_buf())), runtime.clone()).await.expect("opens despite the unreadable rows");
+    let listed: Vec<String> = engine.list_groups(&Default::default()).await.unwrap().content.into_iter().map(|g| g.name).collect();
+    assert_eq!(listed, ["fine"], "the unreadable group is left out");
+    let drivers = drivers_until(&engine, &fine.id, "the readable group's driver re-attached", |s| s == [JobState::Ready]).await;
+    assert_eq!(drivers.len(), 1);
+    assert_eq!(runtime.drivers().len(), 2, "nothing relaunched: the readable group re-attached");
+    assert!(runtime.drivers().iter().all(|d| !d.stopped), "the unreadable group's driver is left alone");
+    assert!(matches!(engine.get_group(&broken.id).await, Err(EngineError::Conflict(_))), "reading it names the problem");
+}

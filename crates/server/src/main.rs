@@ -3,8 +3,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+use sparkdeck_engine::limits::MAX_REQUEST_TIMEOUT_SECONDS;
 use sparkdeck_engine::{Engine, EngineConfig};
 use sparkdeck_server::{AllowedHosts, router, serve, token};
 use tokio::net::TcpListener;
@@ -21,6 +23,10 @@ struct Args {
     /// Where state lives [default: the platform's data directory].
     #[arg(long, env = "SPARKDECK_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// How long a group request may run on a driver unless it sends `timeoutSeconds`.
+    #[arg(long, env = "SPARKDECK_REQUEST_TIMEOUT_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REQUEST_TIMEOUT_SECONDS)))]
+    request_timeout_seconds: u32,
 }
 
 #[tokio::main]
@@ -38,7 +44,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let engine = Engine::open(EngineConfig::new(args.data_dir)).await?;
+    let mut config = EngineConfig::new(args.data_dir);
+    config.request_timeout = Duration::from_secs(u64::from(args.request_timeout_seconds));
+    let engine = Engine::open(config).await?;
     let token = token::load_or_create(engine.data_dir())
         .map_err(|e| format!("cannot create the API token in {}: {e}", engine.data_dir().display()))?;
     let listener = TcpListener::bind(SocketAddr::new(args.bind, args.port))

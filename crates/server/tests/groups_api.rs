@@ -96,12 +96,19 @@ async fn requests_and_lifecycle_refuse_bad_input() {
         (json!({"type": "run_it"}), "type"),
         (json!({"jobClass": "a.B"}), "type"),
         (json!([]), "body"),
+        (json!({"type": "interactive_job_execute", "jobClass": "a.B", "timeoutSeconds": 0}), "timeoutSeconds"),
+        (json!({"type": "interactive_job_execute", "jobClass": "a.B", "timeoutSeconds": 86_401}), "timeoutSeconds"),
+        (json!({"type": "interactive_job_execute", "jobClass": "a.B", "timeoutSeconds": "60"}), "timeoutSeconds"),
     ];
     for (body, field) in cases {
         let (status, answer) = call(execute(&id, body.clone())).await;
         assert_eq!(status, 409, "{body}: {answer}");
         assert!(starts_with(&answer, field), "{body}: {answer}");
     }
+    let late = json!({"type": "interactive_job_execute", "jobClass": "a.B", "timeoutSeconds": -5});
+    let (status, answer) = call(s.post(&format!("/group/{id}/job/submit")).json(&late)).await;
+    assert_eq!(status, 409);
+    assert!(starts_with(&answer, "timeoutSeconds"), "{answer}");
     let (status, answer) = call(s.post(&format!("/group/{id}/job/submit")).header("Content-Type", "application/json").body("{not json")).await;
     assert_eq!(status, 409);
     assert!(starts_with(&answer, "body"), "{answer}");

@@ -132,9 +132,9 @@ impl Engine {
             tracing::warn!(group = group_id, path = %path.display(), "rebuilt file is not a jar; keeping the old one");
             return Ok(());
         }
+        let (_change, mut record) = self.lock_group(group_id).await?;
         let record = {
             let _artifacts = self.inner().artifact_lock.lock().await;
-            let mut record = self.group_record(group_id).await?;
             let Some(slot) = record.spec.jars.iter().position(|j| j.name == upload.name) else { return Ok(()) };
             let old = record.spec.jars[slot].sha256.clone();
             if old == upload.sha256 {

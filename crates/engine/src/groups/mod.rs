@@ -3,6 +3,7 @@
 //! supervisor (`supervisor.rs`) brings its drivers to the new target.
 
 pub(crate) mod agent_client;
+mod change_lock;
 mod jar_watch;
 pub(crate) mod live;
 mod recover;
@@ -12,6 +13,7 @@ mod supervisor;
 
 use std::path::PathBuf;
 
+use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 use crate::artifacts::{FileKind, Uploaded, check_uploads};
@@ -32,6 +34,7 @@ use crate::time::now_ms;
 
 use live::{GroupLive, wanted};
 
+pub(crate) use change_lock::GroupLocks;
 pub(crate) use jar_watch::JarWatches;
 
 /// A create or update form: the text fields as sent (absent = not given), and uploads.
@@ -195,7 +198,7 @@ impl Engine {
     /// given). New Spark settings and requirements apply to drivers started afterwards
     /// (`restart` applies them to all).
     pub async fn update_group(&self, id: &str, form: GroupForm) -> Result<Group> {
-        let mut record = self.group_record(id).await?;
+        let (_change, mut record) = self.lock_group(id).await?;
         for (field, given) in [("name", &form.name), ("kind", &form.kind), ("language", &form.language), ("clusterName", &form.cluster_name)] {
             if given.as_deref().is_some_and(|v| !v.trim().is_empty()) {
                 return Err(EngineError::invalid(field, "cannot be changed; create a new group"));
@@ -242,14 +245,14 @@ impl Engine {
     }
 
     pub async fn rescale_group(&self, id: &str, scale: u32) -> Result<Group> {
-        let mut record = self.group_record(id).await?;
+        let (_change, mut record) = self.lock_group(id).await?;
         record.group.scale = check_scale("scale", scale, self.config().max_scale)?;
         self.save_group(&mut record).await
     }
 
     /// Stops the drivers; the group stays ACTIVE and `resume` starts them again.
     pub async fn pause_group(&self, id: &str) -> Result<Group> {
-        let mut record = self.group_record(id).await?;
+        let (_change, mut record) = self.lock_group(id).await?;
         if record.group.state == GroupState::Archived {
             return Err(EngineError::invalid("state", format!("group '{}' is ARCHIVED; there is nothing to pause", record.group.name)));
         }
@@ -262,7 +265,7 @@ impl Engine {
     }
 
     pub async fn resume_group(&self, id: &str) -> Result<Group> {
-        let mut record = self.group_record(id).await?;
+        let (_change, mut record) = self.lock_group(id).await?;
         if record.group.state == GroupState::Archived {
             return Err(EngineError::invalid("state", format!("group '{}' is ARCHIVED; restart it instead", record.group.name)));
         }
@@ -273,7 +276,7 @@ impl Engine {
     /// Replaces every driver with a new one (new settings apply). An ARCHIVED group
     /// becomes ACTIVE again.
     pub async fn restart_group(&self, id: &str) -> Result<Group> {
-        let mut record = self.group_record(id).await?;
+        let (_change, mut record) = self.lock_group(id).await?;
         if let Some(live) = self.group_live(id) {
             self.halt_drivers(&live, "the group was restarted").await;
         }
@@ -285,7 +288,7 @@ impl Engine {
 
     /// Stops the drivers and archives the group.
     pub async fn stop_group(&self, id: &str) -> Result<Group> {
-        let mut record = self.group_record(id).await?;
+        let (_change, mut record) = self.lock_group(id).await?;
         if record.group.state == GroupState::Active {
             record.group.state = GroupState::Archived;
             record.group.archived_time = now_ms();
@@ -300,7 +303,7 @@ impl Engine {
     /// Stops the drivers, then removes the group, its instances, its drivers' rows and
     /// logs, and the uploads nothing else uses.
     pub async fn delete_group(&self, id: &str) -> Result<()> {
-        let record = self.group_record(id).await?;
+        let (_change, record) = self.lock_group(id).await?;
         self.stop_jar_watch(id);
         if let Some(live) = self.group_live(id) {
             live.lock().close();
@@ -317,6 +320,7 @@ impl Engine {
             let orphans = self.store().delete_group(id).await?.ok_or_else(|| EngineError::not_found("group", id))?;
             self.remove_artifacts(&orphans);
         }
+        self.inner().group_locks.forget(id);
         tracing::info!(id, name = %record.group.name, "group deleted");
         self.publish(EngineEvent::GroupDeleted { id: id.to_string(), name: record.group.name });
         Ok(())
@@ -330,13 +334,15 @@ impl Engine {
         }
         let group = self.with_drivers(record.group.clone()).await?;
         self.publish(EngineEvent::GroupChanged { group: Box::new(group.clone()) });
-        match self.group_live(&record.group.id) {
-            Some(live) => {
-                live.lock().update(record);
-                live.wake.notify_one();
-            }
-            None if wanted(record) > 0 => self.supervise(GroupLive::new(record)),
-            None => {}
+        // A supervisor that already ended (its group was archived) takes no change: a
+        // group that wants drivers again gets a new one.
+        let supervised = self.group_live(&record.group.id).is_some_and(|live| {
+            let taken = live.lock().update(record);
+            live.wake.notify_one();
+            taken
+        });
+        if !supervised && wanted(record) > 0 {
+            self.supervise(GroupLive::new(record));
         }
         self.sync_jar_watch(record);
         Ok(group)
@@ -345,6 +351,21 @@ impl Engine {
     async fn with_drivers(&self, mut group: Group) -> Result<Group> {
         group.jobs = self.store().group_drivers(&group.id, MAX_LISTED_DRIVERS).await?.into_iter().map(|r| r.job).collect();
         Ok(group)
+    }
+
+    /// Reads a group for a change, holding its change lock (`change_lock.rs`): the caller
+    /// keeps the guard until the committed change is handed to the supervisor.
+    async fn lock_group(&self, id: &str) -> Result<(OwnedMutexGuard<()>, GroupRecord)> {
+        let guard = self.inner().group_locks.lock(id).await;
+        match self.group_record(id).await {
+            Ok(record) => Ok((guard, record)),
+            Err(e) => {
+                if matches!(e, EngineError::NotFound { .. }) {
+                    self.inner().group_locks.forget(id);
+                }
+                Err(e)
+            }
+        }
     }
 
     pub(crate) async fn group_record(&self, id: &str) -> Result<GroupRecord> {

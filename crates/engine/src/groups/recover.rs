@@ -51,7 +51,8 @@ impl Engine {
             }
             for instance in instances {
                 if instance.state == JobState::Submitted {
-                    live.lock().enqueue(instance, self.config().queue_timeout);
+                    // An ACTIVE group's new live state is not closing: this queues it.
+                    let _queued = live.lock().enqueue(instance, self.config().queue_timeout, self.config().request_timeout);
                     continue;
                 }
                 let alive = instance.job_id.as_ref().is_some_and(|j| live.lock().has_driver(j));
@@ -65,10 +66,12 @@ impl Engine {
             self.supervise(live);
             self.sync_jar_watch(record);
         }
-        // Drivers of groups that are no longer active (stopped, or deleted mid-way) end.
+        // Drivers of groups that are no longer active (stopped, or deleted mid-way) end;
+        // those of an active group whose row cannot be read are left alone.
+        let active_ids = self.store().active_group_ids().await?;
         for job in self.store().active_jobs().await? {
             let orphaned = job.job.job_type == JobType::Interactive
-                && !active.iter().any(|g| Some(&g.group.id) == job.job.group_id.as_ref());
+                && !active_ids.iter().any(|id| Some(id) == job.job.group_id.as_ref());
             if orphaned {
                 let engine = self.clone();
                 tokio::spawn(async move {

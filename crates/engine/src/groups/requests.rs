@@ -5,38 +5,75 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::model::group::{GroupRequest, GroupState, InstanceError, InstanceRequest, JobInstance};
-use crate::model::job::{JobRecord, JobState};
+use crate::model::group::{GroupRequest, GroupState, InstanceError, InstanceRequest, JobInstance, RequestOptions};
+use crate::model::job::{JobRecord, JobState, Language};
 use crate::model::paging::{Page, PageRequest};
 use crate::runtime::Liveness;
 use crate::time::now_ms;
 
-use super::agent_client::Answer;
-use super::live::{Assigned, DriverHandle, GroupLive};
+use super::agent_client::{Answer, DriverConn};
+use super::live::{Assigned, DriverHandle, GroupLive, Interrupt};
 use super::supervisor::describe_exit;
 
 /// After losing contact with a driver mid-request, how long to wait for its process to
 /// be seen ending (so the error can say so) before failing the request anyway.
 const DEATH_WAIT: Duration = Duration::from_secs(5);
+/// Why a request is not queued: its group was stopped or deleted meanwhile.
+const NOT_SERVED: &str = "the group was stopped or deleted before this request ran";
+
+/// How waiting for a driver's answer ended.
+enum Waited {
+    /// The agent answered (or the connection failed); true when past the time limit.
+    Answer(std::result::Result<Answer, String>, bool),
+    /// The driver is being stopped, for this reason.
+    Stopped(String),
+    /// The driver ended and left the group: its end fails the request.
+    DriverEnded,
+    /// The driver did not end the request within `cancel_grace` of a cancel.
+    Overstayed(Overstay),
+}
+
+/// Why a request was being cancelled when its driver overstayed.
+#[derive(Clone, Copy)]
+enum Overstay {
+    Cancel,
+    TimeLimit,
+}
+
+/// "The request ran longer than its time limit of N s (timeoutSeconds) and …".
+fn past_limit(limit: Duration, then: &str) -> String {
+    format!("the request ran longer than its time limit of {} s (timeoutSeconds) and {then}", limit.as_secs())
+}
 
 impl Engine {
     /// Queues one request (`POST /group/{id}/job/submit`) and returns its instance.
     pub async fn submit_instance(&self, group_id: &str, request: GroupRequest) -> Result<JobInstance> {
-        Ok(self.enqueue(group_id, request, None).await?.0)
+        self.submit_instance_with(group_id, request, RequestOptions::default()).await
+    }
+
+    /// [`Self::submit_instance`] with a time limit of its own.
+    pub async fn submit_instance_with(&self, group_id: &str, request: GroupRequest, options: RequestOptions) -> Result<JobInstance> {
+        Ok(self.enqueue(group_id, request, options, None).await?.0)
     }
 
     /// Runs one request and waits for its end (`POST /group/{id}/job/execute`).
     pub async fn execute_instance(&self, group_id: &str, request: GroupRequest) -> Result<JobInstance> {
+        self.execute_instance_with(group_id, request, RequestOptions::default()).await
+    }
+
+    /// [`Self::execute_instance`] with a time limit of its own. Every way a request ends
+    /// answers: its end, or why its end could not be recorded.
+    pub async fn execute_instance_with(&self, group_id: &str, request: GroupRequest, options: RequestOptions) -> Result<JobInstance> {
         let (tx, rx) = oneshot::channel();
-        let (instance, _) = self.enqueue(group_id, request, Some(tx)).await?;
+        let (instance, _) = self.enqueue(group_id, request, options, Some(tx)).await?;
         match rx.await {
-            Ok(done) => Ok(done),
+            Ok(done) => done,
             // The engine let the waiter go without an answer: read what is stored.
             Err(_) => self.get_instance(group_id, &instance.job_instance_id).await,
         }
@@ -46,10 +83,13 @@ impl Engine {
         &self,
         group_id: &str,
         request: GroupRequest,
-        waiter: Option<oneshot::Sender<JobInstance>>,
+        options: RequestOptions,
+        waiter: Option<oneshot::Sender<Result<JobInstance>>>,
     ) -> Result<(JobInstance, Arc<GroupLive>)> {
         let group = self.group_record(group_id).await?;
         let request = InstanceRequest::validate(request, self.config().max_code_bytes)?;
+        options.check()?;
+        let limit = options.timeout_seconds.map_or(self.config().request_timeout, |s| Duration::from_secs(u64::from(s)));
         let g = &group.group;
         if request.request_type.kind() != g.kind {
             return Err(EngineError::invalid(
@@ -96,7 +136,10 @@ impl Engine {
             waiters.entry(instance.job_instance_id.clone()).or_default().push(waiter);
         }
         self.publish_instance(&live, &instance);
-        live.lock().enqueue(instance.clone(), self.config().queue_timeout);
+        let queued = live.lock().enqueue(instance.clone(), self.config().queue_timeout, limit);
+        if !queued {
+            self.fail_instance(&live, &instance.job_instance_id, InstanceError::new(NOT_SERVED)).await;
+        }
         self.dispatch_group(&live);
         Ok((instance, live))
     }
@@ -166,7 +209,7 @@ impl Engine {
     }
 
     async fn run_request(self, live: Arc<GroupLive>, assigned: Assigned) {
-        let Assigned { mut driver, conn, mut instance, language } = assigned;
+        let Assigned { mut driver, conn, mut instance, language, limit, interrupt } = assigned;
         let driver_id = driver.job.job_id.clone();
         instance.job_id = Some(driver_id.clone());
         instance.state = JobState::Busy;
@@ -182,14 +225,16 @@ impl Engine {
             Ok((false, _)) => false, // cancelled meanwhile
             Err(e) => {
                 tracing::error!(instance = %instance.job_instance_id, error = %e, "cannot record a started request");
+                let error = InstanceError::new(format!("the request could not be started: {e}"));
+                self.fail_instance(&live, &instance.job_instance_id, error).await;
                 false
             }
         };
-        let answer = if started { Some(conn.execute(&self.inner().http, &instance, language).await) } else { None };
+        let waited = if started { Some(self.wait_for_answer(&conn, &instance, language, limit, interrupt).await) } else { None };
         let cancelled = live.lock().take_cancel(&instance.job_instance_id);
-        match answer {
-            None => {}
-            Some(Ok(Answer::Busy)) => {
+        match waited {
+            None | Some(Waited::DriverEnded) => {} // its end fails the request (`driver_ended`)
+            Some(Waited::Answer(Ok(Answer::Busy), _)) => {
                 // The agent is still busy (e.g. a request from before a restart): wait for
                 // it to be READY again, and put this request back first in line.
                 instance.job_id = None;
@@ -197,11 +242,16 @@ impl Engine {
                 instance.start_time = 0;
                 let _ = self.store().update_instance(&instance, None).await;
                 self.publish_instance(&live, &instance);
-                let mut state = live.lock();
-                state.detach(&driver_id);
-                state.requeue_first(instance.clone(), self.config().queue_timeout);
+                let requeued = {
+                    let mut state = live.lock();
+                    state.detach(&driver_id);
+                    state.requeue_first(instance.clone(), self.config().queue_timeout, limit)
+                };
+                if !requeued {
+                    self.fail_instance(&live, &instance.job_instance_id, InstanceError::new(NOT_SERVED)).await;
+                }
             }
-            Some(Ok(answer)) => {
+            Some(Waited::Answer(Ok(answer), timed_out)) => {
                 instance.end_time = now_ms();
                 match answer {
                     Answer::Result(result) => {
@@ -219,14 +269,49 @@ impl Engine {
                     }
                     Answer::Busy => {}
                 }
+                if timed_out {
+                    // Past its limit the request fails, whatever came back while it was
+                    // being cancelled.
+                    let stack_trace = instance.error.take().map(|e| e.stack_trace).unwrap_or_default();
+                    instance.state = JobState::Failed;
+                    instance.result = None;
+                    instance.completions = None;
+                    instance.error = Some(InstanceError { message: past_limit(limit, "was cancelled"), stack_trace });
+                }
                 driver.job.state = JobState::Ready;
                 let still_ours = live.lock().is_serving(&driver_id);
                 self.end_instance(Some(&live), &instance, still_ours.then_some(&driver)).await;
             }
-            Some(Err(contact)) => {
+            Some(Waited::Answer(Err(contact), _)) => {
                 let handle = live.lock().handle(&driver_id);
-                let error = self.lost_driver(&driver_id, handle, &contact).await;
+                let (error, alive) = self.lost_driver(&driver_id, handle, &contact).await;
+                // Ended first, so the stop's own end does not answer for it.
                 self.fail_instance(&live, &instance.job_instance_id, error).await;
+                if alive {
+                    // Its agent may still be running the request: it serves no other.
+                    self.stop_group_driver(&live, &driver_id, "Sparkdeck lost contact with it while it ran a request");
+                }
+            }
+            Some(Waited::Stopped(reason)) => {
+                let error = InstanceError::new(format!("{reason} while this request ran"));
+                self.fail_instance(&live, &instance.job_instance_id, error).await;
+            }
+            Some(Waited::Overstayed(why)) => {
+                let grace = self.config().cancel_grace.as_secs_f64();
+                let (state, message, reason) = match why {
+                    Overstay::Cancel => (
+                        JobState::Canceled,
+                        format!("the request was cancelled, but its driver did not end it within {grace} s; the driver is being replaced"),
+                        "it did not end a cancelled request",
+                    ),
+                    Overstay::TimeLimit => (
+                        JobState::Failed,
+                        past_limit(limit, &format!("was cancelled, but its driver did not end it within {grace} s; the driver is being replaced")),
+                        "it did not end a request past its time limit",
+                    ),
+                };
+                self.fail_instance_as(Some(&live), &instance.job_instance_id, state, InstanceError::new(message)).await;
+                self.stop_group_driver(&live, &driver_id, reason);
             }
         }
         let retire = live.lock().release(&driver_id, &instance.job_instance_id);
@@ -237,24 +322,85 @@ impl Engine {
         live.wake.notify_one();
     }
 
-    /// Why a request lost its driver: the process ended (waits a moment to see it), or
-    /// the connection broke while it runs (then it is stopped and replaced).
-    async fn lost_driver(&self, id: &str, handle: Option<DriverHandle>, contact: &str) -> InstanceError {
+    /// Waits for the driver's answer, within the request's time limit. Past the limit
+    /// (or once a cancel was asked) the driver has `cancel_grace` to end the request.
+    async fn wait_for_answer(
+        &self,
+        conn: &DriverConn,
+        instance: &JobInstance,
+        language: Language,
+        limit: Duration,
+        mut interrupt: watch::Receiver<Interrupt>,
+    ) -> Waited {
+        let http = &self.inner().http;
+        let execute = conn.execute(http, instance, language);
+        tokio::pin!(execute);
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut timed_out = false;
+        let mut overstay: Option<(tokio::time::Instant, Overstay)> = None;
+        loop {
+            let grace_end = overstay.as_ref().map_or(deadline, |(at, _)| *at);
+            tokio::select! {
+                answer = &mut execute => return Waited::Answer(answer, timed_out),
+                changed = interrupt.changed() => {
+                    if changed.is_err() {
+                        return Waited::DriverEnded;
+                    }
+                    let now = interrupt.borrow_and_update().clone();
+                    match now {
+                        Interrupt::Stop(reason) => return Waited::Stopped(reason),
+                        Interrupt::Cancel => {
+                            overstay.get_or_insert((tokio::time::Instant::now() + self.config().cancel_grace, Overstay::Cancel));
+                        }
+                        Interrupt::None => {}
+                    }
+                }
+                () = tokio::time::sleep_until(deadline), if !timed_out => {
+                    timed_out = true;
+                    tracing::info!(instance = %instance.job_instance_id, limit_s = limit.as_secs(), "request past its time limit; cancelling it");
+                    let (conn, http, id) = (conn.clone(), http.clone(), instance.job_instance_id.clone());
+                    tokio::spawn(async move { conn.cancel(&http, &id).await });
+                    overstay.get_or_insert((tokio::time::Instant::now() + self.config().cancel_grace, Overstay::TimeLimit));
+                }
+                () = tokio::time::sleep_until(grace_end), if overstay.is_some() => {
+                    let why = overstay.map_or(Overstay::TimeLimit, |(_, why)| why);
+                    return Waited::Overstayed(why);
+                }
+            }
+        }
+    }
+
+    /// Stops one driver of the group (first reason wins); the supervisor replaces it.
+    fn stop_group_driver(&self, live: &Arc<GroupLive>, id: &str, reason: &str) {
+        let stop = live.lock().stop_driver(id, reason);
+        if let Some(handle) = stop {
+            tracing::warn!(group = %live.id, driver = id, reason, "stopping driver");
+            self.stop_driver(live, id, handle);
+        }
+    }
+
+    /// Why a request lost its driver, and whether its process still runs: the process
+    /// ended (waits a moment to see it), or only the connection broke.
+    async fn lost_driver(&self, id: &str, handle: Option<DriverHandle>, contact: &str) -> (InstanceError, bool) {
         let dir = self.job_dir(id);
         let deadline = Instant::now() + DEATH_WAIT;
         while let Some(handle) = &handle {
             if let Liveness::Ended(exit) = handle.runtime.poll(&handle.driver, &dir).await {
-                return InstanceError::new(format!(
+                let error = InstanceError::new(format!(
                     "the driver {id} ended while running this request ({}); a replacement is being started",
                     describe_exit(&exit)
                 ));
+                return (error, false);
             }
             if Instant::now() >= deadline {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        InstanceError::new(format!("lost contact with the driver {id} while it ran this request: {contact}"))
+        let error = InstanceError::new(format!(
+            "lost contact with the driver {id} while it ran this request ({contact}); it is being stopped and replaced"
+        ));
+        (error, handle.is_some())
     }
 
     /// Ends an active instance as FAILED (first end wins).
@@ -265,7 +411,16 @@ impl Engine {
     }
 
     async fn fail_instance_as(&self, live: Option<&Arc<GroupLive>>, instance_id: &str, state: JobState, error: InstanceError) {
-        let Ok(Some(mut instance)) = self.store().instance_by_id(instance_id).await else { return };
+        let mut instance = match self.store().instance_by_id(instance_id).await {
+            Ok(Some(instance)) => instance,
+            // Deleted with its group meanwhile: whoever waits is told.
+            Ok(None) => return self.answer_waiters(instance_id, || Err(EngineError::not_found("job instance", instance_id))),
+            Err(e) => {
+                tracing::error!(instance = instance_id, error = %e, "cannot read a request to end it");
+                let message = format!("the request could not be ended: {e}");
+                return self.answer_waiters(instance_id, || Err(EngineError::Unavailable(message.clone())));
+            }
+        };
         if instance.state.is_terminal() {
             return;
         }
@@ -297,13 +452,23 @@ impl Engine {
                 if let (true, Some(driver)) = (driver_saved, driver) {
                     self.publish(EngineEvent::JobChanged { job: driver.job.clone() });
                 }
-                let waiters = self.inner().instance_waiters.lock().ok().and_then(|mut w| w.remove(&instance.job_instance_id));
-                for waiter in waiters.into_iter().flatten() {
-                    let _ = waiter.send(instance.clone());
-                }
+                self.answer_waiters(&instance.job_instance_id, || Ok(instance.clone()));
             }
             Ok((false, _)) => {}
-            Err(e) => tracing::error!(instance = %instance.job_instance_id, error = %e, "cannot record the end of a request"),
+            Err(e) => {
+                // Not announced (it is not stored), but whoever waits is answered.
+                tracing::error!(instance = %instance.job_instance_id, error = %e, "cannot record the end of a request");
+                let message = format!("the request ended ({}), but its end could not be recorded: {e}", instance.state.as_str());
+                self.answer_waiters(&instance.job_instance_id, || Err(EngineError::Unavailable(message.clone())));
+            }
+        }
+    }
+
+    /// Answers (and forgets) every caller waiting for the instance.
+    fn answer_waiters(&self, instance_id: &str, answer: impl Fn() -> Result<JobInstance>) {
+        let waiters = self.inner().instance_waiters.lock().ok().and_then(|mut w| w.remove(instance_id));
+        for waiter in waiters.into_iter().flatten() {
+            let _ = waiter.send(answer());
         }
     }
 

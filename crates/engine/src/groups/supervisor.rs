@@ -34,6 +34,12 @@ impl Engine {
         self.inner().groups.get(id)
     }
 
+    /// Whether a supervisor task looks after the group (for tests of its lifetime).
+    #[cfg(feature = "testing")]
+    pub fn is_supervised(&self, group_id: &str) -> bool {
+        self.group_live(group_id).is_some()
+    }
+
     /// Starts supervising a group (once).
     pub(crate) fn supervise(&self, live: Arc<GroupLive>) {
         if !self.inner().groups.insert(&live) {
@@ -44,8 +50,8 @@ impl Engine {
             loop {
                 let Some(engine) = Engine::upgrade(&weak) else { return };
                 engine.supervise_once(&live).await;
-                if live.lock().is_done() {
-                    engine.inner().groups.remove(&live);
+                if engine.inner().groups.remove_if_done(&live) {
+                    tracing::info!(group = %live.id, "supervisor ended");
                     return;
                 }
                 drop(engine);
@@ -210,7 +216,11 @@ impl Engine {
         }
         let group = self.store().group_by_id(&live.id).await?.ok_or_else(|| EngineError::not_found("group", &live.id))?;
         for _ in 0..launch {
-            self.launch_driver(live, &group).await?;
+            if let Err(e) = self.launch_driver(live, &group).await {
+                // Back off as after a failed start, not retry every tick.
+                live.lock().note_launch_failure();
+                return Err(e);
+            }
         }
         Ok(())
     }

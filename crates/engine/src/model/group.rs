@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::error::{EngineError, Result};
 use crate::model::job::{Job, JobSpec, JobState, Language};
 
-pub use super::request::{GroupRequest, InstanceRequest, RequestType};
+pub use super::request::{GroupRequest, InstanceRequest, RequestOptions, RequestType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

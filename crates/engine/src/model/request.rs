@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::error::{EngineError, Result};
 use crate::model::group::GroupKind;
+use crate::limits::MAX_REQUEST_TIMEOUT_SECONDS;
 use crate::model::job::validate_class_name;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +130,41 @@ impl GroupRequest {
     }
 }
 
+/// How a request runs, beside what it asks (REST: more fields of the same body).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestOptions {
+    /// The most seconds it may run on a driver (`timeoutSeconds`); the engine's
+    /// `request_timeout` when absent.
+    pub timeout_seconds: Option<u32>,
+}
+
+impl RequestOptions {
+    /// Reads `timeoutSeconds` from a JSON body (absent or null: the default).
+    pub fn from_json(body: &Value) -> Result<Self> {
+        let timeout_seconds = match body.get("timeoutSeconds") {
+            None | Some(Value::Null) => None,
+            Some(value) => {
+                let seconds = value.as_u64().and_then(|s| u32::try_from(s).ok());
+                Some(seconds.ok_or_else(|| EngineError::invalid("timeoutSeconds", "must be a whole number of seconds"))?)
+            }
+        };
+        let options = Self { timeout_seconds };
+        options.check()?;
+        Ok(options)
+    }
+
+    /// A given limit is 1 s to [`MAX_REQUEST_TIMEOUT_SECONDS`].
+    pub fn check(&self) -> Result<()> {
+        match self.timeout_seconds {
+            Some(s) if s == 0 || s > MAX_REQUEST_TIMEOUT_SECONDS => Err(EngineError::invalid(
+                "timeoutSeconds",
+                format!("must be 1 to {MAX_REQUEST_TIMEOUT_SECONDS} seconds, not {s}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A validated execute/submit request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceRequest {
@@ -218,5 +254,18 @@ mod tests {
         assert_eq!(field(json!([1])).as_deref(), Some("body"));
         let c = InstanceRequest::from_json(&json!({"type": "interactive_code_complete", "code": "spark.ra"}), 10).unwrap();
         assert_eq!(c.cursor, Some(8));
+    }
+
+    #[test]
+    fn time_limits_are_whole_seconds_up_to_a_day() {
+        let limit = |body: Value| RequestOptions::from_json(&body).map(|o| o.timeout_seconds);
+        assert_eq!(limit(json!({"type": "interactive_code_execute"})).unwrap(), None);
+        assert_eq!(limit(json!({"timeoutSeconds": null})).unwrap(), None);
+        assert_eq!(limit(json!({"timeoutSeconds": 90})).unwrap(), Some(90));
+        assert_eq!(limit(json!({"timeoutSeconds": MAX_REQUEST_TIMEOUT_SECONDS})).unwrap(), Some(MAX_REQUEST_TIMEOUT_SECONDS));
+        for bad in [json!(0), json!(-1), json!(1.5), json!("60"), json!(MAX_REQUEST_TIMEOUT_SECONDS + 1), json!(u64::MAX)] {
+            let error = limit(json!({"timeoutSeconds": bad})).unwrap_err();
+            assert_eq!(error.field(), Some("timeoutSeconds"), "{bad}: {error}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 
+use super::begin_write;
 use crate::error::Result;
 
 /// The reference table of one kind of owner, and the owner table its rows go with
@@ -37,7 +38,7 @@ impl ArtifactRefs {
     /// Deletes the owner `id` (its references, tags and instances go with it) and returns
     /// the artifacts nothing references any more; `None` when there was no such owner.
     pub(crate) async fn delete_owner(&self, pool: &SqlitePool, id: &str) -> Result<Option<Vec<String>>> {
-        let mut tx = pool.begin().await?;
+        let mut tx = begin_write(pool).await?;
         let shas: Vec<String> = sqlx::query_scalar(self.select).bind(id).fetch_all(&mut *tx).await?;
         let done = sqlx::query(self.delete_owner).bind(id).execute(&mut *tx).await?;
         if done.rows_affected() != 1 {

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::Store;
+use super::{Store, begin_write};
 use super::artifacts::{GROUP_ARTIFACTS, unreferenced};
-use super::sql::{Filter, GROUP_TAGS, Listing, decode_all, fetch_one_by, from_json, narrow, to_json};
+use super::sql::{Filter, GROUP_TAGS, Listing, decode_readable, fetch_one_by, from_json, narrow, to_json};
 use crate::error::Result;
 use crate::model::group::{Group, GroupKind, GroupRecord, GroupState};
 use crate::model::job::{JobSpec, JobState, Language};
@@ -101,7 +101,7 @@ impl<'a> GroupFilter<'a> {
 
 impl Store {
     pub(crate) async fn insert_group(&self, r: &GroupRecord) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let g = &r.group;
         sqlx::query(
             "INSERT INTO groups (id, name, description, kind, language, cluster_id, cluster_name, state, paused, scale,
@@ -136,7 +136,7 @@ impl Store {
 
     /// Writes the changeable settings and states of a group (not its artifacts).
     pub(crate) async fn update_group(&self, r: &GroupRecord) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let g = &r.group;
         let done = sqlx::query(
             "UPDATE groups SET description = ?, state = ?, paused = ?, scale = ?, updated_time = ?, archived_time = ?,
@@ -164,7 +164,7 @@ impl Store {
     /// Swaps one of a group's jars for its rebuilt version (`old` → the spec's new one)
     /// and returns the artifacts nothing references any more.
     pub(crate) async fn replace_group_jar(&self, r: &GroupRecord, old: &str, new: &str) -> Result<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query("UPDATE groups SET spec = ?, updated_time = ? WHERE id = ?")
             .bind(json(&r.spec)?)
             .bind(r.group.updated_time)
@@ -199,7 +199,12 @@ impl Store {
         let rows = sqlx::query("SELECT * FROM groups WHERE state = 'ACTIVE' ORDER BY created_time, id")
             .fetch_all(&self.pool)
             .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("groups", &rows, from_row))
+    }
+
+    /// Ids of the active groups, readable or not.
+    pub(crate) async fn active_group_ids(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM groups WHERE state = 'ACTIVE'").fetch_all(&self.pool).await?)
     }
 
     /// The active groups on one cluster.
@@ -208,7 +213,7 @@ impl Store {
             .bind(cluster_id)
             .fetch_all(&self.pool)
             .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("groups", &rows, from_row))
     }
 
     pub(crate) async fn group_page(&self, filter: &GroupFilter<'_>, page: &PageRequest) -> Result<(u64, Vec<GroupRecord>)> {

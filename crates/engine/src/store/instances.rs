@@ -4,9 +4,9 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::Store;
+use super::{Store, begin_write};
 use super::jobs::update_active_job_in;
-use super::sql::{Filter, Listing, decode_all, fetch_one_by, from_json, to_json};
+use super::sql::{Filter, Listing, decode_readable, fetch_one_by, from_json, to_json};
 use crate::error::Result;
 use crate::model::group::{InstanceError, JobInstance, RequestType};
 use crate::model::job::{JobRecord, JobState};
@@ -85,7 +85,7 @@ impl Store {
     /// Writes an instance that has not ended (false when it had: the first end wins) and,
     /// in the same transaction, its driver's new state (when given and still active).
     pub(crate) async fn update_instance(&self, i: &JobInstance, driver: Option<&JobRecord>) -> Result<(bool, bool)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE job_instances SET job_id = ?, state = ?, result = ?, completions = ?, error_message = ?, error_stack = ?,
                                       start_time = ?, end_time = ?
@@ -123,7 +123,7 @@ impl Store {
         .bind(group_id)
         .fetch_all(&self.pool)
         .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("job_instances", &rows, from_row))
     }
 
     /// A page of a group's instances; `search` matches the job class or the code.

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::Store;
+use super::{Store, begin_write};
 use super::artifacts::JOB_ARTIFACTS;
-use super::sql::{Filter, JOB_TAGS, Listing, decode_all, fetch_one_by, from_json, narrow, to_json};
+use super::sql::{Filter, JOB_TAGS, Listing, decode_readable, fetch_one_by, from_json, narrow, to_json};
 use crate::error::Result;
 use crate::model::driver::{DriverRef, ProcessRef};
 use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language};
@@ -110,7 +110,7 @@ impl<'a> JobFilter<'a> {
 
 impl Store {
     pub(crate) async fn insert_job(&self, r: &JobRecord) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let j = &r.job;
         sqlx::query(
             "INSERT INTO jobs (id, group_id, name, job_type, language, cluster_id, cluster_name, app_id, state, error,
@@ -161,7 +161,7 @@ impl Store {
         let rows = sqlx::query(&format!("SELECT * FROM jobs WHERE state IN ({}) ORDER BY submit_time, id", active_list()))
             .fetch_all(&self.pool)
             .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("jobs", &rows, from_row))
     }
 
     /// Ids of the jobs that have not ended on one cluster.
@@ -203,7 +203,7 @@ impl Store {
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("jobs", &rows, from_row))
     }
 
     /// Every driver of a group that has not ended.
@@ -215,7 +215,7 @@ impl Store {
         .bind(group_id)
         .fetch_all(&self.pool)
         .await?;
-        decode_all(&rows, from_row)
+        Ok(decode_readable("jobs", &rows, from_row))
     }
 
     /// Ids of every driver a group ever had.

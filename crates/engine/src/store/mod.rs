@@ -18,6 +18,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, Transaction};
 
 use crate::error::Result;
 
@@ -43,4 +44,12 @@ impl Store {
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+/// A transaction that writes. `BEGIN IMMEDIATE` takes the write lock before the first
+/// statement: a deferred one that reads first and writes later fails at once
+/// (`SQLITE_BUSY_SNAPSHOT`, no busy wait) whenever another write committed in between,
+/// while this one waits for the lock up to the busy timeout and then reads current rows.
+pub(crate) async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }

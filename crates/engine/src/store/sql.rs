@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::error::{EngineError, Result};
 use crate::model::paging::PageRequest;
@@ -260,7 +260,7 @@ impl Listing {
             .push(" OFFSET ")
             .push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
         let rows = select.build().fetch_all(pool).await?;
-        Ok((u64::try_from(total).unwrap_or(0), decode_all(&rows, decode)?))
+        Ok((u64::try_from(total).unwrap_or(0), decode_readable(self.table, &rows, decode)))
     }
 }
 
@@ -275,8 +275,20 @@ pub(crate) async fn fetch_one_by<T>(
     row.as_ref().map(decode).transpose()
 }
 
-pub(crate) fn decode_all<T>(rows: &[SqliteRow], decode: fn(&SqliteRow) -> Result<T>) -> Result<Vec<T>> {
-    rows.iter().map(decode).collect()
+/// The rows that decode. One that does not (a corrupt row) is reported, naming its table
+/// and id, and left out: it must not stop the engine from starting, nor hide the rest of
+/// a list.
+pub(crate) fn decode_readable<T>(table: &str, rows: &[SqliteRow], decode: fn(&SqliteRow) -> Result<T>) -> Vec<T> {
+    rows.iter()
+        .filter_map(|row| match decode(row) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let id: Option<String> = row.try_get("id").ok();
+                tracing::error!(table, id = id.as_deref().unwrap_or("?"), %error, "skipping an unreadable row");
+                None
+            }
+        })
+        .collect()
 }
 
 /// A stored JSON column; unreadable JSON is a corrupt row (`what` names it).

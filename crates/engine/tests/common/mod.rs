@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod group_world;
+
 use std::time::Duration;
 
 use sparkdeck_engine::model::job::{Job, JobState};

@@ -14,7 +14,7 @@ use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
 use sparkdeck_engine::{EngineError, EngineEvent};
 use sparkdeck_engine::{GroupForm, GroupQuery, InstanceWatch};
-use sparkdeck_engine::model::group::{Group, GroupKind, GroupRequest, GroupState, JobInstance, parse_scale};
+use sparkdeck_engine::model::group::{Group, GroupKind, GroupRequest, GroupState, JobInstance, RequestOptions, parse_scale};
 use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::model::paging::Page;
 use tokio_stream::wrappers::BroadcastStream;
@@ -143,11 +143,13 @@ async fn rescale(State(s): State<AppState>, Path((id, scale)): Path<(String, Str
 }
 
 async fn execute(State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<JobInstance>> {
-    Ok(Json(s.engine.execute_instance(&id, GroupRequest::from_json(&body)?).await?))
+    let request = GroupRequest::from_json(&body)?;
+    Ok(Json(s.engine.execute_instance_with(&id, request, RequestOptions::from_json(&body)?).await?))
 }
 
 async fn submit(State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<Value>> {
-    let instance = s.engine.submit_instance(&id, GroupRequest::from_json(&body)?).await?;
+    let request = GroupRequest::from_json(&body)?;
+    let instance = s.engine.submit_instance_with(&id, request, RequestOptions::from_json(&body)?).await?;
     Ok(Json(json!({ "jobInstanceId": instance.job_instance_id })))
 }
 

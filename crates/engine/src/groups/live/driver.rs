@@ -4,10 +4,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use tokio::sync::watch;
+
 use crate::model::job::JobRecord;
 use crate::runtime::{ClusterRuntime, DriverRef};
 
 use super::super::agent_client::DriverConn;
+use super::Interrupt;
 
 pub(crate) struct DriverLive {
     pub(super) record: JobRecord,
@@ -17,6 +20,8 @@ pub(crate) struct DriverLive {
     pub(super) conn: Option<DriverConn>,
     /// The instance it runs.
     pub(super) running: Option<String>,
+    /// Tells the task waiting for the running instance's answer of a cancel or a stop.
+    pub(super) interrupt: Option<watch::Sender<Interrupt>>,
     /// Leaves once its request is answered (rescale down, rolled over).
     pub(super) retiring: bool,
     /// Why it is being stopped, once a stop was asked (its end is then expected).
@@ -43,6 +48,7 @@ impl DriverLive {
             runtime,
             conn: None,
             running: None,
+            interrupt: None,
             retiring: false,
             stop_reason: None,
             orphan,
@@ -76,6 +82,9 @@ impl DriverLive {
             return None;
         }
         self.stop_reason = Some(reason.to_string());
+        if let Some(interrupt) = &self.interrupt {
+            interrupt.send_replace(Interrupt::Stop(reason.to_string()));
+        }
         self.handle()
     }
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::model::group::{GroupRecord, GroupState, JobInstance};
 use crate::model::job::{JobRecord, JobSpec, JobState, Language};
@@ -49,8 +49,10 @@ pub(crate) struct LiveState {
     scope: Scope,
     /// Drivers wanted now: the scale, or 0 while paused or archived.
     target: u32,
-    /// The supervisor ends once no driver is left (the group was deleted).
+    /// The supervisor ends once no driver is left (the group was archived or deleted).
     closing: bool,
+    /// The supervisor has ended: changes go to a new one.
+    ended: bool,
     drivers: BTreeMap<String, DriverLive>,
     queue: VecDeque<Queued>,
     /// Instances whose cancel was asked while a driver ran them.
@@ -85,6 +87,20 @@ pub(crate) struct Assigned {
     pub(crate) conn: DriverConn,
     pub(crate) instance: JobInstance,
     pub(crate) language: Language,
+    /// How long it may run.
+    pub(crate) limit: Duration,
+    /// A cancel or a stop of its driver while it runs; closed once the driver ended.
+    pub(crate) interrupt: watch::Receiver<Interrupt>,
+}
+
+/// What happened to a running request's driver meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Interrupt {
+    None,
+    /// A cancel was asked: the driver has `cancel_grace` to end the request.
+    Cancel,
+    /// The driver is being stopped, for this reason.
+    Stop(String),
 }
 
 /// A driver that was removed from the group because it ended.
@@ -97,6 +113,8 @@ pub(crate) struct Ended {
 struct Queued {
     instance: JobInstance,
     deadline: Instant,
+    /// How long it may run once a driver has it.
+    limit: Duration,
 }
 
 impl GroupLive {
@@ -114,6 +132,7 @@ impl GroupLive {
                 },
                 target: wanted(record),
                 closing: false,
+                ended: false,
                 drivers: BTreeMap::new(),
                 queue: VecDeque::new(),
                 cancels: HashSet::new(),
@@ -145,10 +164,16 @@ impl LiveState {
         &self.scope
     }
 
-    /// A committed change of the group: its target and tags.
-    pub(crate) fn update(&mut self, record: &GroupRecord) {
+    /// A committed change of the group: its target and tags. False when the supervisor
+    /// has ended and takes no change any more.
+    pub(crate) fn update(&mut self, record: &GroupRecord) -> bool {
+        if self.ended {
+            return false;
+        }
         self.target = wanted(record);
+        self.closing = record.group.state == GroupState::Archived;
         self.scope.tags = record.group.tags.clone();
+        true
     }
 
     /// The group is being deleted: no driver is wanted and the supervisor ends once the
@@ -158,8 +183,13 @@ impl LiveState {
         self.closing = true;
     }
 
-    pub(crate) fn is_done(&self) -> bool {
-        self.closing && self.drivers.is_empty()
+    /// Ends the supervisor once the group is archived or deleted and no driver is left
+    /// (its queue was emptied when its drivers were halted); true once it has ended.
+    pub(crate) fn end_if_done(&mut self) -> bool {
+        if self.closing && self.drivers.is_empty() {
+            self.ended = true;
+        }
+        self.ended
     }
 
     /// A watched jar was rebuilt: drivers with the old jars are rolled over.
@@ -173,13 +203,24 @@ impl LiveState {
         self.queue.len()
     }
 
-    pub(crate) fn enqueue(&mut self, instance: JobInstance, timeout: Duration) {
-        self.queue.push_back(Queued { instance, deadline: Instant::now() + timeout });
+    /// Queues a request; false (and not queued) once the group is closing, whose queue
+    /// nobody would serve or expire.
+    pub(crate) fn enqueue(&mut self, instance: JobInstance, timeout: Duration, limit: Duration) -> bool {
+        if self.closing {
+            return false;
+        }
+        self.queue.push_back(Queued { instance, deadline: Instant::now() + timeout, limit });
+        true
     }
 
-    /// Puts a request back first in line (its driver turned out to be busy).
-    pub(crate) fn requeue_first(&mut self, instance: JobInstance, timeout: Duration) {
-        self.queue.push_front(Queued { instance, deadline: Instant::now() + timeout });
+    /// Puts a request back first in line (its driver turned out to be busy); false as
+    /// [`Self::enqueue`].
+    pub(crate) fn requeue_first(&mut self, instance: JobInstance, timeout: Duration, limit: Duration) -> bool {
+        if self.closing {
+            return false;
+        }
+        self.queue.push_front(Queued { instance, deadline: Instant::now() + timeout, limit });
+        true
     }
 
     /// Removes a queued request; false when it was not queued.
@@ -206,7 +247,16 @@ impl LiveState {
         let queued = self.queue.pop_front()?;
         driver.running = Some(queued.instance.job_instance_id.clone());
         driver.record.job.state = JobState::Busy;
-        Some(Assigned { driver: driver.record.clone(), conn, instance: queued.instance, language: self.scope.language })
+        let (interrupt, interrupted) = watch::channel(Interrupt::None);
+        driver.interrupt = Some(interrupt);
+        Some(Assigned {
+            driver: driver.record.clone(),
+            conn,
+            instance: queued.instance,
+            language: self.scope.language,
+            limit: queued.limit,
+            interrupt: interrupted,
+        })
     }
 
     // Cancels.
@@ -214,7 +264,13 @@ impl LiveState {
     /// A cancel asked while a driver runs the request: the connection to ask it through.
     pub(crate) fn cancel_running(&mut self, instance_id: &str) -> Option<DriverConn> {
         self.cancels.insert(instance_id.to_string());
-        self.drivers.values().find(|d| d.running.as_deref() == Some(instance_id)).and_then(|d| d.conn.clone())
+        let driver = self.drivers.values().find(|d| d.running.as_deref() == Some(instance_id))?;
+        if let Some(interrupt) = &driver.interrupt
+            && *interrupt.borrow() == Interrupt::None
+        {
+            interrupt.send_replace(Interrupt::Cancel);
+        }
+        driver.conn.clone()
     }
 
     /// Whether a cancel was asked for the request (forgotten once read).
@@ -340,6 +396,7 @@ impl LiveState {
             return None;
         }
         d.running = None;
+        d.interrupt = None;
         d.record.job.state = JobState::Ready;
         if d.retiring { d.stop("the driver was retired") } else { None }
     }

@@ -28,11 +28,17 @@ impl LiveGroups {
         true
     }
 
-    /// Removes this supervisor's entry (not a newer one for the same group).
-    pub(crate) fn remove(&self, live: &Arc<GroupLive>) {
+    /// Removes this supervisor's entry (not a newer one for the same group) when it has
+    /// nothing left to do; true then. Under the map's lock, so a change either reaches the
+    /// live state before it ends or finds the entry gone and starts a new supervisor.
+    pub(crate) fn remove_if_done(&self, live: &Arc<GroupLive>) -> bool {
         let mut map = self.map();
+        if !live.lock().end_if_done() {
+            return false;
+        }
         if map.get(&live.id).is_some_and(|l| Arc::ptr_eq(l, live)) {
             map.remove(&live.id);
         }
+        true
     }
 }
