@@ -20,6 +20,7 @@ use k8s_openapi::ByteString;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::secret::Secret;
+use crate::runtime::properties::properties_text;
 
 pub const DRIVER_CONTAINER: &str = "spark-kubernetes-driver";
 pub const SPARK_VERSION: &str = "4.3.0";
@@ -518,41 +519,8 @@ fn spark_properties(plan: &K8sDriverPlan) -> Result<String> {
             return Err(EngineError::invalid("conf", format!("'{key}' is not a property name")));
         }
     }
-    let mut text = format!("#Java properties built from Kubernetes config map with name: {}\n", plan.config_map);
-    for (key, value) in &conf {
-        text.push_str(&escape_property(key, true));
-        text.push('=');
-        text.push_str(&escape_property(value, false));
-        text.push('\n');
-    }
+    let text = properties_text(&format!("Java properties built from Kubernetes config map with name: {}", plan.config_map), &conf);
     Ok(text)
-}
-
-/// `java.util.Properties.store` escaping, so the JVM reads back exactly these strings.
-fn escape_property(text: &str, is_key: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.chars().enumerate() {
-        match c {
-            ' ' if is_key || i == 0 => out.push_str("\\ "),
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\x0c' => out.push_str("\\f"),
-            '=' | ':' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (' '..='~').contains(&c) => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04X}"));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Lowercase letters, digits and '-', no leading or trailing '-' (Spark's label rule).
@@ -589,8 +557,6 @@ mod tests {
         assert_eq!(mib("k", "512").unwrap(), 512);
         assert_eq!(mib("k", "1024k").unwrap(), 1);
         assert_eq!(mib("spark.driver.memory", "lots").unwrap_err().field(), Some("spark.driver.memory"));
-        assert_eq!(escape_property("k8s://https://h:1", false), "k8s\\://https\\://h\\:1");
-        assert_eq!(escape_property(" a=b é", false), "\\ a\\=b \\u00E9");
         assert_eq!(dns_label("  My App_1!! "), "my-app-1");
     }
 
