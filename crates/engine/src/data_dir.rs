@@ -22,14 +22,47 @@ pub fn resolve(explicit: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".sparkdeck"))
 }
 
-/// The data directory holds secrets and the API token: owner-only.
+/// The data directory holds secrets and the API token: one Sparkdeck creates is
+/// owner-only (0700). An existing one keeps the mode its owner gave it (it may be shared
+/// on purpose); what is secret in it is private by file (the database, the token).
 pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| EngineError::io(format!("cannot create data directory {}", dir.display()), e))?;
+    let cannot = |e| EngineError::io(format!("cannot create data directory {}", dir.display()), e);
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(cannot)?;
+    }
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        other => other.map_err(cannot),
+    }
+}
+
+/// Creates `path` owner-only (0600) if missing and makes an existing one so, together
+/// with SQLite's `-wal` and `-shm` files beside it (SQLite gives the ones it creates
+/// the database's mode).
+pub(crate) fn make_database_private(path: &Path) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|e| EngineError::io(format!("cannot create the database {}", path.display()), e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| EngineError::io(format!("cannot restrict data directory {}", dir.display()), e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            match fs::set_permissions(&file, fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(EngineError::io(format!("cannot restrict {}", file.display()), e));
+                }
+                _ => {}
+            }
+        }
     }
     Ok(())
 }

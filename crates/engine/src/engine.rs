@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::config::EngineConfig;
-use crate::data_dir::{create_private_dir, lock_data_dir};
+use crate::data_dir::{create_private_dir, lock_data_dir, make_database_private};
 use crate::error::Result;
 use crate::events::{EngineEvent, EventBus};
 use crate::groups::agent_client::DriverHttp;
@@ -87,7 +87,9 @@ impl Engine {
         let data_dir = &config.data_dir;
         create_private_dir(data_dir)?;
         let lock = lock_data_dir(data_dir)?;
-        let store = Store::open(&data_dir.join("sparkdeck.db"), config.db_busy_timeout).await?;
+        let database = data_dir.join("sparkdeck.db");
+        make_database_private(&database)?;
+        let store = Store::open(&database, config.db_busy_timeout).await?;
         let engine = Self {
             inner: Arc::new(Inner {
                 config,

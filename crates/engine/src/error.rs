@@ -56,8 +56,16 @@ impl EngineError {
         Self::NotFound { what, key: key.into() }
     }
 
+    /// An I/O failure. A full disk (or quota, or file size limit) is not a defect but a
+    /// state of the machine: it is `Unavailable`, and says so.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io { context: context.into(), source }
+        use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+        match source.kind() {
+            StorageFull | QuotaExceeded | FileTooLarge => {
+                Self::Unavailable(format!("{}: the disk is full or the file may not grow ({source}); free some space and try again", context.into()))
+            }
+            _ => Self::Io { context: context.into(), source },
+        }
     }
 
     pub fn code(&self) -> ErrorCode {

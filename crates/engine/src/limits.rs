@@ -13,3 +13,6 @@ pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
 pub const MAX_REQUEST_TIMEOUT_SECONDS: u32 = 86_400;
 /// The largest `code` a group request may carry, in bytes.
 pub const MAX_CODE_BYTES: usize = 256 * 1024;
+/// The largest result a group request may return, in bytes: it is stored and carried in
+/// every event about the request, so a bigger one fails the request with a message.
+pub const MAX_RESULT_BYTES: usize = 4 * 1024 * 1024;

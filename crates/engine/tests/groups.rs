@@ -14,12 +14,15 @@ use sparkdeck_engine::testing::{ScriptedDriver, ScriptedExit, ScriptedRuntime};
 use sparkdeck_engine::{Engine, EngineConfig, GroupForm};
 
 /// An agent that is READY at once and answers `wait:<ms>` after that many milliseconds
-/// (any other code at once), with the code as its result.
+/// (any other code at once), with the code as its result; `big:<n>` returns n bytes.
 async fn start_agent() -> u16 {
     async fn execute(axum::Json(body): axum::Json<Value>) -> axum::Json<Value> {
         let code = body["code"].as_str().unwrap_or_default().to_string();
         if let Some(ms) = code.strip_prefix("wait:").and_then(|ms| ms.parse().ok()) {
             tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        if let Some(n) = code.strip_prefix("big:").and_then(|n| n.parse::<usize>().ok()) {
+            return axum::Json(json!({ "result": "x".repeat(n) }));
         }
         axum::Json(json!({ "result": code }))
     }
@@ -93,6 +96,23 @@ async fn a_group_keeps_its_scale_and_answers_requests() {
     let done = engine.execute_instance(&group.id, code("1 + 1")).await.unwrap();
     assert_eq!((done.state, done.result.as_deref()), (JobState::Finished, Some("1 + 1")));
     assert_eq!(runtime.drivers().len(), 2, "warm drivers, nothing launched per request");
+}
+
+#[tokio::test]
+async fn a_result_over_the_limit_fails_the_request_with_a_clear_message_and_the_driver_serves_on() {
+    let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
+    let group = create(&engine, 1).await;
+    drivers_until(&engine, &group.id, "a READY driver", |s| s == [JobState::Ready]).await;
+    let limit = sparkdeck_engine::limits::MAX_RESULT_BYTES;
+    let fitting = engine.execute_instance(&group.id, code(&format!("big:{limit}"))).await.unwrap();
+    assert_eq!((fitting.state, fitting.result.map(|r| r.len())), (JobState::Finished, Some(limit)));
+    let over = engine.execute_instance(&group.id, code(&format!("big:{}", limit + 1))).await.unwrap();
+    assert_eq!((over.state, over.result.as_deref()), (JobState::Failed, None));
+    let message = over.error.unwrap().message;
+    assert!(message.contains("the result is larger than the 4 MiB a request may return"), "{message}");
+    let after = engine.execute_instance(&group.id, code("1 + 1")).await.unwrap();
+    assert_eq!((after.state, after.result.as_deref()), (JobState::Finished, Some("1 + 1")));
+    assert_eq!(runtime.drivers().len(), 1, "the same driver serves on");
 }
 
 #[tokio::test]

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use base64::Engine as _;
+
 use common::states_until;
 use k8s_support::fake_agent::FakeAgent;
 use k8s_support::s3::{ACCESS_KEY, SECRET_KEY, s3_server};
@@ -146,6 +148,36 @@ async fn k8s_simulator_job_runs_through_the_engine_and_keeps_its_logs() {
     let logs = w.engine.job_logs(&job.job_id, None, None).await.unwrap();
     let executor = logs.iter().find(|l| l.role == "executor" && l.log_type == "stdout").expect("an executor log");
     assert!(executor.log.join("\n").contains("simulated executor log"), "{:?}", executor.log);
+}
+
+#[tokio::test]
+async fn k8s_simulator_storage_keys_are_in_a_secret_the_pod_owns_not_in_the_config_map() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy || j.state.is_terminal()).await;
+
+    let others = w.sim.others();
+    let config_map = others.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    let properties = config_map["data"]["spark.properties"].as_str().unwrap();
+    assert!(!properties.contains(SECRET_KEY) && !properties.contains(ACCESS_KEY), "the ConfigMap is readable with `view` rights: {properties}");
+    let pods = w.sim.pods();
+    let pod = pods.iter().find(|p| p["metadata"]["labels"]["spark-role"] == "driver").unwrap();
+    assert!(!pod.to_string().contains(SECRET_KEY), "{pod}");
+    let secret_env = env_of(pod, "AWS_SECRET_ACCESS_KEY");
+    assert!(secret_env.get("value").is_none(), "{secret_env}");
+    let reference = &secret_env["valueFrom"]["secretKeyRef"];
+    let secret = others.iter().find(|o| o["kind"] == "Secret").expect("the driver's Secret");
+    assert_eq!(secret["metadata"]["name"], reference["name"]);
+    assert_eq!(secret["metadata"]["ownerReferences"][0]["uid"], pod["metadata"]["uid"], "deleted with the pod");
+    let stored = secret["data"][reference["key"].as_str().unwrap()].as_str().unwrap();
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(stored).unwrap(), SECRET_KEY.as_bytes());
+    let executor_ref = format!("spark.kubernetes.executor.secretKeyRef.AWS_SECRET_ACCESS_KEY={}\\:", reference["name"].as_str().unwrap());
+    assert!(properties.contains(&executor_ref), "the executors read the key from the same Secret: {properties}");
+    w.sim.release();
+    states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
 }
 
 #[tokio::test]

@@ -18,7 +18,8 @@ use k8s_support::golden::{normalise, objects_by_kind};
 use k8s_support::recorder::{RECORDED_UID, Recorder};
 use k8s_support::tls::{TestCa, serve_https};
 use serde_json::Value;
-use sparkdeck_engine::k8s::manifests::{K8sDriverPlan, driver_manifests};
+use sparkdeck_engine::k8s::manifests::{K8sDriverPlan, S3Credentials, driver_manifests};
+use sparkdeck_engine::model::secret::Secret;
 use sparkdeck_engine::model::cluster::{Cluster, ClusterSpec, ClusterType};
 
 /// One driver, as spark-submit arguments and as our plan's inputs.
@@ -30,9 +31,21 @@ struct Case {
     resource: &'static str,
     args: &'static [&'static str],
     conf: &'static [(&'static str, &'static str)],
+    /// The storage's keys: ours go in a Secret (see [`S3_SECRET_REFS`]).
+    s3_credentials: bool,
 }
 
-const CASES: [Case; 2] = [
+/// What spark-submit is told so that it references the Secret we create for the storage's
+/// keys. spark-submit does not create Secrets: ours is the one object it lacks, compared
+/// on its own in `our_manifests_equal_golden`.
+const S3_SECRET_REFS: [(&str, &str); 4] = [
+    ("spark.kubernetes.driver.secretKeyRef.AWS_ACCESS_KEY_ID", "<PREFIX>-secrets:s3-access-key"),
+    ("spark.kubernetes.driver.secretKeyRef.AWS_SECRET_ACCESS_KEY", "<PREFIX>-secrets:s3-secret-key"),
+    ("spark.kubernetes.executor.secretKeyRef.AWS_ACCESS_KEY_ID", "<PREFIX>-secrets:s3-access-key"),
+    ("spark.kubernetes.executor.secretKeyRef.AWS_SECRET_ACCESS_KEY", "<PREFIX>-secrets:s3-secret-key"),
+];
+
+const CASES: [Case; 3] = [
     Case {
         file: "k8s_spark_pi.json",
         app_name: "spark-pi",
@@ -41,6 +54,7 @@ const CASES: [Case; 2] = [
         resource: "local:///opt/spark/examples/jars/spark-examples.jar",
         args: &["100"],
         conf: &[("spark.kubernetes.container.image", "apache/spark:4.3.0"), ("spark.kubernetes.namespace", "spark")],
+        s3_credentials: false,
     },
     Case {
         file: "k8s_python.json",
@@ -55,6 +69,17 @@ const CASES: [Case; 2] = [
             ("spark.driver.cores", "2"),
             ("spark.submit.pyFiles", "local:///opt/app/deps.zip"),
         ],
+        s3_credentials: false,
+    },
+    Case {
+        file: "k8s_s3_credentials.json",
+        app_name: "s3 job",
+        main_class: Some("org.example.Main"),
+        python: false,
+        resource: "s3a://spark-jobs/sparkdeck/jobs/j1/app.jar",
+        args: &[],
+        conf: &[("spark.kubernetes.container.image", "apache/spark:4.3.0"), ("spark.hadoop.fs.s3a.endpoint", "http://minio:9000")],
+        s3_credentials: true,
     },
 ];
 
@@ -84,7 +109,8 @@ async fn record(case: &Case) -> Value {
     }
     cmd.arg("--conf").arg(format!("spark.kubernetes.authenticate.submission.caCertFile={}", ca_file.display()));
     cmd.args(["--conf", "spark.kubernetes.submission.waitAppCompletion=false"]);
-    for (k, v) in case.conf {
+    let secret_refs = if case.s3_credentials { &S3_SECRET_REFS[..] } else { &[] };
+    for (k, v) in case.conf.iter().chain(secret_refs) {
         cmd.arg("--conf").arg(format!("{k}={v}"));
     }
     cmd.arg(case.resource).args(case.args).stdin(Stdio::null());
@@ -141,8 +167,22 @@ fn our_manifests_equal_golden() {
             case.python,
         )
         .unwrap();
+        let mut plan = plan;
+        if case.s3_credentials {
+            plan.s3_credentials = Some(S3Credentials { access_key: "AKIDGOLDEN".into(), secret_key: Secret::new("golden-secret") });
+        }
         let mut manifests = driver_manifests(&plan).unwrap();
         manifests.owned_by(&plan.pod_name(), RECORDED_UID);
+        // The one object spark-submit does not send: the Secret its references point at.
+        let secret = manifests.secret.take();
+        assert_eq!(secret.is_some(), case.s3_credentials, "{}: a Secret exactly when the storage has keys", case.file);
+        if let Some(secret) = secret {
+            assert_eq!(secret.metadata.name.as_deref(), Some(plan.secret_name().as_str()));
+            assert_eq!(secret.metadata.owner_references.unwrap()[0].uid, RECORDED_UID);
+            let data = secret.data.unwrap();
+            let shown: BTreeMap<&str, &[u8]> = data.iter().map(|(k, v)| (k.as_str(), v.0.as_slice())).collect();
+            assert_eq!(shown, BTreeMap::from([("s3-access-key", &b"AKIDGOLDEN"[..]), ("s3-secret-key", &b"golden-secret"[..])]));
+        }
         let ours: Vec<(String, String, Value)> = [
             serde_json::to_value(&manifests.pod).unwrap(),
             serde_json::to_value(&manifests.service).unwrap(),

@@ -54,15 +54,6 @@ async fn one_engine_per_data_directory() {
     }
 }
 
-#[cfg(unix)]
-#[tokio::test]
-async fn data_directory_is_private() {
-    use std::os::unix::fs::PermissionsExt;
-    let (dir, _engine) = common::engine().await;
-    let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o700);
-}
-
 /// A database from before 0006 (tag rows without the copies of their job's filter
 /// columns): the migration fills them in, so existing jobs are found by tag and state.
 #[tokio::test]

@@ -205,6 +205,58 @@ async fn a_job_that_raises_fails_with_the_message() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn secret_settings_reach_the_driver_through_a_private_file_not_a_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = server().await;
+    let secret = format!("pw-{}", std::process::id());
+    let gate = tempfile::tempdir().unwrap();
+    let go = gate.path().join("go");
+    // The driver reports the setting, then waits for the test to have looked at every process.
+    let main = r#"
+import os, sys, time
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+print("CONF", spark.conf.get("spark.sparkdeck.probe.password"), flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.1)
+spark.stop()
+"#;
+    let form = Form::new()
+        .text("name", "secret probe")
+        .text("language", "PYTHON")
+        .text("clusterName", "one")
+        .text("jobConfig", format!("spark.ui.enabled=false;spark.sparkdeck.probe.password={secret}"))
+        .text("args", go.display().to_string())
+        .part("pyFiles", file_part("main.py", main.as_bytes().to_vec()));
+    let id = submit(&s, form).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+    while !log_text(&s, &id).await.0.contains("CONF ") {
+        let (_, job) = call(s.get(&format!("/job/{id}"))).await;
+        assert!(!ended(job["state"].as_str().unwrap_or("")) && tokio::time::Instant::now() < deadline, "{job}\n{:?}", log_text(&s, &id).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let exposed = processes_mentioning(&secret);
+    std::fs::write(&go, "").unwrap();
+    assert!(exposed.is_empty(), "the secret is on a command line: {exposed:?}");
+    let job = wait_for(&s, &id, ended, Duration::from_secs(120)).await;
+    let (stdout, stderr) = log_text(&s, &id).await;
+    assert_eq!(job["state"], "FINISHED", "{job}\n{stderr}");
+    assert!(stdout.contains(&format!("CONF {secret}")), "the driver got the real value: {stdout}");
+    let file = walkdir(s.data_dir()).into_iter().find(|p| p.ends_with("spark-submit.properties")).expect("the properties file");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600, "{}", file.display());
+}
+
+/// Every file under `dir`.
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walkdir(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn stopping_a_long_job_cancels_it_and_leaves_no_process() {
     let s = server().await;
     let main = "import time\nfrom pyspark.sql import SparkSession\nSparkSession.builder.getOrCreate()\nprint('started', flush=True)\ntime.sleep(600)\n";

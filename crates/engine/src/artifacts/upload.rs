@@ -102,7 +102,17 @@ impl Uploaded {
     }
 
     /// Moves the temp file to its place in the store.
+    /// Stores the upload read-only: jobs see it through hard links, and one job must not
+    /// change the file another job (or a resubmit) reads.
     pub(super) fn persist(self, stored: &Path) -> Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            self.temp
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o400))
+                .map_err(|e| EngineError::io(format!("cannot make artifact {} read-only", stored.display()), e))?;
+        }
         self.temp
             .persist(stored)
             .map(|_| ())

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::limits::MAX_RESULT_BYTES;
 use crate::model::group::{InstanceError, JobInstance};
 use crate::model::job::Language;
 use crate::model::secret::Secret;
@@ -98,7 +99,19 @@ impl DriverConn {
         if !response.status().is_success() {
             return Err(format!("the driver answered {}", response.status()));
         }
-        let answer: Value = response.json().await.map_err(|e| e.to_string())?;
+        // Read no more than a result within the limit can take as JSON (escapes included).
+        let mut body = Vec::new();
+        let mut response = response;
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+            if body.len() + chunk.len() > 4 * MAX_RESULT_BYTES {
+                return Ok(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let answer: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        if answer.get("result").and_then(Value::as_str).is_some_and(|r| r.len() > MAX_RESULT_BYTES) {
+            return Ok(too_large());
+        }
         if let Some(error) = answer.get("error") {
             let text = |key: &str| error.get(key).and_then(Value::as_str).unwrap_or("").to_string();
             return Ok(Answer::Error(InstanceError { message: text("message"), stack_trace: text("stackTrace") }));
@@ -124,4 +137,15 @@ impl DriverConn {
         let answer: Value = response.json().await.map_err(|e| e.to_string())?;
         Ok(answer.get("cancelled").and_then(Value::as_bool).unwrap_or(false))
     }
+}
+
+/// The answer to a request whose result is over [`MAX_RESULT_BYTES`].
+fn too_large() -> Answer {
+    Answer::Error(InstanceError {
+        message: format!(
+            "the result is larger than the {} MiB a request may return; write large results to a file or table and return where they are",
+            MAX_RESULT_BYTES / (1024 * 1024)
+        ),
+        stack_trace: String::new(),
+    })
 }

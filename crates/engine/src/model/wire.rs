@@ -51,9 +51,20 @@ pub fn parse_requirements(field: &str, input: &str) -> Result<Vec<String>> {
             && name.starts_with(|c: char| c.is_ascii_alphanumeric())
             && name.ends_with(|c: char| c.is_ascii_alphanumeric());
         let rest = entry[name_end..].trim_start();
-        let valid_rest = rest.is_empty()
-            || rest.starts_with(['=', '<', '>', '!', '~', '[', ';', '@'])
-            || rest.starts_with("==");
+        // Each entry becomes a line of a pip requirements file, where a URL would fetch
+        // code from anywhere, `--opt` would change how pip installs, and `${VAR}` would
+        // expand this machine's environment: only extras and version specifiers pass.
+        if rest.split_whitespace().any(|token| token.starts_with('-')) {
+            return Err(EngineError::invalid(field, format!("'{entry}': pip options are not allowed in requirements")));
+        }
+        if rest.starts_with('@') || rest.contains("://") {
+            return Err(EngineError::invalid(
+                field,
+                format!("'{entry}': direct references (name @ url) are not allowed; name a version from the package index"),
+            ));
+        }
+        let valid_rest = (rest.is_empty() || rest.starts_with(['=', '<', '>', '!', '~', '[']))
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || " ._*+!=<>~,[]-".contains(c));
         if !valid_name || !valid_rest || entry.contains(char::is_control) {
             return Err(EngineError::invalid(
                 field,
@@ -105,10 +116,23 @@ mod tests {
     fn requirements_accept_specifiers_and_refuse_options() {
         let r = parse_requirements("pyRequirements", "pandas==2.2.0; numpy ;six>=1.16,<2;requests[socks]").unwrap();
         assert_eq!(r, ["pandas==2.2.0", "numpy", "six>=1.16,<2", "requests[socks]"]);
-        for bad in ["--index-url=http://evil", "-e .", "pandas 2.0", "==1.0", "a==\u{1}1"] {
+        for bad in ["--index-url=http://evil", "-e .", "pandas 2.0", "==1.0", "a==\u{1}1", "a==${HOME}"] {
             let e = parse_requirements("pyRequirements", bad).unwrap_err();
             assert_eq!(e.field(), Some("pyRequirements"), "{bad}");
         }
+    }
+
+    #[test]
+    fn requirements_refuse_direct_references_and_per_requirement_options() {
+        for bad in ["pkg @ https://evil.example/pkg.whl", "pkg@file:///tmp/x", "pkg[extra] @ git+https://h/r"] {
+            let e = parse_requirements("pyRequirements", bad).unwrap_err();
+            assert!(e.to_string().contains("direct references (name @ url) are not allowed"), "{bad}: {e}");
+        }
+        for bad in ["pandas==2.2.0 --hash=sha256:00", "six --config-settings=a=b", "numpy>=1 -i http://evil"] {
+            let e = parse_requirements("pyRequirements", bad).unwrap_err();
+            assert!(e.to_string().contains("pip options are not allowed"), "{bad}: {e}");
+        }
+        assert_eq!(parse_requirements("pyRequirements", "a-b[c-d]>=1.0,!=1.2.*").unwrap(), ["a-b[c-d]>=1.0,!=1.2.*"]);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub(crate) const DRIVER_STDERR: &str = "stderr.log";
 pub(crate) const EXECUTORS_DIR: &str = "executors";
 /// The longest executor id that names a directory (a Kubernetes pod name has at most 253).
 const MAX_EXECUTOR_ID: usize = 253;
+/// The Spark settings a local spark-submit reads (`--properties-file`, 0600).
+pub(crate) const SPARK_PROPERTIES: &str = "spark-submit.properties";
 /// Written with spark-submit's exit code when a local driver ends.
 pub(crate) const EXIT_FILE: &str = "exit-code";
 /// Written by a local driver's wrapper before anything else: a job directory without it

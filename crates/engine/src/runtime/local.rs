@@ -57,6 +57,7 @@ impl LocalRuntime {
                 .open(path)
                 .map_err(|e| EngineError::io(format!("cannot open log {}", path.display()), e))
         };
+        plan.write_properties()?;
         let mut command = tokio::process::Command::new("sh");
         command
             .arg("-c")

@@ -9,6 +9,7 @@
 pub mod k8s;
 pub(crate) mod job_dir;
 pub(crate) mod local;
+pub(crate) mod properties;
 #[cfg(feature = "testing")]
 pub mod scripted;
 pub(crate) mod standalone;
@@ -26,7 +27,8 @@ pub(crate) use crate::model::driver::DriverRef;
 
 /// Everything needed to start one driver, resolved to paths and settings; each runtime
 /// turns it into what its cluster takes (a command line, a REST submission, a pod).
-#[derive(Debug, Clone)]
+/// Its `Debug` masks secret settings, so no log line can show them.
+#[derive(Clone)]
 pub(crate) struct DriverPlan {
     pub(crate) app_name: String,
     /// `--master` for this cluster.
@@ -54,7 +56,11 @@ pub(crate) struct DriverPlan {
 }
 
 impl DriverPlan {
-    /// `spark-submit` and its arguments, for drivers started on this machine.
+    /// `spark-submit` and its arguments, for drivers started on this machine. The Spark
+    /// settings are not among them: they are in [`Self::properties_file`] (0600), written
+    /// by [`Self::write_properties`], because a command line is readable by every user.
+    /// `--load-spark-defaults` keeps `conf/spark-defaults.conf` under them, as without
+    /// `--properties-file`.
     pub(crate) fn spark_submit_argv(&self) -> Vec<String> {
         let join = |paths: &[PathBuf]| paths.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join(",");
         let mut argv = vec![
@@ -64,10 +70,7 @@ impl DriverPlan {
             "--name".into(),
             self.app_name.clone(),
         ];
-        for (key, value) in &self.conf {
-            argv.push("--conf".into());
-            argv.push(format!("{key}={value}"));
-        }
+        argv.extend(["--properties-file".into(), self.properties_file().to_string_lossy().into_owned(), "--load-spark-defaults".into()]);
         if let Some(class) = &self.main_class {
             argv.extend(["--class".into(), class.clone()]);
         }
@@ -79,6 +82,17 @@ impl DriverPlan {
         argv.push(self.main.to_string_lossy().into_owned());
         argv.extend(self.args.iter().cloned());
         argv
+    }
+
+    pub(crate) fn properties_file(&self) -> PathBuf {
+        self.job_dir.join(job_dir::SPARK_PROPERTIES)
+    }
+
+    /// Writes the settings spark-submit reads, before it starts.
+    pub(crate) fn write_properties(&self) -> Result<()> {
+        let path = self.properties_file();
+        properties::write_private_properties(&path, &self.conf)
+            .map_err(|e| crate::error::EngineError::io(format!("cannot write the Spark settings to {}", path.display()), e))
     }
 
     pub(crate) fn stdout(&self) -> PathBuf {
@@ -94,6 +108,29 @@ impl DriverPlan {
     }
     pub(crate) fn launch_mark(&self) -> PathBuf {
         self.job_dir.join(job_dir::LAUNCH_MARK)
+    }
+}
+
+impl std::fmt::Debug for DriverPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriverPlan")
+            .field("app_name", &self.app_name)
+            .field("master", &self.master)
+            .field("conf", &crate::model::secret::mask_settings(&self.conf))
+            .field("main", &self.main)
+            .field("main_class", &self.main_class)
+            .field("args", &self.args)
+            .field("jars", &self.jars)
+            .field("py_files", &self.py_files)
+            .field("files", &self.files)
+            .field("python", &self.python)
+            .field("interactive", &self.interactive)
+            .field("agent_secret", &self.agent_secret)
+            .field("spark_submit", &self.spark_submit)
+            .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("venv", &self.venv)
+            .field("job_dir", &self.job_dir)
+            .finish()
     }
 }
 
@@ -215,11 +252,31 @@ mod tests {
         let argv = plan().spark_submit_argv();
         let expected = [
             "/spark/bin/spark-submit", "--master", "spark://127.0.0.1:7077", "--name", "pi",
-            "--conf", "spark.a=x=y", "--conf", "spark.b=2", "--class", "com.example.Pi",
+            "--properties-file", "/jobs/1/spark-submit.properties", "--load-spark-defaults", "--class", "com.example.Pi",
             "--jars", "/jobs/1/jars/dep.jar,/jobs/1/jars/dep2.jar", "--files", "/jobs/1/files/in.csv",
             "/jobs/1/jars/app.jar", "10", "two words",
         ];
         assert_eq!(argv, expected);
+    }
+
+    #[test]
+    fn the_plans_debug_form_masks_secret_settings_and_environment_values() {
+        let mut plan = plan();
+        plan.conf.insert("spark.authenticate.secret".into(), "hunter2".into());
+        plan.env.push(("SOME_TOKEN".into(), "tok-value".into()));
+        let shown = format!("{plan:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("tok-value"), "{shown}");
+        assert!(shown.contains("spark.authenticate.secret") && shown.contains("x=y"), "{shown}");
+    }
+
+    #[test]
+    fn the_settings_file_holds_what_the_command_line_no_longer_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = DriverPlan { job_dir: dir.path().into(), ..plan() };
+        plan.write_properties().unwrap();
+        let text = std::fs::read_to_string(plan.properties_file()).unwrap();
+        assert!(text.contains("spark.a=x\\=y\nspark.b=2\n"), "{text}");
+        assert!(!plan.spark_submit_argv().iter().any(|a| a.contains("spark.a")));
     }
 
     #[test]

@@ -20,6 +20,7 @@ use k8s_openapi::ByteString;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::secret::Secret;
+use crate::runtime::properties::properties_text;
 
 pub const DRIVER_CONTAINER: &str = "spark-kubernetes-driver";
 pub const SPARK_VERSION: &str = "4.3.0";
@@ -35,6 +36,14 @@ const DNS_LABEL_MAX: usize = 63;
 /// The variable the agent in the pod reads its secret from (filled from the Secret).
 pub use crate::runtime::job_dir::AGENT_SECRET_ENV;
 const AGENT_SECRET_KEY: &str = "secret";
+const S3_ACCESS_KEY: &str = "s3-access-key";
+const S3_SECRET_KEY: &str = "s3-secret-key";
+/// Spark's prefixes for environment variables filled from a Secret (`<name>:<key>`).
+const DRIVER_SECRET_REF: &str = "spark.kubernetes.driver.secretKeyRef.";
+const EXECUTOR_SECRET_REF: &str = "spark.kubernetes.executor.secretKeyRef.";
+/// Where the AWS SDK's default chain (and Spark's `SparkHadoopUtil`) read S3 credentials.
+const AWS_ACCESS_KEY_ENV: &str = "AWS_ACCESS_KEY_ID";
+const AWS_SECRET_KEY_ENV: &str = "AWS_SECRET_ACCESS_KEY";
 
 /// A group driver's agent in the pod: the port it listens on (reached through a
 /// port-forward) and the secret it checks, which goes into a Secret owned by the pod.
@@ -42,6 +51,15 @@ const AGENT_SECRET_KEY: &str = "secret";
 pub struct AgentSpec {
     pub port: u16,
     pub secret: Secret,
+}
+
+/// The credentials of the S3 storage the pods read the job's files from. They go into
+/// the driver's Secret and reach the driver and executors as `AWS_*` environment, never
+/// the ConfigMap (readable with `view` rights).
+#[derive(Debug, Clone, PartialEq)]
+pub struct S3Credentials {
+    pub access_key: String,
+    pub secret_key: Secret,
 }
 
 /// One driver to run on Kubernetes, with every generated name fixed up front so a retry
@@ -74,6 +92,8 @@ pub struct K8sDriverPlan {
     pub env: Vec<(String, String)>,
     /// Set for a group driver: the agent's port and secret.
     pub agent: Option<AgentSpec>,
+    /// Set when the job's storage needs keys.
+    pub s3_credentials: Option<S3Credentials>,
 }
 
 impl K8sDriverPlan {
@@ -119,6 +139,7 @@ impl K8sDriverPlan {
             submit_time_ms: crate::time::now_ms(),
             env: Vec::new(),
             agent: None,
+            s3_credentials: None,
         })
     }
 
@@ -131,9 +152,24 @@ impl K8sDriverPlan {
         if name.len() <= DNS_LABEL_MAX { name } else { format!("spark-{}-driver-svc", hex16()) }
     }
 
-    /// The Secret holding the agent's secret (names are DNS subdomains, so no 63-char limit).
-    pub fn agent_secret_name(&self) -> String {
-        format!("{}-agent-secret", self.resource_prefix)
+    /// The Secret holding the agent's secret and the storage's keys (names are DNS
+    /// subdomains, so no 63-char limit).
+    pub fn secret_name(&self) -> String {
+        format!("{}-secrets", self.resource_prefix)
+    }
+
+    /// The conf as the driver gets it: with the storage's keys as references to the
+    /// driver's Secret, for the driver pod and (through Spark) each executor pod.
+    fn conf_with_secret_refs(&self) -> BTreeMap<String, String> {
+        let mut conf = self.conf.clone();
+        if self.s3_credentials.is_some() {
+            for (env, key) in [(AWS_ACCESS_KEY_ENV, S3_ACCESS_KEY), (AWS_SECRET_KEY_ENV, S3_SECRET_KEY)] {
+                for prefix in [DRIVER_SECRET_REF, EXECUTOR_SECRET_REF] {
+                    conf.insert(format!("{prefix}{env}"), format!("{}:{key}", self.secret_name()));
+                }
+            }
+        }
+        conf
     }
 
     fn conf_or<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
@@ -148,7 +184,7 @@ pub struct DriverManifests {
     pub config_map: ConfigMap,
     pub service: Service,
     pub network_policy: NetworkPolicy,
-    /// A group driver's agent secret.
+    /// A group driver's agent secret and the storage's keys.
     pub secret: Option<KubeSecret>,
 }
 
@@ -173,6 +209,7 @@ impl DriverManifests {
 }
 
 pub fn driver_manifests(plan: &K8sDriverPlan) -> Result<DriverManifests> {
+    let plan = &K8sDriverPlan { conf: plan.conf_with_secret_refs(), ..plan.clone() };
     let properties = spark_properties(plan)?;
     let driver_port = port(plan, "spark.driver.port", 7078)?;
     let block_port = port(plan, "spark.driver.blockManager.port", 7079)?;
@@ -284,16 +321,24 @@ pub fn driver_manifests(plan: &K8sDriverPlan) -> Result<DriverManifests> {
             ..NetworkPolicySpec::default()
         }),
     };
-    let secret = plan.agent.as_ref().map(|agent| KubeSecret {
+    let mut secret_data = BTreeMap::new();
+    if let Some(agent) = &plan.agent {
+        secret_data.insert(AGENT_SECRET_KEY.to_string(), ByteString(agent.secret.expose().as_bytes().to_vec()));
+    }
+    if let Some(credentials) = &plan.s3_credentials {
+        secret_data.insert(S3_ACCESS_KEY.to_string(), ByteString(credentials.access_key.as_bytes().to_vec()));
+        secret_data.insert(S3_SECRET_KEY.to_string(), ByteString(credentials.secret_key.expose().as_bytes().to_vec()));
+    }
+    let secret = (!secret_data.is_empty()).then(|| KubeSecret {
         metadata: ObjectMeta {
-            name: Some(plan.agent_secret_name()),
+            name: Some(plan.secret_name()),
             namespace: Some(plan.namespace.clone()),
             labels: Some(app_label.clone()),
             ..ObjectMeta::default()
         },
         immutable: Some(true),
         type_: Some("Opaque".into()),
-        data: Some(BTreeMap::from([(AGENT_SECRET_KEY.to_string(), ByteString(agent.secret.expose().as_bytes().to_vec()))])),
+        data: Some(secret_data),
         ..KubeSecret::default()
     });
     Ok(DriverManifests { pod, config_map, service, network_policy, secret })
@@ -310,6 +355,15 @@ fn driver_container(plan: &K8sDriverPlan, [driver, block, ui, connect]: [i32; 4]
     args.extend(plan.args.iter().cloned());
 
     let value = |name: &str, value: &str| EnvVar { name: name.into(), value: Some(value.into()), value_from: None };
+    // By reference: secrets stay out of the pod spec and the ConfigMap.
+    let secret_ref = |name: &str, secret: &str, key: &str, optional: Option<bool>| EnvVar {
+        name: name.into(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector { name: secret.into(), key: key.into(), optional }),
+            ..EnvVarSource::default()
+        }),
+    };
     let mut env = vec![
         value("SPARK_USER", &plan.spark_user),
         value("SPARK_APPLICATION_ID", &plan.app_id),
@@ -321,21 +375,20 @@ fn driver_container(plan: &K8sDriverPlan, [driver, block, ui, connect]: [i32; 4]
                 ..EnvVarSource::default()
             }),
         },
-        value("SPARK_LOCAL_DIRS", &plan.local_dir),
-        value("SPARK_CONF_DIR", CONF_DIR),
     ];
+    // Spark's `spark.kubernetes.driver.secretKeyRef.<ENV>=<name>:<key>`, where spark-submit puts them.
+    for (env_name, reference) in prefixed(plan, DRIVER_SECRET_REF) {
+        let (secret, key) = reference
+            .split_once(':')
+            .filter(|(name, key)| !name.is_empty() && !key.is_empty() && !key.contains(':'))
+            .ok_or_else(|| EngineError::invalid(format!("{DRIVER_SECRET_REF}{env_name}"), "must be <secret name>:<key>"))?;
+        env.push(secret_ref(&env_name, secret, key, None));
+    }
+    env.extend([value("SPARK_LOCAL_DIRS", &plan.local_dir), value("SPARK_CONF_DIR", CONF_DIR)]);
     env.extend(prefixed(plan, "spark.kubernetes.driverEnv.").iter().map(|(k, v)| value(k, v)));
     env.extend(plan.env.iter().map(|(k, v)| value(k, v)));
     if plan.agent.is_some() {
-        // By reference: the secret stays out of the pod spec and the ConfigMap.
-        env.push(EnvVar {
-            name: AGENT_SECRET_ENV.into(),
-            value: None,
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector { name: plan.agent_secret_name(), key: AGENT_SECRET_KEY.into(), optional: Some(false) }),
-                ..EnvVarSource::default()
-            }),
-        });
+        env.push(secret_ref(AGENT_SECRET_ENV, &plan.secret_name(), AGENT_SECRET_KEY, Some(false)));
     }
 
     let memory = format!("{}Mi", driver_memory_mib(plan)?);
@@ -466,41 +519,8 @@ fn spark_properties(plan: &K8sDriverPlan) -> Result<String> {
             return Err(EngineError::invalid("conf", format!("'{key}' is not a property name")));
         }
     }
-    let mut text = format!("#Java properties built from Kubernetes config map with name: {}\n", plan.config_map);
-    for (key, value) in &conf {
-        text.push_str(&escape_property(key, true));
-        text.push('=');
-        text.push_str(&escape_property(value, false));
-        text.push('\n');
-    }
+    let text = properties_text(&format!("Java properties built from Kubernetes config map with name: {}", plan.config_map), &conf);
     Ok(text)
-}
-
-/// `java.util.Properties.store` escaping, so the JVM reads back exactly these strings.
-fn escape_property(text: &str, is_key: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.chars().enumerate() {
-        match c {
-            ' ' if is_key || i == 0 => out.push_str("\\ "),
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\x0c' => out.push_str("\\f"),
-            '=' | ':' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (' '..='~').contains(&c) => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04X}"));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Lowercase letters, digits and '-', no leading or trailing '-' (Spark's label rule).
@@ -537,8 +557,6 @@ mod tests {
         assert_eq!(mib("k", "512").unwrap(), 512);
         assert_eq!(mib("k", "1024k").unwrap(), 1);
         assert_eq!(mib("spark.driver.memory", "lots").unwrap_err().field(), Some("spark.driver.memory"));
-        assert_eq!(escape_property("k8s://https://h:1", false), "k8s\\://https\\://h\\:1");
-        assert_eq!(escape_property(" a=b é", false), "\\ a\\=b \\u00E9");
         assert_eq!(dns_label("  My App_1!! "), "my-app-1");
     }
 
@@ -570,11 +588,69 @@ mod tests {
         let env = container.env.as_ref().unwrap();
         let secret_env = env.iter().find(|e| e.name == AGENT_SECRET_ENV).unwrap();
         let reference = secret_env.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
-        assert_eq!((reference.name.as_str(), reference.key.as_str()), (plan.agent_secret_name().as_str(), AGENT_SECRET_KEY));
+        assert_eq!((reference.name.as_str(), reference.key.as_str()), (plan.secret_name().as_str(), AGENT_SECRET_KEY));
         assert!(env.iter().any(|e| e.name == "SPARKDECK_DRIVER_PORT" && e.value.as_deref() == Some("7090")));
         assert!(container.ports.as_ref().unwrap().iter().any(|p| p.container_port == 7090));
         let secret = manifests.secret.unwrap();
         assert_eq!(secret.data.unwrap()[AGENT_SECRET_KEY].0, b"s3cr3t");
         assert_eq!(secret.metadata.owner_references.unwrap()[0].uid, "uid-1");
+    }
+
+    #[test]
+    fn the_storage_keys_are_in_the_owned_secret_and_reach_driver_and_executors_by_reference() {
+        let cluster = Cluster {
+            id: "c".into(),
+            name: "k".into(),
+            description: String::new(),
+            cluster_type: crate::model::cluster::ClusterType::K8s,
+            spec: crate::model::cluster::ClusterSpec {
+                url: "https://k:6443".into(),
+                default_application_config: BTreeMap::from([(IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string())]),
+                ..Default::default()
+            },
+            created_time: 0,
+            updated_time: 0,
+        };
+        let mut plan = K8sDriverPlan::new(&cluster, "job", Some("Main".into()), "s3a://b/app.jar".into(), vec![], &BTreeMap::new(), false).unwrap();
+        plan.s3_credentials = Some(S3Credentials { access_key: "AKIDTEST".into(), secret_key: Secret::new("s3-s3cr3t") });
+        let mut manifests = driver_manifests(&plan).unwrap();
+        manifests.owned_by(&plan.pod_name(), "uid-2");
+        let pod = serde_json::to_string(&manifests.pod).unwrap();
+        let properties = &manifests.config_map.data.as_ref().unwrap()[PROPERTIES];
+        for value in ["AKIDTEST", "s3-s3cr3t"] {
+            assert!(!pod.contains(value) && !properties.contains(value), "{value} in the pod or ConfigMap:\n{pod}\n{properties}");
+        }
+        let env = manifests.pod.spec.as_ref().unwrap().containers[0].env.clone().unwrap();
+        for (name, key) in [(AWS_ACCESS_KEY_ENV, S3_ACCESS_KEY), (AWS_SECRET_KEY_ENV, S3_SECRET_KEY)] {
+            let var = env.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("{name} in {env:?}"));
+            let reference = var.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+            assert_eq!((reference.name.as_str(), reference.key.as_str()), (plan.secret_name().as_str(), key));
+            let executor_ref = format!("{}{name}={}\\:{key}", EXECUTOR_SECRET_REF, plan.secret_name());
+            assert!(properties.contains(&executor_ref), "executors get {name} too: {properties}");
+        }
+        let secret = manifests.secret.unwrap();
+        let data = secret.data.unwrap();
+        assert_eq!((data[S3_ACCESS_KEY].0.as_slice(), data[S3_SECRET_KEY].0.as_slice()), (&b"AKIDTEST"[..], &b"s3-s3cr3t"[..]));
+        assert!(!data.contains_key(AGENT_SECRET_KEY), "a job has no agent");
+        assert_eq!(secret.metadata.owner_references.unwrap()[0].uid, "uid-2", "deleted with the pod");
+    }
+
+    #[test]
+    fn a_secret_reference_that_is_not_name_colon_key_is_refused_by_field() {
+        let cluster = Cluster {
+            id: "c".into(),
+            name: "k".into(),
+            description: String::new(),
+            cluster_type: crate::model::cluster::ClusterType::K8s,
+            spec: crate::model::cluster::ClusterSpec { url: "https://k:6443".into(), ..Default::default() },
+            created_time: 0,
+            updated_time: 0,
+        };
+        let conf = BTreeMap::from([
+            (IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string()),
+            ("spark.kubernetes.driver.secretKeyRef.TOKEN".to_string(), "no-key".to_string()),
+        ]);
+        let plan = K8sDriverPlan::new(&cluster, "job", Some("Main".into()), "local:///a.jar".into(), vec![], &conf, false).unwrap();
+        assert_eq!(driver_manifests(&plan).unwrap_err().field(), Some("spark.kubernetes.driver.secretKeyRef.TOKEN"));
     }
 }

@@ -24,7 +24,7 @@ use super::logs::copy_app_logs;
 use super::forward::Forwarder;
 use super::agent_package::pack_agent_package;
 use super::manifests::{AgentSpec, K8sDriverPlan, LABEL_APP_ID, driver_manifests};
-use super::storage::{s3a_conf, spark_storage, upload_artifacts};
+use super::storage::{s3_credentials, s3a_conf, spark_storage, upload_artifacts};
 use super::submit::submit_driver;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
@@ -139,6 +139,7 @@ impl K8sRuntime {
             append_list(&mut pod_plan.conf, key, &ours);
         }
         pod_plan.conf.extend(s3a_conf(storage));
+        pod_plan.s3_credentials = s3_credentials(storage);
         pod_plan.env.extend(plan.env.iter().cloned());
         let manifests = driver_manifests(&pod_plan)?;
         RemoteLaunch::Pod {

@@ -11,6 +11,7 @@ use object_store::buffered::BufWriter;
 use object_store::path::Path as StorePath;
 use tokio::io::AsyncWriteExt;
 
+use super::manifests::S3Credentials;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::{Cluster, Storage};
 
@@ -30,7 +31,8 @@ pub fn spark_storage(cluster: &Cluster) -> Result<&Storage> {
         .ok_or_else(|| EngineError::invalid("sparkStorage", format!("'{name}' is not one of this cluster's storages")))
 }
 
-/// The `spark.hadoop.fs.s3a.*` entries a job needs to read `storage`.
+/// The `spark.hadoop.fs.s3a.*` entries a job needs to read `storage`. Its keys are not
+/// among them: they go in the driver's Secret ([`s3_credentials`]).
 pub fn s3a_conf(storage: &Storage) -> BTreeMap<String, String> {
     let mut conf = BTreeMap::from([
         ("spark.hadoop.fs.s3a.impl".to_string(), "org.apache.hadoop.fs.s3a.S3AFileSystem".to_string()),
@@ -43,11 +45,13 @@ pub fn s3a_conf(storage: &Storage) -> BTreeMap<String, String> {
             storage.endpoint.starts_with("https://").to_string(),
         );
     }
-    if !storage.access_key.is_empty() {
-        conf.insert("spark.hadoop.fs.s3a.access.key".into(), storage.access_key.clone());
-        conf.insert("spark.hadoop.fs.s3a.secret.key".into(), storage.secret_key.expose().to_string());
-    }
     conf
+}
+
+/// The keys the pods need to read `storage`, if it has any.
+pub fn s3_credentials(storage: &Storage) -> Option<S3Credentials> {
+    (!storage.access_key.is_empty())
+        .then(|| S3Credentials { access_key: storage.access_key.clone(), secret_key: storage.secret_key.clone() })
 }
 
 fn store_for(storage: &Storage) -> Result<Arc<dyn ObjectStore>> {
