@@ -454,7 +454,19 @@ impl Engine {
                 }
                 self.answer_waiters(&instance.job_instance_id, || Ok(instance.clone()));
             }
-            Ok((false, _)) => {}
+            Ok((false, _)) => {
+                // Ended another way first (whose end answered), or deleted with its group
+                // between being read and written: whoever still waits gets what is stored.
+                let id = &instance.job_instance_id;
+                match self.store().instance_by_id(id).await {
+                    Ok(Some(stored)) => self.answer_waiters(id, || Ok(stored.clone())),
+                    Ok(None) => self.answer_waiters(id, || Err(EngineError::not_found("job instance", id))),
+                    Err(e) => {
+                        let message = format!("the request ended ({}), but what was stored of it cannot be read: {e}", instance.state.as_str());
+                        self.answer_waiters(id, || Err(EngineError::Unavailable(message.clone())));
+                    }
+                }
+            }
             Err(e) => {
                 // Not announced (it is not stored), but whoever waits is answered.
                 tracing::error!(instance = %instance.job_instance_id, error = %e, "cannot record the end of a request");
