@@ -11,3 +11,8 @@ pub const MAX_LOG_LINES: u64 = 25_000;
 pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
 /// The largest `code` a group request may carry, in bytes.
 pub const MAX_CODE_BYTES: usize = 256 * 1024;
+/// How long a group driver lives without hearing from an engine (its lease), in seconds.
+pub const DRIVER_LEASE_SECS: u64 = 600;
+/// The shortest lease: idle drivers are health-checked every 5 s, so this leaves a driver
+/// several missed checks before it gives up on its engine.
+pub const MIN_DRIVER_LEASE_SECS: u64 = 30;

@@ -3,8 +3,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+use sparkdeck_engine::config::parse_driver_lease;
 use sparkdeck_engine::{Engine, EngineConfig};
 use sparkdeck_server::{AllowedHosts, router, serve, token};
 use tokio::net::TcpListener;
@@ -21,6 +23,10 @@ struct Args {
     /// Where state lives [default: the platform's data directory].
     #[arg(long, env = "SPARKDECK_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Seconds a group driver lives without hearing from this server; one restarted within
+    /// it re-attaches to its drivers [default: 600, at least 30].
+    #[arg(long, env = "SPARKDECK_DRIVER_LEASE_SECONDS", value_parser = parse_driver_lease)]
+    driver_lease_seconds: Option<Duration>,
 }
 
 #[tokio::main]
@@ -38,7 +44,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let engine = Engine::open(EngineConfig::new(args.data_dir)).await?;
+    let mut config = EngineConfig::new(args.data_dir);
+    if let Some(lease) = args.driver_lease_seconds {
+        config.driver_lease = lease;
+    }
+    let engine = Engine::open(config).await?;
     let token = token::load_or_create(engine.data_dir())
         .map_err(|e| format!("cannot create the API token in {}: {e}", engine.data_dir().display()))?;
     let listener = TcpListener::bind(SocketAddr::new(args.bind, args.port))
