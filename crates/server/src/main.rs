@@ -61,8 +61,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // Scripts and tests read these two lines.
     println!("sparkdeck-server listening on http://{addr}/api/v1");
     println!("token: {token} (also in {})", engine.data_dir().join(token::FILE_NAME).display());
-    let app = router(engine, token, AllowedHosts::for_bind(args.bind));
+    let app = router(engine.clone(), token, AllowedHosts::for_bind(args.bind));
     serve(listener, app, shutdown_signal()).await?;
+    // Launch nothing more; running drivers stay for the next start to re-attach.
+    engine.shutdown();
     tracing::info!("stopped");
     Ok(())
 }
