@@ -234,3 +234,27 @@ async fn an_engine_with_a_lease_shorter_than_its_health_checks_does_not_open() {
     assert!(error.to_string().contains("driverLeaseSeconds"), "{error}");
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing was created");
 }
+
+#[tokio::test]
+async fn quitting_counts_the_running_drivers_and_can_stop_them_all() {
+    let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
+    let form = GroupForm {
+        name: Some("big".into()),
+        kind: Some("CODE".into()),
+        job_config: Some("spark.driver.memory=2g".into()),
+        scale: Some(2),
+        ..GroupForm::default()
+    };
+    let group = engine.create_group(form).await.unwrap();
+    drivers_until(&engine, &group.id, "two READY drivers", |s| s == [JobState::Ready, JobState::Ready]).await;
+    let running = engine.running_group_drivers().await.unwrap();
+    assert_eq!((running.count, running.memory_bytes), (2, 4 << 30), "elsewhere: the configured driver memory");
+
+    engine.stop_group_drivers().await.unwrap();
+    assert!(runtime.drivers().iter().all(|d| d.stopped), "{:?}", runtime.drivers());
+    drivers_until(&engine, &group.id, "the stopped drivers recorded", |s| s.is_empty()).await;
+    assert_eq!(engine.running_group_drivers().await.unwrap().count, 0);
+    assert_eq!(runtime.drivers().len(), 2, "none replaced: the app is quitting");
+    let kept = engine.get_group(&group.id).await.unwrap();
+    assert_eq!(kept.state.as_str(), "ACTIVE", "the group is kept for the next start");
+}

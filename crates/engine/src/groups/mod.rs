@@ -5,6 +5,7 @@
 pub(crate) mod agent_client;
 mod jar_watch;
 pub(crate) mod live;
+mod quit;
 mod recover;
 mod requests;
 mod scale;
@@ -33,6 +34,7 @@ use crate::time::now_ms;
 use live::{GroupLive, wanted};
 
 pub(crate) use jar_watch::JarWatches;
+pub use quit::RunningDrivers;
 
 /// A create or update form: the text fields as sent (absent = not given), and uploads.
 #[derive(Default)]
