@@ -5,6 +5,7 @@ mod bindings;
 mod commands;
 mod error;
 mod events;
+mod quit;
 mod rest_server;
 mod webview;
 
@@ -30,6 +31,13 @@ pub fn run() {
             _ => tauri::webview::PermissionResponse::Default,
         })
         .invoke_handler(invoke_handler)
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" {
+                    quit::on_close_requested(window.app_handle(), api);
+                }
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             for window in app.webview_windows().values() {
