@@ -32,10 +32,10 @@ pub fn run() {
         })
         .invoke_handler(invoke_handler)
         .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                if window.label() == "main" {
-                    quit::on_close_requested(window.app_handle(), api);
-                }
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == "main"
+            {
+                quit::on_close_requested(window.app_handle(), api);
             }
         })
         .setup(move |app| {
