@@ -4,7 +4,7 @@
 SparkSession, warms it up, and serves the engine over loopback HTTP (JSON), one request at
 a time:
 
-  GET  /health             {"state": "READY"|"BUSY", "appId", "sparkVersion", "pid"}
+  GET  /health             {"state": "READY"|"BUSY", "appId", "sparkVersion", "pid", "leaseSeconds"}
   POST /execute            {"requestId", "kind": "job"|"code"|"complete", ...}
                            -> {"result": str|null} | {"completions": [...]}
                               | {"error": {"message", "stackTrace"}}
@@ -16,7 +16,12 @@ the agent writes {"port", "pid", "appId", "sparkVersion"} to SPARKDECK_DRIVER_IN
 (atomically) and prints one `SPARKDECK_DRIVER_READY {...}` line.
 
 Environment: SPARKDECK_DRIVER_SECRET (required), SPARKDECK_DRIVER_INFO (optional path),
-SPARKDECK_DRIVER_PORT (default 0: any free port), SPARKDECK_DRIVER_HOST (default 127.0.0.1).
+SPARKDECK_DRIVER_PORT (default 0: any free port), SPARKDECK_DRIVER_HOST (default 127.0.0.1),
+SPARKDECK_DRIVER_LEASE_SECONDS (default 600).
+
+The agent does not outlive its owner: when no authorised request has reached it for the
+lease time (and none is running), it shuts down; when the JVM that spark-submit started it
+from dies, it exits at once (nothing else would end it).
 """
 
 import ast
@@ -48,6 +53,66 @@ class RequestCancelled(Exception):
 
 # How long a cancelled request may take to end through Spark before it is interrupted.
 CANCEL_GRACE_S = 3.0
+
+# How long the agent lives without hearing from an engine, unless the engine says.
+DEFAULT_LEASE_S = 600.0
+
+
+class Lease:
+    """The engine's hold on this driver. Every authorised request renews it, and while one
+    runs the engine is waiting for its answer, so the lease cannot run out under it."""
+
+    def __init__(self, seconds, clock=time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.renewed = clock()
+        self.running = 0
+
+    @contextlib.contextmanager
+    def held(self):
+        with self.lock:
+            self.running += 1
+            self.renewed = self.clock()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.running -= 1
+                self.renewed = self.clock()
+
+    def expired(self):
+        with self.lock:
+            return self.running == 0 and self.clock() - self.renewed > self.seconds
+
+
+def lease_seconds(environ):
+    """The lease from SPARKDECK_DRIVER_LEASE_SECONDS; a ValueError names a bad value."""
+    text = environ.get("SPARKDECK_DRIVER_LEASE_SECONDS", "").strip()
+    if not text:
+        return DEFAULT_LEASE_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"SPARKDECK_DRIVER_LEASE_SECONDS must be a positive number of seconds, not {text!r}")
+    return seconds
+
+
+def watch_owner(lease, jvm_pid, stop):
+    """Ends the agent when its JVM is gone (exit now: the session cannot be stopped
+    without it) or its lease ran out (a clean shutdown). `jvm_pid` is None when the JVM
+    is not this process's parent (run outside spark-submit): then only the lease counts."""
+    every = min(1.0, lease.seconds / 4)
+    while not stop.wait(every):
+        if jvm_pid is not None and os.getppid() != jvm_pid:
+            # The JVM relayed this process's output, so there is no one left to tell.
+            os._exit(1)
+        if lease.expired():
+            print(f"sparkdeck: no engine contacted this driver for {lease.seconds:g} s (its lease); shutting down",
+                  file=sys.stderr, flush=True)
+            stop.set()
 
 
 class Driver:
@@ -195,7 +260,7 @@ def error_of(exc):
 JVM_RUNNER = None
 
 
-def make_handler(driver, secret, stop):
+def make_handler(driver, secret, stop, lease):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # Headers and body are two writes: without TCP_NODELAY the second waits for the
@@ -227,14 +292,22 @@ def make_handler(driver, secret, stop):
         def do_GET(self):
             if not self.authorised():
                 return
-            if self.path == "/health":
-                self.reply(200, driver.health())
-            else:
-                self.reply(404, {"message": "no such endpoint"})
+            with lease.held():
+                self.get()
 
         def do_POST(self):
             if not self.authorised():
                 return
+            with lease.held():
+                self.post()
+
+        def get(self):
+            if self.path == "/health":
+                self.reply(200, dict(driver.health(), leaseSeconds=lease.seconds))
+            else:
+                self.reply(404, {"message": "no such endpoint"})
+
+        def post(self):
             try:
                 request = self.body()
             except ValueError as exc:
@@ -279,15 +352,24 @@ def main():
     if not secret:
         print("SPARKDECK_DRIVER_SECRET is not set", file=sys.stderr)
         return 2
+    try:
+        lease_s = lease_seconds(os.environ)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     spark = SparkSession.builder.getOrCreate()
+    # spark-submit's JVM starts this process; when it dies, the agent is reparented.
+    jvm_pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+    jvm_pid = jvm_pid if jvm_pid == os.getppid() else None
     global JVM_RUNNER
     JVM_RUNNER = spark.sparkContext._jvm.dev.sparkdeck.driver.JobRunner
     driver = Driver(spark)
     started = time.monotonic()
     warm_up(spark)
     stop = threading.Event()
+    lease = Lease(lease_s)  # it starts when the engine can reach the agent
     host = os.environ.get("SPARKDECK_DRIVER_HOST", "127.0.0.1")
-    server = ThreadingHTTPServer((host, int(os.environ.get("SPARKDECK_DRIVER_PORT", "0"))), make_handler(driver, secret, stop))
+    server = ThreadingHTTPServer((host, int(os.environ.get("SPARKDECK_DRIVER_PORT", "0"))), make_handler(driver, secret, stop, lease))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="sparkdeck-http", daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -295,6 +377,7 @@ def main():
             "sparkVersion": spark.version, "warmupMs": int((time.monotonic() - started) * 1000)}
     write_info(os.environ.get("SPARKDECK_DRIVER_INFO"), info)
     print("SPARKDECK_DRIVER_READY " + json.dumps(info), flush=True)
+    threading.Thread(target=watch_owner, args=(lease, jvm_pid, stop), name="sparkdeck-owner", daemon=True).start()
     stop.wait()
     server.shutdown()
     spark.stop()

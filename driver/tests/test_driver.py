@@ -4,24 +4,16 @@ JVM job classes, code cells, completion, cancel and errors over its loopback pro
 Run: .venv/bin/python -m unittest discover -s driver/tests -v   (needs Java 17 and javac)
 """
 
-import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import textwrap
 import threading
 import time
 import unittest
-import urllib.error
-import urllib.request
 
-DRIVER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SPARK_HOME = os.environ.get("SPARK_HOME") or os.path.join(
-    os.path.dirname(os.path.abspath(__import__("pyspark").__file__)))
-SECRET = "test-secret"
+from agent_process import SPARK_HOME, AgentProcess, build_agent_jar
 
 PYTHON_JOB = '''
 from ilum.api import IlumJob
@@ -81,45 +73,26 @@ class DriverTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.work = tempfile.mkdtemp(prefix="sparkdeck-driver-test-")
-        subprocess.run([os.path.join(DRIVER_DIR, "build-jar.sh"), SPARK_HOME], check=True)
+        build_agent_jar()
         user_jar = compile_user_jar(cls.work)
         jobs = os.path.join(cls.work, "user_jobs.py")
         with open(jobs, "w") as f:
             f.write(textwrap.dedent(PYTHON_JOB))
-        info = os.path.join(cls.work, "info.json")
-        env = dict(os.environ, SPARKDECK_DRIVER_SECRET=SECRET, SPARKDECK_DRIVER_INFO=info, PYSPARK_PYTHON=sys.executable)
-        cls.log = open(os.path.join(cls.work, "driver.log"), "w")
-        cls.proc = subprocess.Popen(
-            [os.path.join(SPARK_HOME, "bin", "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
-             "--jars", f"{DRIVER_DIR}/build/sparkdeck-driver.jar,{user_jar}", "--py-files", jobs,
-             os.path.join(DRIVER_DIR, "sparkdeck_driver.py")],
-            env=env, stdout=cls.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 120
-        while not os.path.exists(info):
-            if cls.proc.poll() is not None or time.monotonic() > deadline:
-                cls.tearDownClass()
-                raise RuntimeError("driver did not become ready; see " + cls.log.name)
-            time.sleep(0.2)
-        with open(info) as f:
-            cls.info = json.load(f)
-        cls.base = f"http://127.0.0.1:{cls.info['port']}"
+        cls.agent = AgentProcess(cls.work, "driver", jars=[user_jar], py_files=[jobs])
+        try:
+            cls.info = cls.agent.wait_ready()
+        except RuntimeError:
+            shutil.rmtree(cls.work, ignore_errors=True)
+            raise
+        cls.proc = cls.agent.proc
 
     @classmethod
     def tearDownClass(cls):
-        if cls.proc.poll() is None:
-            os.killpg(cls.proc.pid, signal.SIGKILL)
-            cls.proc.wait()
-        cls.log.close()
+        cls.agent.kill()
         shutil.rmtree(cls.work, ignore_errors=True)
 
-    def call(self, path, body=None, secret=SECRET):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, headers={"Authorization": f"Bearer {secret}"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.load(response)
-        except urllib.error.HTTPError as error:
-            return error.code, json.load(error)
+    def call(self, path, body=None, secret=None):
+        return self.agent.call(path, body, **({"secret": secret} if secret else {}))
 
     def execute(self, **request):
         request.setdefault("requestId", f"r-{time.monotonic_ns()}")

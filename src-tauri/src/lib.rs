@@ -5,6 +5,7 @@ mod bindings;
 mod commands;
 mod error;
 mod events;
+mod quit;
 mod rest_server;
 mod webview;
 
@@ -30,6 +31,13 @@ pub fn run() {
             _ => tauri::webview::PermissionResponse::Default,
         })
         .invoke_handler(invoke_handler)
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == "main"
+            {
+                quit::on_close_requested(window.app_handle(), api);
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             for window in app.webview_windows().values() {
@@ -37,8 +45,11 @@ pub fn run() {
             }
             app.manage(native_file_picker(app.handle().clone()));
             app.manage(native_windows(app.handle().clone()));
-            let config = EngineConfig::new(None);
-            match tauri::async_runtime::block_on(Engine::open(config)) {
+            let opened = match engine_config() {
+                Ok(config) => tauri::async_runtime::block_on(Engine::open(config)).map_err(|e| e.to_string()),
+                Err(error) => Err(error),
+            };
+            match opened {
                 Ok(engine) => {
                     events::forward(app.handle().clone(), engine.subscribe());
                     let server = rest_server::RestServer::default();
@@ -55,11 +66,11 @@ pub fn run() {
                     // Shown before anything else: e.g. another Sparkdeck holds the data dir.
                     tracing::error!(%error, "engine failed to start");
                     app.dialog()
-                        .message(error.to_string())
+                        .message(&error)
                         .title("Sparkdeck cannot start")
                         .kind(MessageDialogKind::Error)
                         .blocking_show();
-                    Err(Box::new(error))
+                    Err(error.into())
                 }
             }
         })
@@ -68,6 +79,16 @@ pub fn run() {
         eprintln!("sparkdeck: {error}");
         std::process::exit(1);
     }
+}
+
+/// The engine's configuration: the platform's data directory, and the driver lease from
+/// `SPARKDECK_DRIVER_LEASE_SECONDS` when set.
+fn engine_config() -> Result<EngineConfig, String> {
+    let mut config = EngineConfig::new(None);
+    if let Ok(text) = std::env::var(sparkdeck_engine::config::DRIVER_LEASE_ENV) {
+        config.driver_lease = sparkdeck_engine::config::parse_driver_lease(&text)?;
+    }
+    Ok(config)
 }
 
 /// The GTK/native "open file" dialog, answered asynchronously.

@@ -143,9 +143,20 @@ fn the_built_in_rest_server_follows_the_settings() {
     assert_eq!(invoke(&window, "get_settings", json!({})).unwrap()["settings"], settings);
     assert!(http_get(port, "/api/v1/cluster/names", &token).starts_with("HTTP/1.1 200"));
 
+    // An open event stream ends when the server is disabled (it used to keep it serving).
+    use std::io::{Read, Write};
+    let mut events = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(events, "GET /api/v1/job/updates HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\r\n").unwrap();
+    let mut head = [0u8; 12];
+    events.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    events.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+
     settings["restServer"]["enabled"] = json!(false);
     invoke(&window, "update_settings", json!({"settings": settings})).unwrap();
     assert_eq!(invoke(&window, "rest_server_status", json!({})).unwrap()["running"], false);
+    let mut rest = String::new();
+    events.read_to_string(&mut rest).expect("the event stream ended (not a read timeout)");
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the server stopped listening");
 }

@@ -37,6 +37,10 @@ pub struct EngineConfig {
     pub driver_ready_timeout: Duration,
     /// How long a database write waits for another writer before it fails.
     pub db_busy_timeout: Duration,
+    /// How long a group driver lives when no engine contacts it (any request renews it):
+    /// an engine restarting within it re-attaches; drivers whose engine never comes back
+    /// end themselves. At least [`limits::MIN_DRIVER_LEASE_SECS`].
+    pub driver_lease: Duration,
 }
 
 impl EngineConfig {
@@ -58,6 +62,57 @@ impl EngineConfig {
             max_code_bytes: limits::MAX_CODE_BYTES,
             driver_ready_timeout: Duration::from_secs(300),
             db_busy_timeout: Duration::from_secs(10),
+            driver_lease: Duration::from_secs(limits::DRIVER_LEASE_SECS),
         }
+    }
+
+    /// Refuses limits an engine cannot work with, naming the setting.
+    pub(crate) fn validate(&self) -> crate::error::Result<()> {
+        if self.driver_lease < Duration::from_secs(limits::MIN_DRIVER_LEASE_SECS) {
+            return Err(crate::error::EngineError::invalid(
+                "driverLeaseSeconds",
+                format!("must be at least {} s (drivers are health-checked every few seconds)", limits::MIN_DRIVER_LEASE_SECS),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The variable (and the server's `--driver-lease-seconds`) that sets
+/// [`EngineConfig::driver_lease`].
+pub const DRIVER_LEASE_ENV: &str = "SPARKDECK_DRIVER_LEASE_SECONDS";
+
+/// The lease a whole number of seconds names, or why not (the message names the variable).
+pub fn parse_driver_lease(text: &str) -> std::result::Result<Duration, String> {
+    let seconds: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{DRIVER_LEASE_ENV} must be a whole number of seconds, not {text:?}"))?;
+    if seconds < limits::MIN_DRIVER_LEASE_SECS {
+        return Err(format!("{DRIVER_LEASE_ENV} must be at least {} s, not {seconds}", limits::MIN_DRIVER_LEASE_SECS));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_driver_lease_is_whole_seconds_and_not_too_short() {
+        assert_eq!(parse_driver_lease(" 45 "), Ok(Duration::from_secs(45)));
+        for bad in ["", "ten", "-5", "2.5"] {
+            assert!(parse_driver_lease(bad).unwrap_err().contains(DRIVER_LEASE_ENV), "{bad}");
+        }
+        assert!(parse_driver_lease("29").unwrap_err().contains("at least 30 s"));
+    }
+
+    #[test]
+    fn an_engine_config_with_a_short_lease_is_refused_by_name() {
+        let mut config = EngineConfig::new(Some("/nonexistent".into()));
+        assert!(config.validate().is_ok());
+        config.driver_lease = Duration::from_secs(5);
+        let error = config.validate().unwrap_err();
+        assert!(matches!(&error, crate::error::EngineError::Invalid { field, .. } if field == "driverLeaseSeconds"), "{error:?}");
     }
 }

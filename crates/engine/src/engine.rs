@@ -84,6 +84,7 @@ impl Engine {
     }
 
     async fn open_on(config: EngineConfig, runtime_override: Option<Arc<dyn ClusterRuntime>>) -> Result<Self> {
+        config.validate()?;
         let data_dir = &config.data_dir;
         create_private_dir(data_dir)?;
         let lock = lock_data_dir(data_dir)?;

@@ -16,3 +16,8 @@ pub const MAX_CODE_BYTES: usize = 256 * 1024;
 /// The largest result a group request may return, in bytes: it is stored and carried in
 /// every event about the request, so a bigger one fails the request with a message.
 pub const MAX_RESULT_BYTES: usize = 4 * 1024 * 1024;
+/// How long a group driver lives without hearing from an engine (its lease), in seconds.
+pub const DRIVER_LEASE_SECS: u64 = 600;
+/// The shortest lease: idle drivers are health-checked every 5 s, so this leaves a driver
+/// several missed checks before it gives up on its engine.
+pub const MIN_DRIVER_LEASE_SECS: u64 = 30;

@@ -229,3 +229,52 @@ async fn secret_spark_settings_are_masked_in_group_views_but_reach_the_driver() 
     let conf = &runtime.drivers()[1].conf;
     assert_eq!((conf["spark.authenticate.secret"].as_str(), conf["spark.executor.cores"].as_str()), ("group-secret", "2"));
 }
+
+#[tokio::test]
+async fn a_group_driver_is_launched_with_the_engines_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    runtime.serve_agents_on(start_agent().await);
+    let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+    config.driver_lease = Duration::from_secs(45);
+    let engine = Engine::open_with_runtime(config, runtime.clone()).await.unwrap();
+    create(&engine, 1).await;
+    wait_for("a driver launched", || runtime.drivers().len() == 1).await;
+    let env = &runtime.drivers()[0].env;
+    let lease = env.iter().find(|(k, _)| k == "SPARKDECK_DRIVER_LEASE_SECONDS");
+    assert_eq!(lease.map(|(_, v)| v.as_str()), Some("45"), "{env:?}");
+}
+
+#[tokio::test]
+async fn an_engine_with_a_lease_shorter_than_its_health_checks_does_not_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+    config.driver_lease = Duration::from_secs(3);
+    let error = Engine::open_with_runtime(config, ScriptedRuntime::new()).await.err().expect("refused");
+    assert!(error.to_string().contains("driverLeaseSeconds"), "{error}");
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing was created");
+}
+
+#[tokio::test]
+async fn quitting_counts_the_running_drivers_and_can_stop_them_all() {
+    let (_dir, runtime, engine) = world(Duration::from_secs(30)).await;
+    let form = GroupForm {
+        name: Some("big".into()),
+        kind: Some("CODE".into()),
+        job_config: Some("spark.driver.memory=2g".into()),
+        scale: Some(2),
+        ..GroupForm::default()
+    };
+    let group = engine.create_group(form).await.unwrap();
+    drivers_until(&engine, &group.id, "two READY drivers", |s| s == [JobState::Ready, JobState::Ready]).await;
+    let running = engine.running_group_drivers().await.unwrap();
+    assert_eq!((running.count, running.memory_bytes), (2, 4 << 30), "elsewhere: the configured driver memory");
+
+    engine.stop_group_drivers().await.unwrap();
+    assert!(runtime.drivers().iter().all(|d| d.stopped), "{:?}", runtime.drivers());
+    drivers_until(&engine, &group.id, "the stopped drivers recorded", |s| s.is_empty()).await;
+    assert_eq!(engine.running_group_drivers().await.unwrap().count, 0);
+    assert_eq!(runtime.drivers().len(), 2, "none replaced: the app is quitting");
+    let kept = engine.get_group(&group.id).await.unwrap();
+    assert_eq!(kept.state.as_str(), "ACTIVE", "the group is kept for the next start");
+}

@@ -9,6 +9,7 @@ pub mod guard;
 mod json;
 mod query;
 mod routes;
+mod sse;
 pub mod token;
 
 use std::net::SocketAddr;
@@ -37,13 +38,19 @@ pub fn router(engine: Engine, token: String, hosts: AllowedHosts) -> Router {
         .with_state(AppState { engine })
 }
 
-/// Serves until `shutdown` resolves; open streams are closed then.
+/// Serves until `shutdown` resolves. Then the event streams end (they would keep their
+/// clients, and so the graceful shutdown, waiting forever) and requests under way finish.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (close_streams, closing) = sse::Closing::new();
+    let router = router.layer(axum::Extension(closing));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = close_streams.send(true);
+        })
         .await
 }

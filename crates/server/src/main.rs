@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use sparkdeck_engine::limits::MAX_REQUEST_TIMEOUT_SECONDS;
+use sparkdeck_engine::config::parse_driver_lease;
 use sparkdeck_engine::{Engine, EngineConfig};
 use sparkdeck_server::{AllowedHosts, router, serve, token};
 use tokio::net::TcpListener;
@@ -27,6 +28,10 @@ struct Args {
     #[arg(long, env = "SPARKDECK_REQUEST_TIMEOUT_SECONDS", default_value_t = 3600,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REQUEST_TIMEOUT_SECONDS)))]
     request_timeout_seconds: u32,
+    /// Seconds a group driver lives without hearing from this server; one restarted within
+    /// it re-attaches to its drivers [default: 600, at least 30].
+    #[arg(long, env = "SPARKDECK_DRIVER_LEASE_SECONDS", value_parser = parse_driver_lease)]
+    driver_lease_seconds: Option<Duration>,
 }
 
 #[tokio::main]
@@ -46,6 +51,9 @@ async fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = EngineConfig::new(args.data_dir);
     config.request_timeout = Duration::from_secs(u64::from(args.request_timeout_seconds));
+    if let Some(lease) = args.driver_lease_seconds {
+        config.driver_lease = lease;
+    }
     let engine = Engine::open(config).await?;
     let token = token::load_or_create(engine.data_dir())
         .map_err(|e| format!("cannot create the API token in {}: {e}", engine.data_dir().display()))?;
@@ -59,8 +67,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // Scripts and tests read these two lines.
     println!("sparkdeck-server listening on http://{addr}/api/v1");
     println!("token: {token} (also in {})", engine.data_dir().join(token::FILE_NAME).display());
-    let app = router(engine, token, AllowedHosts::for_bind(args.bind));
+    let app = router(engine.clone(), token, AllowedHosts::for_bind(args.bind));
     serve(listener, app, shutdown_signal()).await?;
+    // Launch nothing more; running drivers stay for the next start to re-attach.
+    engine.shutdown();
     tracing::info!("stopped");
     Ok(())
 }

@@ -47,3 +47,48 @@ fn a_second_server_on_the_same_data_dir_is_refused_clearly() {
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(stderr.contains("in use by another Sparkdeck process"), "{stderr}");
 }
+
+#[test]
+fn a_driver_lease_too_short_for_health_checks_is_refused_by_flag_and_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let by_flag = Command::new(env!("CARGO_BIN_EXE_sparkdeck-server"))
+        .args(["--port", "0", "--driver-lease-seconds", "5", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!by_flag.status.success());
+    let stderr = String::from_utf8_lossy(&by_flag.stderr);
+    assert!(stderr.contains("--driver-lease-seconds") && stderr.contains("at least 30 s"), "{stderr}");
+    let by_variable = Command::new(env!("CARGO_BIN_EXE_sparkdeck-server"))
+        .args(["--port", "0", "--data-dir"])
+        .arg(dir.path())
+        .env("SPARKDECK_DRIVER_LEASE_SECONDS", "soon")
+        .output()
+        .unwrap();
+    assert!(!by_variable.status.success());
+    let stderr = String::from_utf8_lossy(&by_variable.stderr);
+    assert!(stderr.contains("SPARKDECK_DRIVER_LEASE_SECONDS must be a whole number"), "{stderr}");
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "refused before the data directory was touched");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_within_5_s_with_event_streams_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path());
+    let client = reqwest::Client::new();
+    let mut streams = Vec::new();
+    for path in ["/job/updates", "/group/job/result/updates"] {
+        let stream = client.get(format!("{}{path}", server.url)).bearer_auth(&server.token).send().await.unwrap();
+        assert_eq!(stream.status(), 200, "{path}");
+        streams.push(stream);
+    }
+    let kill = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
+    assert!(kill.success());
+    // The bound is the requirement: a server asked to stop stops, whoever listens.
+    let exit = server.exit_within(std::time::Duration::from_secs(5));
+    assert!(exit.is_some_and(|s| s.success()), "the server did not exit cleanly within 5 s of SIGTERM: {exit:?}");
+    for mut stream in streams {
+        // Ended by the server (the last chunk sent), not cut off.
+        while let Some(_keep_alive) = stream.chunk().await.expect("the stream ends cleanly") {}
+    }
+}

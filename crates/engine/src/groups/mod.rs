@@ -6,6 +6,7 @@ pub(crate) mod agent_client;
 mod change_lock;
 mod jar_watch;
 pub(crate) mod live;
+mod quit;
 mod recover;
 mod requests;
 mod scale;
@@ -36,6 +37,7 @@ use live::{GroupLive, wanted};
 
 pub(crate) use change_lock::GroupLocks;
 pub(crate) use jar_watch::JarWatches;
+pub use quit::RunningDrivers;
 
 /// A create or update form: the text fields as sent (absent = not given), and uploads.
 #[derive(Default)]

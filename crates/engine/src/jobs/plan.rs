@@ -13,6 +13,7 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::job::{ArtifactRef, JobRecord, JobType, Language};
+use crate::runtime::job_dir::AGENT_LEASE_ENV;
 use crate::runtime::local::EVENTS_DIR;
 use crate::runtime::{DriverPlan, VenvSpec};
 use crate::spark_env::SparkEnv;
@@ -89,6 +90,8 @@ impl Engine {
                 .map_err(EngineError::Unavailable)?;
                 let secret = spec.driver_secret.clone().ok_or_else(|| EngineError::Internal("a group driver has no secret".into()))?;
                 agent_secret = Some(secret);
+                // Plain environment reaches the agent on every runtime (a pod's env too).
+                process_env.push((AGENT_LEASE_ENV.to_string(), self.config().driver_lease.as_secs().to_string()));
                 let mut jars = vec![jar];
                 jars.extend(paths(JARS_DIR, &spec.jars));
                 (script, None, paths(PY_FILES_DIR, &spec.py_files), jars)

@@ -25,6 +25,9 @@ pub(crate) const EXIT_FILE: &str = "exit-code";
 pub(crate) const LAUNCH_MARK: &str = "launched";
 /// The variable a driver agent reads its secret from.
 pub const AGENT_SECRET_ENV: &str = "SPARKDECK_DRIVER_SECRET";
+/// The variable a driver agent reads its lease from (seconds without contact before it
+/// shuts itself down).
+pub const AGENT_LEASE_ENV: &str = "SPARKDECK_DRIVER_LEASE_SECONDS";
 /// Where a driver agent writes `{port, pid, appId, ...}` once it is ready.
 pub(crate) const DRIVER_INFO: &str = "driver-info.json";
 /// How much of a log's end is searched for the error summary.

@@ -254,6 +254,26 @@ pub(crate) fn parse_stat(text: &str) -> Option<ProcStat> {
     })
 }
 
+/// The resident memory of a local driver's whole process group (wrapper, JVM, agent,
+/// Python workers), in bytes; None when the group is not ours or not running.
+pub(crate) fn group_rss_bytes(process: ProcessRef) -> Option<u64> {
+    if !group_is_ours(process) {
+        return None;
+    }
+    let kib: u64 = fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .filter(|pid| proc_stat(*pid).is_some_and(|s| s.pgrp == process.pid && s.state != 'Z'))
+        .filter_map(|pid| {
+            let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+            line.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
+        })
+        .sum();
+    (kib > 0).then_some(kib * 1024)
+}
+
 /// Live (non-zombie) processes in a process group.
 pub(crate) fn group_members(group: i32) -> usize {
     let Ok(entries) = fs::read_dir("/proc") else { return 0 };
@@ -295,6 +315,18 @@ mod tests {
         let _ = stranger.kill();
         let _ = stranger.wait();
         assert!(alive, "the unrelated process group was killed");
+    }
+
+    #[test]
+    fn a_process_groups_resident_memory_is_measured_while_it_runs() {
+        let mut child = std::process::Command::new("sleep").arg("30").process_group(0).spawn().unwrap();
+        let pid = i32::try_from(child.id()).unwrap();
+        let process = ProcessRef { pid, start_ticks: proc_stat(pid).unwrap().start_ticks };
+        let running = group_rss_bytes(process);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(running.is_some_and(|bytes| bytes > 0), "{running:?}");
+        assert_eq!(group_rss_bytes(process), None, "ended");
     }
 
     /// A driver whose launch was not recorded is found by its wrapper's working directory.

@@ -34,6 +34,8 @@ pub struct ScriptedDriver {
     pub interactive: bool,
     /// The Spark conf it was launched with (the cluster's defaults and the job's settings).
     pub conf: BTreeMap<String, String>,
+    /// The plain environment it was launched with.
+    pub env: Vec<(String, String)>,
     /// Set once the driver ended (by the test, or by a stop).
     pub ended: Option<ScriptedExit>,
     pub stopped: bool,
@@ -141,6 +143,7 @@ impl ClusterRuntime for ScriptedRuntime {
                 app_name: plan.app_name.clone(),
                 interactive: plan.interactive,
                 conf: plan.conf.clone(),
+                env: plan.env.clone(),
                 ended: None,
                 stopped: false,
             };

@@ -7,21 +7,21 @@ use std::path::PathBuf;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
+use axum::response::sse::{Event, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use serde_json::{Value, json};
 use sparkdeck_engine::{EngineError, EngineEvent};
 use sparkdeck_engine::{GroupForm, GroupQuery, InstanceWatch};
 use sparkdeck_engine::model::group::{Group, GroupKind, GroupRequest, GroupState, JobInstance, RequestOptions, parse_scale};
 use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::model::paging::Page;
-use tokio_stream::wrappers::BroadcastStream;
 
 use super::form::{self, FORM_OVERHEAD};
 use super::jobs::tags;
-use crate::AppState;
+use crate::{AppState, sse};
 use crate::error::ApiResult;
 use crate::json::JsonBody;
 use crate::query::{ListQuery, split_list};
@@ -163,7 +163,11 @@ async fn cancel(State(s): State<AppState>, Path((id, instance)): Path<(String, S
 }
 
 /// One `data:` event per change of a matching job instance.
-async fn updates(State(s): State<AppState>, q: ListQuery) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+async fn updates(
+    State(s): State<AppState>,
+    closing: Option<Extension<sse::Closing>>,
+    q: ListQuery,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let watch = InstanceWatch {
         job_ids: split_list(&q.job_ids),
         group_ids: split_list(&q.group_ids),
@@ -171,20 +175,12 @@ async fn updates(State(s): State<AppState>, q: ListQuery) -> ApiResult<Sse<impl 
         group_names: split_list(&q.group_names),
         tags: tags(&q)?,
     };
-    let events = BroadcastStream::new(s.engine.subscribe()).filter_map(move |event| {
-        let out = match event {
-            Ok(EngineEvent::JobInstanceChanged { instance, group_name, cluster_name, tags })
-                if watch.matches(&instance, &group_name, &cluster_name, &tags) =>
-            {
-                Event::default().json_data(&instance).ok().map(Ok)
-            }
-            Ok(_) => None,
-            Err(lagged) => {
-                tracing::warn!(%lagged, "a job instance stream fell behind; some changes were skipped");
-                None
-            }
-        };
-        std::future::ready(out)
-    });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    Ok(sse::stream(s.engine.subscribe(), closing.map(|Extension(c)| c), move |event| match event {
+        EngineEvent::JobInstanceChanged { instance, group_name, cluster_name, tags }
+            if watch.matches(&instance, &group_name, &cluster_name, &tags) =>
+        {
+            Some(instance)
+        }
+        _ => None,
+    }))
 }

@@ -4,10 +4,11 @@ use std::convert::Infallible;
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
+use axum::response::sse::{Event, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use serde_json::{Value, json};
 use sparkdeck_engine::EngineError;
 use sparkdeck_engine::EngineEvent;
@@ -15,9 +16,8 @@ use sparkdeck_engine::{JobQuery, JobSubmission, JobWatch};
 use sparkdeck_engine::model::job::{Job, JobLog, JobState, JobType};
 use sparkdeck_engine::model::paging::Page;
 use sparkdeck_engine::model::wire::parse_pairs;
-use tokio_stream::wrappers::BroadcastStream;
 
-use crate::AppState;
+use crate::{AppState, sse};
 use super::form::{self, FORM_OVERHEAD};
 use crate::error::ApiResult;
 use crate::query::{ListQuery, split_list};
@@ -99,9 +99,10 @@ async fn logs(State(s): State<AppState>, Path(id): Path<String>, q: ListQuery) -
     Ok(Json(s.engine.job_logs(&id, from, size).await?))
 }
 
-/// One `data:` event per job change that matches the filters.
+/// One `data:` event per job change that matches the filters (and `resync`, see [`sse`]).
 async fn updates(
     State(s): State<AppState>,
+    closing: Option<Extension<sse::Closing>>,
     q: ListQuery,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let watch = JobWatch {
@@ -110,18 +111,8 @@ async fn updates(
         cluster_names: split_list(&q.cluster_names),
         tags: tags(&q)?,
     };
-    let events = BroadcastStream::new(s.engine.subscribe()).filter_map(move |event| {
-        let out = match event {
-            Ok(EngineEvent::JobChanged { job }) if watch.matches(&job) => {
-                Event::default().json_data(&job).ok().map(Ok)
-            }
-            Ok(_) => None,
-            Err(lagged) => {
-                tracing::warn!(%lagged, "a job update stream fell behind; some changes were skipped");
-                None
-            }
-        };
-        std::future::ready(out)
-    });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    Ok(sse::stream(s.engine.subscribe(), closing.map(|Extension(c)| c), move |event| match event {
+        EngineEvent::JobChanged { job } if watch.matches(&job) => Some(job),
+        _ => None,
+    }))
 }

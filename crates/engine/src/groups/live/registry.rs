@@ -18,6 +18,11 @@ impl LiveGroups {
         self.map().get(id).cloned()
     }
 
+    /// Every supervised group.
+    pub(crate) fn all(&self) -> Vec<Arc<GroupLive>> {
+        self.map().values().cloned().collect()
+    }
+
     /// False when the group is supervised already.
     pub(crate) fn insert(&self, live: &Arc<GroupLive>) -> bool {
         let mut map = self.map();
