@@ -41,12 +41,6 @@ impl Drop for Server {
     }
 }
 
-impl Server {
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
 /// Starts the binary on a free port and reads the URL and token it prints.
 pub fn start(data_dir: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sparkdeck-server"))
