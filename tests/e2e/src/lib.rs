@@ -116,6 +116,55 @@ impl App {
         xdotool(&["windowfocus", "--sync", &id]);
     }
 
+    /// Asks the main window to close, as the close button of its title bar would (the
+    /// app may answer with a dialog instead of closing).
+    pub fn request_close(&self) {
+        let ids = xdotool(&["search", "--name", "^Sparkdeck$"]);
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("helpers/close_window.py");
+        let status = Command::new("/usr/bin/python3").arg(script).args(ids.lines()).status().expect("python3 runs");
+        assert!(status.success(), "close_window.py {ids:?}");
+    }
+
+    /// Waits (up to 20 s) for a visible window titled `title` (an xdotool pattern) and
+    /// returns its X id.
+    pub async fn wait_window(&self, title: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let out = Command::new("xdotool").args(["search", "--onlyvisible", "--name", title]).output().expect("xdotool");
+            if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().last() {
+                return id.to_string();
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no window {title:?} appeared");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Whether a visible window titled `title` (an xdotool pattern) is shown now.
+    pub fn has_window(&self, title: &str) -> bool {
+        let out = Command::new("xdotool").args(["search", "--onlyvisible", "--name", title]).output().expect("xdotool");
+        !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+    }
+
+    /// Types `keys` (xdotool key names) into the window with X id `window`.
+    pub fn press_keys(&self, window: &str, keys: &[&str]) {
+        xdotool(&["windowfocus", "--sync", window]);
+        for key in keys {
+            xdotool(&["key", "--clearmodifiers", key]);
+        }
+    }
+
+    /// The processes working inside this app's data directory (its drivers).
+    pub fn driver_processes(&self) -> Vec<i32> {
+        let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+        entries
+            .flatten()
+            .filter_map(|e| {
+                let pid = e.file_name().to_str()?.parse::<i32>().ok()?;
+                std::fs::read_link(e.path().join("cwd")).ok()?.starts_with(self.data_dir.path()).then_some(pid)
+            })
+            .collect()
+    }
+
     /// Waits (up to 20 s) for an element to appear.
     pub async fn find(&self, locator: Locator<'_>) -> Element {
         self.client
