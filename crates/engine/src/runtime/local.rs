@@ -128,6 +128,32 @@ impl LocalRuntime {
     }
 }
 
+/// The cached virtualenvs, one per requirement set, under the data directory.
+pub(crate) const VENVS_DIR: &str = "venvs";
+
+/// Removes what a crash left in the virtualenv cache: a wrapper's half-built
+/// `<venv>.tmp.<its pid>` whose process is gone (a wrapper still running, of a job that
+/// outlived the previous engine, keeps its own), and the engine's `.<key>.<uuid>.tmp`
+/// requirement files. Run at open, before anything is launched.
+pub(crate) fn remove_abandoned_venv_builds(venvs: &Path) {
+    let Ok(entries) = fs::read_dir(venvs) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let abandoned = match name.rsplit_once(".tmp.") {
+            Some((_, pid)) => pid.parse::<i32>().is_ok_and(|pid| proc_stat(pid).is_none()),
+            None => name.starts_with('.') && name.ends_with(".tmp"),
+        };
+        if abandoned {
+            let path = entry.path();
+            let removed = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            match removed {
+                Ok(()) => tracing::info!(path = %path.display(), "removed a half-built virtualenv"),
+                Err(e) => tracing::warn!(path = %path.display(), error = %e, "cannot remove a half-built virtualenv"),
+            }
+        }
+    }
+}
+
 /// Where a local driver's Spark event log goes; its file name carries the app id.
 pub(crate) const EVENTS_DIR: &str = "events";
 
