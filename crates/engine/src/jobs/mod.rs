@@ -231,6 +231,11 @@ impl Engine {
                 });
             }
         }
+        // Its files on the cluster (Kubernetes: in the storage) go first: once the row is
+        // gone nothing would know they are there. The job is kept when they cannot.
+        if let Err(e) = self.job_runtime(&record).await.remove_job_files(id).await {
+            return Err(EngineError::Unavailable(format!("job '{id}' is kept: {e}")));
+        }
         {
             let _artifacts = self.inner().artifact_lock.lock().await;
             let orphans = self.store().delete_job(id).await?.ok_or_else(|| EngineError::not_found("job", id))?;
