@@ -102,7 +102,8 @@ async fn upload_temporaries_and_half_built_virtualenvs_a_crash_left_are_removed_
     std::fs::create_dir_all(venvs.join("00112233aabbccdd/bin")).unwrap();
     let engine = open(dir.path(), &runtime).await;
     assert_eq!(artifacts(dir.path()), Vec::<String>::new());
-    let mut left: Vec<String> = std::fs::read_dir(&venvs).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut left: Vec<String> =
+        std::fs::read_dir(&venvs).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     left.sort();
     assert_eq!(left, ["00112233aabbccdd".to_string(), format!("fedcba9876543210.tmp.{}", std::process::id())]);
     drop(engine);

@@ -362,7 +362,8 @@ mod tests {
             assert!(site_packages(&venv).join("_sparkdeck_spark_env.pth").is_file(), "{broken}: rebuilt whole");
             assert!(!run_wrapper(dir.path(), &venv).contains("sparkdeck:"), "{broken}: then reused");
         }
-        let mut left: Vec<String> = fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let mut left: Vec<String> =
+            fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         left.sort();
         assert_eq!(left, ["0123456789abcdef", EXIT_FILE, "requirements.txt"]);
     }
