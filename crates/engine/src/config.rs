@@ -17,6 +17,12 @@ pub struct EngineConfig {
     pub remote_concurrency: usize,
     /// The most lines one `GET /job/{id}/logs` returns per log.
     pub max_log_lines: u64,
+    /// The most bytes of lines one `GET /job/{id}/logs` returns, all its logs together.
+    pub max_log_window_bytes: usize,
+    /// A driver's `stdout.log`/`stderr.log` past this size is rotated.
+    pub max_log_file_bytes: u64,
+    /// Older parts of a rotated log that are kept (`stdout.log.1` …).
+    pub log_parts_kept: usize,
     /// How long a stopped job gets to end after SIGTERM before it is killed.
     pub stop_grace: Duration,
     /// The most drivers one group may have.
@@ -53,6 +59,9 @@ impl EngineConfig {
             local_concurrency: 2,
             remote_concurrency: 8,
             max_log_lines: limits::MAX_LOG_LINES,
+            max_log_window_bytes: limits::MAX_LOG_WINDOW_BYTES,
+            max_log_file_bytes: limits::MAX_LOG_FILE_BYTES,
+            log_parts_kept: limits::LOG_PARTS_KEPT,
             stop_grace: Duration::from_secs(10),
             max_scale: limits::MAX_SCALE,
             max_queue: limits::MAX_QUEUE,

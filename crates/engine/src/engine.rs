@@ -112,6 +112,9 @@ impl Engine {
                 _lock: lock,
             }),
         };
+        // One engine per data directory (locked): nothing of a previous one is in progress.
+        engine.remove_stale_uploads();
+        crate::runtime::local::remove_abandoned_venv_builds(&engine.data_dir().join(crate::runtime::local::VENVS_DIR));
         engine.ensure_default_cluster().await?;
         engine.recover_jobs().await?;
         engine.recover_groups().await?;

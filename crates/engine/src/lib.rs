@@ -18,6 +18,7 @@ pub mod groups;
 pub mod jobs;
 pub mod limits;
 pub mod log_index;
+pub mod log_rotate;
 pub mod model;
 mod runtime;
 pub mod settings;

@@ -7,6 +7,9 @@ pub const MAX_SCALE: u32 = 16;
 pub const MAX_QUEUE: usize = 1000;
 /// The most lines one log window returns per log.
 pub const MAX_LOG_LINES: u64 = 25_000;
+/// The most bytes of lines one log window returns, all its logs together: a window that
+/// reaches it ends early and says so (`truncated`), and the client pages on with `from`.
+pub const MAX_LOG_WINDOW_BYTES: usize = 8 * 1024 * 1024;
 /// The most bytes one submit may upload (all its files together).
 pub const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
 /// The longest time limit a group request may ask for (`timeoutSeconds`): one day.
@@ -21,3 +24,7 @@ pub const DRIVER_LEASE_SECS: u64 = 600;
 /// The shortest lease: idle drivers are health-checked every 5 s, so this leaves a driver
 /// several missed checks before it gives up on its engine.
 pub const MIN_DRIVER_LEASE_SECS: u64 = 30;
+/// A driver's log past this size is rotated (long-lived group drivers run for days).
+pub const MAX_LOG_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Older parts of a rotated log that are kept (`stdout.log.1` …); older ones are removed.
+pub const LOG_PARTS_KEPT: usize = 3;

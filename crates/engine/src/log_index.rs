@@ -12,10 +12,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::log_rotate::Rotations;
+
 /// Lines between two indexed offsets.
 pub const INDEX_EVERY: u64 = 1000;
-/// A longer line is cut (with a marker) when read, so one runaway line cannot exhaust memory.
+/// A longer line is cut (with [`LINE_CUT_MARKER`]) when read, so one runaway line cannot
+/// exhaust memory.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Ends a line cut at [`MAX_LINE_BYTES`].
+pub const LINE_CUT_MARKER: &str = " … [line cut at 64 KiB]";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineIndex {
@@ -25,6 +30,10 @@ pub struct LineIndex {
     pub lines: u64,
     /// Bytes indexed: the end of the last complete line.
     pub scanned: u64,
+    /// The log's rotations when it was indexed ([`crate::log_rotate::Rotations::count`]):
+    /// after another one the log is indexed again, even when it has grown past `scanned`.
+    #[serde(default)]
+    pub rotations: u64,
 }
 
 impl LineIndex {
@@ -50,7 +59,7 @@ impl LineIndex {
         let mut file = File::open(log)?;
         let len = file.metadata()?.len();
         if len < self.scanned {
-            *self = Self::default();
+            *self = Self { rotations: self.rotations, ..Self::default() };
         }
         if self.offsets.is_empty() {
             self.offsets.push(0);
@@ -96,11 +105,24 @@ fn index_path(log: &Path) -> PathBuf {
 
 /// Reads lines `[from, from + count)` using `index` (already extended).
 pub fn read_window(log: &Path, index: &LineIndex, from: u64, count: u64) -> std::io::Result<Vec<String>> {
+    read_window_within(log, index, from, count, usize::MAX).map(|window| window.lines)
+}
+
+/// Lines of a log window, and whether a byte budget ended it before `count` lines.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    pub lines: Vec<String>,
+    pub cut_by_budget: bool,
+}
+
+/// Reads lines `[from, from + count)` as [`read_window`] does, stopping before the line that
+/// would take the lines' bytes past `max_bytes`.
+pub fn read_window_within(log: &Path, index: &LineIndex, from: u64, count: u64, max_bytes: usize) -> std::io::Result<Window> {
     let file = File::open(log)?;
     let len = file.metadata()?.len();
     let total = index.total_lines(len);
     if from >= total || count == 0 {
-        return Ok(Vec::new());
+        return Ok(Window::default());
     }
     let slot = usize::try_from(from / INDEX_EVERY).unwrap_or(usize::MAX).min(index.offsets.len().saturating_sub(1));
     let start = index.offsets.get(slot).copied().unwrap_or(0);
@@ -110,17 +132,23 @@ pub fn read_window(log: &Path, index: &LineIndex, from: u64, count: u64) -> std:
     let wanted = count.min(total - from);
     let mut out = Vec::with_capacity(usize::try_from(wanted).unwrap_or(0).min(25_000));
     let mut buf = Vec::new();
+    let mut bytes = 0usize;
     while (out.len() as u64) < wanted {
         buf.clear();
         if read_line_capped(&mut reader, &mut buf)? == 0 {
             break;
         }
         if line_no >= from {
-            out.push(String::from_utf8_lossy(&buf).into_owned());
+            let line = String::from_utf8_lossy(&buf).into_owned();
+            if bytes.saturating_add(line.len()) > max_bytes {
+                return Ok(Window { lines: out, cut_by_budget: true });
+            }
+            bytes += line.len();
+            out.push(line);
         }
         line_no += 1;
     }
-    Ok(out)
+    Ok(Window { lines: out, cut_by_budget: false })
 }
 
 /// The byte offset where line `line` starts (the end of the file when it has fewer).
@@ -168,9 +196,88 @@ fn read_line_capped(reader: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Re
         out.pop();
     }
     if cut {
-        out.extend_from_slice(" …[line cut]".as_bytes());
+        out.extend_from_slice(LINE_CUT_MARKER.as_bytes());
     }
     Ok(consumed)
+}
+
+/// A line as read: at most [`MAX_LINE_BYTES`] of it, then [`LINE_CUT_MARKER`] if it was longer.
+fn cut_line(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    if bytes.len() <= MAX_LINE_BYTES {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut line = String::from_utf8_lossy(&bytes[..MAX_LINE_BYTES]).into_owned();
+    line.push_str(LINE_CUT_MARKER);
+    line
+}
+
+/// The most bytes a follow stream reads from its log at once.
+pub const FOLLOW_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+/// Sent by a follow stream when its log was truncated under it (rotated or replaced).
+pub const LOG_RESTARTED_MARKER: &str = "… [the log was rotated or truncated: following it again from its start]";
+
+/// Where a follow stream is in its log: new complete lines are read from `pos`, each cut
+/// as a window cuts it, so a line longer than what is read at once does not stall it.
+#[derive(Debug, Default)]
+pub struct FollowCursor {
+    pos: u64,
+    /// The log's rotations when `pos` was taken: after another one it is read from its start.
+    rotations: u64,
+    /// The line at `pos` was already sent, cut: the rest of it is skipped.
+    in_cut_line: bool,
+    caught_up: bool,
+}
+
+impl FollowCursor {
+    pub fn at(log: &Path, pos: u64) -> Self {
+        Self { pos, rotations: Rotations::of(log).count, ..Self::default() }
+    }
+
+    /// Whether the last read reached the end of the log (else read again at once).
+    pub fn caught_up(&self) -> bool {
+        self.caught_up
+    }
+
+    /// The complete lines appended since the last call, at most [`FOLLOW_CHUNK_BYTES`] of
+    /// the log at once; a line longer than [`MAX_LINE_BYTES`] is sent cut as soon as that
+    /// much of it is there.
+    pub fn read_new(&mut self, log: &Path) -> std::io::Result<Vec<String>> {
+        let mut file = match File::open(log) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let len = file.metadata()?.len();
+        let rotations = Rotations::of(log).count;
+        let mut out = Vec::new();
+        if len < self.pos || rotations != self.rotations {
+            out.push(LOG_RESTARTED_MARKER.to_string());
+            *self = Self { rotations, ..Self::default() };
+        }
+        file.seek(SeekFrom::Start(self.pos))?;
+        let mut bytes = Vec::new();
+        file.take(FOLLOW_CHUNK_BYTES as u64).read_to_end(&mut bytes)?;
+        let mut used = 0;
+        while let Some(end) = bytes[used..].iter().position(|b| *b == b'\n') {
+            if !self.in_cut_line {
+                out.push(cut_line(&bytes[used..used + end]));
+            }
+            self.in_cut_line = false;
+            used += end + 1;
+        }
+        let unfinished = bytes.len() - used;
+        if self.in_cut_line {
+            used = bytes.len();
+        } else if unfinished > MAX_LINE_BYTES {
+            out.push(cut_line(&bytes[used..]));
+            self.in_cut_line = true;
+            used = bytes.len();
+        }
+        self.pos += used as u64;
+        self.caught_up = bytes.len() < FOLLOW_CHUNK_BYTES;
+        Ok(out)
+    }
 }
 
 /// Reads the last `max` bytes of a file (a whole number of lines, lossily decoded).
@@ -325,7 +432,7 @@ mod tests {
         let mut idx = LineIndex::default();
         idx.extend(&f.path()).unwrap();
         let lines = read_window(&f.path(), &idx, 0, 2).unwrap();
-        assert!(lines[0].ends_with("[line cut]") && lines[0].len() < MAX_LINE_BYTES + 20);
+        assert!(lines[0].ends_with(LINE_CUT_MARKER) && lines[0].len() == MAX_LINE_BYTES + LINE_CUT_MARKER.len());
         assert_eq!(lines[1], "next");
     }
 

@@ -519,3 +519,54 @@ async fn reopen(dir: &Path) -> Engine {
         }
     }
 }
+
+/// The files under `dir` and its subdirectories (what the S3 server stores as objects).
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn k8s_simulator_deleting_a_job_removes_its_files_from_the_storage() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Finished);
+    let jobs = w.s3_root.path().join("spark-jobs/sparkdeck/jobs");
+    assert!(!files_under(&jobs.join(&job.job_id)).is_empty(), "the launch uploaded the job's files");
+    // Another job whose id begins with this one's keeps its files.
+    let neighbour = jobs.join(format!("{}0", job.job_id));
+    std::fs::create_dir_all(&neighbour).unwrap();
+    std::fs::write(neighbour.join("keep.txt"), b"not ours").unwrap();
+
+    w.engine.delete_job(&job.job_id).await.unwrap();
+    assert_eq!(files_under(&jobs.join(&job.job_id)), Vec::<String>::new(), "no object of the deleted job is left");
+    assert_eq!(files_under(&neighbour).len(), 1);
+}
+
+#[tokio::test]
+async fn k8s_simulator_a_job_whose_files_cannot_be_removed_from_the_storage_is_kept() {
+    let mut w = World::new().await;
+    let cluster = w.engine.create_cluster(&w.cluster("sim", &w.url, true, Some(IMAGE))).await.unwrap();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    // The storage moves somewhere nothing answers.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    w.s3_endpoint = format!("http://127.0.0.1:{closed}");
+    w.engine.update_cluster(&cluster.id, &w.cluster("sim", &w.url, true, Some(IMAGE))).await.unwrap();
+
+    let err = w.engine.delete_job(&job.job_id).await.unwrap_err();
+    assert!(err.to_string().contains("is kept") && err.to_string().contains("cannot remove s3a://spark-jobs/sparkdeck/jobs/"), "{err}");
+    assert_eq!(w.engine.get_job(&job.job_id).await.unwrap().state, JobState::Finished, "the job is still there");
+}

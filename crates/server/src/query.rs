@@ -29,6 +29,7 @@ pub(crate) struct ListQuery {
     pub(crate) tags: Option<String>,
     pub(crate) from: Option<String>,
     pub(crate) log_size: Option<String>,
+    pub(crate) log: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {

@@ -101,7 +101,8 @@ async fn log_windows_are_checked() {
     let (status, body) = call(s.post("/job/submit").multipart(python("queued"))).await;
     assert_eq!(status, 200, "{body}");
     let id = body["jobId"].as_str().unwrap().to_string();
-    for (query, field) in [("from=-1", "from:"), ("logSize=-5", "logSize:"), ("logSize=25001", "logSize:"), ("from=x", "from:")] {
+    let refused = [("from=-1", "from:"), ("logSize=-5", "logSize:"), ("logSize=25001", "logSize:"), ("from=x", "from:"), ("log=nope", "log:")];
+    for (query, field) in refused {
         let (status, body) = call(s.get(&format!("/job/{id}/logs?{query}"))).await;
         assert_eq!(status, 409, "{query}: {body}");
         assert!(body["message"].as_str().unwrap().starts_with(field), "{query}: {body}");

@@ -620,6 +620,16 @@ export type JobLog = {
 	totalLines: number,
 	fileName: string,
 	log: string[],
+	/**
+	 *  The window ended before `logSize` lines because the answer reached its byte limit
+	 *  (an extension: the next lines start at `from + logSize`).
+	 */
+	truncated: boolean,
+	/**
+	 *  Lines rotated out of the log before its line 0 (an extension: the newest of them
+	 *  are in `<fileName>.1` …, as many parts as the engine keeps).
+	 */
+	rotatedLines: number,
 };
 
 /**  The filters `GET /job` offers. */

@@ -13,7 +13,7 @@ const line = (name: string, n: number) => `${name.slice(7)} line ${n}`;
 function logs({ from, size }: Record<string, any>): JobLog[] {
   return Object.entries(TOTALS).map(([name, total]) => {
     const lines = Array.from({ length: Math.max(0, Math.min(total, from + size) - from) }, (_, i) => line(name, from + i + 1));
-    return { name, type: "stdout", role: "driver", state: "BUSY", from, logSize: lines.length, totalLines: total, fileName: name, log: lines };
+    return { name, type: "stdout", role: "driver", state: "BUSY", from, logSize: lines.length, totalLines: total, fileName: name, log: lines, truncated: false, rotatedLines: 0 };
   });
 }
 

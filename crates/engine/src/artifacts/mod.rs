@@ -85,15 +85,10 @@ impl Engine {
         self.data_dir().join("artifacts")
     }
 
-    /// Moves an upload into the store (unless the same content is there already). Call
-    /// with the artifact lock held.
-    pub(crate) fn store_upload(&self, upload: Uploaded) -> Result<ArtifactRef> {
-        let stored = self.artifacts_dir().join(&upload.sha256);
-        let reference = upload.reference();
-        if !stored.exists() {
-            upload.persist(&stored)?;
-        }
-        Ok(reference)
+    /// Starts storing the uploads of one change (a new job or group, a rebuilt jar). Call
+    /// with the artifact lock held, and keep the lock until the result is dropped.
+    pub(crate) fn storing_uploads(&self) -> StoredUploads<'_> {
+        StoredUploads { engine: self, added: Vec::new(), kept: false }
     }
 
     /// Links a stored artifact into `dir` under its uploaded name.
@@ -120,6 +115,21 @@ impl Engine {
         Ok(())
     }
 
+    /// Removes what a crash left of uploads in progress (`.upload-*` temporaries): at open,
+    /// when no upload of this data directory can be running.
+    pub(crate) fn remove_stale_uploads(&self) {
+        let Ok(entries) = fs::read_dir(self.artifacts_dir()) else { return };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(".upload-") {
+                let path = entry.path();
+                match fs::remove_file(&path) {
+                    Ok(()) => tracing::info!(path = %path.display(), "removed an upload left by a crash"),
+                    Err(e) => tracing::warn!(path = %path.display(), error = %e, "cannot remove an upload left by a crash"),
+                }
+            }
+        }
+    }
+
     /// Removes stored artifacts no job uses any more. Call with the artifact lock held.
     pub(crate) fn remove_artifacts(&self, shas: &[String]) {
         for sha in shas {
@@ -129,6 +139,42 @@ impl Engine {
                     tracing::warn!(path = %path.display(), error = %e, "cannot remove unused artifact");
                 }
             }
+        }
+    }
+}
+
+/// The uploads one change moved into the store. Unless the change is committed
+/// ([`StoredUploads::keep`]), the artifacts it added are removed when this is dropped: no
+/// row references them (nothing else stores references while the artifact lock is held).
+pub(crate) struct StoredUploads<'a> {
+    engine: &'a Engine,
+    added: Vec<String>,
+    kept: bool,
+}
+
+impl StoredUploads<'_> {
+    /// Moves an upload into the store (unless the same content is there already).
+    pub(crate) fn store(&mut self, upload: Uploaded) -> Result<ArtifactRef> {
+        let stored = self.engine.artifacts_dir().join(&upload.sha256);
+        let reference = upload.reference();
+        if !stored.exists() {
+            upload.persist(&stored)?;
+            self.added.push(reference.sha256.clone());
+        }
+        Ok(reference)
+    }
+
+    /// The change that references the uploads was committed: they stay.
+    pub(crate) fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for StoredUploads<'_> {
+    fn drop(&mut self) {
+        if !self.kept && !self.added.is_empty() {
+            tracing::info!(count = self.added.len(), "removing the uploads of a change that was not committed");
+            self.engine.remove_artifacts(&self.added);
         }
     }
 }

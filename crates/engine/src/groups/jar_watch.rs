@@ -140,11 +140,13 @@ impl Engine {
             if old == upload.sha256 {
                 return Ok(()); // touched, not changed
             }
-            let new = self.store_upload(upload)?;
+            let mut stored = self.storing_uploads();
+            let new = stored.store(upload)?;
             let sha = new.sha256.clone();
             record.spec.jars[slot] = new;
             record.group.updated_time = now_ms().max(record.group.updated_time);
             let orphans = self.store().replace_group_jar(&record, &old, &sha).await?.ok_or_else(|| EngineError::not_found("group", group_id))?;
+            stored.keep();
             self.remove_artifacts(&orphans);
             tracing::info!(group = group_id, path = %path.display(), sha = %sha, "jar rebuilt; redeploying");
             record

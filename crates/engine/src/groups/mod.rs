@@ -147,11 +147,13 @@ impl Engine {
         };
         {
             let _artifacts = self.inner().artifact_lock.lock().await;
+            // Dropped without `keep` on an error: the uploads it added are removed.
+            let mut stored = self.storing_uploads();
             for (uploads, refs) in
                 [(form.jars, &mut record.spec.jars), (form.files, &mut record.spec.files), (form.py_files, &mut record.spec.py_files)]
             {
                 for upload in uploads {
-                    refs.push(self.store_upload(upload)?);
+                    refs.push(stored.store(upload)?);
                 }
             }
             self.store().insert_group(&record).await.map_err(|e| match &e {
@@ -160,6 +162,7 @@ impl Engine {
                 }
                 _ => e,
             })?;
+            stored.keep();
         }
         tracing::info!(id = %record.group.id, name = %record.group.name, scale, "group created");
         self.publish(EngineEvent::GroupChanged { group: Box::new(record.group.clone()) });

@@ -71,6 +71,8 @@ impl Engine {
                 self.driver_ended(live, &id, exit).await;
                 continue;
             }
+            let config = self.config();
+            job_dir::rotate_driver_logs(&dir, config.max_log_file_bytes, config.log_parts_kept).await;
             if stopping {
                 continue;
             }

@@ -37,6 +37,10 @@ impl Engine {
             loop {
                 let liveness = runtime.poll(&driver, &dir).await;
                 let Some(engine) = Engine::upgrade(&weak) else { return };
+                if matches!(liveness, Liveness::Running { .. }) {
+                    let config = engine.config();
+                    job_dir::rotate_driver_logs(&dir, config.max_log_file_bytes, config.log_parts_kept).await;
+                }
                 match liveness {
                     Liveness::Running { app_id: Some(app_id) } if !app_id_seen => {
                         app_id_seen = true;

@@ -133,15 +133,17 @@ impl Engine {
         {
             // Held so a concurrent delete cannot remove an artifact this job now uses.
             let _artifacts = self.inner().artifact_lock.lock().await;
-            let placed = uploads.into_iter().try_for_each(|upload| self.store_upload(upload).map(drop));
+            let mut stored = self.storing_uploads();
+            let placed = uploads.into_iter().try_for_each(|upload| stored.store(upload).map(drop));
             let inserted = match placed.and_then(|()| self.link_spec(&record.spec, &dir)) {
                 Ok(()) => self.store().insert_job(record).await,
                 Err(e) => Err(e),
             };
             if let Err(e) = inserted {
                 let _ = fs::remove_dir_all(&dir);
-                return Err(e);
+                return Err(e); // dropping `stored` removes the uploads it added
             }
+            stored.keep();
         }
         self.publish(EngineEvent::JobChanged { job: record.job.clone() });
         self.dispatch().await;
@@ -228,6 +230,11 @@ impl Engine {
                     _ => EngineError::Conflict(kept),
                 });
             }
+        }
+        // Its files on the cluster (Kubernetes: in the storage) go first: once the row is
+        // gone nothing would know they are there. The job is kept when they cannot.
+        if let Err(e) = self.job_runtime(&record).await.remove_job_files(id).await {
+            return Err(EngineError::Unavailable(format!("job '{id}' is kept: {e}")));
         }
         {
             let _artifacts = self.inner().artifact_lock.lock().await;

@@ -14,7 +14,7 @@ use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::job::{ArtifactRef, JobRecord, JobType, Language};
 use crate::runtime::job_dir::AGENT_LEASE_ENV;
-use crate::runtime::local::EVENTS_DIR;
+use crate::runtime::local::{EVENTS_DIR, VENVS_DIR};
 use crate::runtime::{DriverPlan, VenvSpec};
 use crate::spark_env::SparkEnv;
 
@@ -134,7 +134,7 @@ impl Engine {
         sorted.dedup();
         let text = sorted.join("\n") + "\n";
         let key = hex::encode(Sha256::digest(text.as_bytes()));
-        let root = self.data_dir().join("venvs");
+        let root = self.data_dir().join(VENVS_DIR);
         fs::create_dir_all(&root).map_err(|e| EngineError::io(format!("cannot create {}", root.display()), e))?;
         let requirements_file = root.join(format!("{}.txt", &key[..16]));
         if !requirements_file.exists() {

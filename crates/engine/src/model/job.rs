@@ -213,6 +213,12 @@ pub struct JobLog {
     pub total_lines: u64,
     pub file_name: String,
     pub log: Vec<String>,
+    /// The window ended before `logSize` lines because the answer reached its byte limit
+    /// (an extension: the next lines start at `from + logSize`).
+    pub truncated: bool,
+    /// Lines rotated out of the log before its line 0 (an extension: the newest of them
+    /// are in `<fileName>.1` …, as many parts as the engine keeps).
+    pub rotated_lines: u64,
 }
 
 const MAX_JOB_NAME: usize = 200;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
-use crate::log_index;
+use crate::{log_index, log_rotate};
 
 /// The driver's logs, in its job directory, for every runtime.
 pub(crate) const DRIVER_STDOUT: &str = "stdout.log";
@@ -76,6 +76,21 @@ impl RemoteLaunch {
 
     pub(crate) fn read(job_dir: &Path) -> Option<Self> {
         serde_json::from_slice(&fs::read(job_dir.join(REMOTE_LAUNCH)).ok()?).ok()
+    }
+}
+
+/// Rotates the driver's logs in a job directory that are past `max_bytes`, keeping `keep`
+/// older parts (see [`crate::log_rotate`]). Called by the one task that polls the driver.
+pub(crate) async fn rotate_driver_logs(job_dir: &Path, max_bytes: u64, keep: usize) {
+    for log in [job_dir.join(DRIVER_STDOUT), job_dir.join(DRIVER_STDERR)] {
+        let path = log.clone();
+        let rotated = tokio::task::spawn_blocking(move || log_rotate::rotate_if_over(&path, max_bytes, keep)).await;
+        match rotated {
+            Ok(Ok(true)) => tracing::info!(log = %log.display(), max_bytes, "log rotated"),
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::warn!(log = %log.display(), error = %e, "cannot rotate log"),
+            Err(e) => tracing::warn!(log = %log.display(), error = %e, "log rotation failed"),
+        }
     }
 }
 

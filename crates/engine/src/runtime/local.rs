@@ -20,17 +20,34 @@ use crate::model::driver::ProcessRef;
 
 /// `$@` is spark-submit with its arguments. Exit code 3 with no driver output means the
 /// Python environment could not be built (pip's messages are in the stderr log).
+///
+/// A cached virtualenv is used only when it is whole: its completion marker (written last,
+/// before the environment is renamed into place) is there and its python runs with its
+/// site-packages (the `.pth` the build put there). Otherwise it is built again beside it
+/// and swapped in: the broken one is moved aside first, as a rename cannot replace a
+/// non-empty directory.
 const WRAPPER: &str = r#"
 : > "$SPARKDECK_LAUNCH_MARK"
-if [ -n "${SPARKDECK_VENV:-}" ] && [ ! -x "$SPARKDECK_VENV/bin/python" ]; then
-  echo "sparkdeck: building the Python environment for the job's pyRequirements in $SPARKDECK_VENV" >&2
+venv_ok() {
+  [ -f "$1/.sparkdeck-complete" ] && "$1/bin/python" -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["purelib"], "_sparkdeck_spark_env.pth")))' >/dev/null 2>&1
+}
+if [ -n "${SPARKDECK_VENV:-}" ] && ! venv_ok "$SPARKDECK_VENV"; then
+  if [ -e "$SPARKDECK_VENV" ]; then
+    echo "sparkdeck: the cached Python environment in $SPARKDECK_VENV is incomplete or broken; building it again" >&2
+  else
+    echo "sparkdeck: building the Python environment for the job's pyRequirements in $SPARKDECK_VENV" >&2
+  fi
   tmp="$SPARKDECK_VENV.tmp.$$"
   rm -rf "$tmp"
   if "$SPARKDECK_BASE_PYTHON" -m venv --system-site-packages "$tmp" >&2 \
      && parent=$("$SPARKDECK_BASE_PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
      && child=$("$tmp/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
      && echo "$parent" > "$child/_sparkdeck_spark_env.pth" \
-     && "$tmp/bin/python" -m pip install --disable-pip-version-check --no-input -r "$SPARKDECK_REQUIREMENTS" >&2; then
+     && "$tmp/bin/python" -m pip install --disable-pip-version-check --no-input -r "$SPARKDECK_REQUIREMENTS" >&2 \
+     && : > "$tmp/.sparkdeck-complete"; then
+    if [ -e "$SPARKDECK_VENV" ] && ! venv_ok "$SPARKDECK_VENV"; then
+      mv -T "$SPARKDECK_VENV" "$tmp.broken" 2>/dev/null && rm -rf "$tmp.broken"
+    fi
     mv -T "$tmp" "$SPARKDECK_VENV" 2>/dev/null || rm -rf "$tmp"
   else
     rm -rf "$tmp"
@@ -126,6 +143,33 @@ impl LocalRuntime {
             Ok(())
         } else {
             Err(EngineError::Conflict(format!("the job's processes (group {group}) did not end after SIGKILL")))
+        }
+    }
+}
+
+/// The cached virtualenvs, one per requirement set, under the data directory.
+pub(crate) const VENVS_DIR: &str = "venvs";
+
+/// Removes what a crash left in the virtualenv cache: a wrapper's half-built
+/// `<venv>.tmp.<its pid>` whose process is gone (a wrapper still running, of a job that
+/// outlived the previous engine, keeps its own) or the broken one it moved aside, and the engine's `.<key>.<uuid>.tmp`
+/// requirement files. Run at open, before anything is launched.
+pub(crate) fn remove_abandoned_venv_builds(venvs: &Path) {
+    let Ok(entries) = fs::read_dir(venvs) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let abandoned = match name.rsplit_once(".tmp.") {
+            // `<venv>.tmp.<pid>`, or `<venv>.tmp.<pid>.broken` (a broken one moved aside)
+            Some((_, rest)) => rest.split('.').next().and_then(|pid| pid.parse::<i32>().ok()).is_some_and(|pid| proc_stat(pid).is_none()),
+            None => name.starts_with('.') && name.ends_with(".tmp"),
+        };
+        if abandoned {
+            let path = entry.path();
+            let removed = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            match removed {
+                Ok(()) => tracing::info!(path = %path.display(), "removed a half-built virtualenv"),
+                Err(e) => tracing::warn!(path = %path.display(), error = %e, "cannot remove a half-built virtualenv"),
+            }
         }
     }
 }
@@ -289,6 +333,7 @@ pub(crate) fn group_members(group: i32) -> usize {
 mod tests {
     use super::*;
     use std::os::unix::process::CommandExt;
+    use std::path::PathBuf;
 
     #[test]
     fn stat_lines_parse_even_with_odd_names() {
@@ -298,6 +343,60 @@ mod tests {
         assert_eq!(parse_stat("garbage"), None);
         let me = proc_stat(i32::try_from(std::process::id()).unwrap()).unwrap();
         assert!(me.start_ticks > 0 && me.state != 'Z');
+    }
+
+    /// Runs the wrapper with `echo ran` as the job, building (or reusing) `venv`; returns
+    /// its stderr.
+    fn run_wrapper(dir: &Path, venv: &Path) -> String {
+        let requirements = dir.join("requirements.txt");
+        fs::write(&requirements, "").unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(WRAPPER)
+            .args(["sparkdeck-job", "echo", "ran"])
+            .env("SPARKDECK_EXIT_FILE", dir.join(EXIT_FILE))
+            .env("SPARKDECK_VENV", venv)
+            .env("SPARKDECK_BASE_PYTHON", "python3")
+            .env("SPARKDECK_REQUIREMENTS", &requirements)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stdout).trim()), (Some(0), "ran"), "{stderr}");
+        stderr
+    }
+
+    fn site_packages(venv: &Path) -> PathBuf {
+        let lib = fs::read_dir(venv.join("lib")).unwrap().flatten().next().unwrap().path();
+        lib.join("site-packages")
+    }
+
+    /// A cached virtualenv is reused only when it is whole; a half-built one or one whose
+    /// python or site-packages are gone is built again, and nothing of the build is left.
+    #[test]
+    fn a_broken_cached_virtualenv_is_built_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let venv = dir.path().join("0123456789abcdef");
+        assert!(run_wrapper(dir.path(), &venv).contains("building the Python environment"));
+        assert!(!run_wrapper(dir.path(), &venv).contains("sparkdeck:"), "a whole one is reused");
+        for (broken, break_it) in [
+            ("site-packages deleted", &(|v: &Path| fs::remove_dir_all(site_packages(v)).unwrap()) as &dyn Fn(&Path)),
+            ("python does not run", &|v: &Path| {
+                fs::remove_file(v.join("bin/python")).unwrap();
+                fs::write(v.join("bin/python"), "#!/bin/sh\nexit 1\n").unwrap();
+                fs::set_permissions(v.join("bin/python"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+            }),
+            ("half-built: no completion marker", &|v: &Path| fs::remove_file(v.join(".sparkdeck-complete")).unwrap()),
+        ] {
+            break_it(&venv);
+            let stderr = run_wrapper(dir.path(), &venv);
+            assert!(stderr.contains("incomplete or broken; building it again"), "{broken}: {stderr}");
+            assert!(site_packages(&venv).join("_sparkdeck_spark_env.pth").is_file(), "{broken}: rebuilt whole");
+            assert!(!run_wrapper(dir.path(), &venv).contains("sparkdeck:"), "{broken}: then reused");
+        }
+        let mut left: Vec<String> =
+            fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["0123456789abcdef", EXIT_FILE, "requirements.txt"]);
     }
 
     /// A process group that only has our old leader's pid (the pid was reused after a

@@ -203,6 +203,12 @@ pub(crate) trait ClusterRuntime: Send + Sync {
     fn find_launched<'a>(&'a self, _job_dir: &'a Path) -> BoxFuture<'a, LaunchTrace> {
         Box::pin(async { LaunchTrace::Unknown })
     }
+    /// Removes what a launch left on the cluster beyond the driver, once its job is
+    /// deleted (Kubernetes: the job's files in the storage). Runtimes that leave nothing
+    /// there do nothing.
+    fn remove_job_files<'a>(&'a self, _job_id: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
     /// Checks that the cluster can be reached and used; a sentence describing it.
     fn check(&self) -> BoxFuture<'_, Result<String>>;
     /// Whether drivers start through `spark-submit` on this machine, so submitting needs

@@ -96,7 +96,8 @@ async fn remove(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<
 async fn logs(State(s): State<AppState>, Path(id): Path<String>, q: ListQuery) -> ApiResult<Json<Vec<JobLog>>> {
     let from = q.int("from", &q.from)?;
     let size = q.int("logSize", &q.log_size)?;
-    Ok(Json(s.engine.job_logs(&id, from, size).await?))
+    let log = q.log.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    Ok(Json(s.engine.job_log_windows(&id, log, from, size).await?))
 }
 
 /// One `data:` event per job change that matches the filters (and `resync`, see [`sse`]).

@@ -24,7 +24,7 @@ use super::logs::copy_app_logs;
 use super::forward::Forwarder;
 use super::agent_package::pack_agent_package;
 use super::manifests::{AgentSpec, K8sDriverPlan, LABEL_APP_ID, driver_manifests};
-use super::storage::{s3_credentials, s3a_conf, spark_storage, upload_artifacts};
+use super::storage::{delete_prefix, job_prefix, s3_credentials, s3a_conf, spark_storage, upload_artifacts};
 use super::submit::submit_driver;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
@@ -132,7 +132,7 @@ impl K8sRuntime {
         let groups = [std::slice::from_ref(&plan.main), &plan.jars[..], &py_files[..], &plan.files[..]];
         let uploads: Vec<(PathBuf, String)> =
             groups.iter().flat_map(|g| g.iter()).map(|p| (p.clone(), object_name(&plan.job_dir, p))).collect();
-        let mut urls = upload_artifacts(storage, &format!("sparkdeck/jobs/{job_id}"), &uploads).await?.into_iter();
+        let mut urls = upload_artifacts(storage, &job_prefix(&job_id), &uploads).await?.into_iter();
         pod_plan.main_resource = urls.next().unwrap_or_default();
         for (key, group) in [("spark.jars", &plan.jars), ("spark.submit.pyFiles", &py_files), ("spark.files", &plan.files)] {
             let ours: Vec<String> = urls.by_ref().take(group.len()).collect();
@@ -453,6 +453,14 @@ impl ClusterRuntime for K8sRuntime {
 
     fn find_launched<'a>(&'a self, job_dir: &'a Path) -> BoxFuture<'a, LaunchTrace> {
         Box::pin(self.find_pod(job_dir))
+    }
+
+    fn remove_job_files<'a>(&'a self, job_id: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            // A cluster without a storage any more has nowhere the files could be.
+            let Ok(storage) = spark_storage(&self.cluster) else { return Ok(()) };
+            delete_prefix(storage, &job_prefix(job_id)).await
+        })
     }
 
     fn check(&self) -> BoxFuture<'_, Result<String>> {

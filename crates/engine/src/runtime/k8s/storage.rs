@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
@@ -67,6 +68,30 @@ fn store_for(storage: &Storage) -> Result<Arc<dyn ObjectStore>> {
     }
     let store = builder.build().map_err(|e| EngineError::invalid("sparkStorage", format!("cannot use the S3 storage: {e}")))?;
     Ok(Arc::new(store))
+}
+
+/// Where a job's files go in the spark bucket.
+pub fn job_prefix(job_id: &str) -> String {
+    format!("sparkdeck/jobs/{job_id}")
+}
+
+/// Deletes every object under `prefix/` in the spark bucket.
+pub async fn delete_prefix(storage: &Storage, prefix: &str) -> Result<()> {
+    let store = store_for(storage)?;
+    let prefix = StorePath::parse(prefix.trim_matches('/'))
+        .map_err(|e| EngineError::Internal(format!("'{prefix}' is not an object prefix: {e}")))?;
+    let unavailable = |e: object_store::Error| {
+        EngineError::Unavailable(format!("cannot remove s3a://{}/{prefix}/ from the storage: {e}", storage.spark_bucket))
+    };
+    let locations = store.list(Some(&prefix)).map_ok(|meta| meta.location).boxed();
+    let mut deleted = store.delete_stream(locations);
+    while let Some(done) = deleted.next().await {
+        match done {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(unavailable(e)),
+        }
+    }
+    Ok(())
 }
 
 /// Uploads each `(local file, object name)` under `prefix` in the spark bucket and returns
