@@ -355,6 +355,7 @@ mod tests {
             .arg(WRAPPER)
             .args(["sparkdeck-job", "echo", "ran"])
             .env("SPARKDECK_EXIT_FILE", dir.join(EXIT_FILE))
+            .env("SPARKDECK_LAUNCH_MARK", dir.join(LAUNCH_MARK))
             .env("SPARKDECK_VENV", venv)
             .env("SPARKDECK_BASE_PYTHON", "python3")
             .env("SPARKDECK_REQUIREMENTS", &requirements)
@@ -396,7 +397,7 @@ mod tests {
         let mut left: Vec<String> =
             fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         left.sort();
-        assert_eq!(left, ["0123456789abcdef", EXIT_FILE, "requirements.txt"]);
+        assert_eq!(left, ["0123456789abcdef", EXIT_FILE, LAUNCH_MARK, "requirements.txt"]);
     }
 
     /// A process group that only has our old leader's pid (the pid was reused after a
