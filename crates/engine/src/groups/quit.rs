@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::model::job::JobType;
-use crate::runtime::DriverRef;
+use crate::runtime::{DriverRef, Exit, Liveness};
 use crate::runtime::local::group_rss_bytes;
 
 /// Spark's own default for `spark.driver.memory`.
@@ -65,15 +65,22 @@ impl Engine {
                 let error = crate::model::group::InstanceError::new(format!("{reason} before this request ran"));
                 self.fail_instance(&live, &instance.job_instance_id, error).await;
             }
-            stopping.extend(stops);
+            stopping.extend(stops.into_iter().map(|(id, handle)| (live.clone(), id, handle)));
         }
         let grace = self.config().stop_grace;
-        let stops = stopping.iter().map(|(_, handle)| handle.runtime.stop(&handle.driver, grace));
+        let stops = stopping.iter().map(|(_, _, handle)| handle.runtime.stop(&handle.driver, grace));
         let mut failed = Vec::new();
-        for ((id, _), result) in stopping.iter().zip(futures::future::join_all(stops).await) {
+        for ((live, id, handle), result) in stopping.iter().zip(futures::future::join_all(stops).await) {
             if let Err(e) = result {
                 failed.push(format!("{id}: {e}"));
+                continue;
             }
+            // Recorded here, not left to the supervisor: the app exits once this returns.
+            let exit = match handle.runtime.poll(&handle.driver, &self.job_dir(id)).await {
+                Liveness::Ended(exit) => exit,
+                Liveness::Running { .. } => Exit::Code(None),
+            };
+            self.driver_ended(live, id, exit).await;
         }
         if failed.is_empty() {
             Ok(())

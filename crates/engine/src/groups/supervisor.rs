@@ -136,7 +136,7 @@ impl Engine {
     }
 
     /// Records the end of a driver, fails the request it ran, and frees its processes.
-    async fn driver_ended(&self, live: &Arc<GroupLive>, id: &str, exit: Exit) {
+    pub(super) async fn driver_ended(&self, live: &Arc<GroupLive>, id: &str, exit: Exit) {
         let Some(ended) = live.lock().remove_ended(id) else { return };
         let dir = self.job_dir(id);
         let exit = describe_exit(&exit);
