@@ -278,8 +278,9 @@ async fn k8s_simulator_unreachable_api_server_fails_the_job() {
     assert!(tested.to_string().contains("connection refused"), "{tested}");
 }
 
-#[tokio::test]
-async fn k8s_simulator_restart_reattaches_to_the_running_pod() {
+/// A Scala job held BUSY on the simulator, then its engine gone as a crash leaves it:
+/// the simulator, the data directory, the job as submitted and as BUSY.
+async fn busy_job_then_the_engine_gone() -> (Simulator, TempDir, Job, Job) {
     let w = World::new().await;
     w.add_cluster("sim", IMAGE).await;
     w.sim.hold();
@@ -289,6 +290,12 @@ async fn k8s_simulator_restart_reattaches_to_the_running_pod() {
     let World { sim, data, engine, .. } = w;
     drop(events);
     drop(engine);
+    (sim, data, job, busy)
+}
+
+#[tokio::test]
+async fn k8s_simulator_restart_reattaches_to_the_running_pod() {
+    let (sim, data, job, busy) = busy_job_then_the_engine_gone().await;
     let engine = reopen(data.path()).await;
     assert_eq!(engine.get_job(&job.job_id).await.unwrap().state, JobState::Busy, "re-attached, not UNKNOWN");
     let mut events = engine.subscribe();
@@ -316,15 +323,7 @@ async fn forget_driver(data_dir: &Path, job_id: &str) {
 
 #[tokio::test]
 async fn k8s_simulator_a_pod_whose_launch_was_not_recorded_is_adopted_after_a_restart() {
-    let w = World::new().await;
-    w.add_cluster("sim", IMAGE).await;
-    w.sim.hold();
-    let mut events = w.engine.subscribe();
-    let job = w.submit_scala("sim").await;
-    let (_, busy) = states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
-    let World { sim, data, engine, .. } = w;
-    drop(events);
-    drop(engine);
+    let (sim, data, job, busy) = busy_job_then_the_engine_gone().await;
     forget_driver(data.path(), &job.job_id).await;
     let engine = reopen(data.path()).await;
     let mut events = engine.subscribe();
