@@ -551,6 +551,23 @@ fn hex16() -> String {
 mod tests {
     use super::*;
 
+    /// A Kubernetes cluster at `https://k:6443` with these default settings.
+    fn k8s_cluster(defaults: BTreeMap<String, String>) -> Cluster {
+        Cluster {
+            id: "c".into(),
+            name: "k".into(),
+            description: String::new(),
+            cluster_type: crate::model::cluster::ClusterType::K8s,
+            spec: crate::model::cluster::ClusterSpec {
+                url: "https://k:6443".into(),
+                default_application_config: defaults,
+                ..Default::default()
+            },
+            created_time: 0,
+            updated_time: 0,
+        }
+    }
+
     #[test]
     fn sizes_and_escaping() {
         assert_eq!(mib("k", "2g").unwrap(), 2048);
@@ -562,19 +579,7 @@ mod tests {
 
     #[test]
     fn a_group_drivers_secret_is_in_an_owned_secret_and_referenced() {
-        let cluster = Cluster {
-            id: "c".into(),
-            name: "k".into(),
-            description: String::new(),
-            cluster_type: crate::model::cluster::ClusterType::K8s,
-            spec: crate::model::cluster::ClusterSpec {
-                url: "https://k:6443".into(),
-                default_application_config: BTreeMap::from([(IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string())]),
-                ..Default::default()
-            },
-            created_time: 0,
-            updated_time: 0,
-        };
+        let cluster = k8s_cluster(BTreeMap::from([(IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string())]));
         let mut plan = K8sDriverPlan::new(&cluster, "g driver", None, "s3a://b/agent.py".into(), vec![], &BTreeMap::new(), true).unwrap();
         assert!(driver_manifests(&plan).unwrap().secret.is_none(), "jobs have no agent Secret");
         plan.env.push(("SPARKDECK_DRIVER_PORT".into(), "7090".into()));
@@ -598,19 +603,7 @@ mod tests {
 
     #[test]
     fn the_storage_keys_are_in_the_owned_secret_and_reach_driver_and_executors_by_reference() {
-        let cluster = Cluster {
-            id: "c".into(),
-            name: "k".into(),
-            description: String::new(),
-            cluster_type: crate::model::cluster::ClusterType::K8s,
-            spec: crate::model::cluster::ClusterSpec {
-                url: "https://k:6443".into(),
-                default_application_config: BTreeMap::from([(IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string())]),
-                ..Default::default()
-            },
-            created_time: 0,
-            updated_time: 0,
-        };
+        let cluster = k8s_cluster(BTreeMap::from([(IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string())]));
         let mut plan = K8sDriverPlan::new(&cluster, "job", Some("Main".into()), "s3a://b/app.jar".into(), vec![], &BTreeMap::new(), false).unwrap();
         plan.s3_credentials = Some(S3Credentials { access_key: "AKIDTEST".into(), secret_key: Secret::new("s3-s3cr3t") });
         let mut manifests = driver_manifests(&plan).unwrap();
@@ -637,15 +630,7 @@ mod tests {
 
     #[test]
     fn a_secret_reference_that_is_not_name_colon_key_is_refused_by_field() {
-        let cluster = Cluster {
-            id: "c".into(),
-            name: "k".into(),
-            description: String::new(),
-            cluster_type: crate::model::cluster::ClusterType::K8s,
-            spec: crate::model::cluster::ClusterSpec { url: "https://k:6443".into(), ..Default::default() },
-            created_time: 0,
-            updated_time: 0,
-        };
+        let cluster = k8s_cluster(BTreeMap::new());
         let conf = BTreeMap::from([
             (IMAGE_KEY.to_string(), "apache/spark:4.3.0".to_string()),
             ("spark.kubernetes.driver.secretKeyRef.TOKEN".to_string(), "no-key".to_string()),
