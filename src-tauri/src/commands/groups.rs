@@ -48,24 +48,28 @@ pub struct GroupUpdateForm {
 #[tauri::command]
 #[specta::specta]
 pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> Result<Group, IpcError> {
+    // Both sides spelled out: a field added to either form does not compile until it is
+    // passed on, so none is dropped on the way.
+    let GroupCreateForm { name, description, kind, tags, language, cluster_name, job_config, py_requirements, scale, jars, files, py_files, watch_jars } =
+        form;
     // Jars are read by the engine from where they are, so they can be watched; other
     // files are copied in.
-    let staged = stage_files(&engine, Vec::new(), form.files, form.py_files).await?;
+    let staged = stage_files(&engine, Vec::new(), files, py_files).await?;
     let form = GroupForm {
-        name: form.name,
-        description: form.description,
-        kind: form.kind,
-        tags: form.tags,
-        language: form.language,
-        cluster_name: form.cluster_name,
-        job_config: form.job_config,
-        py_requirements: form.py_requirements,
-        scale: form.scale,
+        name,
+        description,
+        kind,
+        tags,
+        language,
+        cluster_name,
+        job_config,
+        py_requirements,
+        scale,
+        jars: Vec::new(),
         files: staged.files,
         py_files: staged.py_files,
-        jar_paths: form.jars.into_iter().map(PathBuf::from).collect(),
-        watch_jars: form.watch_jars,
-        ..GroupForm::default()
+        jar_paths: jars.into_iter().map(PathBuf::from).collect(),
+        watch_jars,
     };
     Ok(engine.create_group(form).await?)
 }
