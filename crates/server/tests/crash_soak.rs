@@ -237,8 +237,12 @@ async fn jobs_and_requests_survive_random_kills_exactly_once() {
         drop(server); // SIGKILL at a random moment: mid-submit, mid-launch, mid-request.
     }
 
-    // The last start: everything committed ends.
+    // The last start: everything committed ends, and a job and a request sent now (no
+    // kill follows) are among them, so the checks below never look at nothing.
     let server = start(data.path());
+    let (last_job, last_cell) = ("last-job".to_string(), "last-cell".to_string());
+    submit_job(&server, markers.path(), &last_job).await;
+    submit_cell(&server, &group, markers.path(), &last_cell).await;
     let deadline = Instant::now() + Duration::from_secs(600);
     let (jobs, cells) = loop {
         let jobs = soak_jobs(&server).await;
@@ -253,6 +257,8 @@ async fn jobs_and_requests_survive_random_kills_exactly_once() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     let markers_of = markers_by_token(markers.path());
+    assert!(jobs.iter().any(|j| j["jobName"] == last_job.as_str() && j["state"] == "FINISHED"), "{jobs:#?}");
+    assert!(cells.iter().any(|c| tokens_in(c["code"].as_str().unwrap()) == last_cell && c["state"] == "FINISHED"), "{cells:#?}");
 
     let mut states: BTreeMap<String, usize> = BTreeMap::new();
     for job in &jobs {
