@@ -226,6 +226,9 @@ pub struct FollowCursor {
     rotations: u64,
     /// The line at `pos` was already sent, cut: the rest of it is skipped.
     in_cut_line: bool,
+    /// The log was seen shrunk before its rotation was recorded (rotation truncates first,
+    /// then records): the next record is of that same rotation, not another one.
+    restarted_before_record: bool,
     caught_up: bool,
 }
 
@@ -251,9 +254,16 @@ impl FollowCursor {
         let len = file.metadata()?.len();
         let rotations = Rotations::of(log).count;
         let mut out = Vec::new();
+        if self.restarted_before_record && rotations != self.rotations {
+            if rotations == self.rotations + 1 && len >= self.pos {
+                self.rotations = rotations;
+            }
+            self.restarted_before_record = false;
+        }
         if len < self.pos || rotations != self.rotations {
             out.push(LOG_RESTARTED_MARKER.to_string());
-            *self = Self { rotations, ..Self::default() };
+            let restarted_before_record = rotations == self.rotations;
+            *self = Self { rotations, restarted_before_record, ..Self::default() };
         }
         file.seek(SeekFrom::Start(self.pos))?;
         let mut bytes = Vec::new();
@@ -424,6 +434,26 @@ mod tests {
         let mut again = loaded;
         again.extend(&f.path()).unwrap();
         assert_eq!(again.lines, 1);
+    }
+
+    #[test]
+    fn a_follower_that_sees_a_rotation_before_its_record_says_so_once() {
+        let mut f = log_with(3, "");
+        f.file = std::fs::File::options().append(true).open(f.path()).unwrap();
+        let mut cursor = FollowCursor::at(&f.path(), 0);
+        assert_eq!(cursor.read_new(&f.path()).unwrap(), ["line 0", "line 1", "line 2"]);
+        // Rotation truncates first and records after: the follower reads in between.
+        f.file.set_len(0).unwrap();
+        assert_eq!(cursor.read_new(&f.path()).unwrap(), [LOG_RESTARTED_MARKER]);
+        std::fs::write(f.dir.path().join("stdout.log.rotated"), r#"{"count":1,"lines":3}"#).unwrap();
+        writeln!(f, "new 0").unwrap();
+        assert_eq!(cursor.read_new(&f.path()).unwrap(), ["new 0"], "the record is of the rotation already seen");
+        // A later rotation is one of its own.
+        f.file.set_len(0).unwrap();
+        std::fs::write(f.dir.path().join("stdout.log.rotated"), r#"{"count":2,"lines":4}"#).unwrap();
+        writeln!(f, "newer 0").unwrap();
+        writeln!(f, "newer 1").unwrap();
+        assert_eq!(cursor.read_new(&f.path()).unwrap(), [LOG_RESTARTED_MARKER, "newer 0", "newer 1"]);
     }
 
     #[test]
