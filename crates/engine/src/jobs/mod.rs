@@ -13,6 +13,7 @@ mod queue;
 mod recover;
 mod resubmit;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
@@ -22,7 +23,7 @@ use crate::artifacts::{FileKind, Uploaded, check_uploads};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::model::cluster::DEFAULT_CLUSTER;
+use crate::model::cluster::{Cluster, DEFAULT_CLUSTER};
 use crate::model::form::{no_nul, text, text_or};
 use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, validate_class_name, validate_job_name};
 use crate::model::paging::Page;
@@ -51,8 +52,37 @@ pub struct JobSubmission {
     pub py_files: Vec<Uploaded>,
 }
 
+/// A submit form whose every field was checked: what a new job (or each run of a
+/// schedule) is made of. The uploads are still the form's, not yet stored.
+pub(crate) struct CheckedJob {
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    pub language: Language,
+    pub cluster: Cluster,
+    pub spec: JobSpec,
+}
+
+impl CheckedJob {
+    /// A new SUBMITTED job of this form.
+    pub(crate) fn new_record(&self) -> JobRecord {
+        let job = Job { tags: self.tags.clone(), language: self.language, ..new_single_job(&self.name, &self.cluster.name) };
+        JobRecord { job, cluster_id: self.cluster.id.clone(), spec: self.spec.clone(), driver: None }
+    }
+}
+
 impl Engine {
     pub async fn submit_job(&self, form: JobSubmission) -> Result<Job> {
+        let checked = self.check_submission(&form).await?;
+        let record = checked.new_record();
+        let uploads = form.jars.into_iter().chain(form.files).chain(form.py_files).collect();
+        self.add_job(&record, uploads).await?;
+        tracing::info!(id = %record.job.job_id, name = %record.job.job_name, cluster = %checked.cluster.name, "job submitted");
+        Ok(record.job)
+    }
+
+    /// Checks every field of a submit form (nothing is stored): each bad one is an
+    /// `Invalid` naming it, an unknown cluster is `NotFound`.
+    pub(crate) async fn check_submission(&self, form: &JobSubmission) -> Result<CheckedJob> {
         let name = text(&form.name);
         validate_job_name("name", name)?;
         let tags = parse_pairs("tags", text(&form.tags))?;
@@ -118,12 +148,7 @@ impl Engine {
             args,
             driver_secret: None,
         };
-        let job = Job { tags, language, ..new_single_job(name, &cluster.name) };
-        let record = JobRecord { job, cluster_id: cluster.id.clone(), spec, driver: None };
-        let uploads = form.jars.into_iter().chain(form.files).chain(form.py_files).collect();
-        self.add_job(&record, uploads).await?;
-        tracing::info!(id = %record.job.job_id, name = %record.job.job_name, cluster = %cluster.name, "job submitted");
-        Ok(record.job)
+        Ok(CheckedJob { name: name.to_string(), tags, language, cluster, spec })
     }
 
     /// Stores a new single job's uploads, links its files into its directory and inserts
