@@ -11,7 +11,8 @@ found=0
 for proc in /proc/[0-9]*; do
   pid=${proc#/proc/}
   [ "$pid" = "$$" ] && continue
-  cmd=$(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null) || continue
+  # A process may end between the glob and the read: skip it quietly.
+  cmd=$({ tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null) || continue
   case "$cmd" in
     *sparkdeck_driver.py*|*org.apache.spark.deploy.SparkSubmit*|*org.apache.spark.deploy.master.Master*|*org.apache.spark.deploy.worker.Worker*) ;;
     *) continue ;;
