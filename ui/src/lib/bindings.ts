@@ -100,15 +100,15 @@ export const MAX_SCALE = 16 as const;
 
 /* Types */
 /**
- *  The body of create and update. Unknown fields (such as the read-only `sparkMaster` a
- *  client may send back from a GET) are ignored. Secret fields on update: omitted or the
+ *  The body of create and update. An unknown field is refused by name, but for the view's
+ *  derived ones ([`VIEW_ONLY_FIELDS`]), so a view sent back is accepted. Secret fields on update: omitted or the
  *  mask keeps the stored value, `""` clears it, anything else replaces it.
  */
 export type ClusterInput = ClusterInput_Serialize | ClusterInput_Deserialize;
 
 /**
- *  The body of create and update. Unknown fields (such as the read-only `sparkMaster` a
- *  client may send back from a GET) are ignored. Secret fields on update: omitted or the
+ *  The body of create and update. An unknown field is refused by name, but for the view's
+ *  derived ones ([`VIEW_ONLY_FIELDS`]), so a view sent back is accepted. Secret fields on update: omitted or the
  *  mask keeps the stored value, `""` clears it, anything else replaces it.
  */
 export type ClusterInput_Deserialize = {
@@ -134,8 +134,8 @@ export type ClusterInput_Deserialize = {
 };
 
 /**
- *  The body of create and update. Unknown fields (such as the read-only `sparkMaster` a
- *  client may send back from a GET) are ignored. Secret fields on update: omitted or the
+ *  The body of create and update. An unknown field is refused by name, but for the view's
+ *  derived ones ([`VIEW_ONLY_FIELDS`]), so a view sent back is accepted. Secret fields on update: omitted or the
  *  mask keeps the stored value, `""` clears it, anything else replaces it.
  */
 export type ClusterInput_Serialize = {

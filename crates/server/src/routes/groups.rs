@@ -15,7 +15,7 @@ use futures::Stream;
 use serde_json::{Value, json};
 use sparkdeck_engine::{EngineError, EngineEvent};
 use sparkdeck_engine::{GroupForm, GroupQuery, InstanceWatch};
-use sparkdeck_engine::model::group::{Group, GroupKind, GroupRequest, GroupState, JobInstance, RequestOptions, parse_scale};
+use sparkdeck_engine::model::group::{Group, GroupKind, GroupRequest, GroupState, JobInstance, parse_scale};
 use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::model::paging::Page;
 
@@ -26,6 +26,8 @@ use crate::error::ApiResult;
 use crate::json::JsonBody;
 use crate::query::{ListQuery, split_list};
 
+/// The text fields of the group form, which create and update read alike (update refuses
+/// the ones that cannot change, by name); every other part is a 409 (`form::read`).
 const TEXT: &[&str] =
     &["name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars"];
 
@@ -143,13 +145,13 @@ async fn rescale(State(s): State<AppState>, Path((id, scale)): Path<(String, Str
 }
 
 async fn execute(State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<JobInstance>> {
-    let request = GroupRequest::from_json(&body)?;
-    Ok(Json(s.engine.execute_instance_with(&id, request, RequestOptions::from_json(&body)?).await?))
+    let (request, options) = GroupRequest::from_body(&body)?;
+    Ok(Json(s.engine.execute_instance_with(&id, request, options).await?))
 }
 
 async fn submit(State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<Value>> {
-    let request = GroupRequest::from_json(&body)?;
-    let instance = s.engine.submit_instance_with(&id, request, RequestOptions::from_json(&body)?).await?;
+    let (request, options) = GroupRequest::from_body(&body)?;
+    let instance = s.engine.submit_instance_with(&id, request, options).await?;
     Ok(Json(json!({ "jobInstanceId": instance.job_instance_id })))
 }
 
