@@ -33,6 +33,8 @@ pub struct GroupCreateForm {
     pub py_files: Vec<String>,
     /// Redeploy the group when one of its jars is rebuilt on disk.
     pub watch_jars: bool,
+    /// Pause once idle, resume on the next request.
+    pub auto_pause: bool,
     /// Keys the form has no field for: refused by name (no setting is dropped silently).
     #[serde(flatten, skip_serializing)]
     #[specta(skip)]
@@ -48,6 +50,7 @@ pub struct GroupUpdateForm {
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
     pub scale: Option<u32>,
+    pub auto_pause: Option<bool>,
     /// Keys the form has no field for: refused by name (no setting is dropped silently).
     #[serde(flatten, skip_serializing)]
     #[specta(skip)]
@@ -60,7 +63,8 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
     // Both sides spelled out: a field added to either form does not compile until it is
     // passed on, so none is dropped on the way.
     let GroupCreateForm {
-        name, description, kind, tags, language, cluster_name, job_config, py_requirements, scale, jars, files, py_files, watch_jars, unknown,
+        name, description, kind, tags, language, cluster_name, job_config, py_requirements, scale, jars, files, py_files, watch_jars, auto_pause,
+        unknown,
     } = form;
     refuse_unknown::<GroupCreateForm>("", &unknown)?;
     // Jars are read by the engine from where they are, so they can be watched; other
@@ -81,6 +85,7 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
         py_files: staged.py_files,
         jar_paths: jars.into_iter().map(PathBuf::from).collect(),
         watch_jars,
+        auto_pause: Some(auto_pause),
     };
     Ok(engine.create_group(form).await?)
 }
@@ -95,6 +100,7 @@ pub async fn update_group(engine: State<'_, Engine>, id: String, form: GroupUpda
         job_config: form.job_config,
         py_requirements: form.py_requirements,
         scale: form.scale,
+        auto_pause: form.auto_pause,
         ..GroupForm::default()
     };
     Ok(engine.update_group(&id, form).await?)

@@ -29,7 +29,7 @@ use crate::query::{ListQuery, split_list};
 /// The text fields of the group form, which create and update read alike (update refuses
 /// the ones that cannot change, by name); every other part is a 409 (`form::read`).
 const TEXT: &[&str] =
-    &["name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars"];
+    &["name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars", "autoPause"];
 
 pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
     let body_limit = usize::try_from(max_upload.saturating_add(FORM_OVERHEAD)).unwrap_or(usize::MAX);
@@ -53,11 +53,9 @@ pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
 /// loopback-only), read like uploads; `watchJars=true` redeploys them when rebuilt.
 fn group_form(mut f: form::Form) -> Result<GroupForm, EngineError> {
     let jar_paths = f.text("jarPaths").unwrap_or_default().split(';').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect();
-    let watch_jars = match f.text("watchJars").as_deref().map(str::trim) {
-        None | Some("" | "false") => false,
-        Some("true") => true,
-        Some(other) => return Err(EngineError::invalid("watchJars", format!("'{other}' is not true or false"))),
-    };
+    let watch_jars = boolean("watchJars", f.text("watchJars"))?.unwrap_or(false);
+    // Blank is not given: off on create, unchanged on update.
+    let auto_pause = boolean("autoPause", f.text("autoPause"))?;
     Ok(GroupForm {
         name: f.text("name"),
         description: f.text("description"),
@@ -74,7 +72,18 @@ fn group_form(mut f: form::Form) -> Result<GroupForm, EngineError> {
         py_files: f.py_files,
         jar_paths,
         watch_jars,
+        auto_pause,
     })
+}
+
+/// A `true`/`false` field; absent or blank is `None`.
+fn boolean(field: &str, value: Option<String>) -> Result<Option<bool>, EngineError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(EngineError::invalid(field, format!("'{other}' is not true or false"))),
+    }
 }
 
 async fn create(State(s): State<AppState>, multipart: Result<Multipart, MultipartRejection>) -> ApiResult<Json<Value>> {
