@@ -220,6 +220,7 @@ fn unknown_form_keys_are_refused_by_field() {
         ("create_group", json!({"form": {"name": "g", "scale": 0, "autoPaws": true}}), "autoPaws"),
         ("update_group", json!({"id": "g-1", "form": {"scale": 1, "name": "other"}}), "name"),
         ("create_cluster", json!({"input": {"name": "lab", "type": "standalone", "url": "spark://h:7077", "cores": 2}}), "cores"),
+        ("update_settings", json!({"settings": {"restServer": {"enabled": false, "port": 9888, "host": "0.0.0.0"}}}), "restServer.host"),
     ];
     for (command, args, field) in cases {
         let error = invoke(&window, command, args).unwrap_err();
