@@ -58,7 +58,12 @@ impl Default for RestServerSettings {
 
 impl Default for JobDefaults {
     fn default() -> Self {
-        Self { cluster_name: crate::model::cluster::DEFAULT_CLUSTER.into(), language: Language::Python, job_config: String::new(), unknown: UnknownFields::new() }
+        Self {
+            cluster_name: crate::model::cluster::DEFAULT_CLUSTER.into(),
+            language: Language::Python,
+            job_config: String::new(),
+            unknown: UnknownFields::new(),
+        }
     }
 }
 

@@ -17,7 +17,8 @@ use tokio::sync::broadcast;
 const IDLE: Duration = Duration::from_millis(300);
 
 async fn create_auto(engine: &Engine, name: &str, scale: u32) -> Group {
-    let form = GroupForm { name: Some(name.into()), kind: Some("CODE".into()), scale: Some(scale), auto_pause: Some(true), ..GroupForm::default() };
+    let form =
+        GroupForm { name: Some(name.into()), kind: Some("CODE".into()), scale: Some(scale), auto_pause: Some(true), ..GroupForm::default() };
     engine.create_group(form).await.unwrap()
 }
 

@@ -63,7 +63,8 @@ async fn seed(server: &Server) -> Vec<(&'static str, String)> {
     let (status, body) = call(server, Method::POST, "/group", Some(group), None).await;
     assert_eq!(status, 200, "{body}");
     let group_id = body["groupId"].as_str().unwrap().to_string();
-    let job = Form::new().text("name", "fuzzed").text("language", "PYTHON").part("pyFiles", Part::bytes(b"print(1)\n".to_vec()).file_name("main.py"));
+    let main = Part::bytes(b"print(1)\n".to_vec()).file_name("main.py");
+    let job = Form::new().text("name", "fuzzed").text("language", "PYTHON").part("pyFiles", main);
     let (status, body) = call(server, Method::POST, "/job/submit", Some(job), None).await;
     assert_eq!(status, 200, "{body}");
     let job_id = body["jobId"].as_str().unwrap().to_string();

@@ -26,11 +26,6 @@ use crate::error::ApiResult;
 use crate::json::JsonBody;
 use crate::query::{ListQuery, split_list};
 
-/// The text fields of the group form, which create and update read alike (update refuses
-/// the ones that cannot change, by name); every other part is a 409 (`form::read`).
-const TEXT: &[&str] =
-    &["name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars", "autoPause"];
-
 pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
     let body_limit = usize::try_from(max_upload.saturating_add(FORM_OVERHEAD)).unwrap_or(usize::MAX);
     Router::new()
@@ -48,6 +43,13 @@ pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
         .route("/group/{group_id}/job/result", get(results))
         .route("/group/{group_id}/job/{instance_id}/cancel", post(cancel))
 }
+
+/// The text fields of the group form, which create and update read alike (update refuses
+/// the ones that cannot change, by name); every other part is a 409 (`form::read`).
+const TEXT: &[&str] = &[
+    "name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars",
+    "autoPause",
+];
 
 /// Extension: `jarPaths` are `;`-separated absolute paths on this machine (the API is
 /// loopback-only), read like uploads; `watchJars=true` redeploys them when rebuilt.
