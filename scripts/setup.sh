@@ -42,6 +42,14 @@ if [ ! -x "$VENV/bin/spark-submit" ] && [ ! -x "$VENV/bin/python" ] || ! "$VENV/
 fi
 log "spark $("$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)')"
 
+# Test-time tools: schemathesis drives the platform's OpenAPI document against the server
+# (crates/server/tests/schemathesis.rs).
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION"
+  "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 # The interactive driver's JVM side (the cloud.ilum.job.Job contract), compiled with javac.
 command -v javac >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless >/dev/null
 bash driver/build-jar.sh "$("$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"

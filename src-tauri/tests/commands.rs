@@ -208,3 +208,32 @@ fn kubeconfig_contexts_are_listed_without_credentials_and_imported_by_name() {
     assert_eq!((again[0]["error"]["field"].as_str(), again[0]["cluster"].as_null()), (Some("name"), Some(())));
     assert_eq!(invoke(&window, "cluster_names", json!({})).unwrap(), json!(["default", "lab"]));
 }
+
+/// An unknown key of a form is refused with the field the UI shows it next to, and nothing
+/// is created; a request to a group with an unknown key is refused naming it too.
+#[test]
+fn unknown_form_keys_are_refused_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_engine(dir.path());
+    let cases = [
+        ("submit_job", json!({"form": {"name": "x", "language": "PYTHON", "driverMemory": "4g"}}), "driverMemory"),
+        ("create_group", json!({"form": {"name": "g", "scale": 0, "autoPaws": true}}), "autoPaws"),
+        ("update_group", json!({"id": "g-1", "form": {"scale": 1, "name": "other"}}), "name"),
+        ("create_cluster", json!({"input": {"name": "lab", "type": "standalone", "url": "spark://h:7077", "cores": 2}}), "cores"),
+        ("update_settings", json!({"settings": {"restServer": {"enabled": false, "port": 9888, "host": "0.0.0.0"}}}), "restServer.host"),
+    ];
+    for (command, args, field) in cases {
+        let error = invoke(&window, command, args).unwrap_err();
+        assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some(field)), "{command}: {error}");
+        assert!(error["message"].as_str().unwrap().starts_with("is not a field of this request; the fields are "), "{error}");
+    }
+    let query = json!({"query": {"search": null, "page": {"page": 0, "size": 10, "sort": []}}});
+    assert_eq!(invoke(&window, "list_groups", query.clone()).unwrap()["totalElements"], 0, "no group created");
+    assert_eq!(invoke(&window, "list_jobs", query).unwrap()["totalElements"], 0, "no job submitted");
+    assert_eq!(invoke(&window, "cluster_names", json!({})).unwrap(), json!(["default"]), "no cluster created");
+
+    // A request's arguments are typed by Tauri itself: its refusal is a message naming the key.
+    let request = json!({"type": "interactive_code_execute", "code": "1", "timeout": 5});
+    let error = invoke(&window, "run_group_request", json!({"id": "g-1", "request": request, "wait": false})).unwrap_err();
+    assert!(error.as_str().is_some_and(|m| m.contains("unknown field `timeout`")), "{error}");
+}

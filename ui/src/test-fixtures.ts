@@ -122,6 +122,7 @@ export function group(fields: Partial<Group_Serialize> = {}): Group_Serialize {
     jobConfig: {},
     pyRequirements: [],
     paused: false,
+    autoPause: false,
     createdTime: Date.UTC(2025, 0, 1, 9, 0, 0),
     updatedTime: Date.UTC(2025, 0, 1, 9, 0, 0),
     archivedTime: 0,

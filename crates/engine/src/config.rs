@@ -47,6 +47,9 @@ pub struct EngineConfig {
     /// an engine restarting within it re-attaches; drivers whose engine never comes back
     /// end themselves. At least [`limits::MIN_DRIVER_LEASE_SECS`].
     pub driver_lease: Duration,
+    /// How long the drivers of a group with `autoPause` may be idle (nothing queued or
+    /// running) before the group is paused.
+    pub auto_pause_idle: Duration,
 }
 
 impl EngineConfig {
@@ -72,6 +75,7 @@ impl EngineConfig {
             driver_ready_timeout: Duration::from_secs(300),
             db_busy_timeout: Duration::from_secs(10),
             driver_lease: Duration::from_secs(limits::DRIVER_LEASE_SECS),
+            auto_pause_idle: Duration::from_secs(600),
         }
     }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::model::job::Language;
+use crate::model::form::{UnknownFields, refuse_unknown};
 use crate::model::wire::parse_pairs;
 
 const FILE_NAME: &str = "settings.json";
@@ -18,6 +19,9 @@ const FILE_NAME: &str = "settings.json";
 pub struct Settings {
     pub rest_server: RestServerSettings,
     pub job_defaults: JobDefaults,
+    #[serde(flatten, skip_serializing)]
+    #[cfg_attr(feature = "specta", specta(skip))]
+    pub unknown: UnknownFields,
 }
 
 /// The REST API served by the desktop app itself (the headless server has its own flags).
@@ -27,6 +31,9 @@ pub struct Settings {
 pub struct RestServerSettings {
     pub enabled: bool,
     pub port: u16,
+    #[serde(flatten, skip_serializing)]
+    #[cfg_attr(feature = "specta", specta(skip))]
+    pub unknown: UnknownFields,
 }
 
 /// What a new job's form starts with.
@@ -38,17 +45,25 @@ pub struct JobDefaults {
     pub language: Language,
     /// Spark properties, `k=v;k2=v2`.
     pub job_config: String,
+    #[serde(flatten, skip_serializing)]
+    #[cfg_attr(feature = "specta", specta(skip))]
+    pub unknown: UnknownFields,
 }
 
 impl Default for RestServerSettings {
     fn default() -> Self {
-        Self { enabled: false, port: 9888 }
+        Self { enabled: false, port: 9888, unknown: UnknownFields::new() }
     }
 }
 
 impl Default for JobDefaults {
     fn default() -> Self {
-        Self { cluster_name: crate::model::cluster::DEFAULT_CLUSTER.into(), language: Language::Python, job_config: String::new() }
+        Self {
+            cluster_name: crate::model::cluster::DEFAULT_CLUSTER.into(),
+            language: Language::Python,
+            job_config: String::new(),
+            unknown: UnknownFields::new(),
+        }
     }
 }
 
@@ -78,6 +93,9 @@ impl Engine {
 
     /// Checks settings without saving them (the desktop shell checks before it applies).
     pub async fn validate_settings(&self, settings: &Settings) -> Result<()> {
+        refuse_unknown::<Settings>("", &settings.unknown)?;
+        refuse_unknown::<RestServerSettings>("restServer.", &settings.rest_server.unknown)?;
+        refuse_unknown::<JobDefaults>("jobDefaults.", &settings.job_defaults.unknown)?;
         if settings.rest_server.port == 0 {
             return Err(EngineError::invalid("restServer.port", "must be between 1 and 65535"));
         }

@@ -27,15 +27,35 @@ async fn defaults_validation_and_persistence() {
     assert_eq!(engine.settings(), defaults, "refused updates change nothing");
 
     let wanted = Settings {
-        rest_server: RestServerSettings { enabled: true, port: 19888 },
+        rest_server: RestServerSettings { enabled: true, port: 19888, ..RestServerSettings::default() },
         job_defaults: JobDefaults {
             language: Language::Scala,
             job_config: "spark.executor.memory=2g".into(),
             ..JobDefaults::default()
         },
+        ..Settings::default()
     };
     assert_eq!(engine.update_settings(wanted.clone()).await.unwrap(), wanted);
     drop(engine);
     let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.unwrap();
     assert_eq!(engine.settings(), wanted);
+}
+
+/// Settings arrive as JSON (the desktop's IPC): a key they do not have, at any level, is
+/// refused by name and nothing is saved.
+#[tokio::test]
+async fn unknown_settings_keys_are_refused_by_name() {
+    let (_dir, engine) = common::engine().await;
+    let defaults = engine.settings();
+    for (json, field) in [
+        (r#"{"restServer": {"port": 9000}, "theme": "dark"}"#, "theme"),
+        (r#"{"restServer": {"port": 9000, "host": "0.0.0.0"}}"#, "restServer.host"),
+        (r#"{"jobDefaults": {"driverMemory": "2g"}}"#, "jobDefaults.driverMemory"),
+    ] {
+        let settings: Settings = serde_json::from_str(json).unwrap();
+        let error = engine.update_settings(settings).await.unwrap_err();
+        assert_eq!(error.field(), Some(field), "{json}: {error}");
+        assert!(error.to_string().contains("the fields are"), "{error}");
+    }
+    assert_eq!(engine.settings(), defaults, "refused updates change nothing");
 }

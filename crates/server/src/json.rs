@@ -1,5 +1,5 @@
 //! A JSON body extractor whose rejection is this API's 409 with the parser's message,
-//! instead of axum's plain-text 400/415/422.
+//! instead of axum's plain-text 400/415/422, naming the key it is about (`storages.s3.port`).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -39,8 +39,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError(EngineError::invalid("body", "is empty; a JSON object is expected")));
         }
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError(EngineError::invalid("body", format!("is not valid JSON for this call: {e}"))))
+        let mut json = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+            // A value of the wrong kind is named by its key; broken JSON is the body's.
+            let field = match e.path().to_string() {
+                path if path == "." || !e.inner().is_data() => "body".to_string(),
+                path => path,
+            };
+            ApiError(EngineError::invalid(field, format!("is not valid JSON for this call: {}", e.inner())))
+        })?;
+        json.end().map_err(|e| ApiError(EngineError::invalid("body", format!("is not valid JSON for this call: {e}"))))?;
+        Ok(JsonBody(value))
     }
 }

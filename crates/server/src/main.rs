@@ -32,6 +32,12 @@ struct Args {
     /// it re-attaches to its drivers [default: 600, at least 30].
     #[arg(long, env = "SPARKDECK_DRIVER_LEASE_SECONDS", value_parser = parse_driver_lease)]
     driver_lease_seconds: Option<Duration>,
+    /// Seconds a request to a group may wait in its queue for a free driver.
+    #[arg(long, env = "SPARKDECK_QUEUE_TIMEOUT_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    queue_timeout_seconds: u64,
+    /// Seconds the drivers of a group with `autoPause` may be idle before it is paused.
+    #[arg(long, env = "SPARKDECK_AUTO_PAUSE_IDLE_SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    auto_pause_idle_seconds: u64,
 }
 
 #[tokio::main]
@@ -54,6 +60,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(lease) = args.driver_lease_seconds {
         config.driver_lease = lease;
     }
+    config.auto_pause_idle = Duration::from_secs(args.auto_pause_idle_seconds);
+    config.queue_timeout = Duration::from_secs(args.queue_timeout_seconds);
     let engine = Engine::open(config).await?;
     let token = token::load_or_create(engine.data_dir())
         .map_err(|e| format!("cannot create the API token in {}: {e}", engine.data_dir().display()))?;

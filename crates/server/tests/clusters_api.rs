@@ -105,8 +105,12 @@ async fn invalid_input_is_409_naming_the_field_and_changes_nothing() {
     let (status, answer) = call(s.post("/cluster").header("content-type", "application/json").body("{not json")).await;
     assert_eq!(status, 409);
     assert!(answer["message"].as_str().unwrap().starts_with("body"));
-    let (status, _) = call(s.post("/cluster").json(&json!({"name": "x", "type": "local", "threads": "four"}))).await;
+    let (status, answer) = call(s.post("/cluster").json(&json!({"name": "x", "type": "local", "threads": "four"}))).await;
     assert_eq!(status, 409);
+    assert!(answer["message"].as_str().unwrap().starts_with("threads: is not valid JSON"), "the key is named: {answer}");
+    let (status, answer) = call(s.post("/cluster").header("content-type", "application/json").body(r#"{"name": "x"} trailing"#)).await;
+    assert_eq!(status, 409);
+    assert!(answer["message"].as_str().unwrap().starts_with("body"), "{answer}");
     let (status, _) = call(s.post("/cluster")).await;
     assert_eq!(status, 409, "empty body");
     let (status, answer) = call(s.post("/cluster").header("content-type", "text/xml").body(standalone("x").to_string())).await;

@@ -191,3 +191,22 @@ async fn requests_and_lifecycle_refuse_bad_input() {
     assert_eq!(call(s.delete(&format!("/group/{id}"))).await.0, 200);
     assert_eq!(call(s.get("/group/name/jobs")).await.0, 404);
 }
+
+#[tokio::test]
+async fn auto_pause_is_set_on_create_and_update_and_shown_back() {
+    let s = TestServer::start().await;
+    let (status, body) = create(&s, Form::new().text("name", "g1").text("scale", "0").text("autoPause", "yes")).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(starts_with(&body, "autoPause"), "{body}");
+    assert_eq!(group_count(&s).await, 0, "nothing stored");
+
+    let (_, body) = create(&s, Form::new().text("name", "g1").text("scale", "0").text("autoPause", "true")).await;
+    let id = body["groupId"].as_str().expect("groupId").to_string();
+    let (_, group) = call(s.get(&format!("/group/{id}"))).await;
+    assert_eq!(group["autoPause"], true, "{group}");
+    // Not given on update: unchanged; given: changed.
+    assert_eq!(call(s.put(&format!("/group/{id}")).multipart(Form::new().text("description", "d"))).await.0, 200);
+    assert_eq!(call(s.get(&format!("/group/{id}"))).await.1["autoPause"], true);
+    assert_eq!(call(s.put(&format!("/group/{id}")).multipart(Form::new().text("autoPause", "false"))).await.0, 200);
+    assert_eq!(call(s.get(&format!("/group/{id}"))).await.1["autoPause"], false);
+}

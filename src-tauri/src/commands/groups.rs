@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use sparkdeck_engine::Engine;
 use sparkdeck_engine::{GroupForm, GroupQuery};
+use sparkdeck_engine::model::form::{UnknownFields, refuse_unknown};
 use sparkdeck_engine::model::group::{Group, GroupRequest, JobInstance};
 use sparkdeck_engine::model::paging::{Page, PageRequest};
 use tauri::State;
@@ -32,6 +33,12 @@ pub struct GroupCreateForm {
     pub py_files: Vec<String>,
     /// Redeploy the group when one of its jars is rebuilt on disk.
     pub watch_jars: bool,
+    /// Pause once idle, resume on the next request.
+    pub auto_pause: bool,
+    /// Keys the form has no field for: refused by name (no setting is dropped silently).
+    #[serde(flatten, skip_serializing)]
+    #[specta(skip)]
+    pub unknown: UnknownFields,
 }
 
 /// What `PUT /group/{id}` changes.
@@ -43,6 +50,11 @@ pub struct GroupUpdateForm {
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
     pub scale: Option<u32>,
+    pub auto_pause: Option<bool>,
+    /// Keys the form has no field for: refused by name (no setting is dropped silently).
+    #[serde(flatten, skip_serializing)]
+    #[specta(skip)]
+    pub unknown: UnknownFields,
 }
 
 #[tauri::command]
@@ -50,8 +62,11 @@ pub struct GroupUpdateForm {
 pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> Result<Group, IpcError> {
     // Both sides spelled out: a field added to either form does not compile until it is
     // passed on, so none is dropped on the way.
-    let GroupCreateForm { name, description, kind, tags, language, cluster_name, job_config, py_requirements, scale, jars, files, py_files, watch_jars } =
-        form;
+    let GroupCreateForm {
+        name, description, kind, tags, language, cluster_name, job_config, py_requirements, scale, jars, files, py_files, watch_jars, auto_pause,
+        unknown,
+    } = form;
+    refuse_unknown::<GroupCreateForm>("", &unknown)?;
     // Jars are read by the engine from where they are, so they can be watched; other
     // files are copied in.
     let staged = stage_files(&engine, Vec::new(), files, py_files).await?;
@@ -70,6 +85,7 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
         py_files: staged.py_files,
         jar_paths: jars.into_iter().map(PathBuf::from).collect(),
         watch_jars,
+        auto_pause: Some(auto_pause),
     };
     Ok(engine.create_group(form).await?)
 }
@@ -77,12 +93,14 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
 #[tauri::command]
 #[specta::specta]
 pub async fn update_group(engine: State<'_, Engine>, id: String, form: GroupUpdateForm) -> Result<Group, IpcError> {
+    refuse_unknown::<GroupUpdateForm>("", &form.unknown)?;
     let form = GroupForm {
         description: form.description,
         tags: form.tags,
         job_config: form.job_config,
         py_requirements: form.py_requirements,
         scale: form.scale,
+        auto_pause: form.auto_pause,
         ..GroupForm::default()
     };
     Ok(engine.update_group(&id, form).await?)

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use sparkdeck_engine::{JobQuery, JobSubmission};
+use sparkdeck_engine::model::form::{UnknownFields, refuse_unknown};
 use sparkdeck_engine::model::job::{Job, JobLog};
 use sparkdeck_engine::model::paging::Page;
 use sparkdeck_engine::spark_env::SparkStatus;
@@ -28,13 +29,18 @@ pub struct JobForm {
     pub jars: Vec<String>,
     pub files: Vec<String>,
     pub py_files: Vec<String>,
+    /// Keys the form has no field for: refused by name (no setting is dropped silently).
+    #[serde(flatten, skip_serializing)]
+    #[specta(skip)]
+    pub unknown: UnknownFields,
 }
 
 /// Copies the chosen files into the engine's artifact store and submits.
 #[tauri::command]
 #[specta::specta]
 pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job, IpcError> {
-    let JobForm { name, tags, language, cluster_name, job_class, job_config, py_requirements, args, jars, files, py_files } = form;
+    let JobForm { name, tags, language, cluster_name, job_class, job_config, py_requirements, args, jars, files, py_files, unknown } = form;
+    refuse_unknown::<JobForm>("", &unknown)?;
     let staged = stage_files(&engine, jars, files, py_files).await?;
     let submission = JobSubmission {
         name,

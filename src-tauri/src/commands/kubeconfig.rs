@@ -37,6 +37,7 @@ pub struct Kubeconfig {
 
 /// One context to import, under the cluster name the user chose.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
 pub struct KubeImport {
     pub context: String,
     pub name: String,

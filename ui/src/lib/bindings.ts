@@ -100,15 +100,15 @@ export const MAX_SCALE = 16 as const;
 
 /* Types */
 /**
- *  The body of create and update. Unknown fields (such as the read-only `sparkMaster` a
- *  client may send back from a GET) are ignored. Secret fields on update: omitted or the
+ *  The body of create and update. An unknown field is refused by name, but for the view's
+ *  derived ones ([`VIEW_ONLY_FIELDS`]), so a view sent back is accepted. Secret fields on update: omitted or the
  *  mask keeps the stored value, `""` clears it, anything else replaces it.
  */
 export type ClusterInput = ClusterInput_Serialize | ClusterInput_Deserialize;
 
 /**
- *  The body of create and update. Unknown fields (such as the read-only `sparkMaster` a
- *  client may send back from a GET) are ignored. Secret fields on update: omitted or the
+ *  The body of create and update. An unknown field is refused by name, but for the view's
+ *  derived ones ([`VIEW_ONLY_FIELDS`]), so a view sent back is accepted. Secret fields on update: omitted or the
  *  mask keeps the stored value, `""` clears it, anything else replaces it.
  */
 export type ClusterInput_Deserialize = {
@@ -134,8 +134,8 @@ export type ClusterInput_Deserialize = {
 };
 
 /**
- *  The body of create and update. Unknown fields (such as the read-only `sparkMaster` a
- *  client may send back from a GET) are ignored. Secret fields on update: omitted or the
+ *  The body of create and update. An unknown field is refused by name, but for the view's
+ *  derived ones ([`VIEW_ONLY_FIELDS`]), so a view sent back is accepted. Secret fields on update: omitted or the
  *  mask keeps the stored value, `""` clears it, anything else replaces it.
  */
 export type ClusterInput_Serialize = {
@@ -289,6 +289,7 @@ export type ErrorCode = "invalid" | "not_found" | "conflict" | "unavailable" | "
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most
  *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
+ *  `autoPause` is the platform's (1.5.3).
  */
 export type Group = Group_Serialize | Group_Deserialize;
 
@@ -320,6 +321,8 @@ export type GroupCreateForm_Deserialize = {
 	pyFiles?: string[],
 	/**  Redeploy the group when one of its jars is rebuilt on disk. */
 	watchJars?: boolean,
+	/**  Pause once idle, resume on the next request. */
+	autoPause?: boolean,
 };
 
 /**
@@ -341,6 +344,8 @@ export type GroupCreateForm_Serialize = {
 	pyFiles: string[],
 	/**  Redeploy the group when one of its jars is rebuilt on disk. */
 	watchJars: boolean,
+	/**  Pause once idle, resume on the next request. */
+	autoPause: boolean,
 };
 
 export type GroupKind = 
@@ -408,6 +413,7 @@ export type GroupUpdateForm_Deserialize = {
 	jobConfig?: string | null,
 	pyRequirements?: string | null,
 	scale?: number | null,
+	autoPause?: boolean | null,
 };
 
 /**  What `PUT /group/{id}` changes. */
@@ -417,11 +423,13 @@ export type GroupUpdateForm_Serialize = {
 	jobConfig: string | null,
 	pyRequirements: string | null,
 	scale: number | null,
+	autoPause: boolean | null,
 };
 
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most
  *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
+ *  `autoPause` is the platform's (1.5.3).
  */
 export type Group_Deserialize = {
 	id: string,
@@ -437,6 +445,11 @@ export type Group_Deserialize = {
 	pyRequirements: string[],
 	/**  Drivers are stopped but the group stays ACTIVE (`/pause`, undone by `/resume`). */
 	paused: boolean,
+	/**
+	 *  Paused by the engine once its drivers were idle for `auto_pause_idle`; the next
+	 *  request resumes it and waits in the queue for a driver.
+	 */
+	autoPause: boolean,
 	createdTime: number,
 	updatedTime: number,
 	archivedTime: number,
@@ -446,6 +459,7 @@ export type Group_Deserialize = {
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most
  *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
+ *  `autoPause` is the platform's (1.5.3).
  */
 export type Group_Serialize = {
 	id: string,
@@ -461,6 +475,11 @@ export type Group_Serialize = {
 	pyRequirements: string[],
 	/**  Drivers are stopped but the group stays ACTIVE (`/pause`, undone by `/resume`). */
 	paused: boolean,
+	/**
+	 *  Paused by the engine once its drivers were idle for `auto_pause_idle`; the next
+	 *  request resumes it and waits in the queue for a driver.
+	 */
+	autoPause: boolean,
 	createdTime: number,
 	updatedTime: number,
 	archivedTime: number,

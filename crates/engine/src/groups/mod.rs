@@ -3,6 +3,7 @@
 //! supervisor (`supervisor.rs`) brings its drivers to the new target.
 
 pub(crate) mod agent_client;
+mod auto_pause;
 mod change_lock;
 mod jar_watch;
 pub(crate) mod live;
@@ -58,6 +59,9 @@ pub struct GroupForm {
     pub jar_paths: Vec<PathBuf>,
     /// Redeploy a file of `jar_paths` when it is rebuilt (REST `watchJars`).
     pub watch_jars: bool,
+    /// Pause once idle, resume on the next request (`autoPause`; off when not given on
+    /// create, unchanged when not given on update).
+    pub auto_pause: Option<bool>,
 }
 
 /// The most characters of a group's description.
@@ -135,6 +139,7 @@ impl Engine {
                 job_config: mask_settings(&config),
                 py_requirements: requirements.clone(),
                 paused: false,
+                auto_pause: form.auto_pause.unwrap_or(false),
                 created_time: now,
                 updated_time: now,
                 archived_time: 0,
@@ -246,6 +251,9 @@ impl Engine {
         if let Some(scale) = form.scale {
             g.scale = check_scale("scale", scale, self.config().max_scale)?;
         }
+        if let Some(auto_pause) = form.auto_pause {
+            g.auto_pause = auto_pause;
+        }
         self.save_group(&mut record).await
     }
 
@@ -261,10 +269,16 @@ impl Engine {
         if record.group.state == GroupState::Archived {
             return Err(EngineError::invalid("state", format!("group '{}' is ARCHIVED; there is nothing to pause", record.group.name)));
         }
+        self.pause_locked(&mut record, "the group was paused").await
+    }
+
+    /// Pauses a group whose change lock the caller holds (the user's pause, and
+    /// `auto_pause.rs`): committed and announced, then its drivers are stopped.
+    async fn pause_locked(&self, record: &mut GroupRecord, reason: &str) -> Result<Group> {
         record.group.paused = true;
-        let group = self.save_group(&mut record).await?;
-        if let Some(live) = self.group_live(id) {
-            self.halt_drivers(&live, "the group was paused").await;
+        let group = self.save_group(record).await?;
+        if let Some(live) = self.group_live(&record.group.id) {
+            self.halt_drivers(&live, reason).await;
         }
         Ok(group)
     }
@@ -274,8 +288,14 @@ impl Engine {
         if record.group.state == GroupState::Archived {
             return Err(EngineError::invalid("state", format!("group '{}' is ARCHIVED; restart it instead", record.group.name)));
         }
+        self.resume_locked(&mut record).await
+    }
+
+    /// Resumes a group whose change lock the caller holds (the user's resume, and a
+    /// request to a paused group with autoPause).
+    async fn resume_locked(&self, record: &mut GroupRecord) -> Result<Group> {
         record.group.paused = false;
-        self.save_group(&mut record).await
+        self.save_group(record).await
     }
 
     /// Replaces every driver with a new one (new settings apply). An ARCHIVED group

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::model::group::{GroupRequest, GroupState, InstanceError, InstanceRequest, JobInstance, RequestOptions};
+use crate::model::group::{Group, GroupRequest, GroupState, InstanceError, InstanceRequest, JobInstance, RequestOptions};
 use crate::model::job::{JobRecord, JobState, Language};
 use crate::model::paging::{Page, PageRequest};
 use crate::runtime::Liveness;
@@ -49,6 +49,21 @@ enum Overstay {
 /// "The request ran longer than its time limit of N s (timeoutSeconds) and …".
 fn past_limit(limit: Duration, then: &str) -> String {
     format!("the request ran longer than its time limit of {} s (timeoutSeconds) and {then}", limit.as_secs())
+}
+
+/// Why a group cannot take a request now: archived, paused (without autoPause, which
+/// resumes it instead), or without drivers.
+fn refuse_unserved(g: &Group) -> Result<()> {
+    if g.state == GroupState::Archived {
+        return Err(EngineError::invalid("state", format!("group '{}' is ARCHIVED (stopped); restart it first", g.name)));
+    }
+    if g.paused && !g.auto_pause {
+        return Err(EngineError::invalid("state", format!("group '{}' is paused; resume it first", g.name)));
+    }
+    if g.scale == 0 {
+        return Err(EngineError::Conflict(format!("group '{}' has no drivers (scale 0); rescale it first", g.name)));
+    }
+    Ok(())
 }
 
 impl Engine {
@@ -97,15 +112,18 @@ impl Engine {
                 format!("{} is for {} groups; '{}' is a {} group", request.request_type.as_str(), request.request_type.kind().as_str(), g.name, g.kind.as_str()),
             ));
         }
-        if g.state == GroupState::Archived {
-            return Err(EngineError::invalid("state", format!("group '{}' is ARCHIVED (stopped); restart it first", g.name)));
-        }
-        if g.paused {
-            return Err(EngineError::invalid("state", format!("group '{}' is paused; resume it first", g.name)));
-        }
-        if g.scale == 0 {
-            return Err(EngineError::Conflict(format!("group '{}' has no drivers (scale 0); rescale it first", g.name)));
-        }
+        refuse_unserved(g)?;
+        // autoPause: the group's change lock, held until the request is queued, so that
+        // the request either finds it paused and resumes it, or is queued before an
+        // auto-pause looks (and then it is not idle).
+        let (_change, group) = if g.auto_pause {
+            let (change, record) = self.lock_group(group_id).await?;
+            refuse_unserved(&record.group)?;
+            (Some(change), self.resume_for_request(record).await?)
+        } else {
+            (None, group)
+        };
+        let g = &group.group;
         let live = self.group_live(group_id).ok_or_else(|| EngineError::Conflict(format!("group '{}' is not running", g.name)))?;
         if live.lock().queue_len() >= self.config().max_queue {
             return Err(EngineError::Conflict(

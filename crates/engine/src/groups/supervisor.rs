@@ -4,7 +4,8 @@
 //! endpoint — the info file's port, or a port-forward to a pod — and health with the
 //! driver's secret → READY); health-checks idle ones; applies the scale plan
 //! ([`super::scale::plan_scale`]): launches drivers until the group is back to its
-//! target and retires extra or outdated ones; expires queued requests.
+//! target and retires extra or outdated ones; expires queued requests; pauses a group with
+//! autoPause that has been idle long enough (`auto_pause.rs`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -93,6 +94,7 @@ impl Engine {
             tracing::error!(group = %live.id, error = %e, "cannot keep the group at its scale");
         }
         self.dispatch_group(live);
+        self.auto_pause_if_idle(live);
     }
 
     /// A driver whose agent can be reached (its runtime's endpoint: the info file, or a

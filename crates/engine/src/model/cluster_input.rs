@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, ClusterSpec, ClusterType, Storage};
-use super::form::{bounded_text, text};
+use super::form::{UnknownFields, bounded_text, refuse_unknown, refuse_unknown_but, text};
 use super::secret::{MASK, Secret, unmask_settings};
 use super::wire::parse_pairs;
 use crate::error::{EngineError, Result};
@@ -32,10 +32,17 @@ pub struct StorageInput {
     pub access_key: Option<String>,
     /// Omitted or the mask keeps the stored key on update.
     pub secret_key: Option<String>,
+    #[serde(flatten, skip_serializing)]
+    #[cfg_attr(feature = "specta", specta(skip))]
+    pub unknown: UnknownFields,
 }
 
-/// The body of create and update. Unknown fields (such as the read-only `sparkMaster` a
-/// client may send back from a GET) are ignored. Secret fields on update: omitted or the
+/// The fields of [`super::cluster::ClusterView`] that are derived, not set: a client sending
+/// the view back (GET, edit, PUT) may carry them, and they are ignored.
+pub const VIEW_ONLY_FIELDS: &[&str] = &["sparkMaster", "sparkDeployMode", "createdTime", "updatedTime"];
+
+/// The body of create and update. An unknown field is refused by name, but for the view's
+/// derived ones ([`VIEW_ONLY_FIELDS`]), so a view sent back is accepted. Secret fields on update: omitted or the
 /// mask keeps the stored value, `""` clears it, anything else replaces it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -61,6 +68,9 @@ pub struct ClusterInput {
     pub storages: Option<BTreeMap<String, StorageInput>>,
     pub spark_storage: Option<String>,
     pub default_application_config: Option<ConfigInput>,
+    #[serde(flatten, skip_serializing)]
+    #[cfg_attr(feature = "specta", specta(skip))]
+    pub unknown: UnknownFields,
 }
 
 /// The validated parts of an input, ready to store.
@@ -201,6 +211,7 @@ impl ClusterInput {
     /// Validates the input. `existing` is the stored cluster on update, whose secrets are
     /// kept where the input leaves them out.
     pub fn validate(&self, existing: Option<&Cluster>, default_threads: u32) -> Result<ValidCluster> {
+        refuse_unknown_but::<Self>("", &self.unknown, VIEW_ONLY_FIELDS)?;
         let name = text(&self.name).to_string();
         validate_name("name", &name)?;
         let id = match text(&self.id) {
@@ -271,6 +282,7 @@ impl ClusterInput {
 
 fn validate_storage(key: &str, input: &StorageInput, stored: Option<&Storage>) -> Result<Storage> {
     let field = |f: &str| format!("storages.{key}.{f}");
+    refuse_unknown::<StorageInput>(&format!("storages.{key}."), &input.unknown)?;
     validate_name(&format!("storages.{key}"), key)?;
     match text(&input.storage_type) {
         "" | "s3" => {}

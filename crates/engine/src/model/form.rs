@@ -2,7 +2,35 @@
 //! update, settings): the REST server and the desktop shell fill the same forms, so a
 //! field is trimmed, defaulted and checked the same way whichever adapter sent it.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
 use crate::error::{EngineError, Result};
+
+/// The keys a JSON form was sent that it has no field for, caught by a
+/// `#[serde(flatten)]` field (and `#[cfg_attr(feature = "specta", specta(skip))]`: no
+/// client is meant to fill it). The form's check refuses them with [`refuse_unknown`], so a
+/// setting the engine does not know is never dropped without a word, whichever adapter
+/// (REST or the desktop) sent it.
+pub type UnknownFields = BTreeMap<String, serde_json::Value>;
+
+/// `Invalid` naming the first unknown key (under `prefix`, e.g. `storages.s3.`) and listing
+/// the fields of `T`, read from its serialized default.
+pub fn refuse_unknown<T: Serialize + Default>(prefix: &str, unknown: &UnknownFields) -> Result<()> {
+    refuse_unknown_but::<T>(prefix, unknown, &[])
+}
+
+/// [`refuse_unknown`], but `read_only` keys (the view's derived fields, which a client may
+/// send back from a GET) are let through: they are the resource's own, never settings.
+pub fn refuse_unknown_but<T: Serialize + Default>(prefix: &str, unknown: &UnknownFields, read_only: &[&str]) -> Result<()> {
+    let Some(key) = unknown.keys().find(|k| !read_only.contains(&k.as_str())) else { return Ok(()) };
+    let fields: Vec<String> = match serde_json::to_value(T::default()) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    };
+    Err(EngineError::invalid(format!("{prefix}{key}"), format!("is not a field of this request; the fields are {}", fields.join(", "))))
+}
 
 /// A text field as given, trimmed; absent reads as empty.
 pub(crate) fn text(value: &Option<String>) -> &str {

@@ -69,6 +69,7 @@ impl GroupState {
 
 /// A group as the API shows it. `jobs` are its drivers (newest first, at most
 /// [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
+/// `autoPause` is the platform's (1.5.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -86,6 +87,9 @@ pub struct Group {
     pub py_requirements: Vec<String>,
     /// Drivers are stopped but the group stays ACTIVE (`/pause`, undone by `/resume`).
     pub paused: bool,
+    /// Paused by the engine once its drivers were idle for `auto_pause_idle`; the next
+    /// request resumes it and waits in the queue for a driver.
+    pub auto_pause: bool,
     pub created_time: i64,
     pub updated_time: i64,
     pub archived_time: i64,

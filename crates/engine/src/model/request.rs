@@ -61,7 +61,7 @@ impl RequestType {
 /// by `type`) and as the desktop sends it. Checked by [`InstanceRequest::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[allow(clippy::enum_variant_names)] // the API's own type names
 pub enum GroupRequest {
     InteractiveJobExecute {
@@ -81,7 +81,29 @@ pub enum GroupRequest {
     },
 }
 
+/// The keys every execute/submit body may carry beside its type's own (RequestOptions).
+const OPTION_FIELDS: &[&str] = &["timeoutSeconds"];
+
 impl GroupRequest {
+    /// Reads the REST execute/submit body: the request and how it runs. A key that neither
+    /// the request's type nor the options have is refused by name.
+    pub fn from_body(body: &Value) -> Result<(Self, RequestOptions)> {
+        let request = Self::from_json(body)?;
+        let own: &[&str] = match request {
+            Self::InteractiveJobExecute { .. } => &["type", "jobClass", "jobConfig"],
+            Self::InteractiveCodeExecute { .. } => &["type", "code"],
+            Self::InteractiveCodeComplete { .. } => &["type", "code", "cursor"],
+        };
+        let fields: Vec<&str> = own.iter().chain(OPTION_FIELDS).copied().collect();
+        if let Some(key) = body.as_object().and_then(|b| b.keys().find(|k| !fields.contains(&k.as_str()))) {
+            return Err(EngineError::invalid(
+                key.as_str(),
+                format!("is not a field of this request; the fields are {}", fields.join(", ")),
+            ));
+        }
+        Ok((request, RequestOptions::from_json(body)?))
+    }
+
     /// Reads a JSON body; every error names the field.
     pub fn from_json(body: &Value) -> Result<Self> {
         let Some(body) = body.as_object() else {

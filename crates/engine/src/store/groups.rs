@@ -53,6 +53,7 @@ fn from_row(row: &SqliteRow) -> Result<GroupRecord> {
     let paused: i64 = row.try_get("paused")?;
     let jar_paths: String = row.try_get("jar_paths")?;
     let watch_jars: i64 = row.try_get("watch_jars")?;
+    let auto_pause: i64 = row.try_get("auto_pause")?;
     Ok(GroupRecord {
         group: Group {
             id: row.try_get("id")?,
@@ -67,6 +68,7 @@ fn from_row(row: &SqliteRow) -> Result<GroupRecord> {
             job_config: mask_settings(&spec.config),
             py_requirements: spec.requirements.clone(),
             paused: paused != 0,
+            auto_pause: auto_pause != 0,
             created_time: row.try_get("created_time")?,
             updated_time: row.try_get("updated_time")?,
             archived_time: row.try_get("archived_time")?,
@@ -105,8 +107,8 @@ impl Store {
         let g = &r.group;
         sqlx::query(
             "INSERT INTO groups (id, name, description, kind, language, cluster_id, cluster_name, state, paused, scale,
-                                 created_time, updated_time, archived_time, tags, spec, jar_paths, watch_jars)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 created_time, updated_time, archived_time, tags, spec, jar_paths, watch_jars, auto_pause)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&g.id)
         .bind(&g.name)
@@ -125,6 +127,7 @@ impl Store {
         .bind(json(&r.spec)?)
         .bind(json(&r.jar_paths)?)
         .bind(i64::from(r.watch_jars))
+        .bind(i64::from(g.auto_pause))
         .execute(&mut *tx)
         .await?;
         GROUP_TAGS.replace(&mut tx, &g.id, &g.tags).await?;
@@ -139,12 +142,13 @@ impl Store {
         let mut tx = begin_write(&self.pool).await?;
         let g = &r.group;
         let done = sqlx::query(
-            "UPDATE groups SET description = ?, state = ?, paused = ?, scale = ?, updated_time = ?, archived_time = ?,
-                               tags = ?, spec = ? WHERE id = ?",
+            "UPDATE groups SET description = ?, state = ?, paused = ?, auto_pause = ?, scale = ?, updated_time = ?,
+                               archived_time = ?, tags = ?, spec = ? WHERE id = ?",
         )
         .bind(&g.description)
         .bind(g.state.as_str())
         .bind(i64::from(g.paused))
+        .bind(i64::from(g.auto_pause))
         .bind(i64::from(g.scale))
         .bind(g.updated_time)
         .bind(g.archived_time)

@@ -62,6 +62,7 @@ fn group(id: &str, name: &str, tags: BTreeMap<String, String>) -> GroupRecord {
             job_config: BTreeMap::new(),
             py_requirements: Vec::new(),
             paused: false,
+            auto_pause: false,
             created_time: 1,
             updated_time: 1,
             archived_time: 0,

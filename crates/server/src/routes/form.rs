@@ -1,6 +1,7 @@
 //! `multipart/form-data` bodies (job submit, group create and update): text fields by
 //! name, and files streamed into engine uploads while their bytes are counted against the
-//! engine's upload limit.
+//! engine's upload limit. A part whose name is neither one of the route's text fields nor
+//! a file field is refused (409 naming it), so no setting is dropped without a word.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,9 @@ use sparkdeck_engine::artifacts::Uploaded;
 use sparkdeck_engine::{Engine, EngineError};
 
 use crate::error::ApiError;
+
+/// The parts that carry files, on every multipart route.
+pub(crate) const FILE_FIELDS: &[&str] = &["jars", "files", "pyFiles"];
 
 /// Room for the text fields and multipart framing beyond the upload limit itself.
 pub(crate) const FORM_OVERHEAD: u64 = 1024 * 1024;
@@ -38,7 +42,15 @@ async fn text_field(field: Field<'_>, name: &str) -> Result<String, ApiError> {
     field.text().await.map_err(|e| form_error(name, &e))
 }
 
-/// Reads the whole form. Unknown fields are ignored, as unknown JSON fields are elsewhere.
+/// The refusal of a part the route does not take, listing the ones it does.
+fn unknown_field(name: &str, text_fields: &[&str]) -> ApiError {
+    let accepted: Vec<&str> = text_fields.iter().chain(FILE_FIELDS).copied().collect();
+    let field = if name.is_empty() { "(a part without a name)" } else { name };
+    ApiError(EngineError::invalid(field, format!("is not a field of this request; the fields are {}", accepted.join(", "))))
+}
+
+/// Reads the whole form; `text_fields` are the route's own list (next to its handler).
+/// On a refusal the files read so far are dropped, which removes their temporary files.
 pub(crate) async fn read(engine: &Engine, multipart: Result<Multipart, MultipartRejection>, text_fields: &[&str]) -> Result<Form, ApiError> {
     let mut multipart = multipart.map_err(|e| {
         ApiError(EngineError::invalid("Content-Type", format!("a multipart/form-data body is expected: {}", e.body_text())))
@@ -84,7 +96,7 @@ pub(crate) async fn read(engine: &Engine, multipart: Result<Multipart, Multipart
                 let value = text_field(field, &name).await?;
                 form.texts.insert(name, value);
             }
-            _ => {}
+            other => return Err(unknown_field(other, text_fields)),
         }
     }
     Ok(form)

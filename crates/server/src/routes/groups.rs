@@ -15,7 +15,7 @@ use futures::Stream;
 use serde_json::{Value, json};
 use sparkdeck_engine::{EngineError, EngineEvent};
 use sparkdeck_engine::{GroupForm, GroupQuery, InstanceWatch};
-use sparkdeck_engine::model::group::{Group, GroupKind, GroupRequest, GroupState, JobInstance, RequestOptions, parse_scale};
+use sparkdeck_engine::model::group::{Group, GroupKind, GroupRequest, GroupState, JobInstance, parse_scale};
 use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::model::paging::Page;
 
@@ -25,9 +25,6 @@ use crate::{AppState, sse};
 use crate::error::ApiResult;
 use crate::json::JsonBody;
 use crate::query::{ListQuery, split_list};
-
-const TEXT: &[&str] =
-    &["name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars"];
 
 pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
     let body_limit = usize::try_from(max_upload.saturating_add(FORM_OVERHEAD)).unwrap_or(usize::MAX);
@@ -47,15 +44,20 @@ pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
         .route("/group/{group_id}/job/{instance_id}/cancel", post(cancel))
 }
 
+/// The text fields of the group form, which create and update read alike (update refuses
+/// the ones that cannot change, by name); every other part is a 409 (`form::read`).
+const TEXT: &[&str] = &[
+    "name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars",
+    "autoPause",
+];
+
 /// Extension: `jarPaths` are `;`-separated absolute paths on this machine (the API is
 /// loopback-only), read like uploads; `watchJars=true` redeploys them when rebuilt.
 fn group_form(mut f: form::Form) -> Result<GroupForm, EngineError> {
     let jar_paths = f.text("jarPaths").unwrap_or_default().split(';').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect();
-    let watch_jars = match f.text("watchJars").as_deref().map(str::trim) {
-        None | Some("" | "false") => false,
-        Some("true") => true,
-        Some(other) => return Err(EngineError::invalid("watchJars", format!("'{other}' is not true or false"))),
-    };
+    let watch_jars = boolean("watchJars", f.text("watchJars"))?.unwrap_or(false);
+    // Blank is not given: off on create, unchanged on update.
+    let auto_pause = boolean("autoPause", f.text("autoPause"))?;
     Ok(GroupForm {
         name: f.text("name"),
         description: f.text("description"),
@@ -72,7 +74,18 @@ fn group_form(mut f: form::Form) -> Result<GroupForm, EngineError> {
         py_files: f.py_files,
         jar_paths,
         watch_jars,
+        auto_pause,
     })
+}
+
+/// A `true`/`false` field; absent or blank is `None`.
+fn boolean(field: &str, value: Option<String>) -> Result<Option<bool>, EngineError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(EngineError::invalid(field, format!("'{other}' is not true or false"))),
+    }
 }
 
 async fn create(State(s): State<AppState>, multipart: Result<Multipart, MultipartRejection>) -> ApiResult<Json<Value>> {
@@ -143,13 +156,13 @@ async fn rescale(State(s): State<AppState>, Path((id, scale)): Path<(String, Str
 }
 
 async fn execute(State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<JobInstance>> {
-    let request = GroupRequest::from_json(&body)?;
-    Ok(Json(s.engine.execute_instance_with(&id, request, RequestOptions::from_json(&body)?).await?))
+    let (request, options) = GroupRequest::from_body(&body)?;
+    Ok(Json(s.engine.execute_instance_with(&id, request, options).await?))
 }
 
 async fn submit(State(s): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<Value>> {
-    let request = GroupRequest::from_json(&body)?;
-    let instance = s.engine.submit_instance_with(&id, request, RequestOptions::from_json(&body)?).await?;
+    let (request, options) = GroupRequest::from_body(&body)?;
+    let instance = s.engine.submit_instance_with(&id, request, options).await?;
     Ok(Json(json!({ "jobInstanceId": instance.job_instance_id })))
 }
 

@@ -38,6 +38,7 @@ async fn submit(
     State(s): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<Value>> {
+    // The text fields of this form; every other part is a 409 (`form::read`).
     const TEXT: &[&str] = &["name", "tags", "language", "clusterName", "jobClass", "jobConfig", "pyRequirements", "args"];
     let mut f = form::read(&s.engine, multipart, TEXT).await?;
     let submission = JobSubmission {

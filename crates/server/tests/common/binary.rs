@@ -43,10 +43,17 @@ impl Drop for Server {
 
 /// Starts the binary on a free port and reads the URL and token it prints.
 pub fn start(data_dir: &Path) -> Server {
+    start_with(data_dir, &[], &[])
+}
+
+/// [`start`] with more flags and environment variables (where Spark is, for one).
+pub fn start_with(data_dir: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sparkdeck-server"))
         .args(["--port", "0", "--data-dir"])
         .arg(data_dir)
+        .args(args)
         .env("SPARKDECK_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .expect("server starts");

@@ -61,6 +61,12 @@ pub(crate) struct LiveState {
     jars: Vec<String>,
     failures: u32,
     next_launch: Instant,
+    /// The group pauses itself once idle (`auto_pause.rs`).
+    auto_pause: bool,
+    /// Since when nothing was queued or running (or the group last changed).
+    idle_since: Instant,
+    /// The supervisor has started an auto-pause for this idle spell.
+    auto_pause_asked: bool,
 }
 
 /// What one pass of the supervisor reads about a driver (copied out of the lock).
@@ -139,6 +145,9 @@ impl GroupLive {
                 jars: jar_shas(&record.spec),
                 failures: 0,
                 next_launch: Instant::now(),
+                auto_pause: g.auto_pause,
+                idle_since: Instant::now(),
+                auto_pause_asked: false,
             }),
         })
     }
@@ -164,13 +173,15 @@ impl LiveState {
         &self.scope
     }
 
-    /// A committed change of the group: its target and tags. False when the supervisor
-    /// has ended and takes no change any more.
+    /// A committed change of the group: its target, tags and autoPause (a change starts
+    /// its idle time again). False when the supervisor has ended and takes no change any more.
     pub(crate) fn update(&mut self, record: &GroupRecord) -> bool {
         if self.ended {
             return false;
         }
         self.target = wanted(record);
+        self.auto_pause = record.group.auto_pause;
+        self.mark_active();
         self.closing = record.group.state == GroupState::Archived;
         self.scope.tags = record.group.tags.clone();
         true
@@ -210,6 +221,7 @@ impl LiveState {
             return false;
         }
         self.queue.push_back(Queued { instance, deadline: Instant::now() + timeout, limit });
+        self.mark_active();
         true
     }
 
@@ -292,6 +304,9 @@ impl LiveState {
     /// launch (doubling back-off).
     pub(crate) fn remove_ended(&mut self, id: &str) -> Option<Ended> {
         let driver = self.drivers.remove(id)?;
+        if driver.running.is_some() {
+            self.idle_since = Instant::now();
+        }
         if driver.stop_reason.is_none() && driver.conn.is_none() {
             self.note_launch_failure();
         }
@@ -398,7 +413,51 @@ impl LiveState {
         d.running = None;
         d.interrupt = None;
         d.record.job.state = JobState::Ready;
+        self.idle_since = Instant::now();
         if d.retiring { d.stop("the driver was retired") } else { None }
+    }
+
+    // Auto-pause.
+
+    /// Something happened: the idle time starts again.
+    fn mark_active(&mut self) {
+        self.idle_since = Instant::now();
+        self.auto_pause_asked = false;
+    }
+
+    /// Nothing queued, no driver running a request, for at least `idle`; an ACTIVE group
+    /// with autoPause and drivers wanted.
+    fn idle_for(&self, now: Instant, idle: Duration) -> bool {
+        self.auto_pause
+            && self.target > 0
+            && !self.closing
+            && self.queue.is_empty()
+            && self.drivers.values().all(|d| d.running.is_none())
+            && now.saturating_duration_since(self.idle_since) >= idle
+    }
+
+    /// Whether the supervisor should pause the group now: true once per idle spell.
+    pub(crate) fn auto_pause_due(&mut self, now: Instant, idle: Duration) -> bool {
+        if self.auto_pause_asked || !self.idle_for(now, idle) {
+            return false;
+        }
+        self.auto_pause_asked = true;
+        true
+    }
+
+    /// Checked again under the group's change lock, before the pause is committed; when
+    /// the group is no longer idle, a later spell may ask again.
+    pub(crate) fn confirm_auto_pause(&mut self, now: Instant, idle: Duration) -> bool {
+        let idle = self.idle_for(now, idle);
+        if !idle {
+            self.auto_pause_asked = false;
+        }
+        idle
+    }
+
+    /// An auto-pause that could not be committed: a later pass asks again.
+    pub(crate) fn forget_auto_pause(&mut self) {
+        self.auto_pause_asked = false;
     }
 
     // Scale.
