@@ -470,6 +470,12 @@ impl ClusterRuntime for K8sRuntime {
     fn needs_local_spark(&self) -> bool {
         false
     }
+
+    /// The pod's own spark-submit would resolve them on the cluster, which may reach no
+    /// repository; refused until they are resolved here and uploaded.
+    fn resolves_packages(&self, _python: bool) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
@@ -498,6 +504,7 @@ mod tests {
             spark_submit: PathBuf::new(),
             env: vec![],
             venv: None,
+            packages: None,
             job_dir: "/data/sparkdeck/jobs/j1".into(),
         };
         let conf = pod_conf(&plan);
