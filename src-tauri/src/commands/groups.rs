@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sparkdeck_engine::Engine;
 use sparkdeck_engine::{GroupForm, GroupQuery};
 use sparkdeck_engine::model::group::{Group, GroupRequest, JobInstance};
+use sparkdeck_engine::model::memory_settings::MemorySettingsForm;
 use sparkdeck_engine::model::paging::{Page, PageRequest};
 use tauri::State;
 
@@ -26,6 +27,11 @@ pub struct GroupCreateForm {
     pub cluster_name: Option<String>,
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
+    /// Maven coordinates, comma-separated.
+    pub packages: Option<String>,
+    /// `driverMemory`, `executors`, …: the same fields as in the REST form.
+    #[serde(flatten)]
+    pub memory: MemorySettingsForm,
     pub scale: Option<u32>,
     pub jars: Vec<String>,
     pub files: Vec<String>,
@@ -42,6 +48,10 @@ pub struct GroupUpdateForm {
     pub tags: Option<String>,
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
+    pub packages: Option<String>,
+    /// Given fields replace the group's; an empty one clears it.
+    #[serde(flatten)]
+    pub memory: MemorySettingsForm,
     pub scale: Option<u32>,
 }
 
@@ -50,8 +60,23 @@ pub struct GroupUpdateForm {
 pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> Result<Group, IpcError> {
     // Both sides spelled out: a field added to either form does not compile until it is
     // passed on, so none is dropped on the way.
-    let GroupCreateForm { name, description, kind, tags, language, cluster_name, job_config, py_requirements, scale, jars, files, py_files, watch_jars } =
-        form;
+    let GroupCreateForm {
+        name,
+        description,
+        kind,
+        tags,
+        language,
+        cluster_name,
+        job_config,
+        py_requirements,
+        packages,
+        memory,
+        scale,
+        jars,
+        files,
+        py_files,
+        watch_jars,
+    } = form;
     // Jars are read by the engine from where they are, so they can be watched; other
     // files are copied in.
     let staged = stage_files(&engine, Vec::new(), files, py_files).await?;
@@ -64,6 +89,8 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
         cluster_name,
         job_config,
         py_requirements,
+        packages,
+        memory,
         scale,
         jars: Vec::new(),
         files: staged.files,
@@ -77,14 +104,8 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
 #[tauri::command]
 #[specta::specta]
 pub async fn update_group(engine: State<'_, Engine>, id: String, form: GroupUpdateForm) -> Result<Group, IpcError> {
-    let form = GroupForm {
-        description: form.description,
-        tags: form.tags,
-        job_config: form.job_config,
-        py_requirements: form.py_requirements,
-        scale: form.scale,
-        ..GroupForm::default()
-    };
+    let GroupUpdateForm { description, tags, job_config, py_requirements, packages, memory, scale } = form;
+    let form = GroupForm { description, tags, job_config, py_requirements, packages, memory, scale, ..GroupForm::default() };
     Ok(engine.update_group(&id, form).await?)
 }
 

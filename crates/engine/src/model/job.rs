@@ -153,9 +153,10 @@ pub struct Job {
     pub submit_time: i64,
     pub start_time: i64,
     pub end_time: i64,
-    /// What it was submitted with (1.5.3 `jobInfo`), as [`JobSpec::shown`] makes it.
+    /// What it was submitted with (1.5.3 `jobInfo`), as [`JobSpec::shown`] makes it
+    /// (boxed: jobs travel in every event).
     #[serde(flatten)]
-    pub settings: JobSettings,
+    pub settings: Box<JobSettings>,
 }
 
 /// The settings a job shows back (API 1.5.3 `jobInfo`): secret `jobConfig` values masked,
@@ -207,15 +208,15 @@ impl JobSpec {
     }
 
     /// What a job launched from this spec shows of it.
-    pub fn shown(&self) -> JobSettings {
-        JobSettings {
+    pub fn shown(&self) -> Box<JobSettings> {
+        Box::new(JobSettings {
             job_class: self.job_class.clone(),
             job_config: mask_settings(&self.config),
             args: self.args.clone(),
             py_requirements: self.requirements.join(";"),
             packages: self.packages.join(","),
             memory_settings: self.memory.clone(),
-        }
+        })
     }
 }
 

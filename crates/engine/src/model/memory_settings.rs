@@ -222,7 +222,10 @@ fn parse_bool(field: &str, text: &str) -> Result<bool> {
 mod tests {
     use super::*;
 
-    fn form(fields: &[(&str, &str)]) -> MemorySettingsForm {
+    /// Form fields as (name, value).
+    type Fields<'a> = &'a [(&'a str, &'a str)];
+
+    fn form(fields: Fields) -> MemorySettingsForm {
         let mut form = MemorySettingsForm::default();
         for (name, value) in fields {
             *form.field_mut(name).unwrap() = Some(value.to_string());
@@ -232,7 +235,7 @@ mod tests {
 
     #[test]
     fn good_settings_parse_to_their_values() {
-        let cases: &[(&[(&str, &str)], MemorySettings)] = &[
+        let cases: &[(Fields, MemorySettings)] = &[
             (&[], MemorySettings::default()),
             (&[("driverMemory", "1g"), ("executorMemory", "512M")], MemorySettings {
                 driver_memory: Some("1g".into()),
@@ -275,7 +278,7 @@ mod tests {
 
     #[test]
     fn bad_settings_name_their_field() {
-        let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        let cases: &[(Fields, &str, &str)] = &[
             (&[("driverMemory", "4")], "driverMemory", "JVM memory size"),
             (&[("driverMemory", "4gb")], "driverMemory", "'4gb'"),
             (&[("driverMemory", "1.5g")], "driverMemory", "JVM memory size"),

@@ -26,8 +26,11 @@ use crate::error::ApiResult;
 use crate::json::JsonBody;
 use crate::query::{ListQuery, split_list};
 
-const TEXT: &[&str] =
-    &["name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars"];
+const TEXT: &[&str] = &[
+    "name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars",
+    "packages", "driverMemory", "executorMemory", "driverCores", "executorCores", "executors",
+    "dynamicAllocation", "initialExecutors", "minExecutors", "maxExecutors",
+];
 
 pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
     let body_limit = usize::try_from(max_upload.saturating_add(FORM_OVERHEAD)).unwrap_or(usize::MAX);
@@ -65,6 +68,8 @@ fn group_form(mut f: form::Form) -> Result<GroupForm, EngineError> {
         cluster_name: f.text("clusterName"),
         job_config: f.text("jobConfig"),
         py_requirements: f.text("pyRequirements"),
+        packages: f.text("packages"),
+        memory: f.memory_settings(),
         // A blank scale is not given (the default on create, unchanged on update).
         scale: f.text("scale").filter(|s| !s.trim().is_empty()).map(|s| parse_scale("scale", &s)).transpose()?,
         jars: f.jars,
