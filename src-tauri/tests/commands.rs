@@ -208,3 +208,34 @@ fn kubeconfig_contexts_are_listed_without_credentials_and_imported_by_name() {
     assert_eq!((again[0]["error"]["field"].as_str(), again[0]["cluster"].as_null()), (Some("name"), Some(())));
     assert_eq!(invoke(&window, "cluster_names", json!({})).unwrap(), json!(["default", "lab"]));
 }
+
+/// The job and group forms carry the memory fields flat, as the REST form does, and
+/// `packages`: they reach the engine (a bad one is refused by name) and come back.
+#[test]
+fn memory_fields_and_packages_cross_ipc_to_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_engine(dir.path());
+    let main = dir.path().join("main.py");
+    std::fs::write(&main, "print(1)\n").unwrap();
+    let job = |extra: Value| {
+        let mut form = json!({"name": "sized", "language": "PYTHON", "pyFiles": [main.to_string_lossy()]});
+        form.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        invoke(&window, "submit_job", json!({ "form": form })).unwrap_err()
+    };
+    let error = job(json!({"driverMemory": "lots"}));
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("driverMemory")), "{error}");
+    let error = job(json!({"minExecutors": "3", "maxExecutors": "1"}));
+    assert_eq!(error["field"], "minExecutors", "{error}");
+    let error = job(json!({"packages": "not-a-coordinate"}));
+    assert_eq!(error["field"], "packages", "{error}");
+
+    let form = json!({"name": "sized", "kind": "CODE", "scale": 0, "packages": "org.example:lib:1.0", "executorMemory": "2g", "executors": "2"});
+    let group = invoke(&window, "create_group", json!({ "form": form })).expect("created");
+    assert_eq!(group["packages"], "org.example:lib:1.0");
+    assert_eq!(group["memorySettings"], json!({"executorMemory": "2g", "executors": 2}));
+    let update = json!({"id": group["id"], "form": {"executors": "", "dynamicAllocation": "true"}});
+    let updated = invoke(&window, "update_group", update).expect("updated");
+    assert_eq!(updated["memorySettings"], json!({"executorMemory": "2g", "dynamicAllocation": true}));
+    let error = invoke(&window, "update_group", json!({"id": group["id"], "form": {"driverCores": "0"}})).unwrap_err();
+    assert_eq!(error["field"], "driverCores", "{error}");
+}
