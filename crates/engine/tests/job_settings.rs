@@ -84,7 +84,9 @@ async fn a_jobs_memory_settings_reach_its_plan_and_are_shown_back() {
 #[tokio::test]
 async fn a_refused_job_form_stores_nothing_and_names_its_field() {
     let (dir, _runtime, engine) = world(|_| {}).await;
-    let cases: [(&[(&str, &str)], &str, &str, &str, &str); 6] = [
+    // (memory fields, jobConfig, packages, the field named, a part of the message)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str, &'a str, &'a str);
+    let cases: [Case; 6] = [
         (&[("driverMemory", "4gb")], "", "", "driverMemory", "JVM memory size"),
         (&[("executorCores", "0")], "", "", "executorCores", "from 1 up"),
         (&[("minExecutors", "4"), ("maxExecutors", "2")], "", "", "minExecutors", "maxExecutors"),

@@ -21,7 +21,7 @@ use crate::artifacts::{FileKind, Uploaded, check_uploads};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::jobs::{remote_packages_error, remote_requirements_error};
+use crate::jobs::{packages_need_local_spark, remote_requirements_error};
 use crate::model::cluster::DEFAULT_CLUSTER;
 use crate::model::form::{bounded_text, no_nul, text, text_or};
 use crate::model::group::{Group, GroupKind, GroupRecord, GroupState, MAX_LISTED_DRIVERS, check_scale, validate_group_name};
@@ -119,8 +119,8 @@ impl Engine {
         if !local_spark && !requirements.is_empty() {
             return Err(remote_requirements_error(cluster.cluster_type.as_str()));
         }
-        if !packages.is_empty() && !self.runtime_for(&cluster)?.resolves_packages(true) {
-            return Err(remote_packages_error(cluster.cluster_type.as_str()));
+        if !packages.is_empty() && !local_spark {
+            self.spark_env().await.map_err(|why| packages_need_local_spark(cluster.cluster_type.as_str(), &why))?;
         }
         if self.store().group_by_name(&name).await?.is_some() {
             return Err(EngineError::invalid("name", format!("a group named '{name}' already exists")));
@@ -260,9 +260,9 @@ impl Engine {
             let packages = parse_packages("packages", text(&form.packages))?;
             if !packages.is_empty()
                 && let Some(cluster) = self.store().cluster_by_id(&record.cluster_id).await?
-                && !self.runtime_for(&cluster)?.resolves_packages(true)
+                && !self.runtime_for(&cluster)?.needs_local_spark()
             {
-                return Err(remote_packages_error(cluster.cluster_type.as_str()));
+                self.spark_env().await.map_err(|why| packages_need_local_spark(cluster.cluster_type.as_str(), &why))?;
             }
             g.packages = packages.join(",");
             record.spec.packages = packages;

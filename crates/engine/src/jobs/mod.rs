@@ -8,6 +8,7 @@
 mod follow;
 pub(crate) mod live;
 pub(crate) mod logs;
+mod packages;
 mod plan;
 mod queue;
 mod recover;
@@ -36,7 +37,7 @@ use crate::store::jobs::JobFilter;
 use crate::time::now_ms;
 
 pub(crate) use follow::POLL;
-pub(crate) use plan::{remote_packages_error, remote_requirements_error};
+pub(crate) use plan::{packages_need_local_spark, remote_requirements_error};
 
 /// A submit form: the text fields as sent, and the finished uploads.
 #[derive(Default)]
@@ -148,8 +149,9 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
         let runtime = self.runtime_for(&cluster)?;
-        if !packages.is_empty() && !runtime.resolves_packages(language == Language::Python) {
-            return Err(remote_packages_error(cluster.cluster_type.as_str()));
+        if !packages.is_empty() && !runtime.needs_local_spark() {
+            // Resolved on this machine whatever runs the driver.
+            self.spark_env().await.map_err(|why| packages_need_local_spark(cluster.cluster_type.as_str(), &why))?;
         }
         if runtime.needs_local_spark() {
             self.spark_env().await.map_err(EngineError::Unavailable)?;

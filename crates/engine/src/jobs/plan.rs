@@ -55,10 +55,10 @@ impl Engine {
         if env.is_none() && !spec.requirements.is_empty() {
             return Err(remote_requirements_error(cluster.cluster_type.as_str()));
         }
-        let packages = match (spec.packages.is_empty(), env) {
-            (true, _) => None,
-            (false, None) => return Err(remote_packages_error(cluster.cluster_type.as_str())),
-            (false, Some(env)) => Some(self.packages_for(&spec.packages, &conf, env)?),
+        // Without a local spark-submit, `launch_on` resolves them here instead.
+        let packages = match env {
+            Some(env) if !spec.packages.is_empty() => Some(self.packages_for(&spec.packages, &conf, env)?),
+            _ => None,
         };
         // The agent is a Python driver whatever the group's language.
         let python = interactive || record.job.language == Language::Python;
@@ -88,7 +88,7 @@ impl Engine {
         }
         let paths = |sub: &str, refs: &[ArtifactRef]| -> Vec<PathBuf> { refs.iter().map(|a| dir.join(sub).join(&a.name)).collect() };
         let mut agent_secret = None;
-        let (main, main_class, py_files, mut jars) = match record.job.language {
+        let (main, main_class, py_files, jars) = match record.job.language {
             _ if interactive => {
                 // The driver agent serves the group: every jar and Python file is on its path.
                 let (script, jar) = match env {
@@ -114,10 +114,6 @@ impl Engine {
                 (dir.join(JARS_DIR).join(&main.name), Some(class), Vec::new(), paths(JARS_DIR, rest))
             }
         };
-        if let Some(packages) = &packages {
-            // spark-submit expands the glob once the wrapper has resolved them.
-            jars.push(packages.jars_glob());
-        }
         Ok(DriverPlan {
             app_name: record.job.job_name.clone(),
             master: cluster.spark_master(),
@@ -142,7 +138,7 @@ impl Engine {
     /// The package cache entry for one coordinate set (resolved by the job's wrapper when
     /// missing): `<data dir>/packages/<key>`, and the settings its resolution runs with —
     /// the coordinates and the repositories and Ivy settings the job names.
-    fn packages_for(&self, packages: &[String], conf: &BTreeMap<String, String>, env: &SparkEnv) -> Result<PackagesSpec> {
+    pub(crate) fn packages_for(&self, packages: &[String], conf: &BTreeMap<String, String>, env: &SparkEnv) -> Result<PackagesSpec> {
         let root = self.data_dir().join(PACKAGES_DIR);
         fs::create_dir_all(&root).map_err(|e| EngineError::io(format!("cannot create {}", root.display()), e))?;
         let python = env.python.to_string_lossy().into_owned();
@@ -184,11 +180,11 @@ impl Engine {
 /// The job settings that change how packages resolve.
 const RESOLUTION_KEYS: [&str; 3] = ["spark.jars.repositories", "spark.jars.ivySettings", "spark.jars.excludes"];
 
-/// `packages` on a cluster (or for a job) whose driver is not started here.
-pub(crate) fn remote_packages_error(kind: &str) -> EngineError {
+/// `packages` for a driver started elsewhere, while this machine has no Spark to resolve them.
+pub(crate) fn packages_need_local_spark(kind: &str, why: &str) -> EngineError {
     EngineError::invalid(
         "packages",
-        format!("are not supported for this job on {kind} clusters yet (they are resolved by the spark-submit that starts the driver on this machine): put the jars in `jars` instead"),
+        format!("are resolved with Spark on this machine before the job goes to the {kind} cluster, and none was found ({why}): put the jars in `jars` instead"),
     )
 }
 

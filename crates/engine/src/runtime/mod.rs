@@ -76,7 +76,9 @@ impl DriverPlan {
         if let Some(class) = &self.main_class {
             argv.extend(["--class".into(), class.clone()]);
         }
-        for (flag, paths) in [("--py-files", &self.py_files), ("--jars", &self.jars), ("--files", &self.files)] {
+        // The wrapper resolves packages into their cache before spark-submit expands this glob.
+        let jars: Vec<PathBuf> = self.jars.iter().cloned().chain(self.packages.as_ref().map(PackagesSpec::jars_glob)).collect();
+        for (flag, paths) in [("--py-files", &self.py_files), ("--jars", &jars), ("--files", &self.files)] {
             if !paths.is_empty() {
                 argv.extend([flag.to_string(), join(paths)]);
             }
@@ -154,7 +156,8 @@ pub(crate) struct VenvSpec {
     pub(crate) requirements_file: PathBuf,
 }
 
-/// A coordinate set's entry in the package cache and what resolving it takes.
+/// A coordinate set's entry in the package cache and what resolving it takes. In a plan,
+/// the local wrapper resolves it and `--jars` takes the jars from there.
 #[derive(Clone)]
 pub(crate) struct PackagesSpec {
     /// `<data dir>/packages/<key>`: Ivy's `jars/` and `cache/`, whole once
@@ -248,8 +251,10 @@ pub(crate) trait ClusterRuntime: Send + Sync {
     fn needs_local_spark(&self) -> bool {
         true
     }
-    /// Whether a driver (a Python one when `python`; group drivers are) can get `packages`:
-    /// they are resolved on this machine by the `spark-submit` that starts it.
+    /// Whether the driver (a Python one when `python`; group drivers are) is started by a
+    /// `spark-submit` on this machine whose wrapper resolves its `packages` (the plan's
+    /// [`DriverPlan::packages`]). Otherwise the engine resolves them here before the launch
+    /// and adds the jars to the plan's `jars`, which the runtime ships like the job's own.
     fn resolves_packages(&self, _python: bool) -> bool {
         true
     }

@@ -471,8 +471,8 @@ impl ClusterRuntime for K8sRuntime {
         false
     }
 
-    /// The pod's own spark-submit would resolve them on the cluster, which may reach no
-    /// repository; refused until they are resolved here and uploaded.
+    /// Resolved here by the engine, with this machine's Spark, and uploaded with the jobs'
+    /// jars (the cluster may reach no repository).
     fn resolves_packages(&self, _python: bool) -> bool {
         false
     }

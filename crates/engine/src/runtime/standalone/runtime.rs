@@ -300,8 +300,8 @@ impl ClusterRuntime for StandaloneRuntime {
         })
     }
 
-    /// Client-mode drivers start here; JVM jobs go to the master's REST server, which
-    /// takes no packages.
+    /// Client-mode drivers start here; for JVM jobs (the master's REST server) the engine
+    /// resolves them and passes the jars by path.
     fn resolves_packages(&self, python: bool) -> bool {
         python
     }
