@@ -38,8 +38,10 @@ async fn python_job(engine: &Engine, memory: MemorySettingsForm, job_config: &st
     }
 }
 
+/// The Spark conf of the driver of `app_name` that still runs.
 fn conf_of(runtime: &ScriptedRuntime, app_name: &str) -> BTreeMap<String, String> {
-    runtime.drivers().into_iter().find(|d| d.app_name == app_name).map(|d| d.conf).expect("launched")
+    let running = runtime.drivers().into_iter().find(|d| d.app_name == app_name && d.ended.is_none() && !d.stopped);
+    running.map(|d| d.conf).expect("launched")
 }
 
 #[tokio::test]
@@ -112,7 +114,8 @@ async fn a_groups_settings_reach_its_drivers_and_change_on_update() {
     let form = GroupForm {
         name: Some("sized".into()),
         kind: Some("CODE".into()),
-        scale: Some(1),
+        // No driver until the settings are final, so the one launched has them.
+        scale: Some(0),
         packages: Some("org.example:lib:1.0".into()),
         memory: memory(&[("driverMemory", "2g"), ("executorCores", "2")]),
         ..GroupForm::default()
@@ -135,8 +138,8 @@ async fn a_groups_settings_reach_its_drivers_and_change_on_update() {
     assert_eq!(updated.packages, "");
     assert_eq!(engine.get_group(&group.id).await.unwrap().memory_settings, updated.memory_settings, "stored");
 
-    // The group's drivers are launched with the settings (the new ones, once restarted).
-    engine.restart_group(&group.id).await.unwrap();
+    // Its driver is launched with the settings as updated.
+    engine.rescale_group(&group.id, 1).await.unwrap();
     drivers_until(&engine, &group.id, "a driver with the new settings", |states| states == [JobState::Ready]).await;
     let conf = conf_of(&runtime, "sized driver");
     assert_eq!(conf.get("spark.executor.instances").map(String::as_str), Some("3"), "{conf:?}");
