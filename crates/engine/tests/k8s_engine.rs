@@ -599,9 +599,11 @@ async fn k8s_simulator_job_gets_its_resolved_packages_from_storage_and_its_memor
     let mut events = w.engine.subscribe();
     let mut jar = w.engine.begin_upload("jars", "app.jar").unwrap();
     jar.write(b"PK\x03\x04 a jar the simulator never opens").unwrap();
-    let mut memory = sparkdeck_engine::model::memory_settings::MemorySettingsForm::default();
-    memory.driver_memory = Some("2g".into());
-    memory.driver_cores = Some("2".into());
+    let memory = sparkdeck_engine::model::memory_settings::MemorySettingsForm {
+        driver_memory: Some("2g".into()),
+        driver_cores: Some("2".into()),
+        ..Default::default()
+    };
     let form = JobSubmission {
         name: Some("with packages".into()),
         cluster_name: Some("sim".into()),
