@@ -635,3 +635,33 @@ async fn k8s_simulator_job_gets_its_resolved_packages_from_storage_and_its_memor
     w.sim.release();
     states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
 }
+
+/// A coordinate the named repository does not have fails the job before any pod, naming it.
+#[tokio::test]
+async fn k8s_simulator_job_whose_packages_cannot_be_resolved_fails_naming_them() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    let build = tempfile::tempdir().unwrap();
+    let repo = maven_repo(build.path());
+    let mut events = w.engine.subscribe();
+    let mut jar = w.engine.begin_upload("jars", "app.jar").unwrap();
+    jar.write(b"PK\x03\x04 a jar the simulator never opens").unwrap();
+    let form = JobSubmission {
+        name: Some("missing package".into()),
+        cluster_name: Some("sim".into()),
+        job_class: Some("org.example.Pi".into()),
+        job_config: Some(format!("spark.jars.repositories=file://{}", repo.display())),
+        packages: Some("com.example:absent:9.9".into()),
+        jars: vec![jar.finish().unwrap()],
+        ..JobSubmission::default()
+    };
+    let job = w.engine.submit_job(form).await.unwrap();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Failed);
+    let error = done.error.unwrap_or_default();
+    assert!(error.contains("com.example:absent:9.9") && error.contains("unresolved dependency: com.example#absent;9.9"), "{error}");
+    assert_eq!(w.sim.pod_count(), 0, "no pod was created");
+    let left: Vec<_> = std::fs::read_dir(w.data.path().join("packages")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "no cache entry, no temporary left: {left:?}");
+    assert!(log_text(&w.engine, &job.job_id, "driver-stderr").await.contains(":: resolution report ::"), "Ivy's report is in the job's log");
+}

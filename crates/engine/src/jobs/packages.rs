@@ -32,7 +32,9 @@ async fn resolve(packages: &PackagesSpec, env: &SparkEnv, plan: &DriverPlan) -> 
     let probe = plan.job_dir.join(PACKAGES_PROBE);
     fs::write(&probe, "# Sparkdeck: an empty main, run only to resolve the job's packages\n").map_err(io(format!("cannot write {}", probe.display())))?;
     let log = File::options().create(true).append(true).open(plan.stderr()).map_err(io(format!("cannot open {}", plan.stderr().display())))?;
-    let temp = packages.dir.with_file_name(format!("{}.tmp.{}", file_name(&packages.dir), std::process::id()));
+    // `<key>.tmp.<pid>.<unique>`: group drivers may resolve the same set at once; what a
+    // crashed engine left is removed at open (its pid is gone).
+    let temp = packages.dir.with_file_name(format!("{}.tmp.{}.{}", file_name(&packages.dir), std::process::id(), uuid::Uuid::new_v4().simple()));
     let _ = fs::remove_dir_all(&temp);
     let mut command = tokio::process::Command::new(&env.spark_submit);
     command
