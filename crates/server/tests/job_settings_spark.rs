@@ -2,7 +2,7 @@
 //! driver, and `packages` resolve from a Maven repository laid out on disk here (no remote
 //! repository is reachable) once, into the data directory's cache, which the next job
 //! with the same packages uses without resolving again; one that cannot be resolved fails
-//! its job saying which.
+//! its job saying which. A group's drivers get both the same way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
@@ -136,4 +136,41 @@ async fn packages_resolve_once_from_the_named_repository_and_are_reused() {
     assert_eq!(cache_entries(s.data_dir()).len(), 1, "a failed resolution leaves no cache entry");
     let left: Vec<_> = std::fs::read_dir(s.data_dir().join("packages")).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(left.len(), 1, "no temporary resolution left: {left:?}");
+}
+
+/// A group's drivers get the same: the memory fields in their conf, the packages on their
+/// class path (resolved by the first driver's wrapper).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_groups_drivers_get_its_packages_and_memory_settings() {
+    let s = server().await;
+    let build = tempfile::tempdir().unwrap();
+    let repo = maven_repo(build.path());
+    let form = Form::new()
+        .text("name", "with-packages")
+        .text("kind", "CODE")
+        .text("clusterName", "one")
+        .text("packages", "com.example:hello:1.0")
+        .text("driverMemory", "1g")
+        .text("jobConfig", format!("spark.jars.repositories=file://{}", repo.display()));
+    let (status, body) = call(s.post("/group").multipart(form)).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["groupId"].as_str().unwrap().to_string();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let (_, group) = call(s.get(&format!("/group/{id}"))).await;
+        let states: Vec<&str> = group["jobs"].as_array().unwrap().iter().filter_map(|j| j["state"].as_str()).collect();
+        if states == ["READY"] {
+            break;
+        }
+        assert!(!states.contains(&"FAILED"), "a driver failed: {group}");
+        assert!(tokio::time::Instant::now() < deadline, "no driver got ready: {group}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let code = "spark.sparkContext._jvm.demo.Hello.greet() + ' / ' + spark.conf.get('spark.driver.memory')";
+    let (status, answer) = call(s.post(&format!("/group/{id}/job/execute")).json(&json!({"type": "interactive_code_execute", "code": code}))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["result"], "'hello from a package / 1g'", "the cell's value, as Python shows it: {answer}");
+    assert_eq!(cache_entries(s.data_dir()).len(), 1);
+    let (status, body) = call(s.delete(&format!("/group/{id}"))).await;
+    assert_eq!(status, 200, "{body}");
 }
