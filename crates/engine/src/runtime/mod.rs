@@ -309,6 +309,16 @@ mod tests {
     }
 
     #[test]
+    fn packages_reach_spark_submit_as_a_glob_over_their_cache_entry() {
+        let packages = PackagesSpec { dir: "/data/packages/k1".into(), coordinates: "g:a:1".into(), conf: BTreeMap::new() };
+        let argv = DriverPlan { packages: Some(packages), ..plan() }.spark_submit_argv();
+        let jars = argv.iter().position(|a| a == "--jars").map(|i| argv[i + 1].as_str());
+        assert_eq!(jars, Some("/jobs/1/jars/dep.jar,/jobs/1/jars/dep2.jar,/data/packages/k1/jars/*.jar"));
+        let only = DriverPlan { jars: vec![], packages: Some(PackagesSpec { dir: "/p".into(), coordinates: String::new(), conf: BTreeMap::new() }), ..plan() };
+        assert!(only.spark_submit_argv().windows(2).any(|w| w == ["--jars", "/p/jars/*.jar"]));
+    }
+
+    #[test]
     fn the_plans_debug_form_masks_secret_settings_and_environment_values() {
         let mut plan = plan();
         plan.conf.insert("spark.authenticate.secret".into(), "hunter2".into());
