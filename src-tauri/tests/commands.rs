@@ -216,7 +216,7 @@ fn unknown_form_keys_are_refused_by_field() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app_with_engine(dir.path());
     let cases = [
-        ("submit_job", json!({"form": {"name": "x", "language": "PYTHON", "driverMemory": "4g"}}), "driverMemory"),
+        ("submit_job", json!({"form": {"name": "x", "language": "PYTHON", "sparkMemory": "4g"}}), "sparkMemory"),
         ("create_group", json!({"form": {"name": "g", "scale": 0, "autoPaws": true}}), "autoPaws"),
         ("update_group", json!({"id": "g-1", "form": {"scale": 1, "name": "other"}}), "name"),
         ("create_cluster", json!({"input": {"name": "lab", "type": "standalone", "url": "spark://h:7077", "cores": 2}}), "cores"),
@@ -236,4 +236,35 @@ fn unknown_form_keys_are_refused_by_field() {
     let request = json!({"type": "interactive_code_execute", "code": "1", "timeout": 5});
     let error = invoke(&window, "run_group_request", json!({"id": "g-1", "request": request, "wait": false})).unwrap_err();
     assert!(error.as_str().is_some_and(|m| m.contains("unknown field `timeout`")), "{error}");
+}
+
+/// The job and group forms carry the memory fields flat, as the REST form does, and
+/// `packages`: they reach the engine (a bad one is refused by name) and come back.
+#[test]
+fn memory_fields_and_packages_cross_ipc_to_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_engine(dir.path());
+    let main = dir.path().join("main.py");
+    std::fs::write(&main, "print(1)\n").unwrap();
+    let job = |extra: Value| {
+        let mut form = json!({"name": "sized", "language": "PYTHON", "pyFiles": [main.to_string_lossy()]});
+        form.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        invoke(&window, "submit_job", json!({ "form": form })).unwrap_err()
+    };
+    let error = job(json!({"driverMemory": "lots"}));
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("driverMemory")), "{error}");
+    let error = job(json!({"minExecutors": "3", "maxExecutors": "1"}));
+    assert_eq!(error["field"], "minExecutors", "{error}");
+    let error = job(json!({"packages": "not-a-coordinate"}));
+    assert_eq!(error["field"], "packages", "{error}");
+
+    let form = json!({"name": "sized", "kind": "CODE", "scale": 0, "packages": "org.example:lib:1.0", "executorMemory": "2g", "executors": "2"});
+    let group = invoke(&window, "create_group", json!({ "form": form })).expect("created");
+    assert_eq!(group["packages"], "org.example:lib:1.0");
+    assert_eq!(group["memorySettings"], json!({"executorMemory": "2g", "executors": 2}));
+    let update = json!({"id": group["id"], "form": {"executors": "", "dynamicAllocation": "true"}});
+    let updated = invoke(&window, "update_group", update).expect("updated");
+    assert_eq!(updated["memorySettings"], json!({"executorMemory": "2g", "dynamicAllocation": true}));
+    let error = invoke(&window, "update_group", json!({"id": group["id"], "form": {"driverCores": "0"}})).unwrap_err();
+    assert_eq!(error["field"], "driverCores", "{error}");
 }

@@ -89,6 +89,12 @@ export function job(fields: Partial<Job_Serialize> = {}): Job_Serialize {
     submitTime: Date.UTC(2025, 0, 1, 9, 0, 0),
     startTime: Date.UTC(2025, 0, 1, 9, 0, 3),
     endTime: Date.UTC(2025, 0, 1, 9, 3, 8),
+    jobClass: null,
+    jobConfig: {},
+    args: [],
+    pyRequirements: "",
+    packages: "",
+    memorySettings: {},
     ...fields,
   };
 }
@@ -121,6 +127,8 @@ export function group(fields: Partial<Group_Serialize> = {}): Group_Serialize {
     scale: 2,
     jobConfig: {},
     pyRequirements: [],
+    packages: "",
+    memorySettings: {},
     paused: false,
     autoPause: false,
     createdTime: Date.UTC(2025, 0, 1, 9, 0, 0),

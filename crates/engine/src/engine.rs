@@ -115,6 +115,7 @@ impl Engine {
         // One engine per data directory (locked): nothing of a previous one is in progress.
         engine.remove_stale_uploads();
         crate::runtime::local::remove_abandoned_venv_builds(&engine.data_dir().join(crate::runtime::local::VENVS_DIR));
+        crate::runtime::local::remove_abandoned_venv_builds(&engine.data_dir().join(crate::runtime::local::PACKAGES_DIR));
         engine.ensure_default_cluster().await?;
         engine.recover_jobs().await?;
         engine.recover_groups().await?;

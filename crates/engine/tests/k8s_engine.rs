@@ -569,3 +569,99 @@ async fn k8s_simulator_a_job_whose_files_cannot_be_removed_from_the_storage_is_k
     assert!(err.to_string().contains("is kept") && err.to_string().contains("cannot remove s3a://spark-jobs/sparkdeck/jobs/"), "{err}");
     assert_eq!(w.engine.get_job(&job.job_id).await.unwrap().state, JobState::Finished, "the job is still there");
 }
+
+/// `com.example:hello:1.0` in a Maven repository laid out under `root` (a jar holding one
+/// resource, and its pom).
+fn maven_repo(root: &Path) -> std::path::PathBuf {
+    let content = root.join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(content.join("hello.txt"), "hello\n").unwrap();
+    let dir = root.join("repo/com/example/hello/1.0");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = std::process::Command::new("jar").arg("cf").arg(dir.join("hello-1.0.jar")).arg("-C").arg(&content).arg(".").status().unwrap();
+    assert!(ok.success(), "jar failed");
+    let pom = "<project xmlns=\"http://maven.apache.org/POM/4.0.0\"><modelVersion>4.0.0</modelVersion><groupId>com.example</groupId>\
+               <artifactId>hello</artifactId><version>1.0</version><packaging>jar</packaging></project>\n";
+    std::fs::write(dir.join("hello-1.0.pom"), pom).unwrap();
+    root.join("repo")
+}
+
+/// The pod runs no spark-submit of ours: `packages` are resolved here (this machine's Spark,
+/// the job's repository) and go to `sparkStorage` with the job's jar; the memory fields
+/// size the driver pod.
+#[tokio::test]
+async fn k8s_simulator_job_gets_its_resolved_packages_from_storage_and_its_memory_settings() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    let build = tempfile::tempdir().unwrap();
+    let repo = maven_repo(build.path());
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let mut jar = w.engine.begin_upload("jars", "app.jar").unwrap();
+    jar.write(b"PK\x03\x04 a jar the simulator never opens").unwrap();
+    let memory = sparkdeck_engine::model::memory_settings::MemorySettingsForm {
+        driver_memory: Some("2g".into()),
+        driver_cores: Some("2".into()),
+        ..Default::default()
+    };
+    let form = JobSubmission {
+        name: Some("with packages".into()),
+        cluster_name: Some("sim".into()),
+        job_class: Some("org.example.Pi".into()),
+        job_config: Some(format!("spark.jars.repositories=file://{}", repo.display())),
+        packages: Some("com.example:hello:1.0".into()),
+        memory,
+        jars: vec![jar.finish().unwrap()],
+        ..JobSubmission::default()
+    };
+    let job = w.engine.submit_job(form).await.unwrap();
+    let (_, seen) = states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy || j.state.is_terminal()).await;
+    assert_eq!(seen.state, JobState::Busy, "{:?}", seen.error);
+
+    let stored = w.s3_root.path().join("spark-jobs/sparkdeck/jobs").join(&job.job_id).join("com.example_hello-1.0.jar");
+    assert!(std::fs::read(&stored).unwrap().starts_with(b"PK"), "the resolved jar is in the storage");
+    let config_map = w.sim.others().into_iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    let properties = config_map["data"]["spark.properties"].as_str().unwrap().to_string();
+    let package_url = format!("s3a\\://spark-jobs/sparkdeck/jobs/{}/com.example_hello-1.0.jar", job.job_id);
+    assert!(properties.contains(&package_url) && properties.contains("spark.driver.memory=2g"), "{properties}");
+    assert!(!properties.contains("spark.jars.packages"), "the pod resolves nothing: {properties}");
+    let pods = w.sim.pods();
+    let pod = pods.iter().find(|p| p["metadata"]["labels"]["spark-role"] == "driver").unwrap();
+    let requests = &pod["spec"]["containers"][0]["resources"]["requests"];
+    assert_eq!((&requests["memory"], &requests["cpu"]), (&serde_json::json!("2432Mi"), &serde_json::json!("2")), "2 GiB heap + 384 MiB overhead");
+    let cache: Vec<_> = std::fs::read_dir(w.data.path().join("packages")).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(cache.len(), 1, "{cache:?}");
+    assert!(cache[0].join(".sparkdeck-complete").is_file() && cache[0].join("jars/com.example_hello-1.0.jar").is_file());
+    w.sim.release();
+    states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+}
+
+/// A coordinate the named repository does not have fails the job before any pod, naming it.
+#[tokio::test]
+async fn k8s_simulator_job_whose_packages_cannot_be_resolved_fails_naming_them() {
+    let w = World::new().await;
+    w.add_cluster("sim", IMAGE).await;
+    let build = tempfile::tempdir().unwrap();
+    let repo = maven_repo(build.path());
+    let mut events = w.engine.subscribe();
+    let mut jar = w.engine.begin_upload("jars", "app.jar").unwrap();
+    jar.write(b"PK\x03\x04 a jar the simulator never opens").unwrap();
+    let form = JobSubmission {
+        name: Some("missing package".into()),
+        cluster_name: Some("sim".into()),
+        job_class: Some("org.example.Pi".into()),
+        job_config: Some(format!("spark.jars.repositories=file://{}", repo.display())),
+        packages: Some("com.example:absent:9.9".into()),
+        jars: vec![jar.finish().unwrap()],
+        ..JobSubmission::default()
+    };
+    let job = w.engine.submit_job(form).await.unwrap();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(done.state, JobState::Failed);
+    let error = done.error.unwrap_or_default();
+    assert!(error.contains("com.example:absent:9.9") && error.contains("unresolved dependency: com.example#absent;9.9"), "{error}");
+    assert_eq!(w.sim.pod_count(), 0, "no pod was created");
+    let left: Vec<_> = std::fs::read_dir(w.data.path().join("packages")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "no cache entry, no temporary left: {left:?}");
+    assert!(log_text(&w.engine, &job.job_id, "driver-stderr").await.contains(":: resolution report ::"), "Ivy's report is in the job's log");
+}

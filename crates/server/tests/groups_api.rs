@@ -210,3 +210,43 @@ async fn auto_pause_is_set_on_create_and_update_and_shown_back() {
     assert_eq!(call(s.put(&format!("/group/{id}")).multipart(Form::new().text("autoPause", "false"))).await.0, 200);
     assert_eq!(call(s.get(&format!("/group/{id}"))).await.1["autoPause"], false);
 }
+
+/// `packages` and the memory fields on create and update, shown back as the 1.5.3
+/// `groupInfo` has them; a bad one is a 409 naming it and changes nothing.
+#[tokio::test]
+async fn packages_and_memory_settings_are_checked_stored_and_shown_back() {
+    let s = TestServer::start().await;
+    let base = || Form::new().text("name", "sized").text("scale", "0");
+    for (form, field) in [
+        (base().text("driverMemory", "lots"), "driverMemory"),
+        (base().text("minExecutors", "2").text("maxExecutors", "1"), "minExecutors"),
+        (base().text("executorMemory", "1g").text("jobConfig", "spark.executor.memory=2g"), "executorMemory"),
+        (base().text("packages", "org.example"), "packages"),
+    ] {
+        let (status, body) = create(&s, form).await;
+        assert_eq!(status, 409, "{field}: {body}");
+        assert!(starts_with(&body, field), "{field}: {body}");
+    }
+    assert_eq!(group_count(&s).await, 0);
+
+    let form = base()
+        .text("packages", "org.example:lib:1.0, org.example:other:2.1")
+        .text("driverMemory", "2G")
+        .text("executors", "2")
+        .text("dynamicAllocation", "false");
+    let (status, body) = create(&s, form).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["groupId"].as_str().unwrap().to_string();
+    let (_, group) = call(s.get(&format!("/group/{id}"))).await;
+    assert_eq!(group["packages"], "org.example:lib:1.0,org.example:other:2.1", "{group}");
+    assert_eq!(group["memorySettings"], json!({"driverMemory": "2g", "executors": 2, "dynamicAllocation": false}), "{group}");
+
+    let (status, body) = call(s.put(&format!("/group/{id}")).multipart(Form::new().text("maxExecutors", "x"))).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(starts_with(&body, "maxExecutors"), "{body}");
+    let (status, body) = call(s.put(&format!("/group/{id}")).multipart(Form::new().text("executors", "").text("minExecutors", "1"))).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, group) = call(s.get(&format!("/group/{id}"))).await;
+    assert_eq!(group["memorySettings"], json!({"driverMemory": "2g", "minExecutors": 1, "dynamicAllocation": false}), "{group}");
+    assert_eq!(group["packages"], "org.example:lib:1.0,org.example:other:2.1", "kept when not given");
+}

@@ -110,3 +110,39 @@ async fn log_windows_are_checked() {
     let (status, _) = call(s.delete(&format!("/job/{id}"))).await;
     assert_eq!(status, 200);
 }
+
+/// The 1.5.3 memory fields and `packages`: each bad value is a 409 naming its field
+/// (a `jobConfig` key that says otherwise names both), and nothing is stored.
+#[tokio::test]
+async fn bad_memory_fields_and_packages_name_their_field_and_store_nothing() {
+    let s = TestServer::start().await;
+    let cases: [(&str, &str, &str); 14] = [
+        ("driverMemory", "4gb", "driverMemory:"),
+        ("driverMemory", "512", "driverMemory:"),
+        ("executorMemory", "2.5g", "executorMemory:"),
+        ("driverCores", "0", "driverCores:"),
+        ("executorCores", "x", "executorCores:"),
+        ("executors", "-1", "executors:"),
+        ("dynamicAllocation", "maybe", "dynamicAllocation:"),
+        ("initialExecutors", "-2", "initialExecutors:"),
+        ("minExecutors", "one", "minExecutors:"),
+        ("maxExecutors", "1e3", "maxExecutors:"),
+        ("packages", "org.example:lib", "packages: 'org.example:lib'"),
+        ("packages", "a:b:1,a b:c:2", "packages: 'a b:c:2'"),
+        ("packages", "a:b:1;c:d:2", "packages:"),
+        ("packages", "g:a:1:extra", "packages:"),
+    ];
+    for (field, value, prefix) in cases {
+        refused(&s, python("x").text(field, value), 409, prefix).await;
+    }
+    refused(&s, python("x").text("minExecutors", "3").text("maxExecutors", "2"), 409, "minExecutors: minExecutors (3) is above maxExecutors (2)").await;
+    refused(&s, python("x").text("minExecutors", "1").text("maxExecutors", "2").text("initialExecutors", "5"), 409, "initialExecutors:").await;
+    refused(
+        &s,
+        python("x").text("driverMemory", "1g").text("jobConfig", "spark.driver.memory=4g"),
+        409,
+        "driverMemory: driverMemory is '1g' but jobConfig sets spark.driver.memory=4g",
+    )
+    .await;
+    refused(&s, python("x").text("executors", "2").text("jobConfig", "spark.executor.instances=3"), 409, "executors:").await;
+}

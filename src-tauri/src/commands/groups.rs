@@ -8,6 +8,7 @@ use sparkdeck_engine::Engine;
 use sparkdeck_engine::{GroupForm, GroupQuery};
 use sparkdeck_engine::model::form::{UnknownFields, refuse_unknown};
 use sparkdeck_engine::model::group::{Group, GroupRequest, JobInstance};
+use sparkdeck_engine::model::memory_settings::MemorySettingsForm;
 use sparkdeck_engine::model::paging::{Page, PageRequest};
 use tauri::State;
 
@@ -27,6 +28,11 @@ pub struct GroupCreateForm {
     pub cluster_name: Option<String>,
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
+    /// Maven coordinates, comma-separated.
+    pub packages: Option<String>,
+    /// `driverMemory`, `executors`, …: the same fields as in the REST form.
+    #[serde(flatten)]
+    pub memory: MemorySettingsForm,
     pub scale: Option<u32>,
     pub jars: Vec<String>,
     pub files: Vec<String>,
@@ -49,6 +55,10 @@ pub struct GroupUpdateForm {
     pub tags: Option<String>,
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
+    pub packages: Option<String>,
+    /// Given fields replace the group's; an empty one clears it.
+    #[serde(flatten)]
+    pub memory: MemorySettingsForm,
     pub scale: Option<u32>,
     pub auto_pause: Option<bool>,
     /// Keys the form has no field for: refused by name (no setting is dropped silently).
@@ -63,8 +73,8 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
     // Both sides spelled out: a field added to either form does not compile until it is
     // passed on, so none is dropped on the way.
     let GroupCreateForm {
-        name, description, kind, tags, language, cluster_name, job_config, py_requirements, scale, jars, files, py_files, watch_jars, auto_pause,
-        unknown,
+        name, description, kind, tags, language, cluster_name, job_config, py_requirements, packages, memory, scale, jars, files, py_files,
+        watch_jars, auto_pause, unknown,
     } = form;
     refuse_unknown::<GroupCreateForm>("", &unknown)?;
     // Jars are read by the engine from where they are, so they can be watched; other
@@ -79,6 +89,8 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
         cluster_name,
         job_config,
         py_requirements,
+        packages,
+        memory,
         scale,
         jars: Vec::new(),
         files: staged.files,
@@ -93,16 +105,9 @@ pub async fn create_group(engine: State<'_, Engine>, form: GroupCreateForm) -> R
 #[tauri::command]
 #[specta::specta]
 pub async fn update_group(engine: State<'_, Engine>, id: String, form: GroupUpdateForm) -> Result<Group, IpcError> {
-    refuse_unknown::<GroupUpdateForm>("", &form.unknown)?;
-    let form = GroupForm {
-        description: form.description,
-        tags: form.tags,
-        job_config: form.job_config,
-        py_requirements: form.py_requirements,
-        scale: form.scale,
-        auto_pause: form.auto_pause,
-        ..GroupForm::default()
-    };
+    let GroupUpdateForm { description, tags, job_config, py_requirements, packages, memory, scale, auto_pause, unknown } = form;
+    refuse_unknown::<GroupUpdateForm>("", &unknown)?;
+    let form = GroupForm { description, tags, job_config, py_requirements, packages, memory, scale, auto_pause, ..GroupForm::default() };
     Ok(engine.update_group(&id, form).await?)
 }
 

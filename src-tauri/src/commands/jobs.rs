@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use sparkdeck_engine::{JobQuery, JobSubmission};
 use sparkdeck_engine::model::form::{UnknownFields, refuse_unknown};
 use sparkdeck_engine::model::job::{Job, JobLog};
+use sparkdeck_engine::model::memory_settings::MemorySettingsForm;
 use sparkdeck_engine::model::paging::Page;
 use sparkdeck_engine::spark_env::SparkStatus;
 use sparkdeck_engine::Engine;
@@ -26,6 +27,11 @@ pub struct JobForm {
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
     pub args: Option<String>,
+    /// Maven coordinates, comma-separated.
+    pub packages: Option<String>,
+    /// `driverMemory`, `executors`, …: the same fields as in the REST form.
+    #[serde(flatten)]
+    pub memory: MemorySettingsForm,
     pub jars: Vec<String>,
     pub files: Vec<String>,
     pub py_files: Vec<String>,
@@ -39,7 +45,9 @@ pub struct JobForm {
 #[tauri::command]
 #[specta::specta]
 pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job, IpcError> {
-    let JobForm { name, tags, language, cluster_name, job_class, job_config, py_requirements, args, jars, files, py_files, unknown } = form;
+    let JobForm {
+        name, tags, language, cluster_name, job_class, job_config, py_requirements, args, packages, memory, jars, files, py_files, unknown,
+    } = form;
     refuse_unknown::<JobForm>("", &unknown)?;
     let staged = stage_files(&engine, jars, files, py_files).await?;
     let submission = JobSubmission {
@@ -51,6 +59,8 @@ pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job,
         job_config,
         py_requirements,
         args,
+        packages,
+        memory,
         jars: staged.jars,
         files: staged.files,
         py_files: staged.py_files,

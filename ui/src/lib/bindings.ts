@@ -289,7 +289,8 @@ export type ErrorCode = "invalid" | "not_found" | "conflict" | "unavailable" | "
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most
  *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
- *  `autoPause` is the platform's (1.5.3).
+ *  `autoPause` is the platform's (1.5.3); `packages` and `memorySettings` are the spec's, as
+ *  [`GroupRecord`] keeps them.
  */
 export type Group = Group_Serialize | Group_Deserialize;
 
@@ -315,6 +316,8 @@ export type GroupCreateForm_Deserialize = {
 	clusterName?: string | null,
 	jobConfig?: string | null,
 	pyRequirements?: string | null,
+	/**  Maven coordinates, comma-separated. */
+	packages?: string | null,
 	scale?: number | null,
 	jars?: string[],
 	files?: string[],
@@ -323,7 +326,7 @@ export type GroupCreateForm_Deserialize = {
 	watchJars?: boolean,
 	/**  Pause once idle, resume on the next request. */
 	autoPause?: boolean,
-};
+} & MemorySettingsForm_Deserialize;
 
 /**
  *  The create form as the desktop sends it: text fields as in the REST form, and the
@@ -338,6 +341,8 @@ export type GroupCreateForm_Serialize = {
 	clusterName: string | null,
 	jobConfig: string | null,
 	pyRequirements: string | null,
+	/**  Maven coordinates, comma-separated. */
+	packages: string | null,
 	scale: number | null,
 	jars: string[],
 	files: string[],
@@ -346,7 +351,7 @@ export type GroupCreateForm_Serialize = {
 	watchJars: boolean,
 	/**  Pause once idle, resume on the next request. */
 	autoPause: boolean,
-};
+} & MemorySettingsForm_Serialize;
 
 export type GroupKind = 
 /**  Runs job classes (`interactive_job_execute`). */
@@ -412,9 +417,10 @@ export type GroupUpdateForm_Deserialize = {
 	tags?: string | null,
 	jobConfig?: string | null,
 	pyRequirements?: string | null,
+	packages?: string | null,
 	scale?: number | null,
 	autoPause?: boolean | null,
-};
+} & MemorySettingsForm_Deserialize;
 
 /**  What `PUT /group/{id}` changes. */
 export type GroupUpdateForm_Serialize = {
@@ -422,14 +428,16 @@ export type GroupUpdateForm_Serialize = {
 	tags: string | null,
 	jobConfig: string | null,
 	pyRequirements: string | null,
+	packages: string | null,
 	scale: number | null,
 	autoPause: boolean | null,
-};
+} & MemorySettingsForm_Serialize;
 
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most
  *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
- *  `autoPause` is the platform's (1.5.3).
+ *  `autoPause` is the platform's (1.5.3); `packages` and `memorySettings` are the spec's, as
+ *  [`GroupRecord`] keeps them.
  */
 export type Group_Deserialize = {
 	id: string,
@@ -443,6 +451,9 @@ export type Group_Deserialize = {
 	scale: number,
 	jobConfig: { [key in string]: string },
 	pyRequirements: string[],
+	/**  Maven coordinates, comma-joined (1.5.3 `groupInfo`). */
+	packages: string,
+	memorySettings: MemorySettings_Deserialize,
 	/**  Drivers are stopped but the group stays ACTIVE (`/pause`, undone by `/resume`). */
 	paused: boolean,
 	/**
@@ -459,7 +470,8 @@ export type Group_Deserialize = {
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most
  *  [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
- *  `autoPause` is the platform's (1.5.3).
+ *  `autoPause` is the platform's (1.5.3); `packages` and `memorySettings` are the spec's, as
+ *  [`GroupRecord`] keeps them.
  */
 export type Group_Serialize = {
 	id: string,
@@ -473,6 +485,9 @@ export type Group_Serialize = {
 	scale: number,
 	jobConfig: { [key in string]: string },
 	pyRequirements: string[],
+	/**  Maven coordinates, comma-joined (1.5.3 `groupInfo`). */
+	packages: string,
+	memorySettings: MemorySettings_Serialize,
 	/**  Drivers are stopped but the group stays ACTIVE (`/pause`, undone by `/resume`). */
 	paused: boolean,
 	/**
@@ -546,10 +561,12 @@ export type JobForm_Deserialize = {
 	jobConfig?: string | null,
 	pyRequirements?: string | null,
 	args?: string | null,
+	/**  Maven coordinates, comma-separated. */
+	packages?: string | null,
 	jars?: string[],
 	files?: string[],
 	pyFiles?: string[],
-};
+} & MemorySettingsForm_Deserialize;
 
 /**
  *  The submit form as the desktop sends it: text fields as in the REST form, and the
@@ -564,10 +581,12 @@ export type JobForm_Serialize = {
 	jobConfig: string | null,
 	pyRequirements: string | null,
 	args: string | null,
+	/**  Maven coordinates, comma-separated. */
+	packages: string | null,
 	jars: string[],
 	files: string[],
 	pyFiles: string[],
-};
+} & MemorySettingsForm_Serialize;
 
 /**
  *  One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY
@@ -674,6 +693,38 @@ export type JobQuery_Serialize = {
 	page: PageRequest,
 };
 
+/**
+ *  The settings a job shows back (API 1.5.3 `jobInfo`): secret `jobConfig` values masked,
+ *  `pyRequirements` `;`-joined, `packages` comma-joined.
+ */
+export type JobSettings = JobSettings_Serialize | JobSettings_Deserialize;
+
+/**
+ *  The settings a job shows back (API 1.5.3 `jobInfo`): secret `jobConfig` values masked,
+ *  `pyRequirements` `;`-joined, `packages` comma-joined.
+ */
+export type JobSettings_Deserialize = {
+	jobClass?: string | null,
+	jobConfig?: { [key in string]: string },
+	args?: string[],
+	pyRequirements?: string,
+	packages?: string,
+	memorySettings?: MemorySettings_Deserialize,
+};
+
+/**
+ *  The settings a job shows back (API 1.5.3 `jobInfo`): secret `jobConfig` values masked,
+ *  `pyRequirements` `;`-joined, `packages` comma-joined.
+ */
+export type JobSettings_Serialize = {
+	jobClass: string | null,
+	jobConfig: { [key in string]: string },
+	args: string[],
+	pyRequirements: string,
+	packages: string,
+	memorySettings: MemorySettings_Serialize,
+};
+
 export type JobState = 
 /**  Accepted, waiting for a free slot on its cluster. */
 "SUBMITTED" | 
@@ -705,7 +756,7 @@ export type Job_Deserialize = {
 	submitTime: number,
 	startTime: number,
 	endTime: number,
-};
+} & JobSettings_Deserialize;
 
 /**  A job as the API shows it. Times are epoch milliseconds, 0 until reached. */
 export type Job_Serialize = {
@@ -722,7 +773,7 @@ export type Job_Serialize = {
 	submitTime: number,
 	startTime: number,
 	endTime: number,
-};
+} & JobSettings_Serialize;
 
 /**  A context as the import dialog lists it: no credentials, only what identifies it. */
 export type KubeContextSummary = KubeContextSummary_Serialize | KubeContextSummary_Deserialize;
@@ -788,6 +839,82 @@ export type Kubeconfig_Serialize = {
 export type Language = 
 /**  Any JVM language: a main class in a jar. */
 "SCALA" | "PYTHON";
+
+/**
+ *  Checked settings: stored with the job's spec and shown as the 1.5.3 `memorySettings`
+ *  (integers, booleans, JVM memory strings; unset ones left out).
+ */
+export type MemorySettings = MemorySettings_Serialize | MemorySettings_Deserialize;
+
+/**
+ *  The fields as sent (REST form parts, desktop form): absent = not given; on an update
+ *  an empty string clears a setting.
+ */
+export type MemorySettingsForm = MemorySettingsForm_Serialize | MemorySettingsForm_Deserialize;
+
+/**
+ *  The fields as sent (REST form parts, desktop form): absent = not given; on an update
+ *  an empty string clears a setting.
+ */
+export type MemorySettingsForm_Deserialize = {
+	driverMemory?: string | null,
+	executorMemory?: string | null,
+	driverCores?: string | null,
+	executorCores?: string | null,
+	executors?: string | null,
+	dynamicAllocation?: string | null,
+	initialExecutors?: string | null,
+	minExecutors?: string | null,
+	maxExecutors?: string | null,
+};
+
+/**
+ *  The fields as sent (REST form parts, desktop form): absent = not given; on an update
+ *  an empty string clears a setting.
+ */
+export type MemorySettingsForm_Serialize = {
+	driverMemory: string | null,
+	executorMemory: string | null,
+	driverCores: string | null,
+	executorCores: string | null,
+	executors: string | null,
+	dynamicAllocation: string | null,
+	initialExecutors: string | null,
+	minExecutors: string | null,
+	maxExecutors: string | null,
+};
+
+/**
+ *  Checked settings: stored with the job's spec and shown as the 1.5.3 `memorySettings`
+ *  (integers, booleans, JVM memory strings; unset ones left out).
+ */
+export type MemorySettings_Deserialize = {
+	executors?: number | null,
+	driverCores?: number | null,
+	executorCores?: number | null,
+	driverMemory?: string | null,
+	executorMemory?: string | null,
+	dynamicAllocation?: boolean | null,
+	initialExecutors?: number | null,
+	minExecutors?: number | null,
+	maxExecutors?: number | null,
+};
+
+/**
+ *  Checked settings: stored with the job's spec and shown as the 1.5.3 `memorySettings`
+ *  (integers, booleans, JVM memory strings; unset ones left out).
+ */
+export type MemorySettings_Serialize = {
+	executors?: number,
+	driverCores?: number,
+	executorCores?: number,
+	driverMemory?: string,
+	executorMemory?: string,
+	dynamicAllocation?: boolean,
+	initialExecutors?: number,
+	minExecutors?: number,
+	maxExecutors?: number,
+};
 
 /**  One page of results in the API's shape. */
 export type Page<T> = {

@@ -22,11 +22,13 @@ use crate::artifacts::{FileKind, Uploaded, check_uploads};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::jobs::remote_requirements_error;
+use crate::jobs::{packages_need_local_spark, remote_requirements_error};
 use crate::model::cluster::DEFAULT_CLUSTER;
 use crate::model::form::{bounded_text, no_nul, text, text_or};
 use crate::model::group::{Group, GroupKind, GroupRecord, GroupState, MAX_LISTED_DRIVERS, check_scale, validate_group_name};
 use crate::model::job::{JobSpec, Language};
+use crate::model::memory_settings::{MemorySettings, MemorySettingsForm};
+use crate::model::packages::parse_packages;
 use crate::model::paging::Page;
 use crate::model::query::GroupQuery;
 use crate::model::secret::{mask_settings, unmask_settings};
@@ -51,6 +53,9 @@ pub struct GroupForm {
     pub cluster_name: Option<String>,
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
+    /// Maven coordinates, comma-separated.
+    pub packages: Option<String>,
+    pub memory: MemorySettingsForm,
     pub scale: Option<u32>,
     pub jars: Vec<Uploaded>,
     pub files: Vec<Uploaded>,
@@ -93,6 +98,9 @@ impl Engine {
         let config = parse_pairs("jobConfig", text(&form.job_config))?;
         no_nul("jobConfig", config.values())?;
         let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
+        let packages = parse_packages("packages", text(&form.packages))?;
+        let memory = MemorySettings::parse(&form.memory)?;
+        memory.check_config(&config)?;
         let scale = check_scale("scale", form.scale.unwrap_or(1), self.config().max_scale)?;
         if form.watch_jars && form.jar_paths.is_empty() {
             return Err(EngineError::invalid("watchJars", "needs jarPaths: only jars read from local files can be watched"));
@@ -114,6 +122,9 @@ impl Engine {
         let local_spark = self.runtime_for(&cluster)?.needs_local_spark();
         if !local_spark && !requirements.is_empty() {
             return Err(remote_requirements_error(cluster.cluster_type.as_str()));
+        }
+        if !packages.is_empty() && !local_spark {
+            self.spark_env().await.map_err(|why| packages_need_local_spark(cluster.cluster_type.as_str(), &why))?;
         }
         if self.store().group_by_name(&name).await?.is_some() {
             return Err(EngineError::invalid("name", format!("a group named '{name}' already exists")));
@@ -138,6 +149,8 @@ impl Engine {
                 scale,
                 job_config: mask_settings(&config),
                 py_requirements: requirements.clone(),
+                packages: packages.join(","),
+                memory_settings: memory.clone(),
                 paused: false,
                 auto_pause: form.auto_pause.unwrap_or(false),
                 created_time: now,
@@ -146,7 +159,7 @@ impl Engine {
                 jobs: Vec::new(),
             },
             cluster_id: cluster.id.clone(),
-            spec: JobSpec { config, requirements, ..JobSpec::default() },
+            spec: JobSpec { config, requirements, packages, memory, ..JobSpec::default() },
             jar_paths,
             watch_jars: form.watch_jars,
         };
@@ -204,8 +217,8 @@ impl Engine {
         Ok(Page::new(&query.page, total, groups))
     }
 
-    /// Changes description, tags, jobConfig, pyRequirements and scale (each only when
-    /// given). New Spark settings and requirements apply to drivers started afterwards
+    /// Changes description, tags, jobConfig, pyRequirements, packages, the memory settings
+    /// and scale (each only when given). New Spark settings and requirements apply to drivers started afterwards
     /// (`restart` applies them to all).
     pub async fn update_group(&self, id: &str, form: GroupForm) -> Result<Group> {
         let (_change, mut record) = self.lock_group(id).await?;
@@ -248,6 +261,22 @@ impl Engine {
             record.spec.requirements = requirements.clone();
             g.py_requirements = requirements;
         }
+        if form.packages.is_some() {
+            let packages = parse_packages("packages", text(&form.packages))?;
+            if !packages.is_empty()
+                && let Some(cluster) = self.store().cluster_by_id(&record.cluster_id).await?
+                && !self.runtime_for(&cluster)?.needs_local_spark()
+            {
+                self.spark_env().await.map_err(|why| packages_need_local_spark(cluster.cluster_type.as_str(), &why))?;
+            }
+            g.packages = packages.join(",");
+            record.spec.packages = packages;
+        }
+        // Checked against the jobConfig it will run with, new or kept.
+        let memory = record.spec.memory.updated(&form.memory)?;
+        memory.check_config(&record.spec.config)?;
+        g.memory_settings = memory.clone();
+        record.spec.memory = memory;
         if let Some(scale) = form.scale {
             g.scale = check_scale("scale", scale, self.config().max_scale)?;
         }

@@ -253,6 +253,7 @@ impl Engine {
                 submit_time: now,
                 start_time: now,
                 end_time: 0,
+                settings: spec.shown(),
             },
             cluster_id: group.cluster_id.clone(),
             spec,

@@ -8,6 +8,7 @@
 mod follow;
 pub(crate) mod live;
 pub(crate) mod logs;
+mod packages;
 mod plan;
 mod queue;
 mod recover;
@@ -25,6 +26,8 @@ use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
 use crate::model::cluster::{Cluster, DEFAULT_CLUSTER};
 use crate::model::form::{no_nul, text, text_or};
+use crate::model::memory_settings::{MemorySettings, MemorySettingsForm};
+use crate::model::packages::parse_packages;
 use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, validate_class_name, validate_job_name};
 use crate::model::paging::Page;
 use crate::model::query::JobQuery;
@@ -34,7 +37,7 @@ use crate::store::jobs::JobFilter;
 use crate::time::now_ms;
 
 pub(crate) use follow::POLL;
-pub(crate) use plan::remote_requirements_error;
+pub(crate) use plan::{packages_need_local_spark, remote_requirements_error};
 
 /// A submit form: the text fields as sent, and the finished uploads.
 #[derive(Default)]
@@ -47,6 +50,9 @@ pub struct JobSubmission {
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
     pub args: Option<String>,
+    /// Maven coordinates, comma-separated.
+    pub packages: Option<String>,
+    pub memory: MemorySettingsForm,
     pub jars: Vec<Uploaded>,
     pub files: Vec<Uploaded>,
     pub py_files: Vec<Uploaded>,
@@ -65,7 +71,12 @@ pub(crate) struct CheckedJob {
 impl CheckedJob {
     /// A new SUBMITTED job of this form.
     pub(crate) fn new_record(&self) -> JobRecord {
-        let job = Job { tags: self.tags.clone(), language: self.language, ..new_single_job(&self.name, &self.cluster.name) };
+        let job = Job {
+            tags: self.tags.clone(),
+            language: self.language,
+            settings: self.spec.shown(),
+            ..new_single_job(&self.name, &self.cluster.name)
+        };
         JobRecord { job, cluster_id: self.cluster.id.clone(), spec: self.spec.clone(), driver: None }
     }
 }
@@ -96,6 +107,9 @@ impl Engine {
         let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
         let args = parse_args(form.args.as_deref().unwrap_or(""));
         no_nul("args", &args)?;
+        let packages = parse_packages("packages", text(&form.packages))?;
+        let memory = MemorySettings::parse(&form.memory)?;
+        memory.check_config(&config)?;
         let job_class = Some(text(&form.job_class)).filter(|c| !c.is_empty()).map(str::to_string);
         check_uploads("jars", &form.jars, FileKind::Jar)?;
         check_uploads("files", &form.files, FileKind::Any)?;
@@ -134,7 +148,12 @@ impl Engine {
             .cluster_by_name(cluster_name)
             .await?
             .ok_or_else(|| EngineError::not_found("cluster", cluster_name))?;
-        if self.runtime_for(&cluster)?.needs_local_spark() {
+        let runtime = self.runtime_for(&cluster)?;
+        if !packages.is_empty() && !runtime.needs_local_spark() {
+            // Resolved on this machine whatever runs the driver.
+            self.spark_env().await.map_err(|why| packages_need_local_spark(cluster.cluster_type.as_str(), &why))?;
+        }
+        if runtime.needs_local_spark() {
             self.spark_env().await.map_err(EngineError::Unavailable)?;
         }
 
@@ -146,6 +165,8 @@ impl Engine {
             config,
             requirements,
             args,
+            packages,
+            memory,
             driver_secret: None,
         };
         Ok(CheckedJob { name: name.to_string(), tags, language, cluster, spec })
@@ -339,5 +360,6 @@ pub(super) fn new_single_job(name: &str, cluster_name: &str) -> Job {
         submit_time: now_ms(),
         start_time: 0,
         end_time: 0,
+        settings: Default::default(),
     }
 }

@@ -14,8 +14,9 @@ use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::job::{ArtifactRef, JobRecord, JobType, Language};
 use crate::runtime::job_dir::AGENT_LEASE_ENV;
-use crate::runtime::local::{EVENTS_DIR, VENVS_DIR};
-use crate::runtime::{DriverPlan, VenvSpec};
+use crate::model::packages::packages_key;
+use crate::runtime::local::{EVENTS_DIR, PACKAGES_DIR, VENVS_DIR};
+use crate::runtime::{DriverPlan, PackagesSpec, VenvSpec};
 use crate::spark_env::SparkEnv;
 
 /// Spark settings interactive drivers get unless their group or cluster sets them:
@@ -38,6 +39,8 @@ impl Engine {
         let interactive = record.job.job_type == JobType::Interactive;
         let mut conf: BTreeMap<String, String> = cluster.spec.default_application_config.clone();
         conf.extend(spec.config.clone());
+        // Checked against the job's own config when submitted; over the cluster's defaults.
+        spec.memory.apply_to(&mut conf);
         if interactive {
             // Long-running drivers: a leaner JVM (measured: ~0.72 → ~0.6 GiB idle) unless
             // the user says otherwise.
@@ -52,6 +55,11 @@ impl Engine {
         if env.is_none() && !spec.requirements.is_empty() {
             return Err(remote_requirements_error(cluster.cluster_type.as_str()));
         }
+        // Without a local spark-submit, `launch_on` resolves them here instead.
+        let packages = match env {
+            Some(env) if !spec.packages.is_empty() => Some(self.packages_for(&spec.packages, &conf, env)?),
+            _ => None,
+        };
         // The agent is a Python driver whatever the group's language.
         let python = interactive || record.job.language == Language::Python;
         let mut process_env = Vec::new();
@@ -122,8 +130,30 @@ impl Engine {
             spark_submit: env.map(|e| e.spark_submit.clone()).unwrap_or_default(),
             env: process_env,
             venv,
+            packages,
             job_dir: dir,
         })
+    }
+
+    /// The package cache entry for one coordinate set (resolved by the job's wrapper when
+    /// missing): `<data dir>/packages/<key>`, and the settings its resolution runs with —
+    /// the coordinates and the repositories and Ivy settings the job names.
+    pub(crate) fn packages_for(&self, packages: &[String], conf: &BTreeMap<String, String>, env: &SparkEnv) -> Result<PackagesSpec> {
+        let root = self.data_dir().join(PACKAGES_DIR);
+        fs::create_dir_all(&root).map_err(|e| EngineError::io(format!("cannot create {}", root.display()), e))?;
+        let python = env.python.to_string_lossy().into_owned();
+        let mut resolve_conf = BTreeMap::from([
+            ("spark.jars.packages".to_string(), packages.join(",")),
+            ("spark.ui.enabled".to_string(), "false".to_string()),
+            ("spark.pyspark.python".to_string(), python.clone()),
+            ("spark.pyspark.driver.python".to_string(), python),
+        ]);
+        for key in RESOLUTION_KEYS {
+            if let Some(value) = conf.get(key) {
+                resolve_conf.insert(key.to_string(), value.clone());
+            }
+        }
+        Ok(PackagesSpec { dir: root.join(packages_key(packages)), coordinates: packages.join(","), conf: resolve_conf })
     }
 
     /// The cached virtualenv for one requirement set (built by the job's wrapper when
@@ -145,6 +175,17 @@ impl Engine {
         }
         Ok(VenvSpec { dir: root.join(&key[..16]), base_python: env.python.clone(), requirements_file })
     }
+}
+
+/// The job settings that change how packages resolve.
+const RESOLUTION_KEYS: [&str; 3] = ["spark.jars.repositories", "spark.jars.ivySettings", "spark.jars.excludes"];
+
+/// `packages` for a driver started elsewhere, while this machine has no Spark to resolve them.
+pub(crate) fn packages_need_local_spark(kind: &str, why: &str) -> EngineError {
+    EngineError::invalid(
+        "packages",
+        format!("are resolved with Spark on this machine before the job goes to the {kind} cluster, and none was found ({why}): put the jars in `jars` instead"),
+    )
 }
 
 /// `pyRequirements` on a cluster whose drivers do not run on this machine.

@@ -10,6 +10,7 @@ use crate::error::{EngineError, Result};
 use crate::model::cluster::{Cluster, ClusterType};
 use crate::model::job::{JobRecord, JobState};
 use crate::runtime::{ClusterRuntime, Launched};
+use super::plan::packages_need_local_spark;
 use crate::time::now_ms;
 
 /// How often a launched driver's reference is written again before recovery is left to find it.
@@ -129,7 +130,19 @@ impl Engine {
             true => Some(self.spark_env().await.map_err(EngineError::Unavailable)?),
             false => None,
         };
-        let plan = self.driver_plan(record, cluster, env.as_ref())?;
+        let mut plan = self.driver_plan(record, cluster, env.as_ref())?;
+        if !record.spec.packages.is_empty() && !runtime.resolves_packages(plan.python) {
+            // No wrapper of ours starts this driver: resolve here, ship the jars with the job's.
+            let here = match env {
+                Some(env) => env,
+                None => self.spark_env().await.map_err(|why| packages_need_local_spark(cluster.cluster_type.as_str(), &why))?,
+            };
+            let packages = match plan.packages.take() {
+                Some(packages) => packages,
+                None => self.packages_for(&record.spec.packages, &plan.conf, &here)?,
+            };
+            plan.jars.extend(self.resolve_packages_here(&packages, &here, &plan).await?);
+        }
         let launched = runtime.launch(&plan).await?;
         Ok((launched, runtime))
     }

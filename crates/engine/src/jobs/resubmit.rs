@@ -17,7 +17,12 @@ impl Engine {
             Some(cluster) => cluster,
             None => return Err(EngineError::not_found("cluster", old.job.cluster_name.clone())),
         };
-        let job = Job { tags: old.job.tags.clone(), language: old.job.language, ..new_single_job(&old.job.job_name, &cluster.name) };
+        let job = Job {
+            tags: old.job.tags.clone(),
+            language: old.job.language,
+            settings: old.spec.shown(),
+            ..new_single_job(&old.job.job_name, &cluster.name)
+        };
         let record = JobRecord { job, cluster_id: cluster.id, spec: old.spec.clone(), driver: None };
         self.add_job(&record, Vec::new()).await?;
         tracing::info!(id = %record.job.job_id, from = %id, "job resubmitted");

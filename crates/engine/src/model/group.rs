@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::error::{EngineError, Result};
 use crate::model::job::{Job, JobSpec, JobState, Language};
+use crate::model::memory_settings::MemorySettings;
 
 pub use super::request::{GroupRequest, InstanceRequest, RequestOptions, RequestType};
 
@@ -69,7 +70,8 @@ impl GroupState {
 
 /// A group as the API shows it. `jobs` are its drivers (newest first, at most
 /// [`MAX_LISTED_DRIVERS`]). Extensions: `paused`, `pyRequirements`, `updatedTime`.
-/// `autoPause` is the platform's (1.5.3).
+/// `autoPause` is the platform's (1.5.3); `packages` and `memorySettings` are the spec's, as
+/// [`GroupRecord`] keeps them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -85,6 +87,9 @@ pub struct Group {
     pub scale: u32,
     pub job_config: BTreeMap<String, String>,
     pub py_requirements: Vec<String>,
+    /// Maven coordinates, comma-joined (1.5.3 `groupInfo`).
+    pub packages: String,
+    pub memory_settings: MemorySettings,
     /// Drivers are stopped but the group stays ACTIVE (`/pause`, undone by `/resume`).
     pub paused: bool,
     /// Paused by the engine once its drivers were idle for `auto_pause_idle`; the next

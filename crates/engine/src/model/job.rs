@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
-use crate::model::secret::Secret;
+use crate::model::memory_settings::MemorySettings;
+use crate::model::secret::{Secret, mask_settings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -152,6 +153,24 @@ pub struct Job {
     pub submit_time: i64,
     pub start_time: i64,
     pub end_time: i64,
+    /// What it was submitted with (1.5.3 `jobInfo`), as [`JobSpec::shown`] makes it
+    /// (boxed: jobs travel in every event).
+    #[serde(flatten)]
+    pub settings: Box<JobSettings>,
+}
+
+/// The settings a job shows back (API 1.5.3 `jobInfo`): secret `jobConfig` values masked,
+/// `pyRequirements` `;`-joined, `packages` comma-joined.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct JobSettings {
+    pub job_class: Option<String>,
+    pub job_config: BTreeMap<String, String>,
+    pub args: Vec<String>,
+    pub py_requirements: String,
+    pub packages: String,
+    pub memory_settings: MemorySettings,
 }
 
 /// One uploaded file a job uses: its name as uploaded (what Spark sees) and its content
@@ -175,6 +194,9 @@ pub struct JobSpec {
     pub config: BTreeMap<String, String>,
     pub requirements: Vec<String>,
     pub args: Vec<String>,
+    /// Maven coordinates resolved once into the data directory's package cache.
+    pub packages: Vec<String>,
+    pub memory: MemorySettings,
     /// Interactive drivers: the secret the engine and the driver agent share.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver_secret: Option<Secret>,
@@ -183,6 +205,18 @@ pub struct JobSpec {
 impl JobSpec {
     pub fn artifacts(&self) -> impl Iterator<Item = &ArtifactRef> {
         self.jars.iter().chain(&self.files).chain(&self.py_files)
+    }
+
+    /// What a job launched from this spec shows of it.
+    pub fn shown(&self) -> Box<JobSettings> {
+        Box::new(JobSettings {
+            job_class: self.job_class.clone(),
+            job_config: mask_settings(&self.config),
+            args: self.args.clone(),
+            py_requirements: self.requirements.join(";"),
+            packages: self.packages.join(","),
+            memory_settings: self.memory.clone(),
+        })
     }
 }
 

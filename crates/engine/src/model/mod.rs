@@ -6,6 +6,8 @@ pub mod driver;
 pub mod form;
 pub mod group;
 pub mod job;
+pub mod memory_settings;
+pub mod packages;
 pub mod paging;
 pub mod query;
 mod request;

@@ -18,6 +18,9 @@ pub(crate) const EXECUTORS_DIR: &str = "executors";
 const MAX_EXECUTOR_ID: usize = 253;
 /// The Spark settings a local spark-submit reads (`--properties-file`, 0600).
 pub(crate) const SPARK_PROPERTIES: &str = "spark-submit.properties";
+/// The 0600 settings of a driver's packages resolution, and the empty script it runs.
+pub(crate) const PACKAGES_PROPERTIES: &str = "packages-resolve.properties";
+pub(crate) const PACKAGES_PROBE: &str = "packages-resolve.py";
 /// Written with spark-submit's exit code when a local driver ends.
 pub(crate) const EXIT_FILE: &str = "exit-code";
 /// Written by a local driver's wrapper before anything else: a job directory without it

@@ -52,6 +52,8 @@ pub(crate) struct DriverPlan {
     pub(crate) env: Vec<(String, String)>,
     /// A virtualenv to build (when missing) before the driver starts.
     pub(crate) venv: Option<VenvSpec>,
+    /// Maven packages to resolve into their cache (when missing) before the driver starts.
+    pub(crate) packages: Option<PackagesSpec>,
     pub(crate) job_dir: PathBuf,
 }
 
@@ -74,7 +76,9 @@ impl DriverPlan {
         if let Some(class) = &self.main_class {
             argv.extend(["--class".into(), class.clone()]);
         }
-        for (flag, paths) in [("--py-files", &self.py_files), ("--jars", &self.jars), ("--files", &self.files)] {
+        // The wrapper resolves packages into their cache before spark-submit expands this glob.
+        let jars: Vec<PathBuf> = self.jars.iter().cloned().chain(self.packages.as_ref().map(PackagesSpec::jars_glob)).collect();
+        for (flag, paths) in [("--py-files", &self.py_files), ("--jars", &jars), ("--files", &self.files)] {
             if !paths.is_empty() {
                 argv.extend([flag.to_string(), join(paths)]);
             }
@@ -88,11 +92,21 @@ impl DriverPlan {
         self.job_dir.join(job_dir::SPARK_PROPERTIES)
     }
 
-    /// Writes the settings spark-submit reads, before it starts.
+    /// Writes the settings spark-submit reads, before it starts (and those of the
+    /// packages' resolution, with its empty main script).
     pub(crate) fn write_properties(&self) -> Result<()> {
-        let path = self.properties_file();
-        properties::write_private_properties(&path, &self.conf)
-            .map_err(|e| crate::error::EngineError::io(format!("cannot write the Spark settings to {}", path.display()), e))
+        let write = |path: PathBuf, conf: &BTreeMap<String, String>| {
+            properties::write_private_properties(&path, conf)
+                .map_err(|e| crate::error::EngineError::io(format!("cannot write the Spark settings to {}", path.display()), e))
+        };
+        write(self.properties_file(), &self.conf)?;
+        if let Some(packages) = &self.packages {
+            write(self.job_dir.join(job_dir::PACKAGES_PROPERTIES), &packages.conf)?;
+            let probe = self.job_dir.join(job_dir::PACKAGES_PROBE);
+            std::fs::write(&probe, "# Sparkdeck: an empty main, run only to resolve the job's packages\n")
+                .map_err(|e| crate::error::EngineError::io(format!("cannot write {}", probe.display()), e))?;
+        }
+        Ok(())
     }
 
     pub(crate) fn stdout(&self) -> PathBuf {
@@ -129,6 +143,7 @@ impl std::fmt::Debug for DriverPlan {
             .field("spark_submit", &self.spark_submit)
             .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
             .field("venv", &self.venv)
+            .field("packages", &self.packages.as_ref().map(|p| (&p.dir, &p.coordinates)))
             .field("job_dir", &self.job_dir)
             .finish()
     }
@@ -139,6 +154,26 @@ pub(crate) struct VenvSpec {
     pub(crate) dir: PathBuf,
     pub(crate) base_python: PathBuf,
     pub(crate) requirements_file: PathBuf,
+}
+
+/// A coordinate set's entry in the package cache and what resolving it takes. In a plan,
+/// the local wrapper resolves it and `--jars` takes the jars from there.
+#[derive(Clone)]
+pub(crate) struct PackagesSpec {
+    /// `<data dir>/packages/<key>`: Ivy's `jars/` and `cache/`, whole once
+    /// `.sparkdeck-complete` (written last, before it is renamed into place) is there.
+    pub(crate) dir: PathBuf,
+    /// For messages: the coordinates, comma-joined.
+    pub(crate) coordinates: String,
+    /// The resolution's Spark settings (repositories may carry credentials: a 0600 file).
+    pub(crate) conf: BTreeMap<String, String>,
+}
+
+impl PackagesSpec {
+    /// The resolved jars, as a glob `spark-submit --jars` expands.
+    pub(crate) fn jars_glob(&self) -> PathBuf {
+        self.dir.join("jars").join("*.jar")
+    }
 }
 
 /// A launched driver: what recovery needs, and (when this process started it) the child
@@ -216,6 +251,13 @@ pub(crate) trait ClusterRuntime: Send + Sync {
     fn needs_local_spark(&self) -> bool {
         true
     }
+    /// Whether the driver (a Python one when `python`; group drivers are) is started by a
+    /// `spark-submit` on this machine whose wrapper resolves its `packages` (the plan's
+    /// [`DriverPlan::packages`]). Otherwise the engine resolves them here before the launch
+    /// and adds the jars to the plan's `jars`, which the runtime ships like the job's own.
+    fn resolves_packages(&self, _python: bool) -> bool {
+        true
+    }
 }
 
 /// The runtime for a cluster.
@@ -249,6 +291,7 @@ mod tests {
             spark_submit: "/spark/bin/spark-submit".into(),
             env: vec![],
             venv: None,
+            packages: None,
             job_dir: "/jobs/1".into(),
         }
     }
@@ -263,6 +306,16 @@ mod tests {
             "/jobs/1/jars/app.jar", "10", "two words",
         ];
         assert_eq!(argv, expected);
+    }
+
+    #[test]
+    fn packages_reach_spark_submit_as_a_glob_over_their_cache_entry() {
+        let packages = PackagesSpec { dir: "/data/packages/k1".into(), coordinates: "g:a:1".into(), conf: BTreeMap::new() };
+        let argv = DriverPlan { packages: Some(packages), ..plan() }.spark_submit_argv();
+        let jars = argv.iter().position(|a| a == "--jars").map(|i| argv[i + 1].as_str());
+        assert_eq!(jars, Some("/jobs/1/jars/dep.jar,/jobs/1/jars/dep2.jar,/data/packages/k1/jars/*.jar"));
+        let only = DriverPlan { jars: vec![], packages: Some(PackagesSpec { dir: "/p".into(), coordinates: String::new(), conf: BTreeMap::new() }), ..plan() };
+        assert!(only.spark_submit_argv().windows(2).any(|w| w == ["--jars", "/p/jars/*.jar"]));
     }
 
     #[test]

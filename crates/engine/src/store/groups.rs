@@ -67,6 +67,8 @@ fn from_row(row: &SqliteRow) -> Result<GroupRecord> {
             scale: narrow("group scale", scale)?,
             job_config: mask_settings(&spec.config),
             py_requirements: spec.requirements.clone(),
+            packages: spec.packages.join(","),
+            memory_settings: spec.memory.clone(),
             paused: paused != 0,
             auto_pause: auto_pause != 0,
             created_time: row.try_get("created_time")?,

@@ -64,6 +64,7 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
             }
         }
     };
+    let spec = from_json::<JobSpec>("job spec", &spec)?;
     Ok(JobRecord {
         job: Job {
             job_id: row.try_get("id")?,
@@ -79,9 +80,10 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
             submit_time: row.try_get("submit_time")?,
             start_time: row.try_get("start_time")?,
             end_time: row.try_get("end_time")?,
+            settings: spec.shown(),
         },
         cluster_id: row.try_get("cluster_id")?,
-        spec: from_json::<JobSpec>("job spec", &spec)?,
+        spec,
         driver,
     })
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use axum::extract::Multipart;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use sparkdeck_engine::artifacts::Uploaded;
+use sparkdeck_engine::model::memory_settings::MemorySettingsForm;
 use sparkdeck_engine::{Engine, EngineError};
 
 use crate::error::ApiError;
@@ -31,6 +32,17 @@ impl Form {
     /// A text field, when it was sent.
     pub(crate) fn text(&mut self, name: &str) -> Option<String> {
         self.texts.remove(name)
+    }
+
+    /// The memory and executor fields (`driverMemory`, …), as sent.
+    pub(crate) fn memory_settings(&mut self) -> MemorySettingsForm {
+        let mut memory = MemorySettingsForm::default();
+        for name in MemorySettingsForm::FIELDS {
+            if let Some(slot) = memory.field_mut(name) {
+                *slot = self.text(name);
+            }
+        }
+        memory
     }
 }
 

@@ -48,7 +48,8 @@ pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
 /// the ones that cannot change, by name); every other part is a 409 (`form::read`).
 const TEXT: &[&str] = &[
     "name", "description", "kind", "tags", "language", "clusterName", "jobConfig", "pyRequirements", "scale", "jarPaths", "watchJars",
-    "autoPause",
+    "autoPause", "packages", "driverMemory", "executorMemory", "driverCores", "executorCores", "executors",
+    "dynamicAllocation", "initialExecutors", "minExecutors", "maxExecutors",
 ];
 
 /// Extension: `jarPaths` are `;`-separated absolute paths on this machine (the API is
@@ -67,6 +68,8 @@ fn group_form(mut f: form::Form) -> Result<GroupForm, EngineError> {
         cluster_name: f.text("clusterName"),
         job_config: f.text("jobConfig"),
         py_requirements: f.text("pyRequirements"),
+        packages: f.text("packages"),
+        memory: f.memory_settings(),
         // A blank scale is not given (the default on create, unchanged on update).
         scale: f.text("scale").filter(|s| !s.trim().is_empty()).map(|s| parse_scale("scale", &s)).transpose()?,
         jars: f.jars,

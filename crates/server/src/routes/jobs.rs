@@ -39,7 +39,11 @@ async fn submit(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<Value>> {
     // The text fields of this form; every other part is a 409 (`form::read`).
-    const TEXT: &[&str] = &["name", "tags", "language", "clusterName", "jobClass", "jobConfig", "pyRequirements", "args"];
+    const TEXT: &[&str] = &[
+        "name", "tags", "language", "clusterName", "jobClass", "jobConfig", "pyRequirements", "args", "packages",
+        "driverMemory", "executorMemory", "driverCores", "executorCores", "executors",
+        "dynamicAllocation", "initialExecutors", "minExecutors", "maxExecutors",
+    ];
     let mut f = form::read(&s.engine, multipart, TEXT).await?;
     let submission = JobSubmission {
         name: f.text("name"),
@@ -50,6 +54,8 @@ async fn submit(
         job_config: f.text("jobConfig"),
         py_requirements: f.text("pyRequirements"),
         args: f.text("args"),
+        packages: f.text("packages"),
+        memory: f.memory_settings(),
         jars: f.jars,
         files: f.files,
         py_files: f.py_files,

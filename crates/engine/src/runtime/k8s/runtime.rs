@@ -470,6 +470,12 @@ impl ClusterRuntime for K8sRuntime {
     fn needs_local_spark(&self) -> bool {
         false
     }
+
+    /// Resolved here by the engine, with this machine's Spark, and uploaded with the jobs'
+    /// jars (the cluster may reach no repository).
+    fn resolves_packages(&self, _python: bool) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
@@ -498,6 +504,7 @@ mod tests {
             spark_submit: PathBuf::new(),
             env: vec![],
             venv: None,
+            packages: None,
             job_dir: "/data/sparkdeck/jobs/j1".into(),
         };
         let conf = pod_conf(&plan);

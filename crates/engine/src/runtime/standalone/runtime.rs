@@ -300,6 +300,12 @@ impl ClusterRuntime for StandaloneRuntime {
         })
     }
 
+    /// Client-mode drivers start here; for JVM jobs (the master's REST server) the engine
+    /// resolves them and passes the jars by path.
+    fn resolves_packages(&self, python: bool) -> bool {
+        python
+    }
+
     fn poll<'a>(&'a self, driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Liveness> {
         Box::pin(async move {
             match driver {
