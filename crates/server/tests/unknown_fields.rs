@@ -32,9 +32,9 @@ async fn an_unknown_part_of_a_job_submit_is_refused_and_its_uploads_removed() {
         .part("pyFiles", file_part("main.py", "print(1)\n"))
         .text("name", "x")
         .text("language", "PYTHON")
-        .text("driverMemory", "4g");
+        .text("driverMemoryGb", "4");
     let (status, body) = call(s.post("/job/submit").multipart(form)).await;
-    names_field(status, &body, "driverMemory", "pyRequirements");
+    names_field(status, &body, "driverMemoryGb", "pyRequirements");
     assert!(body["message"].as_str().unwrap().contains("pyFiles"), "file fields are listed too: {body}");
     let (_, page) = call(s.get("/job")).await;
     assert_eq!(page["totalElements"], 0, "nothing stored: {page}");
@@ -49,9 +49,9 @@ async fn an_unknown_part_of_a_job_submit_is_refused_and_its_uploads_removed() {
 #[tokio::test]
 async fn an_unknown_part_of_a_group_create_or_update_is_refused_and_changes_nothing() {
     let s = TestServer::start().await;
-    let form = Form::new().text("name", "g1").text("scale", "0").text("maxExecutors", "4");
+    let form = Form::new().text("name", "g1").text("scale", "0").text("maxDrivers", "4");
     let (status, body) = call(s.post("/group").multipart(form)).await;
-    names_field(status, &body, "maxExecutors", "watchJars");
+    names_field(status, &body, "maxDrivers", "watchJars");
     let (_, page) = call(s.get("/group")).await;
     assert_eq!(page["totalElements"], 0, "nothing stored: {page}");
 
