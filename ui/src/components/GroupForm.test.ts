@@ -156,3 +156,26 @@ test("while files are copied the button is busy and says so", async () => {
   finish(group());
   await waitFor(() => expect(screen.getByRole("button", { name: "Create" })).toBeEnabled());
 });
+
+test("a group's Resources send its memory, packages and autoPause; the engine's field error opens them", async () => {
+  const calls = mockBackend({
+    cluster_names: () => ["default"],
+    create_group: () => refuse("invalid", "executorMemory is '1g' but jobConfig sets spark.executor.memory=2g", "executorMemory"),
+  });
+  const { user, oncreated } = renderForm();
+  await user.type(screen.getByLabelText("Name"), "warm");
+  await user.click(screen.getByText("Resources"));
+  await user.type(screen.getByLabelText("Executor memory"), "1g");
+  await user.type(screen.getByLabelText("Maven packages"), "org.example:lib:1.0");
+  await user.click(screen.getByLabelText("Pause when idle"));
+  await user.click(screen.getByText(/^Resources/));
+  expect(screen.getByLabelText("Executor memory")).not.toBeVisible();
+  await user.click(screen.getByRole("button", { name: "Create" }));
+
+  expect(argsOf(calls, "create_group")[0].form).toMatchObject({ executorMemory: "1g", packages: "org.example:lib:1.0", autoPause: true });
+  const memory = screen.getByLabelText("Executor memory");
+  await waitFor(() => expect(memory).toHaveAttribute("aria-invalid", "true"));
+  expect(memory).toBeVisible();
+  expect(memory).toHaveAccessibleDescription(expect.stringContaining("jobConfig sets spark.executor.memory=2g"));
+  expect(oncreated).not.toHaveBeenCalled();
+});

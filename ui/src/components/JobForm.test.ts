@@ -223,3 +223,65 @@ test("an unreachable cluster and a fault of Sparkdeck's are each said for what t
   expect(screen.getByRole("alert")).toHaveTextContent("Database error: disk I/O error");
   expect(document.querySelectorAll("[aria-invalid='true']")).toHaveLength(0);
 });
+
+test("the Resources section sends memory, cores, dynamic executors and packages", async () => {
+  const calls = mockBackend({ cluster_names: () => ["default"], submit_job: () => job() });
+  const { user } = renderForm(["/w/run.py"]);
+
+  expect(screen.getByLabelText("Driver memory")).not.toBeVisible();
+  await user.click(screen.getByText("Resources"));
+  await user.type(screen.getByLabelText("Driver memory"), "2g");
+  await user.type(screen.getByLabelText("Executor cores"), "4");
+  await user.type(screen.getByLabelText("Executors"), "3");
+  await user.click(screen.getByLabelText(/Dynamic allocation/));
+  expect(screen.queryByLabelText("Executors")).not.toBeInTheDocument();
+  await user.type(screen.getByLabelText("Min executors"), "1");
+  await user.type(screen.getByLabelText("Max executors"), "8");
+  await user.type(screen.getByLabelText("Maven packages"), "org.postgresql:postgresql:42.7.4{Enter}com.lihaoyi:os-lib_2.13:0.9.1");
+  await user.click(screen.getByRole("button", { name: "Submit" }));
+
+  expect(argsOf(calls, "submit_job")[0].form).toEqual(
+    expect.objectContaining({
+      driverMemory: "2g",
+      executorCores: "4",
+      dynamicAllocation: "true",
+      minExecutors: "1",
+      maxExecutors: "8",
+      packages: "org.postgresql:postgresql:42.7.4,com.lihaoyi:os-lib_2.13:0.9.1",
+    }),
+  );
+  // The fixed count is hidden with dynamic allocation on, so it is not sent either.
+  expect(argsOf(calls, "submit_job")[0].form.executors).toBeUndefined();
+  expect(screen.getByText("Resources (6 set)")).toBeInTheDocument();
+});
+
+test("a memory size that is not a JVM size is explained at its input and nothing is sent", async () => {
+  const calls = mockBackend({ cluster_names: () => ["default"], submit_job: () => job() });
+  const { user } = renderForm(["/w/run.py"]);
+  await user.click(screen.getByText("Resources"));
+  await user.type(screen.getByLabelText("Executor memory"), "4 GB");
+  await user.click(screen.getByRole("button", { name: "Submit" }));
+
+  const input = screen.getByLabelText("Executor memory");
+  await waitFor(() => expect(input).toHaveAttribute("aria-invalid", "true"));
+  expect(input).toHaveAccessibleDescription(expect.stringContaining("'4 GB' is not a JVM memory size"));
+  expect(input).toHaveFocus();
+  expect(argsOf(calls, "submit_job")).toEqual([]);
+});
+
+test("the engine's error on a closed Resources field opens the section at that field", async () => {
+  mockBackend({
+    cluster_names: () => ["default"],
+    submit_job: () => refuse("invalid", "'x:y' is not a Maven coordinate group:artifact:version", "packages"),
+  });
+  const { user } = renderForm(["/w/run.py"]);
+  expect(screen.getByLabelText("Maven packages")).not.toBeVisible();
+
+  await user.click(screen.getByRole("button", { name: "Submit" }));
+
+  const packages = screen.getByLabelText("Maven packages");
+  await waitFor(() => expect(packages).toHaveAttribute("aria-invalid", "true"));
+  expect(packages).toBeVisible();
+  expect(packages).toHaveAccessibleDescription(expect.stringContaining("is not a Maven coordinate"));
+  expect(packages).toHaveFocus();
+});

@@ -5,6 +5,7 @@ import { MAX_SCALE } from "./groups";
 import type { JobFiles } from "./jobFiles";
 import { requirementsText } from "./jobForm";
 import { storedPairsToRows, toPairs, type KeyValueRow } from "./keyValue";
+import { checkResources, newResources, resourceInputs, toResourceFields, type ResourcesState } from "./resources";
 
 export type GroupFormState = JobFiles & {
   name: string;
@@ -20,6 +21,10 @@ export type GroupFormState = JobFiles & {
   requirements: string;
   /** Redeploy the drivers when a jar is rebuilt where it was picked from. */
   watchJars: boolean;
+  /** Pause once idle; the next request resumes the group. */
+  autoPause: boolean;
+  /** Memory, executors and packages (the collapsible "Resources" section). */
+  resources: ResourcesState;
 };
 
 /** A new form from the user's job defaults (cluster, language, Spark properties). */
@@ -38,6 +43,8 @@ export function newGroupForm(defaults: JobDefaults_Serialize): GroupFormState {
     tags: [],
     requirements: "",
     watchJars: false,
+    autoPause: false,
+    resources: newResources(),
   };
 }
 
@@ -46,7 +53,7 @@ export const groupLanguage = (form: GroupFormState): Language => (form.kind === 
 
 /** The API fields the form shows an error next to; others go on top. */
 export function inlineGroupFields(form: GroupFormState): Set<string> {
-  const fields = ["name", "description", "kind", "language", "clusterName", "scale", "tags", "jobConfig", "jars", "jarPaths", "watchJars", "pyFiles", "files"];
+  const fields = ["name", "description", "kind", "language", "clusterName", "scale", "tags", "jobConfig", "jars", "jarPaths", "watchJars", "pyFiles", "files", "autoPause", ...resourceInputs(form.resources)];
   if (groupLanguage(form) === "PYTHON") fields.push("pyRequirements");
   return new Set(fields);
 }
@@ -57,7 +64,7 @@ export function checkGroupForm(form: GroupFormState): FormError | null {
   if (scale === null || !Number.isInteger(scale) || scale < 0 || scale > MAX_SCALE) {
     return { field: "scale", message: `must be a whole number from 0 to ${MAX_SCALE}` };
   }
-  return null;
+  return checkResources(form.resources);
 }
 
 /** The submission; pip requirements only for Python groups, file lists as shown. */
@@ -77,5 +84,7 @@ export function toGroupForm(form: GroupFormState): GroupCreateForm_Deserialize {
     pyFiles: form.pyFiles,
     files: form.files,
     watchJars: form.watchJars && form.jars.length > 0,
+    autoPause: form.autoPause || undefined,
+    ...toResourceFields(form.resources),
   };
 }

@@ -3,6 +3,7 @@ import { DEFAULT_CLUSTER, type JobDefaults_Serialize, type JobForm_Deserialize, 
 import type { FormError } from "./errors";
 import { addPaths, languageFor, mainFile, nameFrom, type JobFiles } from "./jobFiles";
 import { rowKey, storedPairsToRows, toPairs, type KeyValueRow } from "./keyValue";
+import { checkResources, newResources, resourceInputs, toResourceFields, type ResourcesState } from "./resources";
 
 export type ArgRow = { key: number; value: string };
 
@@ -17,6 +18,8 @@ export type JobFormState = JobFiles & {
   args: ArgRow[];
   /** One requirement a line, or ";"-separated. */
   requirements: string;
+  /** Memory, executors and packages (the collapsible "Resources" section). */
+  resources: ResourcesState;
 };
 
 /** The backend's own defaults, for when the saved ones cannot be read. */
@@ -38,13 +41,14 @@ export function newJobForm(defaults: JobDefaults_Serialize, paths: string[] = []
     tags: [],
     args: [],
     requirements: "",
+    resources: newResources(),
   };
 }
 
 /** The API fields the form shows an error next to, for the chosen language; others go on top. */
-export function inlineFields(language: Language): Set<string> {
-  const own = language === "PYTHON" ? "pyRequirements" : "jobClass";
-  return new Set(["name", "language", "clusterName", "tags", "jobConfig", "args", "jars", "pyFiles", "files", own]);
+export function inlineFields(form: JobFormState): Set<string> {
+  const own = form.language === "PYTHON" ? "pyRequirements" : "jobClass";
+  return new Set(["name", "language", "clusterName", "tags", "jobConfig", "args", "jars", "pyFiles", "files", own, ...resourceInputs(form.resources)]);
 }
 
 /** Mistakes the joined text would hide; the backend checks everything else. */
@@ -52,7 +56,7 @@ export function checkJobForm(form: JobFormState): FormError | null {
   if (form.args.some((arg) => arg.value.includes(";"))) {
     return { field: "args", message: "cannot contain ';' (it separates the arguments)" };
   }
-  return null;
+  return checkResources(form.resources);
 }
 
 /** pip requirements typed one a line (or ";"-separated) as the backend takes them: "a;b". */
@@ -84,5 +88,6 @@ export function toJobForm(form: JobFormState): JobForm_Deserialize {
     jars: form.jars,
     pyFiles: form.pyFiles,
     files: form.files,
+    ...toResourceFields(form.resources),
   };
 }
