@@ -1,7 +1,10 @@
 //! What an engine is opened with: its data directory and its limits.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::clock::{Clock, SystemClock};
 
 use crate::limits;
 
@@ -47,6 +50,11 @@ pub struct EngineConfig {
     /// an engine restarting within it re-attaches; drivers whose engine never comes back
     /// end themselves. At least [`limits::MIN_DRIVER_LEASE_SECS`].
     pub driver_lease: Duration,
+    /// How long a failed attempt waits before its retry; each further retry waits twice as
+    /// long as the one before.
+    pub retry_backoff: Duration,
+    /// The clock schedules run by (tests inject a [`crate::clock::ManualClock`]).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl EngineConfig {
@@ -72,6 +80,8 @@ impl EngineConfig {
             driver_ready_timeout: Duration::from_secs(300),
             db_busy_timeout: Duration::from_secs(10),
             driver_lease: Duration::from_secs(limits::DRIVER_LEASE_SECS),
+            retry_backoff: Duration::from_secs(10),
+            clock: Arc::new(SystemClock::default()),
         }
     }
 
@@ -86,6 +96,9 @@ impl EngineConfig {
         Ok(())
     }
 }
+
+/// The variable (and the server's `--retry-backoff-ms`) that sets [`EngineConfig::retry_backoff`].
+pub const RETRY_BACKOFF_ENV: &str = "SPARKDECK_RETRY_BACKOFF_MS";
 
 /// The variable (and the server's `--driver-lease-seconds`) that sets
 /// [`EngineConfig::driver_lease`].

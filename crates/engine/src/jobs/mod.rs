@@ -12,6 +12,7 @@ mod plan;
 mod queue;
 mod recover;
 mod resubmit;
+mod retry;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -27,6 +28,7 @@ use crate::model::cluster::{Cluster, DEFAULT_CLUSTER};
 use crate::model::form::{no_nul, text, text_or};
 use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, validate_class_name, validate_job_name};
 use crate::model::paging::Page;
+use crate::model::schedule::parse_max_retries;
 use crate::model::query::JobQuery;
 use crate::model::wire::{parse_args, parse_pairs, parse_requirements};
 use crate::spark_env::SparkStatus;
@@ -47,6 +49,8 @@ pub struct JobSubmission {
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
     pub args: Option<String>,
+    /// How often a failed attempt is submitted again (0–10; blank: 0).
+    pub max_retries: Option<String>,
     pub jars: Vec<Uploaded>,
     pub files: Vec<Uploaded>,
     pub py_files: Vec<Uploaded>,
@@ -60,13 +64,19 @@ pub(crate) struct CheckedJob {
     pub language: Language,
     pub cluster: Cluster,
     pub spec: JobSpec,
+    pub max_retries: u32,
 }
 
 impl CheckedJob {
     /// A new SUBMITTED job of this form.
     pub(crate) fn new_record(&self) -> JobRecord {
-        let job = Job { tags: self.tags.clone(), language: self.language, ..new_single_job(&self.name, &self.cluster.name) };
-        JobRecord { job, cluster_id: self.cluster.id.clone(), spec: self.spec.clone(), driver: None }
+        let job = Job {
+            tags: self.tags.clone(),
+            language: self.language,
+            max_retries: self.max_retries,
+            ..new_single_job(&self.name, &self.cluster.name)
+        };
+        JobRecord::new(job, self.cluster.id.clone(), self.spec.clone())
     }
 }
 
@@ -96,6 +106,7 @@ impl Engine {
         let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
         let args = parse_args(form.args.as_deref().unwrap_or(""));
         no_nul("args", &args)?;
+        let max_retries = parse_max_retries("maxRetries", text(&form.max_retries))?;
         let job_class = Some(text(&form.job_class)).filter(|c| !c.is_empty()).map(str::to_string);
         check_uploads("jars", &form.jars, FileKind::Jar)?;
         check_uploads("files", &form.files, FileKind::Any)?;
@@ -148,7 +159,7 @@ impl Engine {
             args,
             driver_secret: None,
         };
-        Ok(CheckedJob { name: name.to_string(), tags, language, cluster, spec })
+        Ok(CheckedJob { name: name.to_string(), tags, language, cluster, spec, max_retries })
     }
 
     /// Stores a new single job's uploads, links its files into its directory and inserts
@@ -324,7 +335,7 @@ impl Engine {
 }
 
 /// A single job as it is submitted: a new id, SUBMITTED now, nothing run yet.
-pub(super) fn new_single_job(name: &str, cluster_name: &str) -> Job {
+pub(crate) fn new_single_job(name: &str, cluster_name: &str) -> Job {
     Job {
         job_id: Uuid::new_v4().to_string(),
         group_id: None,
@@ -339,5 +350,8 @@ pub(super) fn new_single_job(name: &str, cluster_name: &str) -> Job {
         submit_time: now_ms(),
         start_time: 0,
         end_time: 0,
+        schedule_id: None,
+        attempt: 1,
+        max_retries: 0,
     }
 }

@@ -18,7 +18,8 @@ impl Engine {
             None => return Err(EngineError::not_found("cluster", old.job.cluster_name.clone())),
         };
         let job = Job { tags: old.job.tags.clone(), language: old.job.language, ..new_single_job(&old.job.job_name, &cluster.name) };
-        let record = JobRecord { job, cluster_id: cluster.id, spec: old.spec.clone(), driver: None };
+        let job = Job { max_retries: old.job.max_retries, ..job };
+        let record = JobRecord::new(job, cluster.id, old.spec.clone());
         self.add_job(&record, Vec::new()).await?;
         tracing::info!(id = %record.job.job_id, from = %id, "job resubmitted");
         Ok(record.job)

@@ -8,6 +8,7 @@ pub mod group;
 pub mod job;
 pub mod paging;
 pub mod query;
+pub mod schedule;
 mod request;
 pub mod secret;
 pub mod wire;

@@ -40,10 +40,15 @@ fn job(id: &str, name: &str, tags: BTreeMap<String, String>) -> JobRecord {
             submit_time: 1,
             start_time: 0,
             end_time: 0,
+            schedule_id: None,
+            attempt: 1,
+            max_retries: 0,
         },
         cluster_id: "default".into(),
         spec: JobSpec::default(),
         driver: None,
+        not_before: 0,
+        due_time: 0,
     }
 }
 
