@@ -191,6 +191,10 @@ pub struct Schedule {
     pub disabled_time: i64,
     /// The next five due times (none while not ENABLED or past `endTime`).
     pub next_run_times: Vec<i64>,
+    /// The newest due time accounted for: run, skipped (overlap, catch-up) or queued.
+    pub last_due_time: i64,
+    /// QUEUE: the due time waiting for the previous run to end (0: none).
+    pub queued_due_time: i64,
     pub jobs: Vec<Job>,
 }
 
@@ -248,7 +252,11 @@ impl ScheduleRecord {
             tags: self.tags.clone(),
             language: self.language,
             cluster_name: self.cluster_name.clone(),
-            job_class: self.spec.job_class.clone(),
+            // PYTHON: the main script, as the form names it.
+            job_class: match self.language {
+                Language::Scala => self.spec.job_class.clone(),
+                Language::Python => self.spec.py_files.first().map(|f| f.name.clone()),
+            },
             job_config: self.spec.config.clone(),
             args: self.spec.args.clone(),
             py_requirements: self.spec.requirements.join(";"),
@@ -262,6 +270,8 @@ impl ScheduleRecord {
             created_time: self.created_time,
             disabled_time: self.disabled_time,
             next_run_times,
+            last_due_time: self.last_due,
+            queued_due_time: self.queued_due,
             jobs,
         }
     }

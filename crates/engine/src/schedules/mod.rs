@@ -364,7 +364,7 @@ impl Engine {
         Ok(schedule)
     }
 
-    async fn schedule_view(&self, record: &ScheduleRecord) -> Result<Schedule> {
+    pub(crate) async fn schedule_view(&self, record: &ScheduleRecord) -> Result<Schedule> {
         let runs = self.store().schedule_runs(&record.id, SCHEDULE_VIEW_RUNS).await?;
         Ok(record.view(self.config().clock.wall_ms(), runs))
     }

@@ -210,6 +210,11 @@ impl Engine {
         if !runs.is_empty() {
             Box::pin(self.dispatch()).await;
         }
+        if let Ok(stored) = self.schedule_record(&s.id).await
+            && let Ok(view) = self.schedule_view(&stored).await
+        {
+            self.publish(EngineEvent::ScheduleChanged { schedule: Box::new(view) });
+        }
         Some(last_due)
     }
 
