@@ -66,6 +66,9 @@ impl Engine {
         let wake = self.inner().ticker.wake.clone();
         let clock = self.config().clock.clone();
         let mut events = self.subscribe();
+        // Asks whether there is anything to look at without holding the engine, so an
+        // engine without schedules is never kept alive by its ticker.
+        let store = self.store().clone();
         let task = tokio::spawn(async move {
             let mut moves = clock.moves();
             let mut crons = Crons::new();
@@ -79,10 +82,14 @@ impl Engine {
                     catching_up = true;
                 }
                 seen = (wall, awake);
-                let Some(engine) = Engine::upgrade(&weak) else { return };
-                let next = engine.look(wall, catching_up, &mut crons).await;
+                let next = match store.has_enabled_schedules().await {
+                    Ok(false) => None,
+                    _ => {
+                        let Some(engine) = Engine::upgrade(&weak) else { return };
+                        engine.look(wall, catching_up, &mut crons).await
+                    }
+                };
                 catching_up = false;
-                drop(engine);
                 let nap = next.map_or(MAX_NAP, |due| {
                     Duration::from_millis(u64::try_from(due.saturating_sub(clock.wall_ms())).unwrap_or(0)).min(MAX_NAP)
                 });

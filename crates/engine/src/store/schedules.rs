@@ -214,6 +214,10 @@ impl Store {
         fetch_one_by(&self.pool, "SELECT * FROM schedules WHERE name = ?", name, from_row).await
     }
 
+    pub(crate) async fn has_enabled_schedules(&self) -> Result<bool> {
+        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM schedules WHERE state = 'ENABLED')").fetch_one(&self.pool).await?)
+    }
+
     /// Every ENABLED schedule (what the ticker looks at).
     pub(crate) async fn enabled_schedules(&self) -> Result<Vec<ScheduleRecord>> {
         let rows = sqlx::query("SELECT * FROM schedules WHERE state = 'ENABLED'").fetch_all(&self.pool).await?;
