@@ -97,9 +97,6 @@ impl EngineConfig {
     }
 }
 
-/// The variable (and the server's `--retry-backoff-ms`) that sets [`EngineConfig::retry_backoff`].
-pub const RETRY_BACKOFF_ENV: &str = "SPARKDECK_RETRY_BACKOFF_MS";
-
 /// The variable (and the server's `--driver-lease-seconds`) that sets
 /// [`EngineConfig::driver_lease`].
 pub const DRIVER_LEASE_ENV: &str = "SPARKDECK_DRIVER_LEASE_SECONDS";

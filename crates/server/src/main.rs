@@ -32,6 +32,10 @@ struct Args {
     /// it re-attaches to its drivers [default: 600, at least 30].
     #[arg(long, env = "SPARKDECK_DRIVER_LEASE_SECONDS", value_parser = parse_driver_lease)]
     driver_lease_seconds: Option<Duration>,
+    /// Milliseconds a failed attempt of a job with `maxRetries` waits before its retry;
+    /// each further retry waits twice as long.
+    #[arg(long, env = "SPARKDECK_RETRY_BACKOFF_MS", default_value_t = 10_000)]
+    retry_backoff_ms: u64,
 }
 
 #[tokio::main]
@@ -54,6 +58,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(lease) = args.driver_lease_seconds {
         config.driver_lease = lease;
     }
+    config.retry_backoff = Duration::from_millis(args.retry_backoff_ms);
     let engine = Engine::open(config).await?;
     let token = token::load_or_create(engine.data_dir())
         .map_err(|e| format!("cannot create the API token in {}: {e}", engine.data_dir().display()))?;

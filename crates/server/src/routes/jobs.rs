@@ -38,7 +38,7 @@ async fn submit(
     State(s): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<Value>> {
-    const TEXT: &[&str] = &["name", "tags", "language", "clusterName", "jobClass", "jobConfig", "pyRequirements", "args"];
+    const TEXT: &[&str] = &["name", "tags", "language", "clusterName", "jobClass", "jobConfig", "pyRequirements", "args", "maxRetries"];
     let mut f = form::read(&s.engine, multipart, TEXT).await?;
     let submission = JobSubmission {
         name: f.text("name"),
@@ -49,6 +49,7 @@ async fn submit(
         job_config: f.text("jobConfig"),
         py_requirements: f.text("pyRequirements"),
         args: f.text("args"),
+        max_retries: f.text("maxRetries"),
         jars: f.jars,
         files: f.files,
         py_files: f.py_files,
