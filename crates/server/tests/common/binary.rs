@@ -43,9 +43,15 @@ impl Drop for Server {
 
 /// Starts the binary on a free port and reads the URL and token it prints.
 pub fn start(data_dir: &Path) -> Server {
+    start_with(data_dir, &[])
+}
+
+/// [`start`] with more command-line arguments.
+pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sparkdeck-server"))
         .args(["--port", "0", "--data-dir"])
         .arg(data_dir)
+        .args(args)
         .env("SPARKDECK_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
