@@ -173,7 +173,8 @@ impl Engine {
 
     /// Stops launching, for a process about to exit: no queued job starts and no group
     /// driver is started or replaced any more. What runs keeps running (the next engine on
-    /// this data directory re-attaches to it); a launch under way still completes.
+    /// this data directory re-attaches to it); a launch under way still completes. The
+    /// schedules' ticker stops: times due from now on are the next engine's to catch up.
     pub fn shutdown(&self) {
         self.inner.shutting_down.store(true, Ordering::SeqCst);
         self.inner.ticker.stop();
