@@ -2,12 +2,12 @@
 //! run. `cargo bench -p sparkdeck-engine --bench schedules [-- due list]`.
 //!
 //! - due:  how late a due run starts (its job STARTING, announced) after its time, with
-//!         1,000 schedules defined, against the same with one schedule. The clock is moved
-//!         by hand to each due time (as the machine's clock reaches it), so the figure is
-//!         the ticker's own work: look at every schedule, commit the runs, launch them.
-//!         Target: median ≤ 1 s.
+//!   1,000 schedules defined, against the same with one schedule. The clock is moved
+//!   by hand to each due time (as the machine's clock reaches it), so the figure is
+//!   the ticker's own work: look at every schedule, commit the runs, launch them.
+//!   Target: median ≤ 1 s.
 //! - list: a page of 1,000 schedules with their next five run times and runs, against a
-//!         page of 1,000 jobs. Target: ≤ 20 ms.
+//!   page of 1,000 jobs. Target: ≤ 20 ms.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

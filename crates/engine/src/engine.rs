@@ -68,6 +68,8 @@ pub(crate) struct Inner {
     pub(crate) retry_wake: std::sync::atomic::AtomicI64,
     /// The schedules' ticker (`schedules/ticker.rs`), started by `open`, stopped by `shutdown`.
     pub(crate) ticker: crate::schedules::Ticker,
+    /// Each schedule's next run times, kept until the first of them passes.
+    pub(crate) next_runs: crate::schedules::NextRuns,
     /// Set by [`Engine::shutdown`]: nothing is launched any more.
     shutting_down: AtomicBool,
     /// The runtime every cluster uses instead of its own (the scripted test runtime).
@@ -115,6 +117,7 @@ impl Engine {
                 shutting_down: AtomicBool::new(false),
                 retry_wake: std::sync::atomic::AtomicI64::new(0),
                 ticker: crate::schedules::Ticker::default(),
+                next_runs: crate::schedules::NextRuns::default(),
                 _lock: lock,
             }),
         };

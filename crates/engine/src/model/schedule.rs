@@ -69,32 +69,30 @@ pub fn parse_cron(field: &str, text: &str) -> Result<Cron> {
     if text.is_empty() {
         return Err(EngineError::invalid(field, "is required"));
     }
+    let parts: Vec<&str> = text.split_whitespace().collect();
     if text.starts_with('@') {
         if !NICKNAMES.iter().any(|n| n.eq_ignore_ascii_case(text)) {
             return Err(EngineError::invalid(field, format!("'{text}' is not one of {}", NICKNAMES.join(", "))));
         }
-    } else {
-        let parts: Vec<&str> = text.split_whitespace().collect();
-        if parts.len() != 5 {
-            return Err(EngineError::invalid(
-                field,
-                format!(
-                    "'{text}' has {} fields; a cron has five ({}) — seconds and years are not taken",
-                    parts.len(),
-                    CRON_FIELDS.join(" ")
-                ),
-            ));
-        }
-        // Each field alone (the others `*`), so the message says which one is wrong.
-        for (i, part) in parts.iter().enumerate() {
-            let mut alone = ["*"; 5];
-            alone[i] = part;
-            if let Err(e) = cron_parser().parse(&alone.join(" ")) {
-                return Err(EngineError::invalid(field, format!("the {} field '{part}' is not valid: {e}", CRON_FIELDS[i])));
-            }
+    } else if parts.len() != 5 {
+        return Err(EngineError::invalid(
+            field,
+            format!("'{text}' has {} fields; a cron has five ({}) — seconds and years are not taken", parts.len(), CRON_FIELDS.join(" ")),
+        ));
+    }
+    let whole = match cron_parser().parse(text) {
+        Ok(cron) => return Ok(cron),
+        Err(e) => e,
+    };
+    // Each field alone (the others `*`), so the message says which one is wrong.
+    for (i, part) in parts.iter().enumerate().filter(|_| parts.len() == 5) {
+        let mut alone = ["*"; 5];
+        alone[i] = part;
+        if let Err(e) = cron_parser().parse(&alone.join(" ")) {
+            return Err(EngineError::invalid(field, format!("the {} field '{part}' is not valid: {e}", CRON_FIELDS[i])));
         }
     }
-    cron_parser().parse(text).map_err(|e| EngineError::invalid(field, format!("'{text}' is not a valid cron: {e}")))
+    Err(EngineError::invalid(field, format!("'{text}' is not a valid cron: {whole}")))
 }
 
 /// An IANA time zone name (`Europe/Warsaw`, `UTC`).
@@ -233,16 +231,22 @@ impl ScheduleRecord {
         Ok(CronClock::new(parse_cron("cron", &self.cron)?, parse_time_zone("timeZone", &self.time_zone)?))
     }
 
-    /// The view, with its next run times after `now` and its newest runs.
-    pub fn view(&self, now: i64, jobs: Vec<Job>) -> Schedule {
-        let next_run_times = match (self.state, self.clock()) {
-            (ScheduleState::Enabled, Ok(clock)) => clock
+    /// The next five due times after `now` within `startTime`–`endTime`, whatever the state.
+    pub fn next_run_times(&self, now: i64) -> Vec<i64> {
+        match self.clock() {
+            Ok(clock) => clock
                 .next_times(now.max(self.start_time - 1), crate::limits::NEXT_RUN_TIMES)
                 .into_iter()
                 .filter(|t| self.end_time == 0 || *t <= self.end_time)
                 .collect(),
-            _ => Vec::new(),
-        };
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The view, with its next run times (see [`Self::next_run_times`]; shown only while
+    /// ENABLED) and its newest runs.
+    pub fn view(&self, next_run_times: Vec<i64>, jobs: Vec<Job>) -> Schedule {
+        let next_run_times = if self.state == ScheduleState::Enabled { next_run_times } else { Vec::new() };
         Schedule {
             id: self.id.clone(),
             name: self.name.clone(),

@@ -3,6 +3,7 @@
 //! create, update, pause/resume/stop, delete, run now, views and lists. The ticker
 //! (`ticker.rs`) is the one writer of each schedule's due state and makes the runs.
 
+mod next_runs;
 mod ticker;
 
 use uuid::Uuid;
@@ -23,6 +24,7 @@ use crate::model::schedule::{
 use crate::model::wire::{parse_args, parse_pairs, parse_requirements};
 use crate::store::schedules::ScheduleFilter;
 
+pub(crate) use next_runs::NextRuns;
 pub(crate) use ticker::Ticker;
 
 const MAX_DESCRIPTION: usize = 2000;
@@ -214,7 +216,7 @@ impl Engine {
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
         let mut runs = self.store().runs_of_schedules(&ids, SCHEDULE_VIEW_RUNS).await?;
         let now = self.config().clock.wall_ms();
-        let views = records.iter().map(|r| r.view(now, runs.remove(&r.id).unwrap_or_default())).collect();
+        let views = records.iter().map(|r| r.view(self.inner().next_runs.get(r, now), runs.remove(&r.id).unwrap_or_default())).collect();
         Ok(Page::new(&query.page, total, views))
     }
 
@@ -333,6 +335,7 @@ impl Engine {
             let orphans = self.store().delete_schedule(id).await?.ok_or_else(|| EngineError::not_found("schedule", id))?;
             self.remove_artifacts(&orphans);
         }
+        self.inner().next_runs.forget(id);
         tracing::info!(id, name = %record.name, "schedule deleted");
         self.publish(EngineEvent::ScheduleDeleted { id: id.to_string(), name: record.name });
         Ok(())
@@ -366,7 +369,7 @@ impl Engine {
 
     pub(crate) async fn schedule_view(&self, record: &ScheduleRecord) -> Result<Schedule> {
         let runs = self.store().schedule_runs(&record.id, SCHEDULE_VIEW_RUNS).await?;
-        Ok(record.view(self.config().clock.wall_ms(), runs))
+        Ok(record.view(self.inner().next_runs.get(record, self.config().clock.wall_ms()), runs))
     }
 
     pub(crate) async fn schedule_record(&self, id: &str) -> Result<ScheduleRecord> {
