@@ -89,6 +89,9 @@ export function job(fields: Partial<Job_Serialize> = {}): Job_Serialize {
     submitTime: Date.UTC(2025, 0, 1, 9, 0, 0),
     startTime: Date.UTC(2025, 0, 1, 9, 0, 3),
     endTime: Date.UTC(2025, 0, 1, 9, 3, 8),
+    scheduleId: null,
+    attempt: 1,
+    maxRetries: 0,
     ...fields,
   };
 }

@@ -25,6 +25,8 @@ pub struct JobForm {
     pub job_config: Option<String>,
     pub py_requirements: Option<String>,
     pub args: Option<String>,
+    /// How often a failed attempt is submitted again (0–10).
+    pub max_retries: Option<String>,
     pub jars: Vec<String>,
     pub files: Vec<String>,
     pub py_files: Vec<String>,
@@ -34,7 +36,7 @@ pub struct JobForm {
 #[tauri::command]
 #[specta::specta]
 pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job, IpcError> {
-    let JobForm { name, tags, language, cluster_name, job_class, job_config, py_requirements, args, jars, files, py_files } = form;
+    let JobForm { name, tags, language, cluster_name, job_class, job_config, py_requirements, args, max_retries, jars, files, py_files } = form;
     let staged = stage_files(&engine, jars, files, py_files).await?;
     let submission = JobSubmission {
         name,
@@ -45,6 +47,7 @@ pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job,
         job_config,
         py_requirements,
         args,
+        max_retries,
         jars: staged.jars,
         files: staged.files,
         py_files: staged.py_files,
