@@ -26,6 +26,8 @@ use super::schedule_run;
 
 /// The longest the ticker sleeps: after a sleep of the machine it notices within this.
 const MAX_NAP: Duration = Duration::from_secs(1);
+/// The shortest nap: a due time whose look failed (a busy database) is tried again after it.
+const MIN_NAP: Duration = Duration::from_millis(20);
 /// A wall clock that moved this much further than the monotonic one jumped.
 const JUMP_MS: i64 = 2_000;
 /// While catching up, a due time this recent is on time (runs even with `catchUp=NONE`).
@@ -91,7 +93,7 @@ impl Engine {
                 };
                 catching_up = false;
                 let nap = next.map_or(MAX_NAP, |due| {
-                    Duration::from_millis(u64::try_from(due.saturating_sub(clock.wall_ms())).unwrap_or(0)).min(MAX_NAP)
+                    Duration::from_millis(u64::try_from(due.saturating_sub(clock.wall_ms())).unwrap_or(0)).clamp(MIN_NAP, MAX_NAP)
                 });
                 tokio::select! {
                     () = tokio::time::sleep(nap) => {}
