@@ -26,7 +26,7 @@ use super::schedule_run;
 
 /// The longest the ticker sleeps: after a sleep of the machine it notices within this.
 const MAX_NAP: Duration = Duration::from_secs(1);
-/// The shortest nap: a due time whose look failed (a busy database) is tried again after it.
+/// A due time whose look failed (a busy database) is tried again after this.
 const MIN_NAP: Duration = Duration::from_millis(20);
 /// A wall clock that moved this much further than the monotonic one jumped.
 const JUMP_MS: i64 = 2_000;
@@ -93,7 +93,10 @@ impl Engine {
                 };
                 catching_up = false;
                 let nap = next.map_or(MAX_NAP, |due| {
-                    Duration::from_millis(u64::try_from(due.saturating_sub(clock.wall_ms())).unwrap_or(0)).clamp(MIN_NAP, MAX_NAP)
+                    match u64::try_from(due.saturating_sub(clock.wall_ms())) {
+                        Ok(ahead) if ahead > 0 => Duration::from_millis(ahead).min(MAX_NAP),
+                        _ => MIN_NAP, // due already and not run: the look failed
+                    }
                 });
                 tokio::select! {
                     () = tokio::time::sleep(nap) => {}
