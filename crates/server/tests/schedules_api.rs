@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::{TestServer, call, file_part};
+use std::time::Duration;
+
+use common::{TestServer, call, file_part, read_sse};
 use reqwest::multipart::Form;
 
 fn schedule(name: &str) -> Form {
@@ -97,4 +99,30 @@ async fn bad_schedules_name_their_field_and_store_nothing() {
     let (status, body) = call(s.post("/job/submit").multipart(form)).await;
     assert_eq!(status, 409, "{body}");
     assert!(body["message"].as_str().unwrap().starts_with("maxRetries:"), "{body}");
+}
+
+#[tokio::test]
+async fn schedule_changes_are_streamed() {
+    let s = TestServer::start().await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let stream = s.get("/schedule/updates");
+    tokio::spawn(async move {
+        let mut seen = Vec::new();
+        read_sse(stream, |event| {
+            let deleted = event["deleted"] == true;
+            seen.push(event);
+            !deleted
+        })
+        .await;
+        let _ = tx.send(seen);
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await; // the stream opens
+    let (_, created) = call(s.post("/schedule").multipart(schedule("watched"))).await;
+    let id = created["scheduleId"].as_str().unwrap().to_string();
+    assert_eq!(call(s.post(&format!("/schedule/{id}/pause"))).await.0, 200);
+    assert_eq!(call(s.delete(&format!("/schedule/{id}"))).await.0, 200);
+    let seen = tokio::time::timeout(Duration::from_secs(30), rx).await.expect("the deletion was streamed").unwrap();
+    let states: Vec<&str> = seen.iter().filter_map(|e| e["state"].as_str()).collect();
+    assert_eq!(states, ["ENABLED", "PAUSED"], "{seen:?}");
+    assert_eq!(seen.last().unwrap()["id"], id.as_str());
 }
