@@ -95,6 +95,9 @@ export function job(fields: Partial<Job_Serialize> = {}): Job_Serialize {
     pyRequirements: "",
     packages: "",
     memorySettings: {},
+    scheduleId: null,
+    attempt: 1,
+    maxRetries: 0,
     ...fields,
   };
 }

@@ -1,7 +1,10 @@
 //! What an engine is opened with: its data directory and its limits.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::clock::{Clock, SystemClock};
 
 use crate::limits;
 
@@ -50,6 +53,11 @@ pub struct EngineConfig {
     /// How long the drivers of a group with `autoPause` may be idle (nothing queued or
     /// running) before the group is paused.
     pub auto_pause_idle: Duration,
+    /// How long a failed attempt waits before its retry; each further retry waits twice as
+    /// long as the one before.
+    pub retry_backoff: Duration,
+    /// The clock schedules run by (tests inject a [`crate::clock::ManualClock`]).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl EngineConfig {
@@ -76,6 +84,8 @@ impl EngineConfig {
             db_busy_timeout: Duration::from_secs(10),
             driver_lease: Duration::from_secs(limits::DRIVER_LEASE_SECS),
             auto_pause_idle: Duration::from_secs(600),
+            retry_backoff: Duration::from_secs(10),
+            clock: Arc::new(SystemClock::default()),
         }
     }
 

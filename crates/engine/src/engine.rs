@@ -64,6 +64,12 @@ pub(crate) struct Inner {
     pub(crate) instance_waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Result<JobInstance>>>>>,
     /// HTTP to the driver agents.
     pub(crate) http: DriverHttp,
+    /// When the queue runs next for a retry waiting for its backoff (epoch ms; 0: not set).
+    pub(crate) retry_wake: std::sync::atomic::AtomicI64,
+    /// The schedules' ticker (`schedules/ticker.rs`), started by `open`, stopped by `shutdown`.
+    pub(crate) ticker: crate::schedules::Ticker,
+    /// Each schedule's next run times, kept until the first of them passes.
+    pub(crate) next_runs: crate::schedules::NextRuns,
     /// Set by [`Engine::shutdown`]: nothing is launched any more.
     shutting_down: AtomicBool,
     /// The runtime every cluster uses instead of its own (the scripted test runtime).
@@ -109,6 +115,9 @@ impl Engine {
                 http: DriverHttp::new(),
                 runtime_override,
                 shutting_down: AtomicBool::new(false),
+                retry_wake: std::sync::atomic::AtomicI64::new(0),
+                ticker: crate::schedules::Ticker::default(),
+                next_runs: crate::schedules::NextRuns::default(),
                 _lock: lock,
             }),
         };
@@ -120,6 +129,7 @@ impl Engine {
         engine.recover_jobs().await?;
         engine.recover_groups().await?;
         engine.dispatch().await;
+        engine.start_ticker();
         tracing::info!(data_dir = %engine.data_dir().display(), "engine open");
         Ok(engine)
     }
@@ -167,9 +177,11 @@ impl Engine {
 
     /// Stops launching, for a process about to exit: no queued job starts and no group
     /// driver is started or replaced any more. What runs keeps running (the next engine on
-    /// this data directory re-attaches to it); a launch under way still completes.
+    /// this data directory re-attaches to it); a launch under way still completes. The
+    /// schedules' ticker stops: times due from now on are the next engine's to catch up.
     pub fn shutdown(&self) {
         self.inner.shutting_down.store(true, Ordering::SeqCst);
+        self.inner.ticker.stop();
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {

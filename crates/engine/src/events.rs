@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use crate::model::cluster::ClusterView;
 use crate::model::group::{Group, JobInstance};
 use crate::model::job::Job;
+use crate::model::schedule::Schedule;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -21,6 +22,9 @@ pub enum EngineEvent {
     /// A group's settings or state changed (its drivers change as `JobChanged`).
     GroupChanged { group: Box<Group> },
     GroupDeleted { id: String, name: String },
+    /// A schedule's settings or state changed (its runs change as `JobChanged`).
+    ScheduleChanged { schedule: Box<Schedule> },
+    ScheduleDeleted { id: String, name: String },
     /// A request to a group changed; the group's name, cluster and tags come along so
     /// listeners can filter without a look-up.
     #[serde(rename_all = "camelCase")]

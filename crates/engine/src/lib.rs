@@ -8,6 +8,7 @@
 //! (`model/`, `runtime/`, `store/`), which never imports them.
 
 pub mod artifacts;
+pub mod clock;
 pub mod clusters;
 pub mod config;
 pub mod data_dir;
@@ -22,6 +23,7 @@ pub mod log_rotate;
 pub mod model;
 mod runtime;
 pub mod settings;
+pub mod schedules;
 pub mod spark_env;
 mod store;
 mod time;
@@ -32,7 +34,8 @@ pub use error::{EngineError, ErrorCode, Result};
 pub use events::EngineEvent;
 pub use groups::GroupForm;
 pub use jobs::JobSubmission;
-pub use model::query::{GroupQuery, InstanceWatch, JobQuery, JobWatch};
+pub use schedules::{ScheduleForm, ScheduleUpdate};
+pub use model::query::{GroupQuery, InstanceWatch, JobQuery, JobWatch, ScheduleQuery};
 #[cfg(feature = "testing")]
 pub use runtime::scripted as testing;
 // Public for its layered tests (manifests, mocked API calls, the simulator, S3).

@@ -28,3 +28,15 @@ pub const MIN_DRIVER_LEASE_SECS: u64 = 30;
 pub const MAX_LOG_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Older parts of a rotated log that are kept (`stdout.log.1` …); older ones are removed.
 pub const LOG_PARTS_KEPT: usize = 3;
+/// The most retries a job or schedule may ask for (`maxRetries`).
+pub const MAX_RETRIES: u32 = 10;
+/// `catchUp=ALL` runs the missed times of this long before now by default (seconds: a day)…
+pub const DEFAULT_CATCH_UP_HORIZON_SECS: u64 = 86_400;
+/// …and at most of this long (seconds: a week).
+pub const MAX_CATCH_UP_HORIZON_SECS: u64 = 7 * 86_400;
+/// `catchUp=ALL` runs at most this many missed times (the newest), whatever the horizon.
+pub const MAX_CATCH_UP_RUNS: usize = 100;
+/// The runs a schedule's view carries (`jobs`, newest first); `GET /job` lists them all.
+pub const SCHEDULE_VIEW_RUNS: u32 = 20;
+/// The next run times a schedule's view shows (`nextRunTimes`).
+pub const NEXT_RUN_TIMES: usize = 5;

@@ -38,6 +38,10 @@ struct Args {
     /// Seconds the drivers of a group with `autoPause` may be idle before it is paused.
     #[arg(long, env = "SPARKDECK_AUTO_PAUSE_IDLE_SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     auto_pause_idle_seconds: u64,
+    /// Milliseconds a failed attempt of a job with `maxRetries` waits before its retry;
+    /// each further retry waits twice as long.
+    #[arg(long, env = "SPARKDECK_RETRY_BACKOFF_MS", default_value_t = 10_000)]
+    retry_backoff_ms: u64,
 }
 
 #[tokio::main]
@@ -62,6 +66,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     config.auto_pause_idle = Duration::from_secs(args.auto_pause_idle_seconds);
     config.queue_timeout = Duration::from_secs(args.queue_timeout_seconds);
+    config.retry_backoff = Duration::from_millis(args.retry_backoff_ms);
     let engine = Engine::open(config).await?;
     let token = token::load_or_create(engine.data_dir())
         .map_err(|e| format!("cannot create the API token in {}: {e}", engine.data_dir().display()))?;

@@ -32,6 +32,8 @@ pub struct JobForm {
     /// `driverMemory`, `executors`, …: the same fields as in the REST form.
     #[serde(flatten)]
     pub memory: MemorySettingsForm,
+    /// How often a failed attempt is submitted again (0–10).
+    pub max_retries: Option<String>,
     pub jars: Vec<String>,
     pub files: Vec<String>,
     pub py_files: Vec<String>,
@@ -46,7 +48,8 @@ pub struct JobForm {
 #[specta::specta]
 pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job, IpcError> {
     let JobForm {
-        name, tags, language, cluster_name, job_class, job_config, py_requirements, args, packages, memory, jars, files, py_files, unknown,
+        name, tags, language, cluster_name, job_class, job_config, py_requirements, args, packages, memory, max_retries, jars, files, py_files,
+        unknown,
     } = form;
     refuse_unknown::<JobForm>("", &unknown)?;
     let staged = stage_files(&engine, jars, files, py_files).await?;
@@ -61,6 +64,7 @@ pub async fn submit_job(engine: State<'_, Engine>, form: JobForm) -> Result<Job,
         args,
         packages,
         memory,
+        max_retries,
         jars: staged.jars,
         files: staged.files,
         py_files: staged.py_files,

@@ -99,6 +99,9 @@ export const MAX_LOG_LINES = 25000 as const;
 export const MAX_SCALE = 16 as const;
 
 /* Types */
+/**  What the due times missed while Sparkdeck was closed (or the machine slept) do. */
+export type CatchUp = "LATEST" | "NONE" | "ALL";
+
 /**
  *  The body of create and update. An unknown field is refused by name, but for the view's
  *  derived ones ([`VIEW_ONLY_FIELDS`]), so a view sent back is accepted. Secret fields on update: omitted or the
@@ -268,6 +271,8 @@ export type EngineEvent = EngineEvent_Serialize | EngineEvent_Deserialize;
 export type EngineEvent_Deserialize = { kind: "clusterChanged"; cluster: ClusterView_Deserialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Deserialize } | { kind: "jobDeleted"; id: string } | 
 /**  A group's settings or state changed (its drivers change as `JobChanged`). */
 { kind: "groupChanged"; group: Group_Deserialize } | { kind: "groupDeleted"; id: string; name: string } | 
+/**  A schedule's settings or state changed (its runs change as `JobChanged`). */
+{ kind: "scheduleChanged"; schedule: Schedule_Deserialize } | { kind: "scheduleDeleted"; id: string; name: string } | 
 /**
  *  A request to a group changed; the group's name, cluster and tags come along so
  *  listeners can filter without a look-up.
@@ -277,6 +282,8 @@ export type EngineEvent_Deserialize = { kind: "clusterChanged"; cluster: Cluster
 export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterView_Serialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Serialize } | { kind: "jobDeleted"; id: string } | 
 /**  A group's settings or state changed (its drivers change as `JobChanged`). */
 { kind: "groupChanged"; group: Group_Serialize } | { kind: "groupDeleted"; id: string; name: string } | 
+/**  A schedule's settings or state changed (its runs change as `JobChanged`). */
+{ kind: "scheduleChanged"; schedule: Schedule_Serialize } | { kind: "scheduleDeleted"; id: string; name: string } | 
 /**
  *  A request to a group changed; the group's name, cluster and tags come along so
  *  listeners can filter without a look-up.
@@ -563,6 +570,8 @@ export type JobForm_Deserialize = {
 	args?: string | null,
 	/**  Maven coordinates, comma-separated. */
 	packages?: string | null,
+	/**  How often a failed attempt is submitted again (0–10). */
+	maxRetries?: string | null,
 	jars?: string[],
 	files?: string[],
 	pyFiles?: string[],
@@ -583,6 +592,8 @@ export type JobForm_Serialize = {
 	args: string | null,
 	/**  Maven coordinates, comma-separated. */
 	packages: string | null,
+	/**  How often a failed attempt is submitted again (0–10). */
+	maxRetries: string | null,
 	jars: string[],
 	files: string[],
 	pyFiles: string[],
@@ -756,6 +767,12 @@ export type Job_Deserialize = {
 	submitTime: number,
 	startTime: number,
 	endTime: number,
+	/**  The schedule this job is a run of (extension; it stays when the schedule is deleted). */
+	scheduleId?: string | null,
+	/**  1 for a first run; each retry of a failed attempt is the next number. */
+	attempt: number,
+	/**  How often a failed attempt is submitted again (0–10). */
+	maxRetries: number,
 } & JobSettings_Deserialize;
 
 /**  A job as the API shows it. Times are epoch milliseconds, 0 until reached. */
@@ -773,6 +790,12 @@ export type Job_Serialize = {
 	submitTime: number,
 	startTime: number,
 	endTime: number,
+	/**  The schedule this job is a run of (extension; it stays when the schedule is deleted). */
+	scheduleId: string | null,
+	/**  1 for a first run; each retry of a failed attempt is the next number. */
+	attempt: number,
+	/**  How often a failed attempt is submitted again (0–10). */
+	maxRetries: number,
 } & JobSettings_Serialize;
 
 /**  A context as the import dialog lists it: no credentials, only what identifies it. */
@@ -916,6 +939,9 @@ export type MemorySettings_Serialize = {
 	maxExecutors?: number,
 };
 
+/**  What a due time does while the schedule's previous run is still active. */
+export type OverlapPolicy = "SKIP" | "QUEUE" | "REPLACE" | "ALLOW";
+
 /**  One page of results in the API's shape. */
 export type Page<T> = {
 	page: PageInfo,
@@ -984,6 +1010,106 @@ export type RestServerStatus_Serialize = {
 	token: string | null,
 	/**  Why it is not running although enabled (e.g. the port is taken). */
 	error: string | null,
+};
+
+/**
+ *  A schedule as the API shows it: the 1.5.3 `scheduleInfo` plus `timeZone`,
+ *  `nextRunTimes`, `overlapPolicy`, `catchUp`, `catchUpHorizon`. Times are epoch ms (0:
+ *  not set). `jobs` are its newest runs, newest first (at most
+ *  [`crate::limits::SCHEDULE_VIEW_RUNS`]).
+ */
+export type Schedule = Schedule_Serialize | Schedule_Deserialize;
+
+/**
+ *  ENABLED runs at its due times; PAUSED and DISABLED do not (resume enables both;
+ *  DISABLED is what `stop` leaves, with its `disabledTime`).
+ */
+export type ScheduleState = "ENABLED" | "PAUSED" | "DISABLED";
+
+/**
+ *  A schedule as the API shows it: the 1.5.3 `scheduleInfo` plus `timeZone`,
+ *  `nextRunTimes`, `overlapPolicy`, `catchUp`, `catchUpHorizon`. Times are epoch ms (0:
+ *  not set). `jobs` are its newest runs, newest first (at most
+ *  [`crate::limits::SCHEDULE_VIEW_RUNS`]).
+ */
+export type Schedule_Deserialize = {
+	id: string,
+	name: string,
+	description: string,
+	cron: string,
+	timeZone: string,
+	tags: { [key in string]: string },
+	language: Language,
+	clusterName: string,
+	jobClass?: string | null,
+	/**  Secret values masked, as a job shows them. */
+	jobConfig: { [key in string]: string },
+	args: string[],
+	/**  `;`-separated, as the form takes them. */
+	pyRequirements: string,
+	/**  Maven coordinates, comma-joined. */
+	packages: string,
+	memorySettings: MemorySettings_Deserialize,
+	state: ScheduleState,
+	startTime: number,
+	endTime: number,
+	maxRetries: number,
+	overlapPolicy: OverlapPolicy,
+	catchUp: CatchUp,
+	/**  Seconds before now whose missed times `catchUp=ALL` runs. */
+	catchUpHorizon: number,
+	createdTime: number,
+	disabledTime: number,
+	/**  The next five due times (none while not ENABLED or past `endTime`). */
+	nextRunTimes: number[],
+	/**  The newest due time accounted for: run, skipped (overlap, catch-up) or queued. */
+	lastDueTime: number,
+	/**  QUEUE: the due time waiting for the previous run to end (0: none). */
+	queuedDueTime: number,
+	jobs: Job_Deserialize[],
+};
+
+/**
+ *  A schedule as the API shows it: the 1.5.3 `scheduleInfo` plus `timeZone`,
+ *  `nextRunTimes`, `overlapPolicy`, `catchUp`, `catchUpHorizon`. Times are epoch ms (0:
+ *  not set). `jobs` are its newest runs, newest first (at most
+ *  [`crate::limits::SCHEDULE_VIEW_RUNS`]).
+ */
+export type Schedule_Serialize = {
+	id: string,
+	name: string,
+	description: string,
+	cron: string,
+	timeZone: string,
+	tags: { [key in string]: string },
+	language: Language,
+	clusterName: string,
+	jobClass: string | null,
+	/**  Secret values masked, as a job shows them. */
+	jobConfig: { [key in string]: string },
+	args: string[],
+	/**  `;`-separated, as the form takes them. */
+	pyRequirements: string,
+	/**  Maven coordinates, comma-joined. */
+	packages: string,
+	memorySettings: MemorySettings_Serialize,
+	state: ScheduleState,
+	startTime: number,
+	endTime: number,
+	maxRetries: number,
+	overlapPolicy: OverlapPolicy,
+	catchUp: CatchUp,
+	/**  Seconds before now whose missed times `catchUp=ALL` runs. */
+	catchUpHorizon: number,
+	createdTime: number,
+	disabledTime: number,
+	/**  The next five due times (none while not ENABLED or past `endTime`). */
+	nextRunTimes: number[],
+	/**  The newest due time accounted for: run, skipped (overlap, catch-up) or queued. */
+	lastDueTime: number,
+	/**  QUEUE: the due time waiting for the previous run to end (0: none). */
+	queuedDueTime: number,
+	jobs: Job_Serialize[],
 };
 
 export type Settings = Settings_Serialize | Settings_Deserialize;

@@ -254,10 +254,15 @@ impl Engine {
                 start_time: now,
                 end_time: 0,
                 settings: spec.shown(),
+                schedule_id: None,
+                attempt: 1,
+                max_retries: 0,
             },
             cluster_id: group.cluster_id.clone(),
             spec,
             driver: None,
+            not_before: 0,
+            due_time: 0,
         };
         let id = record.job.job_id.clone();
         {

@@ -95,7 +95,7 @@ impl Engine {
             record.job.state = state;
             record.job.error = error;
             record.job.end_time = now_ms();
-            self.save_active(&record).await?;
+            self.save_end(&record).await?;
             tracing::info!(id, state = state.as_str(), "job ended");
         }
         self.inner().running.remove(id);

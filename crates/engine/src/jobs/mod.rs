@@ -13,6 +13,7 @@ mod plan;
 mod queue;
 mod recover;
 mod resubmit;
+mod retry;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -30,6 +31,7 @@ use crate::model::memory_settings::{MemorySettings, MemorySettingsForm};
 use crate::model::packages::parse_packages;
 use crate::model::job::{Job, JobRecord, JobSpec, JobState, JobType, Language, validate_class_name, validate_job_name};
 use crate::model::paging::Page;
+use crate::model::schedule::parse_max_retries;
 use crate::model::query::JobQuery;
 use crate::model::wire::{parse_args, parse_pairs, parse_requirements};
 use crate::spark_env::SparkStatus;
@@ -53,6 +55,8 @@ pub struct JobSubmission {
     /// Maven coordinates, comma-separated.
     pub packages: Option<String>,
     pub memory: MemorySettingsForm,
+    /// How often a failed attempt is submitted again (0–10; blank: 0).
+    pub max_retries: Option<String>,
     pub jars: Vec<Uploaded>,
     pub files: Vec<Uploaded>,
     pub py_files: Vec<Uploaded>,
@@ -66,6 +70,7 @@ pub(crate) struct CheckedJob {
     pub language: Language,
     pub cluster: Cluster,
     pub spec: JobSpec,
+    pub max_retries: u32,
 }
 
 impl CheckedJob {
@@ -75,9 +80,10 @@ impl CheckedJob {
             tags: self.tags.clone(),
             language: self.language,
             settings: self.spec.shown(),
+            max_retries: self.max_retries,
             ..new_single_job(&self.name, &self.cluster.name)
         };
-        JobRecord { job, cluster_id: self.cluster.id.clone(), spec: self.spec.clone(), driver: None }
+        JobRecord::new(job, self.cluster.id.clone(), self.spec.clone())
     }
 }
 
@@ -110,6 +116,7 @@ impl Engine {
         let packages = parse_packages("packages", text(&form.packages))?;
         let memory = MemorySettings::parse(&form.memory)?;
         memory.check_config(&config)?;
+        let max_retries = parse_max_retries("maxRetries", text(&form.max_retries))?;
         let job_class = Some(text(&form.job_class)).filter(|c| !c.is_empty()).map(str::to_string);
         check_uploads("jars", &form.jars, FileKind::Jar)?;
         check_uploads("files", &form.files, FileKind::Any)?;
@@ -169,7 +176,7 @@ impl Engine {
             memory,
             driver_secret: None,
         };
-        Ok(CheckedJob { name: name.to_string(), tags, language, cluster, spec })
+        Ok(CheckedJob { name: name.to_string(), tags, language, cluster, spec, max_retries })
     }
 
     /// Stores a new single job's uploads, links its files into its directory and inserts
@@ -345,7 +352,7 @@ impl Engine {
 }
 
 /// A single job as it is submitted: a new id, SUBMITTED now, nothing run yet.
-pub(super) fn new_single_job(name: &str, cluster_name: &str) -> Job {
+pub(crate) fn new_single_job(name: &str, cluster_name: &str) -> Job {
     Job {
         job_id: Uuid::new_v4().to_string(),
         group_id: None,
@@ -361,5 +368,8 @@ pub(super) fn new_single_job(name: &str, cluster_name: &str) -> Job {
         start_time: 0,
         end_time: 0,
         settings: Default::default(),
+        schedule_id: None,
+        attempt: 1,
+        max_retries: 0,
     }
 }

@@ -31,7 +31,14 @@ impl Engine {
             }
         };
         let mut limits: HashMap<String, usize> = HashMap::new();
-        for record in active.into_iter().filter(|r| r.job.state == JobState::Submitted) {
+        let now = now_ms();
+        let (queued, deferred): (Vec<JobRecord>, Vec<JobRecord>) =
+            active.into_iter().filter(|r| r.job.state == JobState::Submitted).partition(|r| r.not_before <= now);
+        // Retries waiting for their backoff: the queue runs again when the first is due.
+        if let Some(first) = deferred.iter().map(|r| r.not_before).min() {
+            self.dispatch_at(first);
+        }
+        for record in queued {
             if !limits.contains_key(&record.cluster_id) {
                 let local = match self.store().cluster_by_id(&record.cluster_id).await {
                     Ok(cluster) => cluster.is_none_or(|c| c.cluster_type == ClusterType::Local),
@@ -83,7 +90,7 @@ impl Engine {
                 record.job.state = JobState::Failed;
                 record.job.error = Some(error);
                 record.job.end_time = now_ms();
-                if let Err(e) = self.save_active(&record).await {
+                if let Err(e) = self.save_end(&record).await {
                     // Until it is written the job stays STARTING and holds its slot.
                     tracing::error!(id, error = %e, "cannot record a failed launch; retrying");
                     self.record_failed_launch_later(record);
@@ -101,7 +108,7 @@ impl Engine {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 let Some(engine) = Engine::upgrade(&weak) else { return };
-                match engine.save_active(&record).await {
+                match engine.save_end(&record).await {
                     Ok(_) => return Box::pin(engine.dispatch()).await,
                     Err(e) => tracing::warn!(id = record.job.job_id, error = %e, "still cannot record a failed launch"),
                 }

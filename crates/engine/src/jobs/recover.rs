@@ -85,7 +85,7 @@ impl Engine {
             record.job.error = error;
             record.job.end_time = file_mtime_ms(&dir.join(EXIT_FILE)).unwrap_or_else(now_ms);
         }
-        self.save_active(record).await?;
+        self.save_end(record).await?;
         Ok(())
     }
 }

@@ -21,9 +21,10 @@ impl Engine {
             tags: old.job.tags.clone(),
             language: old.job.language,
             settings: old.spec.shown(),
+            max_retries: old.job.max_retries,
             ..new_single_job(&old.job.job_name, &cluster.name)
         };
-        let record = JobRecord { job, cluster_id: cluster.id, spec: old.spec.clone(), driver: None };
+        let record = JobRecord::new(job, cluster.id, old.spec.clone());
         self.add_job(&record, Vec::new()).await?;
         tracing::info!(id = %record.job.job_id, from = %id, "job resubmitted");
         Ok(record.job)

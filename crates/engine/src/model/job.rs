@@ -153,6 +153,12 @@ pub struct Job {
     pub submit_time: i64,
     pub start_time: i64,
     pub end_time: i64,
+    /// The schedule this job is a run of (extension; it stays when the schedule is deleted).
+    pub schedule_id: Option<String>,
+    /// 1 for a first run; each retry of a failed attempt is the next number.
+    pub attempt: u32,
+    /// How often a failed attempt is submitted again (0–10).
+    pub max_retries: u32,
     /// What it was submitted with (1.5.3 `jobInfo`), as [`JobSpec::shown`] makes it
     /// (boxed: jobs travel in every event).
     #[serde(flatten)]
@@ -228,6 +234,17 @@ pub struct JobRecord {
     pub spec: JobSpec,
     /// What runs it, once launched.
     pub driver: Option<crate::model::driver::DriverRef>,
+    /// A queued retry launches no earlier than this (epoch ms; 0: at once).
+    pub not_before: i64,
+    /// The due time a schedule's run is for (0: not a due run).
+    pub due_time: i64,
+}
+
+impl JobRecord {
+    /// A record of `job` to be launched at once.
+    pub fn new(job: Job, cluster_id: String, spec: JobSpec) -> Self {
+        Self { job, cluster_id, spec, driver: None, not_before: 0, due_time: 0 }
+    }
 }
 
 /// One log of a job (`GET /job/{id}/logs`): a window of lines counted from the start.

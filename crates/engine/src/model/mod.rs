@@ -10,6 +10,7 @@ pub mod memory_settings;
 pub mod packages;
 pub mod paging;
 pub mod query;
+pub mod schedule;
 mod request;
 pub mod secret;
 pub mod wire;

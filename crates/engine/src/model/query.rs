@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::model::group::{GroupKind, GroupState, JobInstance};
 use crate::model::job::{Job, JobState, JobType};
 use crate::model::paging::PageRequest;
+use crate::model::schedule::ScheduleState;
 
 /// The filters `GET /job` offers.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -14,6 +15,21 @@ use crate::model::paging::PageRequest;
 pub struct JobQuery {
     pub job_types: Vec<JobType>,
     pub states: Vec<JobState>,
+    pub cluster_names: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub search: Option<String>,
+    pub page: PageRequest,
+}
+
+/// The filters `GET /schedule` offers.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ScheduleQuery {
+    pub states: Vec<ScheduleState>,
+    pub crons: Vec<String>,
+    /// Schedules with a run in one of these states.
+    pub job_states: Vec<JobState>,
     pub cluster_names: Vec<String>,
     pub tags: BTreeMap<String, String>,
     pub search: Option<String>,

@@ -26,6 +26,12 @@ pub(crate) const GROUP_ARTIFACTS: ArtifactRefs = ArtifactRefs {
     delete_owner: "DELETE FROM groups WHERE id = ?",
 };
 
+pub(crate) const SCHEDULE_ARTIFACTS: ArtifactRefs = ArtifactRefs {
+    insert: "INSERT OR IGNORE INTO schedule_artifacts (schedule_id, sha256) VALUES (?, ?)",
+    select: "SELECT sha256 FROM schedule_artifacts WHERE schedule_id = ?",
+    delete_owner: "DELETE FROM schedules WHERE id = ?",
+};
+
 impl ArtifactRefs {
     /// Records that `id` uses each of `shas` (again is fine).
     pub(crate) async fn add(&self, conn: &mut SqliteConnection, id: &str, shas: &[&str]) -> Result<()> {
@@ -50,12 +56,13 @@ impl ArtifactRefs {
     }
 }
 
-/// Of `shas`, those neither a job nor a group references any more.
+/// Of `shas`, those no job, group or schedule references any more.
 pub(crate) async fn unreferenced(conn: &mut SqliteConnection, shas: Vec<String>) -> Result<Vec<String>> {
     let mut orphans = Vec::new();
     for sha in shas {
         let used: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM job_artifacts WHERE sha256 = ?1) + (SELECT COUNT(*) FROM group_artifacts WHERE sha256 = ?1)",
+            "SELECT (SELECT COUNT(*) FROM job_artifacts WHERE sha256 = ?1) + (SELECT COUNT(*) FROM group_artifacts WHERE sha256 = ?1)
+                  + (SELECT COUNT(*) FROM schedule_artifacts WHERE sha256 = ?1)",
         )
         .bind(&sha)
         .fetch_one(&mut *conn)

@@ -81,10 +81,15 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
             start_time: row.try_get("start_time")?,
             end_time: row.try_get("end_time")?,
             settings: spec.shown(),
+            schedule_id: row.try_get("schedule_id")?,
+            attempt: narrow("job attempt", row.try_get("attempt")?)?,
+            max_retries: narrow("job maxRetries", row.try_get("max_retries")?)?,
         },
         cluster_id: row.try_get("cluster_id")?,
         spec,
         driver,
+        not_before: row.try_get("not_before")?,
+        due_time: row.try_get("due_time")?,
     })
 }
 
@@ -113,11 +118,84 @@ impl<'a> JobFilter<'a> {
 impl Store {
     pub(crate) async fn insert_job(&self, r: &JobRecord) -> Result<()> {
         let mut tx = begin_write(&self.pool).await?;
+        insert_job_in(&mut tx, r).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes a job's end and, when it failed with retries left, inserts its next attempt —
+    /// in one transaction, so a crash never loses the retry nor makes two. False (nothing
+    /// written) when the job had already ended.
+    pub(crate) async fn end_job(&self, ended: &JobRecord, next_attempt: Option<&JobRecord>) -> Result<bool> {
+        let mut tx = begin_write(&self.pool).await?;
+        if !update_active_job_in(&mut tx, ended).await? {
+            return Ok(false);
+        }
+        if let Some(next) = next_attempt {
+            insert_job_in(&mut tx, next).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A schedule's runs, newest first (at most `limit`).
+    pub(crate) async fn schedule_runs(&self, schedule_id: &str, limit: u32) -> Result<Vec<Job>> {
+        let rows = sqlx::query("SELECT * FROM jobs WHERE schedule_id = ? ORDER BY submit_time DESC, id DESC LIMIT ?")
+            .bind(schedule_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(decode_readable("jobs", &rows, from_row).into_iter().map(|r| r.job).collect())
+    }
+
+    /// The newest runs (at most `limit` each) of several schedules, newest first, in one query.
+    pub(crate) async fn runs_of_schedules(&self, ids: &[&str], limit: u32) -> Result<HashMap<String, Vec<Job>>> {
+        let mut runs: HashMap<String, Vec<Job>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(runs);
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY schedule_id ORDER BY submit_time DESC, id DESC) AS nth
+             FROM jobs WHERE schedule_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(")) WHERE nth <= ").push_bind(i64::from(limit)).push(" ORDER BY schedule_id, submit_time DESC, id DESC");
+        let rows = q.build().fetch_all(&self.pool).await?;
+        for record in decode_readable("jobs", &rows, from_row) {
+            if let Some(id) = record.job.schedule_id.clone() {
+                runs.entry(id).or_default().push(record.job);
+            }
+        }
+        Ok(runs)
+    }
+
+    /// A schedule's runs that have not ended (queued retries included).
+    pub(crate) async fn active_schedule_runs(&self, schedule_id: &str) -> Result<Vec<JobRecord>> {
+        let rows = sqlx::query(&format!("SELECT * FROM jobs WHERE schedule_id = ? AND state IN ({})", active_list()))
+            .bind(schedule_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(decode_readable("jobs", &rows, from_row))
+    }
+
+    /// Ids of the schedules with a run that has not ended.
+    pub(crate) async fn schedules_with_active_runs(&self) -> Result<std::collections::HashSet<String>> {
+        let sql = format!("SELECT DISTINCT schedule_id FROM jobs WHERE schedule_id IS NOT NULL AND state IN ({})", active_list());
+        Ok(sqlx::query_scalar(&sql).fetch_all(&self.pool).await?.into_iter().collect())
+    }
+}
+
+/// Inserts a job with its tags and artifact references on `conn` (inside a transaction).
+pub(crate) async fn insert_job_in(conn: &mut sqlx::SqliteConnection, r: &JobRecord) -> Result<()> {
+    {
         let j = &r.job;
         sqlx::query(
             "INSERT INTO jobs (id, group_id, name, job_type, language, cluster_id, cluster_name, app_id, state, error,
-                               submit_time, start_time, end_time, tags, spec)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               submit_time, start_time, end_time, tags, spec, schedule_id, attempt, max_retries, not_before, due_time)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&j.job_id)
         .bind(&j.group_id)
@@ -134,14 +212,21 @@ impl Store {
         .bind(j.end_time)
         .bind(json(&j.tags)?)
         .bind(json(&r.spec)?)
-        .execute(&mut *tx)
+        .bind(&j.schedule_id)
+        .bind(i64::from(j.attempt))
+        .bind(i64::from(j.max_retries))
+        .bind(r.not_before)
+        .bind(r.due_time)
+        .execute(&mut *conn)
         .await?;
-        JOB_TAGS.replace(&mut tx, &j.job_id, &j.tags).await?;
+        JOB_TAGS.replace(&mut *conn, &j.job_id, &j.tags).await?;
         let shas: Vec<&str> = r.spec.artifacts().map(|a| a.sha256.as_str()).collect();
-        JOB_ARTIFACTS.add(&mut tx, &j.job_id, &shas).await?;
-        tx.commit().await?;
-        Ok(())
+        JOB_ARTIFACTS.add(&mut *conn, &j.job_id, &shas).await?;
     }
+    Ok(())
+}
+
+impl Store {
 
     /// Writes the changing columns of an active job. Returns false (and writes nothing)
     /// when the stored job has already reached a final state: the first end wins.

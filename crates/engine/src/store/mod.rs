@@ -9,6 +9,7 @@ pub(crate) mod clusters;
 pub(crate) mod groups;
 pub(crate) mod instances;
 pub(crate) mod jobs;
+pub(crate) mod schedules;
 pub(crate) mod sql;
 #[cfg(test)]
 mod tests;

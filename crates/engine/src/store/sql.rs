@@ -216,6 +216,16 @@ pub(crate) const GROUP_TAGS: TagTable = TagTable {
     insert: "INSERT INTO group_tags (group_id, key, value) SELECT id, ?2, ?3 FROM groups WHERE id = ?1",
 };
 
+pub(crate) const SCHEDULE_TAGS: TagTable = TagTable {
+    table: "schedule_tags",
+    owner: "schedule_id",
+    owner_table: "schedules",
+    alias: "st",
+    mirrors: &[],
+    delete: "DELETE FROM schedule_tags WHERE schedule_id = ?",
+    insert: "INSERT INTO schedule_tags (schedule_id, key, value) SELECT id, ?2, ?3 FROM schedules WHERE id = ?1",
+};
+
 impl TagTable {
     /// Makes the tag rows of `id` exactly `tags`. Call it after writing the owner row, in
     /// the same transaction, so the rows never disagree with its `tags` column.

@@ -41,10 +41,15 @@ fn job(id: &str, name: &str, tags: BTreeMap<String, String>) -> JobRecord {
             start_time: 0,
             end_time: 0,
             settings: Default::default(),
+            schedule_id: None,
+            attempt: 1,
+            max_retries: 0,
         },
         cluster_id: "default".into(),
         spec: JobSpec::default(),
         driver: None,
+        not_before: 0,
+        due_time: 0,
     }
 }
 
@@ -265,6 +270,7 @@ async fn every_sort_is_served_by_an_index() {
         (&super::groups::LISTING, ""),
         (&super::clusters::LISTING, ""),
         (&super::instances::LISTING, "WHERE group_id = 'g'"),
+        (&super::schedules::LISTING, ""),
     ];
     for (listing, filter) in lists {
         for (field, plan) in sort_plans(&store, listing, filter).await {
@@ -368,4 +374,54 @@ async fn every_filter_and_sort_works_beside_the_tag_join() {
     for (field, _) in super::groups::LISTING.sortable {
         assert_eq!(store.group_page(&groups, &sort_by(field)).await.unwrap().0, 1, "groups sorted by {field}");
     }
+}
+
+fn schedule(id: &str, last_due: i64) -> crate::model::schedule::ScheduleRecord {
+    use crate::model::schedule::{CatchUp, OverlapPolicy, ScheduleRecord, ScheduleState};
+    ScheduleRecord {
+        id: id.into(),
+        name: id.into(),
+        description: String::new(),
+        cron: "* * * * *".into(),
+        time_zone: "UTC".into(),
+        state: ScheduleState::Enabled,
+        overlap_policy: OverlapPolicy::Skip,
+        catch_up: CatchUp::Latest,
+        catch_up_horizon: 86_400,
+        tags: BTreeMap::new(),
+        language: Language::Python,
+        cluster_id: "default".into(),
+        cluster_name: "default".into(),
+        start_time: 0,
+        end_time: 0,
+        max_retries: 0,
+        created_time: last_due,
+        updated_time: last_due,
+        disabled_time: 0,
+        last_due,
+        queued_due: 0,
+        spec: JobSpec::default(),
+    }
+}
+
+#[tokio::test]
+async fn a_due_time_moves_once_with_its_runs_or_not_at_all() {
+    let (_dir, store) = store().await;
+    store.insert_schedule(&schedule("s", 1_000)).await.unwrap();
+    let mut run = active_job("run-1", BTreeMap::new());
+    run.job.schedule_id = Some("s".into());
+    assert!(store.advance_schedule("s", (1_000, 0), (60_000, 0), std::slice::from_ref(&run)).await.unwrap());
+    // A second writer that read the old due state (a crash's replay, a stale look) changes nothing.
+    let mut again = active_job("run-2", BTreeMap::new());
+    again.job.schedule_id = Some("s".into());
+    assert!(!store.advance_schedule("s", (1_000, 0), (60_000, 0), &[again]).await.unwrap());
+    let runs: Vec<String> = store.schedule_runs("s", 10).await.unwrap().into_iter().map(|j| j.job_id).collect();
+    assert_eq!(runs, ["run-1"]);
+    let stored = store.schedule_by_id("s").await.unwrap().unwrap();
+    assert_eq!((stored.last_due, stored.queued_due), (60_000, 0));
+    // Not ENABLED: the ticker's write is refused too.
+    let mut paused = stored.clone();
+    paused.state = crate::model::schedule::ScheduleState::Paused;
+    assert!(store.update_schedule(&paused, None).await.unwrap());
+    assert!(!store.advance_schedule("s", (60_000, 0), (120_000, 0), &[]).await.unwrap());
 }

@@ -40,7 +40,7 @@ async fn submit(
 ) -> ApiResult<Json<Value>> {
     // The text fields of this form; every other part is a 409 (`form::read`).
     const TEXT: &[&str] = &[
-        "name", "tags", "language", "clusterName", "jobClass", "jobConfig", "pyRequirements", "args", "packages",
+        "name", "tags", "language", "clusterName", "jobClass", "jobConfig", "pyRequirements", "args", "packages", "maxRetries",
         "driverMemory", "executorMemory", "driverCores", "executorCores", "executors",
         "dynamicAllocation", "initialExecutors", "minExecutors", "maxExecutors",
     ];
@@ -56,6 +56,7 @@ async fn submit(
         args: f.text("args"),
         packages: f.text("packages"),
         memory: f.memory_settings(),
+        max_retries: f.text("maxRetries"),
         jars: f.jars,
         files: f.files,
         py_files: f.py_files,

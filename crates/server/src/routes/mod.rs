@@ -4,6 +4,7 @@ mod clusters;
 mod form;
 mod groups;
 mod jobs;
+mod schedules;
 mod status;
 
 use axum::Router;
@@ -18,6 +19,7 @@ pub(crate) fn api(max_upload: u64) -> Router<AppState> {
         .merge(clusters::routes())
         .merge(jobs::routes(max_upload))
         .merge(groups::routes(max_upload))
+        .merge(schedules::routes(max_upload))
         .merge(status::routes())
 }
 
