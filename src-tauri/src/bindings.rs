@@ -4,9 +4,10 @@
 use sparkdeck_engine::limits;
 use sparkdeck_engine::model::group::GroupState;
 use sparkdeck_engine::model::job::JobState;
+use sparkdeck_engine::model::schedule::{CatchUp, OverlapPolicy, ScheduleState};
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{clusters, files, groups, jobs, kubeconfig, settings, windows};
+use crate::commands::{clusters, files, groups, jobs, kubeconfig, schedules, settings, windows};
 use crate::events::EngineChanged;
 
 pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
@@ -44,6 +45,14 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             groups::run_group_request,
             groups::list_group_results,
             groups::cancel_group_request,
+            schedules::create_schedule,
+            schedules::update_schedule,
+            schedules::list_schedules,
+            schedules::get_schedule,
+            schedules::schedule_action,
+            schedules::run_schedule_now,
+            schedules::delete_schedule,
+            schedules::preview_cron,
             settings::get_settings,
             settings::update_settings,
             settings::rest_server_status,
@@ -57,6 +66,10 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
         .constant("JOB_STATES", JobState::ALL)
         .constant("ENDED_JOB_STATES", JobState::ALL.into_iter().filter(|s| s.is_terminal()).collect::<Vec<_>>())
         .constant("GROUP_STATES", GroupState::ALL)
+        .constant("SCHEDULE_STATES", ScheduleState::ALL)
+        .constant("OVERLAP_POLICIES", OverlapPolicy::ALL)
+        .constant("CATCH_UP_POLICIES", CatchUp::ALL)
+        .constant("MAX_RETRIES", limits::MAX_RETRIES)
         // Epoch-millisecond times and counts stay far below 2^53.
         .dangerously_cast_bigints_to_number()
 }

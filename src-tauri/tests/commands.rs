@@ -268,3 +268,64 @@ fn memory_fields_and_packages_cross_ipc_to_the_engine() {
     let error = invoke(&window, "update_group", json!({"id": group["id"], "form": {"driverCores": "0"}})).unwrap_err();
     assert_eq!(error["field"], "driverCores", "{error}");
 }
+
+/// Schedules through IPC: create from a picked jar, list with a state filter, get, update,
+/// pause/resume/stop, run now, the cron preview and its errors, delete. The schedule's
+/// cluster is a standalone master nobody listens on, so its run launches nothing here.
+#[test]
+fn schedules_cross_ipc_to_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_engine(dir.path());
+    let url = format!("spark://127.0.0.1:{}", free_port());
+    invoke(&window, "create_cluster", json!({"input": {"name": "lab", "type": "standalone", "url": url}})).expect("cluster");
+    let jar = dir.path().join("etl.jar");
+    // Nothing opens it here: a zip's signature is all the engine checks.
+    std::fs::write(&jar, b"PK\x03\x04 not opened").unwrap();
+    let form = json!({
+        "name": "nightly", "cron": "0 2 * * *", "timeZone": "UTC", "language": "SCALA", "clusterName": "lab",
+        "jobClass": "com.example.Etl", "jars": [jar.to_string_lossy()], "maxRetries": "2", "driverMemory": "1g",
+        "overlapPolicy": "QUEUE",
+    });
+    let created = invoke(&window, "create_schedule", json!({ "form": form })).expect("created");
+    assert_eq!((created["state"].as_str(), created["maxRetries"].as_u64()), (Some("ENABLED"), Some(2)));
+    assert_eq!(created["memorySettings"], json!({"driverMemory": "1g"}));
+    assert_eq!(created["nextRunTimes"].as_array().unwrap().len(), 5);
+    let id = created["id"].clone();
+
+    let bad = json!({"form": {"name": "other", "cron": "0 2 * *", "language": "SCALA", "jars": [jar.to_string_lossy()]}});
+    let error = invoke(&window, "create_schedule", bad).unwrap_err();
+    assert_eq!(error["field"], "cron", "{error}");
+    let error = invoke(&window, "create_schedule", json!({"form": {"name": "x", "cron": "@daily", "cronn": "1"}})).unwrap_err();
+    assert_eq!(error["field"], "cronn", "{error}");
+
+    let changes = json!({"cron": "30 3 * * *", "executors": "3", "maxRetries": "0"});
+    let updated = invoke(&window, "update_schedule", json!({"id": id, "form": changes})).expect("updated");
+    assert_eq!((updated["cron"].as_str(), updated["maxRetries"].as_u64()), (Some("30 3 * * *"), Some(0)));
+    assert_eq!(updated["memorySettings"], json!({"driverMemory": "1g", "executors": 3}));
+    let error = invoke(&window, "update_schedule", json!({"id": id, "form": {"maxRetries": "11"}})).unwrap_err();
+    assert_eq!(error["field"], "maxRetries", "{error}");
+
+    let paused = invoke(&window, "schedule_action", json!({"id": id, "action": "pause"})).expect("paused");
+    assert_eq!((paused["state"].as_str(), paused["nextRunTimes"].as_array().unwrap().len()), (Some("PAUSED"), 0));
+    let query = |states: Value| json!({"query": {"states": states, "page": {"page": 0, "size": 10, "sort": []}}});
+    assert_eq!(invoke(&window, "list_schedules", query(json!(["ENABLED"]))).unwrap()["totalElements"], 0);
+    assert_eq!(invoke(&window, "list_schedules", query(json!([]))).unwrap()["content"][0]["name"], "nightly");
+    assert_eq!(invoke(&window, "schedule_action", json!({"id": id, "action": "resume"})).unwrap()["state"], "ENABLED");
+    assert_eq!(invoke(&window, "schedule_action", json!({"id": id, "action": "stop"})).unwrap()["state"], "DISABLED");
+
+    let run = invoke(&window, "run_schedule_now", json!({"id": id})).expect("run");
+    assert_eq!(run["scheduleId"], id);
+    assert_eq!(invoke(&window, "get_schedule", json!({"id": id})).unwrap()["jobs"][0]["jobId"], run["jobId"]);
+
+    let times = invoke(&window, "preview_cron", json!({"cron": "0 * * * *", "timeZone": ""})).expect("preview");
+    let times: Vec<i64> = times.as_array().unwrap().iter().map(|t| t.as_i64().unwrap()).collect();
+    assert_eq!(times.len(), 5);
+    assert!(times.windows(2).all(|w| w[1] - w[0] == 3_600_000), "{times:?}");
+    let error = invoke(&window, "preview_cron", json!({"cron": "0 * * 13 *", "timeZone": "UTC"})).unwrap_err();
+    assert_eq!(error["field"], "cron");
+    assert!(error["message"].as_str().unwrap().contains("month field '13'"), "{error}");
+    assert_eq!(invoke(&window, "preview_cron", json!({"cron": "@daily", "timeZone": "Nowhere/Land"})).unwrap_err()["field"], "timeZone");
+
+    invoke(&window, "delete_schedule", json!({"id": id})).expect("deleted");
+    assert_eq!(invoke(&window, "get_schedule", json!({"id": id})).unwrap_err()["code"], "not_found");
+}

@@ -457,3 +457,22 @@ async fn a_schedules_runs_are_retried_with_its_max_retries() {
     let all = runs(&engine, &schedule.id).await;
     assert_eq!(all.iter().map(|j| j.attempt).collect::<Vec<_>>(), [2, 1], "the retry is a run of the schedule too");
 }
+
+#[tokio::test]
+async fn a_cron_preview_counts_from_the_engines_clock_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (runtime, clock) = (ScriptedRuntime::new(), Arc::new(ManualClock::new(T0)));
+    let engine = open(dir.path(), &runtime, &clock, MINUTE).await;
+
+    let hour = 3_600_000;
+    let first = T0 - T0 % hour + hour;
+    assert_eq!(engine.preview_cron("0 * * * *", "UTC").unwrap(), (0..5).map(|i| first + i * hour).collect::<Vec<_>>());
+    clock.advance(Duration::from_secs(3600));
+    assert_eq!(engine.preview_cron("0 * * * *", "UTC").unwrap()[0], first + hour, "the clock moved an hour");
+    let error = engine.preview_cron("0 * * * 8", "UTC").unwrap_err();
+    assert_eq!(error.field(), Some("cron"));
+    assert!(error.to_string().contains("day-of-week field '8'"), "{error}");
+    let query = ScheduleQuery { states: ScheduleState::ALL.to_vec(), ..ScheduleQuery::default() };
+    assert_eq!(engine.list_schedules(&query).await.unwrap().total_elements, 0);
+    engine.shutdown();
+}

@@ -5,6 +5,7 @@ pub mod files;
 pub(crate) mod groups;
 pub(crate) mod jobs;
 pub(crate) mod kubeconfig;
+pub(crate) mod schedules;
 pub(crate) mod settings;
 mod staging;
 pub mod windows;

@@ -71,6 +71,20 @@ export const commands = {
 	runGroupRequest: (id: string, request: GroupRequest_Deserialize, wait: boolean) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("run_group_request", { id, request, wait })),
 	listGroupResults: (id: string, search: string | null, page: PageRequest) => typedError<Page<JobInstance_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_group_results", { id, search, page })),
 	cancelGroupRequest: (id: string, instanceId: string) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("cancel_group_request", { id, instanceId })),
+	createSchedule: (form: ScheduleCreateForm_Deserialize) => typedError<Schedule_Serialize, IpcError_Serialize>(__TAURI_INVOKE("create_schedule", { form })),
+	updateSchedule: (id: string, form: ScheduleUpdateForm_Deserialize) => typedError<Schedule_Serialize, IpcError_Serialize>(__TAURI_INVOKE("update_schedule", { id, form })),
+	/**  A page of schedules; no state filter lists all of them (REST defaults to ENABLED). */
+	listSchedules: (query: ScheduleQuery_Deserialize) => typedError<Page<Schedule_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_schedules", { query })),
+	getSchedule: (id: string) => typedError<Schedule_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_schedule", { id })),
+	scheduleAction: (id: string, action: ScheduleAction) => typedError<Schedule_Serialize, IpcError_Serialize>(__TAURI_INVOKE("schedule_action", { id, action })),
+	/**  A run now, whatever the schedule's state and its runs. */
+	runScheduleNow: (id: string) => typedError<Job_Serialize, IpcError_Serialize>(__TAURI_INVOKE("run_schedule_now", { id })),
+	deleteSchedule: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("delete_schedule", { id })),
+	/**
+	 *  The next run times (epoch ms) of a cron in a time zone (blank: the machine's), or the
+	 *  error naming the part at fault (`field` is `cron` or `timeZone`).
+	 */
+	previewCron: (cron: string, timeZone: string) => typedError<number[], IpcError_Serialize>(__TAURI_INVOKE("preview_cron", { cron, timeZone })),
 	getSettings: () => typedError<SettingsView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_settings")),
 	/**
 	 *  Saves the settings and brings the REST server in line with them. Invalid settings or a
@@ -86,6 +100,8 @@ export const events = {
 };
 
 /* Constants */
+export const CATCH_UP_POLICIES = ["LATEST","NONE","ALL"] as const;
+
 export const DEFAULT_CLUSTER = "default" as const;
 
 export const ENDED_JOB_STATES = ["FAILED","FINISHED","CANCELED","UNKNOWN"] as const;
@@ -96,7 +112,13 @@ export const JOB_STATES = ["SUBMITTED","STARTING","READY","BUSY","FAILED","FINIS
 
 export const MAX_LOG_LINES = 25000 as const;
 
+export const MAX_RETRIES = 10 as const;
+
 export const MAX_SCALE = 16 as const;
+
+export const OVERLAP_POLICIES = ["SKIP","QUEUE","REPLACE","ALLOW"] as const;
+
+export const SCHEDULE_STATES = ["ENABLED","PAUSED","DISABLED"] as const;
 
 /* Types */
 /**  What the due times missed while Sparkdeck was closed (or the machine slept) do. */
@@ -1020,11 +1042,155 @@ export type RestServerStatus_Serialize = {
  */
 export type Schedule = Schedule_Serialize | Schedule_Deserialize;
 
+/**  What a schedule's buttons do. */
+export type ScheduleAction = "pause" | "resume" | 
+/**  DISABLED: no runs until resumed. */
+"stop";
+
+/**
+ *  The create form as the desktop sends it: the job's fields as in the submit form (for
+ *  PYTHON the first of `pyFiles` is the main script), the schedule's own, and the paths
+ *  of the files the user dropped or picked.
+ */
+export type ScheduleCreateForm = ScheduleCreateForm_Serialize | ScheduleCreateForm_Deserialize;
+
+/**
+ *  The create form as the desktop sends it: the job's fields as in the submit form (for
+ *  PYTHON the first of `pyFiles` is the main script), the schedule's own, and the paths
+ *  of the files the user dropped or picked.
+ */
+export type ScheduleCreateForm_Deserialize = {
+	name?: string | null,
+	description?: string | null,
+	cron?: string | null,
+	/**  IANA name; blank: the machine's. */
+	timeZone?: string | null,
+	/**  Epoch ms; blank: now / never. */
+	startTime?: string | null,
+	endTime?: string | null,
+	overlapPolicy?: string | null,
+	catchUp?: string | null,
+	catchUpHorizon?: string | null,
+	tags?: string | null,
+	language?: string | null,
+	clusterName?: string | null,
+	jobClass?: string | null,
+	jobConfig?: string | null,
+	pyRequirements?: string | null,
+	args?: string | null,
+	/**  Maven coordinates, comma-separated. */
+	packages?: string | null,
+	maxRetries?: string | null,
+	jars?: string[],
+	files?: string[],
+	pyFiles?: string[],
+} & MemorySettingsForm_Deserialize;
+
+/**
+ *  The create form as the desktop sends it: the job's fields as in the submit form (for
+ *  PYTHON the first of `pyFiles` is the main script), the schedule's own, and the paths
+ *  of the files the user dropped or picked.
+ */
+export type ScheduleCreateForm_Serialize = {
+	name: string | null,
+	description: string | null,
+	cron: string | null,
+	/**  IANA name; blank: the machine's. */
+	timeZone: string | null,
+	/**  Epoch ms; blank: now / never. */
+	startTime: string | null,
+	endTime: string | null,
+	overlapPolicy: string | null,
+	catchUp: string | null,
+	catchUpHorizon: string | null,
+	tags: string | null,
+	language: string | null,
+	clusterName: string | null,
+	jobClass: string | null,
+	jobConfig: string | null,
+	pyRequirements: string | null,
+	args: string | null,
+	/**  Maven coordinates, comma-separated. */
+	packages: string | null,
+	maxRetries: string | null,
+	jars: string[],
+	files: string[],
+	pyFiles: string[],
+} & MemorySettingsForm_Serialize;
+
+/**  The filters `GET /schedule` offers. */
+export type ScheduleQuery = ScheduleQuery_Serialize | ScheduleQuery_Deserialize;
+
+/**  The filters `GET /schedule` offers. */
+export type ScheduleQuery_Deserialize = {
+	states?: ScheduleState[],
+	crons?: string[],
+	/**  Schedules with a run in one of these states. */
+	jobStates?: JobState[],
+	clusterNames?: string[],
+	tags?: { [key in string]: string },
+	search?: string | null,
+	page?: PageRequest,
+};
+
+/**  The filters `GET /schedule` offers. */
+export type ScheduleQuery_Serialize = {
+	states: ScheduleState[],
+	crons: string[],
+	/**  Schedules with a run in one of these states. */
+	jobStates: JobState[],
+	clusterNames: string[],
+	tags: { [key in string]: string },
+	search: string | null,
+	page: PageRequest,
+};
+
 /**
  *  ENABLED runs at its due times; PAUSED and DISABLED do not (resume enables both;
  *  DISABLED is what `stop` leaves, with its `disabledTime`).
  */
 export type ScheduleState = "ENABLED" | "PAUSED" | "DISABLED";
+
+/**  What `PUT /schedule/{id}` changes: each field given replaces the stored one. */
+export type ScheduleUpdateForm = ScheduleUpdateForm_Serialize | ScheduleUpdateForm_Deserialize;
+
+/**  What `PUT /schedule/{id}` changes: each field given replaces the stored one. */
+export type ScheduleUpdateForm_Deserialize = {
+	description?: string | null,
+	cron?: string | null,
+	timeZone?: string | null,
+	startTime?: string | null,
+	endTime?: string | null,
+	overlapPolicy?: string | null,
+	catchUp?: string | null,
+	catchUpHorizon?: string | null,
+	tags?: string | null,
+	jobClass?: string | null,
+	jobConfig?: string | null,
+	pyRequirements?: string | null,
+	args?: string | null,
+	packages?: string | null,
+	maxRetries?: string | null,
+} & MemorySettingsForm_Deserialize;
+
+/**  What `PUT /schedule/{id}` changes: each field given replaces the stored one. */
+export type ScheduleUpdateForm_Serialize = {
+	description: string | null,
+	cron: string | null,
+	timeZone: string | null,
+	startTime: string | null,
+	endTime: string | null,
+	overlapPolicy: string | null,
+	catchUp: string | null,
+	catchUpHorizon: string | null,
+	tags: string | null,
+	jobClass: string | null,
+	jobConfig: string | null,
+	pyRequirements: string | null,
+	args: string | null,
+	packages: string | null,
+	maxRetries: string | null,
+} & MemorySettingsForm_Serialize;
 
 /**
  *  A schedule as the API shows it: the 1.5.3 `scheduleInfo` plus `timeZone`,

@@ -158,6 +158,18 @@ impl CronClock {
     }
 }
 
+/// The next `count` due times after `after_ms` of a cron in a time zone (blank: the
+/// machine's), for a form to show as its cron is typed; or the error naming the part at
+/// fault, under the form's field names (`cron`, `timeZone`).
+pub fn preview_run_times(cron: &str, time_zone: &str, after_ms: i64, count: usize) -> Result<Vec<i64>> {
+    let cron = parse_cron("cron", cron)?;
+    let zone = match time_zone.trim() {
+        "" => parse_time_zone("timeZone", &machine_time_zone())?,
+        given => parse_time_zone("timeZone", given)?,
+    };
+    Ok(CronClock::new(cron, zone).next_times(after_ms, count))
+}
+
 /// A schedule as the API shows it: the 1.5.3 `scheduleInfo` plus `timeZone`,
 /// `nextRunTimes`, `overlapPolicy`, `catchUp`, `catchUpHorizon`. Times are epoch ms (0:
 /// not set). `jobs` are its newest runs, newest first (at most
@@ -357,6 +369,19 @@ mod tests {
         assert_eq!(utc.due_between(0, 4 * 3_600_000, 2), vec![10_800_000, 14_400_000], "only the newest are kept");
         assert!(parse_time_zone("timeZone", "Mars/Olympus").is_err());
         assert!(parse_time_zone("timeZone", &machine_time_zone()).is_ok());
+    }
+
+    #[test]
+    fn a_preview_lists_the_next_times_or_names_the_part_at_fault() {
+        let hour = 3_600_000;
+        assert_eq!(preview_run_times("0 * * * *", "UTC", 0, 3).unwrap(), vec![hour, 2 * hour, 3 * hour]);
+        // 02:00 in Warsaw (CET, UTC+1) is 01:00Z.
+        assert_eq!(preview_run_times("0 2 * * *", "Europe/Warsaw", 0, 1).unwrap(), vec![hour]);
+        assert_eq!(preview_run_times("@daily", "", 0, 2).unwrap().len(), 2, "blank: the machine's zone");
+        let bad_hour = preview_run_times("0 25 * * *", "UTC", 0, 5).unwrap_err();
+        assert_eq!(bad_hour.field(), Some("cron"));
+        assert!(bad_hour.to_string().contains("hour field '25'"), "{bad_hour}");
+        assert_eq!(preview_run_times("0 * * * *", "Mars/Olympus", 0, 5).unwrap_err().field(), Some("timeZone"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::model::query::ScheduleQuery;
 use crate::model::secret::unmask_settings;
 use crate::model::schedule::{
     CatchUp, OverlapPolicy, Schedule, ScheduleRecord, ScheduleState, machine_time_zone, parse_cron, parse_epoch_ms,
-    parse_max_retries, parse_time_zone,
+    parse_max_retries, parse_time_zone, preview_run_times,
 };
 use crate::model::wire::{parse_args, parse_pairs, parse_requirements};
 use crate::store::schedules::ScheduleFilter;
@@ -197,6 +197,12 @@ impl Engine {
         tracing::info!(id = %record.id, name = %record.name, cron = %record.cron, "schedule created");
         let schedule = self.announce_schedule(&record).await?;
         Ok(schedule)
+    }
+
+    /// The next due times of a cron in a time zone (blank: the machine's) from now, as a
+    /// schedule would show them; or the error naming the part at fault. Nothing is stored.
+    pub fn preview_cron(&self, cron: &str, time_zone: &str) -> Result<Vec<i64>> {
+        preview_run_times(cron, time_zone, self.config().clock.wall_ms(), crate::limits::NEXT_RUN_TIMES)
     }
 
     pub async fn get_schedule(&self, id: &str) -> Result<Schedule> {
