@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/svelte";
 import { afterEach, expect, test } from "vitest";
-import { clusterView, group, job, mockBackend, pageOf } from "./test-fixtures";
+import { clusterView, group, job, mockBackend, pageOf, schedule } from "./test-fixtures";
 import App from "./App.svelte";
 
 afterEach(() => {
@@ -41,7 +41,7 @@ test("a job's own window shows only that job", async () => {
   expect(screen.queryByRole("navigation", { name: "Main" })).not.toBeInTheDocument();
 });
 
-test("Groups sits between Jobs and Settings and lists the groups", async () => {
+test("Schedules follows Jobs, Groups sits before Settings and lists the groups", async () => {
   mockBackend({
     list_clusters: () => pageOf([clusterView()]),
     list_groups: () => pageOf([group()]),
@@ -51,7 +51,7 @@ test("Groups sits between Jobs and Settings and lists the groups", async () => {
   render(App);
 
   const links = screen.getAllByRole("link").map((link) => link.textContent);
-  expect(links).toEqual(["Clusters", "Jobs", "Groups", "Settings"]);
+  expect(links).toEqual(["Clusters", "Jobs", "Schedules", "Groups", "Settings"]);
   location.hash = "#/groups";
   expect(await screen.findByRole("heading", { level: 1, name: "Groups" })).toBeInTheDocument();
   expect(await screen.findByRole("rowheader", { name: "scoring" })).toBeInTheDocument();
@@ -64,4 +64,19 @@ test("a group's own window shows only that group", async () => {
 
   expect(await screen.findByRole("heading", { level: 1, name: "scoring" })).toBeInTheDocument();
   expect(screen.queryByRole("navigation", { name: "Main" })).not.toBeInTheDocument();
+});
+
+test("Schedules is routed and lists the schedules", async () => {
+  mockBackend({
+    list_clusters: () => pageOf([clusterView()]),
+    list_schedules: () => pageOf([schedule()]),
+    cluster_names: () => ["default"],
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+  });
+  location.hash = "#/schedules";
+  render(App);
+
+  expect(await screen.findByRole("heading", { level: 1, name: "Schedules" })).toBeInTheDocument();
+  expect(await screen.findByRole("rowheader", { name: "nightly" })).toBeInTheDocument();
+  expect(screen.getByRole("link", { name: "Schedules" })).toHaveAttribute("aria-current", "page");
 });

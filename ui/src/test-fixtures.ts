@@ -9,6 +9,7 @@ import type {
   JobState,
   Job_Serialize,
   Page,
+  Schedule_Serialize,
 } from "./lib/bindings";
 
 type Args = Record<string, any>;
@@ -176,4 +177,38 @@ export function pageOf<T>(content: T[], number = 0, size = 10, total = content.l
     empty: content.length === 0,
     content,
   } satisfies Page<T>;
+}
+
+/** A nightly Python schedule, enabled, with no runs yet. */
+export function schedule(fields: Partial<Schedule_Serialize> = {}): Schedule_Serialize {
+  return {
+    id: "s-1",
+    name: "nightly",
+    description: "",
+    cron: "0 2 * * *",
+    timeZone: "UTC",
+    tags: {},
+    language: "PYTHON",
+    clusterName: "default",
+    jobClass: "main.py",
+    jobConfig: {},
+    args: [],
+    pyRequirements: "",
+    packages: "",
+    memorySettings: {},
+    state: "ENABLED",
+    startTime: 0,
+    endTime: 0,
+    maxRetries: 0,
+    overlapPolicy: "SKIP",
+    catchUp: "LATEST",
+    catchUpHorizon: 86400,
+    createdTime: Date.UTC(2025, 0, 1, 8, 0, 0),
+    disabledTime: 0,
+    nextRunTimes: [Date.UTC(2025, 0, 2, 2, 0, 0), Date.UTC(2025, 0, 3, 2, 0, 0)],
+    lastDueTime: 0,
+    queuedDueTime: 0,
+    jobs: [],
+    ...fields,
+  };
 }

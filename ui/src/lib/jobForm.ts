@@ -3,7 +3,7 @@ import { DEFAULT_CLUSTER, type JobDefaults_Serialize, type JobForm_Deserialize, 
 import type { FormError } from "./errors";
 import { addPaths, languageFor, mainFile, nameFrom, type JobFiles } from "./jobFiles";
 import { rowKey, storedPairsToRows, toPairs, type KeyValueRow } from "./keyValue";
-import { checkResources, newResources, resourceInputs, toResourceFields, type ResourcesState } from "./resources";
+import { checkMaxRetries, checkResources, newResources, resourceInputs, toResourceFields, type ResourcesState } from "./resources";
 
 export type ArgRow = { key: number; value: string };
 
@@ -20,6 +20,8 @@ export type JobFormState = JobFiles & {
   requirements: string;
   /** Memory, executors and packages (the collapsible "Resources" section). */
   resources: ResourcesState;
+  /** Attempts after a failed one (blank: none). */
+  maxRetries: string;
 };
 
 /** The backend's own defaults, for when the saved ones cannot be read. */
@@ -42,13 +44,14 @@ export function newJobForm(defaults: JobDefaults_Serialize, paths: string[] = []
     args: [],
     requirements: "",
     resources: newResources(),
+    maxRetries: "",
   };
 }
 
 /** The API fields the form shows an error next to, for the chosen language; others go on top. */
 export function inlineFields(form: JobFormState): Set<string> {
   const own = form.language === "PYTHON" ? "pyRequirements" : "jobClass";
-  return new Set(["name", "language", "clusterName", "tags", "jobConfig", "args", "jars", "pyFiles", "files", own, ...resourceInputs(form.resources)]);
+  return new Set(["name", "language", "clusterName", "tags", "jobConfig", "args", "jars", "pyFiles", "files", own, "maxRetries", ...resourceInputs(form.resources)]);
 }
 
 /** Mistakes the joined text would hide; the backend checks everything else. */
@@ -56,7 +59,7 @@ export function checkJobForm(form: JobFormState): FormError | null {
   if (form.args.some((arg) => arg.value.includes(";"))) {
     return { field: "args", message: "cannot contain ';' (it separates the arguments)" };
   }
-  return checkResources(form.resources);
+  return checkResources(form.resources) ?? checkMaxRetries(form.maxRetries);
 }
 
 /** pip requirements typed one a line (or ";"-separated) as the backend takes them: "a;b". */
@@ -89,5 +92,6 @@ export function toJobForm(form: JobFormState): JobForm_Deserialize {
     pyFiles: form.pyFiles,
     files: form.files,
     ...toResourceFields(form.resources),
+    maxRetries: form.maxRetries.trim() || undefined,
   };
 }

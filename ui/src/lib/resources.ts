@@ -1,6 +1,6 @@
 // The "Resources" section of the job and group forms: memory and executor settings (the
 // platform's 1.5.3 fields) and Maven packages, as typed, checked and sent.
-import type { MemorySettingsForm_Deserialize, MemorySettings_Serialize } from "./bindings";
+import { MAX_RETRIES, type MemorySettingsForm_Deserialize, type MemorySettings_Serialize } from "./bindings";
 import type { FormError } from "./errors";
 
 export type ResourcesState = {
@@ -135,4 +135,11 @@ export function toResourceFields(state: ResourcesState, clear = false): MemorySe
 export function resourcesSet(state: ResourcesState): number {
   const fields = toResourceFields(state);
   return Object.values(fields).filter((value) => value !== undefined).length;
+}
+
+/** `maxRetries` as typed: blank (none) or a whole number 0…MAX_RETRIES. */
+export function checkMaxRetries(text: string): FormError | null {
+  const given = text.trim();
+  if (!given || (WHOLE.test(given) && Number(given) <= MAX_RETRIES)) return null;
+  return { field: "maxRetries", message: `'${given}' is not a whole number from 0 to ${MAX_RETRIES}` };
 }
