@@ -143,3 +143,9 @@ export function checkMaxRetries(text: string): FormError | null {
   if (!given || (WHOLE.test(given) && Number(given) <= MAX_RETRIES)) return null;
   return { field: "maxRetries", message: `'${given}' is not a whole number from 0 to ${MAX_RETRIES}` };
 }
+
+/** What an edit changed in the section, as update fields (an emptied one as ""); the rest is left out. */
+export function changedResourceFields(before: ResourcesState, after: ResourcesState): MemorySettingsForm_Deserialize & { packages?: string } {
+  const [was, now] = [toResourceFields(before, true), toResourceFields(after, true)];
+  return Object.fromEntries(Object.entries(now).filter(([field, value]) => was[field as keyof typeof was] !== value));
+}

@@ -184,3 +184,23 @@ function updateAnswer(start: Group_Serialize, refuseField?: string) {
           pyRequirements: form.pyRequirements ? form.pyRequirements.split(";") : [],
         };
 }
+
+test("the settings dialog sends only the resources that changed, and autoPause when toggled", async () => {
+  const start = group({ memorySettings: { executorMemory: "2g", executors: 2 }, packages: "a:b:1" });
+  const { calls, user } = backend(start, { update_group: updateAnswer(start) });
+  render(GroupPage, { id: "g-1" });
+  await user.click(await screen.findByRole("button", { name: "Edit settings" }));
+  const dialog = screen.getByRole("dialog", { name: /Settings of/ });
+
+  await user.click(within(dialog).getByText(/^Resources/));
+  expect(within(dialog).getByLabelText("Executor memory")).toHaveValue("2g");
+  await user.clear(within(dialog).getByLabelText("Executors"));
+  await user.type(within(dialog).getByLabelText("Driver memory"), "1g");
+  await user.click(within(dialog).getByLabelText(/Pause when idle/));
+  await user.click(within(dialog).getByRole("button", { name: "Save settings" }));
+
+  const { form } = argsOf(calls, "update_group")[0];
+  expect(form).toMatchObject({ executors: "", driverMemory: "1g", autoPause: true });
+  expect(form).not.toHaveProperty("executorMemory");
+  expect(form).not.toHaveProperty("packages");
+});
