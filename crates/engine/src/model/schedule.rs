@@ -57,6 +57,14 @@ word_enum!(
 
 /// The five field names of a cron, in order, as messages name them.
 const CRON_FIELDS: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+/// What each field takes, in the words of a message (the parser's own are not for people).
+const CRON_FIELD_VALUES: [&str; 5] = [
+    "0–59",
+    "0–23",
+    "1–31 (or L for the last day)",
+    "1–12 or JAN–DEC",
+    "0–7 or SUN–SAT (0 and 7 are Sunday)",
+];
 const NICKNAMES: [&str; 6] = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly"];
 
 fn cron_parser() -> CronParser {
@@ -90,8 +98,14 @@ pub fn parse_cron(field: &str, text: &str) -> Result<Cron> {
     for (i, part) in parts.iter().enumerate().filter(|_| parts.len() == 5) {
         let mut alone = ["*"; 5];
         alone[i] = part;
-        if let Err(e) = cron_parser().parse(&alone.join(" ")) {
-            return Err(EngineError::invalid(field, format!("the {} field '{part}' is not valid: {e}", CRON_FIELDS[i])));
+        if cron_parser().parse(&alone.join(" ")).is_err() {
+            return Err(EngineError::invalid(
+                field,
+                format!(
+                    "the {} field '{part}' is not valid: it takes {}, lists (1,5), ranges (1-5) and steps (*/15)",
+                    CRON_FIELDS[i], CRON_FIELD_VALUES[i]
+                ),
+            ));
         }
     }
     Err(EngineError::invalid(field, format!("'{text}' is not a valid cron: {whole}")))
@@ -337,13 +351,13 @@ mod tests {
 
     #[test]
     fn crons_are_five_fields_or_nicknames_and_errors_name_the_field() {
-        for good in ["* * * * *", "*/5 9-17 * * MON-FRI", "0 0 1 1 *", "@hourly", "@DAILY", "0 12 * JAN,JUL SUN"] {
+        for good in ["* * * * *", "*/5 9-17 * * MON-FRI", "0 0 1 1 *", "@hourly", "@DAILY", "0 12 * JAN,JUL SUN", "0 0 L * *", "0 0 * * 7"] {
             assert!(parse_cron("cron", good).is_ok(), "{good}");
         }
         assert!(message(parse_cron("cron", "61 * * * *").unwrap_err()).contains("minute field '61'"));
         assert!(message(parse_cron("cron", "* 24 * * *").unwrap_err()).contains("hour field"));
         assert!(message(parse_cron("cron", "* * 32 * *").unwrap_err()).contains("day-of-month field"));
-        assert!(message(parse_cron("cron", "* * * 13 *").unwrap_err()).contains("month field"));
+        assert!(message(parse_cron("cron", "* * * 13 *").unwrap_err()).contains("month field '13' is not valid: it takes 1–12 or JAN–DEC"));
         assert!(message(parse_cron("cron", "* * * * funday").unwrap_err()).contains("day-of-week field"));
         assert!(message(parse_cron("cron", "0 * * * * *").unwrap_err()).contains("has 6 fields"), "seconds are refused");
         assert!(message(parse_cron("cron", "* * * 2030").unwrap_err()).contains("has 4 fields"));
