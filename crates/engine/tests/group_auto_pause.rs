@@ -11,7 +11,8 @@ use std::time::Duration;
 use common::group_world::{code, create_named, drivers_until, live, wait_for, within_20s, world};
 use sparkdeck_engine::model::group::Group;
 use sparkdeck_engine::model::job::JobState;
-use sparkdeck_engine::{Engine, EngineEvent, GroupForm};
+use sparkdeck_engine::testing::ScriptedRuntime;
+use sparkdeck_engine::{Engine, EngineConfig, EngineEvent, GroupForm};
 use tokio::sync::broadcast;
 
 const IDLE: Duration = Duration::from_millis(300);
@@ -66,10 +67,11 @@ async fn an_idle_group_with_auto_pause_is_paused_and_its_drivers_stopped() {
 #[tokio::test]
 async fn a_group_is_not_paused_while_a_request_runs_or_waits() {
     let (_dir, _runtime, engine) = world(|c| c.auto_pause_idle = IDLE).await;
-    let group = create_auto(&engine, "busy", 1).await;
-    drivers_until(&engine, &group.id, "a READY driver", |s| s == [JobState::Ready]).await;
     let mut events = engine.subscribe();
-    // The first runs for several idle times; the second waits behind it in the queue.
+    // Asked for at once, so the group is never idle before them (a wait for its driver
+    // here could miss the READY spell of a loaded machine). The first runs for several
+    // idle times; the second waits behind it in the queue.
+    let group = create_auto(&engine, "busy", 1).await;
     let running = engine.execute_instance(&group.id, code("wait:1500"));
     let waiting = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -148,4 +150,20 @@ async fn a_group_without_auto_pause_stays_up_when_idle_and_refuses_requests_when
     assert!(engine.update_group(&plain.id, form).await.unwrap().auto_pause);
     let answer = within_20s("the answer", engine.execute_instance(&plain.id, code("woken"))).await.unwrap();
     assert_eq!((answer.state, answer.result.as_deref()), (JobState::Finished, Some("woken")), "{answer:?}");
+}
+
+#[tokio::test]
+async fn a_group_whose_driver_is_still_starting_is_not_idle() {
+    // No agent answers: the group's one driver stays STARTING.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+    config.auto_pause_idle = IDLE;
+    let engine = Engine::open_with_runtime(config, ScriptedRuntime::new()).await.unwrap();
+    let group = create_auto(&engine, "waking", 1).await;
+    drivers_until(&engine, &group.id, "a STARTING driver", |s| s == [JobState::Starting]).await;
+    // Several idle times; before the drivers counted only once READY, it was paused after one.
+    tokio::time::sleep(IDLE * 5).await;
+    let now = engine.get_group(&group.id).await.unwrap();
+    assert!(!now.paused, "a group that has not come up is not idle: {now:?}");
+    engine.delete_group(&group.id).await.unwrap();
 }

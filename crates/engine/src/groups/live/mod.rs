@@ -369,6 +369,8 @@ impl LiveState {
         d.record.job.state = JobState::Ready;
         let record = d.record.clone();
         self.failures = 0;
+        // Idle time counts from when the drivers are up, not from when they were asked for.
+        self.idle_since = Instant::now();
         Some(record)
     }
 
@@ -425,14 +427,16 @@ impl LiveState {
         self.auto_pause_asked = false;
     }
 
-    /// Nothing queued, no driver running a request, for at least `idle`; an ACTIVE group
-    /// with autoPause and drivers wanted.
+    /// Nothing queued and every driver READY without a request, for at least `idle`; an
+    /// ACTIVE group with autoPause and drivers wanted. A group whose drivers are still
+    /// starting (or rolling over) is not idle: nothing has been offered to its users yet.
     fn idle_for(&self, now: Instant, idle: Duration) -> bool {
         self.auto_pause
             && self.target > 0
             && !self.closing
             && self.queue.is_empty()
-            && self.drivers.values().all(|d| d.running.is_none())
+            && !self.drivers.is_empty()
+            && self.drivers.values().all(|d| d.is_idle())
             && now.saturating_duration_since(self.idle_since) >= idle
     }
 
