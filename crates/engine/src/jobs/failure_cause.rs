@@ -72,7 +72,7 @@ pub(crate) fn classify(e: &Evidence) -> Option<ErrorCause> {
         .or_else(|| executor_lost(log))
         .or_else(|| stage_failure(log))
         .or_else(|| executors().find_map(out_of_memory_in_executor_log))
-        .or_else(|| (e.exit_code == Some(137)).then(|| driver_killed()))
+        .or_else(|| (e.exit_code == Some(137)).then(driver_killed))
 }
 
 fn cause(kind: Kind, summary: impl Into<String>, hint: impl Into<String>) -> Option<ErrorCause> {

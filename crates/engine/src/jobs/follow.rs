@@ -107,7 +107,7 @@ impl Engine {
 pub(crate) struct Outcome {
     pub(crate) state: JobState,
     error: Option<String>,
-    cause: Option<ErrorCause>,
+    cause: Option<Box<ErrorCause>>,
 }
 
 impl Outcome {
@@ -138,5 +138,5 @@ pub(crate) fn outcome(exit: &Exit, language: Language, dir: &Path) -> Outcome {
         Language::Scala => [DRIVER_STDERR, DRIVER_STDOUT],
     };
     let error = job_dir::error_summary(dir, logs).unwrap_or(fallback);
-    Outcome { state: JobState::Failed, error: Some(error), cause: read_cause(exit, dir) }
+    Outcome { state: JobState::Failed, error: Some(error), cause: read_cause(exit, dir).map(Box::new) }
 }
