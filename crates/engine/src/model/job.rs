@@ -152,7 +152,8 @@ pub struct Job {
     pub state: JobState,
     pub error: Option<String>,
     /// Why it failed, in plain words (extension): set once when a job ends FAILED and a
-    /// known cause explains it, else null (boxed, like `settings`: jobs travel in every event).
+    /// known cause explains it, else null.
+    // Boxed, like `settings`: jobs travel in every event.
     pub error_cause: Option<Box<ErrorCause>>,
     pub submit_time: i64,
     pub start_time: i64,
