@@ -10,9 +10,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::states_until;
+use sparkdeck_engine::model::error_cause::ErrorCauseKind;
 use sparkdeck_engine::model::job::{Job, JobState};
 use sparkdeck_engine::testing::{LaunchScript, ScriptedExit, ScriptedRuntime};
-use sparkdeck_engine::{Engine, EngineConfig, EngineError, EngineEvent, JobSubmission};
+use sparkdeck_engine::{Engine, EngineConfig, EngineError, EngineEvent, JobQuery, JobSubmission};
 
 async fn open(dir: &Path, runtime: &ScriptedRuntime) -> Engine {
     // A previous engine on the directory lets go of it once its background tasks notice.
@@ -108,7 +109,39 @@ async fn a_failing_driver_fails_the_job_with_its_reason() {
         runtime.end(&driver_of(&runtime, name), exit);
         let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
         assert_eq!((done.state, done.error.as_deref()), (JobState::Failed, Some(expected)), "{name}");
+        // Neither is a failure a known cause explains.
+        assert_eq!(done.error_cause, None, "{name}");
     }
+}
+
+#[tokio::test]
+async fn a_failed_jobs_cause_is_stored_with_its_end_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = open(dir.path(), &runtime).await;
+    let mut events = engine.subscribe();
+    let pod = submit(&engine, "oom-pod").await;
+    states_until(&mut events, &pod.job_id, |j| j.state == JobState::Busy).await;
+    runtime.end(&driver_of(&runtime, "oom-pod"), ScriptedExit::Reported(Err("the driver exited with code 137 (OOMKilled)".into())));
+    let (_, announced) = states_until(&mut events, &pod.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!(announced.error_cause.map(|c| c.kind), Some(ErrorCauseKind::DriverOutOfMemory));
+
+    let module = submit(&engine, "no-module").await;
+    states_until(&mut events, &module.job_id, |j| j.state == JobState::Busy).await;
+    let driver = runtime.drivers().into_iter().find(|d| d.app_name == "no-module").unwrap();
+    std::fs::write(driver.job_dir.join("stdout.log"), "Traceback (most recent call last):\nModuleNotFoundError: No module named 'pandas'\n").unwrap();
+    runtime.end(&driver.id, ScriptedExit::Code(1));
+    states_until(&mut events, &module.job_id, |j| j.state.is_terminal()).await;
+
+    // Stored, not worked out again: the list and a reopened engine read it from the row.
+    drop(engine);
+    let engine = open(dir.path(), &runtime).await;
+    let listed = engine.list_jobs(&JobQuery::default()).await.unwrap().content;
+    let cause_of = |id: &str| listed.iter().find(|j| j.job_id == id).and_then(|j| j.error_cause.clone()).map(|c| (c.kind, c.summary));
+    assert_eq!(cause_of(&pod.job_id).map(|c| c.0), Some(ErrorCauseKind::DriverOutOfMemory));
+    assert_eq!(cause_of(&module.job_id), Some((ErrorCauseKind::MissingPythonModule, "the Python module 'pandas' is not installed".into())));
+    let hint = engine.get_job(&module.job_id).await.unwrap().error_cause.unwrap().hint;
+    assert!(hint.contains("pyRequirements"), "{hint}");
 }
 
 #[tokio::test]

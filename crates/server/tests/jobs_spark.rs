@@ -179,6 +179,8 @@ async fn a_job_that_raises_fails_with_the_message() {
     let job = wait_for(&s, &id, ended, Duration::from_secs(30)).await;
     assert_eq!(job["state"], "FAILED", "{job}");
     assert_eq!(job["error"], "ValueError: the input was bad", "{job}");
+    // No known cause explains a plain exception: the error line is all there is.
+    assert_eq!(job["errorCause"], Value::Null, "{job}");
 
     // Resubmitted, it runs again from the stored files as a new job.
     let (status, body) = call(s.post(&format!("/job/{id}/resubmit"))).await;
@@ -202,6 +204,51 @@ async fn a_job_that_raises_fails_with_the_message() {
     let (_, job) = call(s.get(&format!("/job/{busy}"))).await;
     assert_eq!(job["state"], "CANCELED", "{job}");
     assert!(processes_mentioning(&busy).is_empty());
+}
+
+/// Four failures classified for real, submitted together (two run at once on the local
+/// cluster's slots): each job carries the cause's kind and names its fact, in `GET /job/{id}`
+/// and in the list.
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_jobs_say_why_in_plain_words() {
+    let s = server().await;
+    let session = "from pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\n";
+    let module = submit(&s, python_form("cause-module", "import sparkdeck_absent_module\n")).await;
+    let class =
+        submit(&s, python_form("cause-class", &format!("{session}spark._jvm.java.lang.Class.forName('com.example.AbsentClass')\n"))).await;
+    let input = submit(&s, python_form("cause-input", &format!("{session}spark.read.text('/nonexistent-sparkdeck-input').count()\n"))).await;
+    // Sixteen rows of 50 MB each cannot all reach a 512 MiB driver (about 13 s here).
+    let collect = format!("{session}spark.range(0, 16, 1, 16).selectExpr(\"repeat('x', 50000000) AS s\").collect()\n");
+    let memory = submit(&s, python_form("cause-memory", &collect).text("driverMemory", "512m")).await;
+
+    let expected = [
+        (&module, "MISSING_PYTHON_MODULE", "sparkdeck_absent_module"),
+        (&class, "MISSING_CLASS", "com.example.AbsentClass"),
+        (&input, "MISSING_INPUT", "/nonexistent-sparkdeck-input"),
+        (&memory, "DRIVER_OUT_OF_MEMORY", "Java heap space"),
+    ];
+    for (id, kind, named) in expected {
+        let job = wait_for(&s, id, ended, Duration::from_secs(240)).await;
+        assert_eq!(job["state"], "FAILED", "{job}");
+        let cause = &job["errorCause"];
+        assert_eq!(cause["kind"], kind, "{job}");
+        assert!(cause["summary"].as_str().unwrap().contains(named), "{job}");
+        assert!(!cause["hint"].as_str().unwrap().is_empty(), "{job}");
+    }
+    let (_, listed) = call(s.get("/job?search=cause-&size=10")).await;
+    let kinds: std::collections::BTreeMap<&str, &str> = listed["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| (j["jobName"].as_str().unwrap(), j["errorCause"]["kind"].as_str().unwrap_or("none")))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("cause-class", "MISSING_CLASS"), ("cause-input", "MISSING_INPUT"), ("cause-memory", "DRIVER_OUT_OF_MEMORY"), ("cause-module", "MISSING_PYTHON_MODULE")]
+            .into_iter()
+            .collect(),
+        "{listed}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

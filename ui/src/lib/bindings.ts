@@ -312,6 +312,38 @@ export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterVi
  */
 { kind: "jobInstanceChanged"; instance: JobInstance_Serialize; groupName: string; clusterName: string; tags: { [key in string]: string } };
 
+/**
+ *  `errorCause` of a failed job (extension). Absent when the failure matches no known kind:
+ *  the job's `error` line is then all there is to say.
+ */
+export type ErrorCause = {
+	kind: ErrorCauseKind,
+	/**  What went wrong, naming the class, module, path or image when there is one. */
+	summary: string,
+	/**  What to change. */
+	hint: string,
+};
+
+export type ErrorCauseKind = 
+/**  The driver's JVM ran out of heap (or its pod/process was killed for memory). */
+"DRIVER_OUT_OF_MEMORY" | 
+/**  An executor ran out of heap, or its container was killed (137, OOMKilled). */
+"EXECUTOR_OUT_OF_MEMORY" | 
+/**  A JVM class the job needs is not on the classpath. */
+"MISSING_CLASS" | 
+/**  A Python module the job imports is not installed. */
+"MISSING_PYTHON_MODULE" | 
+/**  An input path does not exist. */
+"MISSING_INPUT" | 
+/**  An executor went away while it ran tasks. */
+"EXECUTOR_LOST" | 
+/**  A stage failed; the summary is the innermost cause of its task's failure. */
+"STAGE_FAILURE" | 
+/**  The driver's container image cannot be pulled (Kubernetes). */
+"IMAGE_PULL" | 
+/**  The driver and its Python workers run different Python versions. */
+"PYTHON_VERSION_MISMATCH";
+
 /**  A stable, serialisable classification of an [`EngineError`]. */
 export type ErrorCode = "invalid" | "not_found" | "conflict" | "unavailable" | "internal";
 
@@ -786,6 +818,11 @@ export type Job_Deserialize = {
 	appId?: string | null,
 	state: JobState,
 	error?: string | null,
+	/**
+	 *  Why it failed, in plain words (extension): set once when a job ends FAILED and a
+	 *  known cause explains it, else null.
+	 */
+	errorCause?: ErrorCause | null,
 	submitTime: number,
 	startTime: number,
 	endTime: number,
@@ -809,6 +846,11 @@ export type Job_Serialize = {
 	appId: string | null,
 	state: JobState,
 	error: string | null,
+	/**
+	 *  Why it failed, in plain words (extension): set once when a job ends FAILED and a
+	 *  known cause explains it, else null.
+	 */
+	errorCause: ErrorCause | null,
 	submitTime: number,
 	startTime: number,
 	endTime: number,

@@ -1,6 +1,6 @@
 // How jobs are shown: states and their colours, languages, times and durations.
 import { ENDED_JOB_STATES, JOB_STATES as ENGINE_JOB_STATES } from "./bindings";
-import type { Job_Serialize, JobState, JobType, Language } from "./bindings";
+import type { ErrorCauseKind, Job_Serialize, JobState, JobType, Language } from "./bindings";
 
 /** Every state, in the engine's order (the jobs page's state filter). */
 export const JOB_STATES: readonly JobState[] = ENGINE_JOB_STATES;
@@ -15,6 +15,21 @@ export const JOB_TYPES: { type: JobType; label: string }[] = [
 ];
 
 export const isEnded = (state: JobState) => ENDED_STATES.includes(state);
+
+const CAUSE_LABELS: Record<ErrorCauseKind, string> = {
+  DRIVER_OUT_OF_MEMORY: "Driver out of memory",
+  EXECUTOR_OUT_OF_MEMORY: "Executor out of memory",
+  MISSING_CLASS: "Missing class",
+  MISSING_PYTHON_MODULE: "Missing Python module",
+  MISSING_INPUT: "Missing input",
+  EXECUTOR_LOST: "Executor lost",
+  STAGE_FAILURE: "Stage failure",
+  IMAGE_PULL: "Image not pulled",
+  PYTHON_VERSION_MISMATCH: "Python version mismatch",
+};
+
+/** The short name of why a job failed (its `errorCause.kind`). */
+export const causeLabel = (kind: ErrorCauseKind) => CAUSE_LABELS[kind];
 
 export const stateLabel = (state: JobState) => state.charAt(0) + state.slice(1).toLowerCase();
 

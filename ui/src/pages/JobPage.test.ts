@@ -192,3 +192,16 @@ test("state changes arrive live; an ended job notifies when the window is in the
   expect(shown).toHaveBeenCalledOnce();
   expect(shown).toHaveBeenCalledWith("daily-etl: failed", { body: "OOM" });
 });
+
+test("a failed job with a known cause says it in plain words, with what to change", async () => {
+  const cause = { kind: "DRIVER_OUT_OF_MEMORY" as const, summary: "the driver ran out of memory (Java heap space)", hint: "Raise driverMemory." };
+  backend(job({ state: "FAILED", error: "java.lang.OutOfMemoryError: Java heap space", errorCause: cause }));
+  render(JobPage, { id: "j-1" });
+
+  const alert = await screen.findByRole("alert");
+  expect(within(alert).getByText("Driver out of memory:")).toBeInTheDocument();
+  expect(alert).toHaveTextContent("the driver ran out of memory (Java heap space)");
+  expect(alert).toHaveTextContent("Raise driverMemory.");
+  expect(alert).toHaveTextContent("java.lang.OutOfMemoryError: Java heap space");
+  expect(alert).not.toHaveTextContent("The job failed.");
+});

@@ -7,7 +7,15 @@ import { argsOf, dropFiles, job, mockBackend, pageOf, type Call } from "../test-
 import JobsPage from "./JobsPage.svelte";
 
 const etl = job();
-const failed = job({ jobId: "j-2", jobName: "broken", state: "FAILED", error: "boom", tags: {}, startTime: 0 });
+const failed = job({
+  jobId: "j-2",
+  jobName: "broken",
+  state: "FAILED",
+  error: "boom",
+  errorCause: { kind: "MISSING_INPUT", summary: "the input path /data/in.csv does not exist", hint: "Check the path." },
+  tags: {},
+  startTime: 0,
+});
 const running = job({ jobId: "j-3", jobName: "stream", state: "BUSY", endTime: 0, language: "SCALA" });
 
 const SETTINGS = {
@@ -37,6 +45,9 @@ test("lists jobs with state, cluster, language, tags and duration, newest first"
   expect(within(row).getByText("Python")).toBeInTheDocument();
   expect(within(row).getByText("team=data")).toBeInTheDocument();
   expect(within(row).getByText("3m 05s")).toBeInTheDocument();
+  const broken = screen.getByRole("rowheader", { name: "broken" }).closest("tr")!;
+  expect(within(broken).getByText("Missing input")).toHaveAttribute("title", "the input path /data/in.csv does not exist");
+  expect(within(row).queryByText("Missing input")).not.toBeInTheDocument();
   const stream = screen.getByRole("rowheader", { name: "stream" }).closest("tr")!;
   expect(within(stream).getByText("JVM")).toBeInTheDocument();
   expect(lastQuery(calls)).toEqual({

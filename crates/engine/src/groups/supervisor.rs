@@ -250,6 +250,7 @@ impl Engine {
                 app_id: None,
                 state: JobState::Starting,
                 error: None,
+                error_cause: None,
                 submit_time: now,
                 start_time: now,
                 end_time: 0,

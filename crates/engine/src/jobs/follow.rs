@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::model::job::{JobState, Language};
+use crate::model::error_cause::ErrorCause;
+use crate::model::job::{Job, JobState, Language};
 use crate::runtime::job_dir::{self, DRIVER_STDERR, DRIVER_STDOUT};
 use crate::runtime::local::{EVENTS_DIR, app_id_in};
 use crate::runtime::{ClusterRuntime, DriverRef, Exit, Liveness};
 use crate::time::now_ms;
 
+use super::failure_cause::read_cause;
 use super::live::Running;
 
 /// How often a follower polls its driver when nothing wakes it.
@@ -87,13 +89,9 @@ impl Engine {
             if record.job.app_id.is_none() {
                 record.job.app_id = app_id_in(&dir.join(EVENTS_DIR));
             }
-            let (state, error) = if running.stop_requested() {
-                (JobState::Canceled, None)
-            } else {
-                outcome(&exit, record.job.language, &dir)
-            };
-            record.job.state = state;
-            record.job.error = error;
+            let ended = if running.stop_requested() { Outcome::canceled() } else { outcome(&exit, record.job.language, &dir) };
+            let state = ended.state;
+            ended.apply(&mut record.job);
             record.job.end_time = now_ms();
             self.save_end(&record).await?;
             tracing::info!(id, state = state.as_str(), "job ended");
@@ -104,10 +102,31 @@ impl Engine {
     }
 }
 
-/// The final state for an exit code, with the error summary from the driver's output.
-pub(crate) fn outcome(exit: &Exit, language: Language, dir: &Path) -> (JobState, Option<String>) {
+/// How a driver's job ended: its final state, the error's one line and, for a failure a
+/// known cause explains, that cause.
+pub(crate) struct Outcome {
+    pub(crate) state: JobState,
+    error: Option<String>,
+    cause: Option<Box<ErrorCause>>,
+}
+
+impl Outcome {
+    fn canceled() -> Self {
+        Self { state: JobState::Canceled, error: None, cause: None }
+    }
+
+    pub(crate) fn apply(self, job: &mut Job) {
+        job.state = self.state;
+        job.error = self.error;
+        job.error_cause = self.cause;
+    }
+}
+
+/// The final state for an exit code, with the error summary from the driver's output and
+/// its cause (read once here, from bounded log tails, so lists never read logs).
+pub(crate) fn outcome(exit: &Exit, language: Language, dir: &Path) -> Outcome {
     let fallback = match exit {
-        Exit::Code(Some(0)) | Exit::Reported(Ok(())) => return (JobState::Finished, None),
+        Exit::Code(Some(0)) | Exit::Reported(Ok(())) => return Outcome { state: JobState::Finished, error: None, cause: None },
         Exit::Code(Some(c)) => format!("spark-submit exited with code {c}"),
         Exit::Code(None) => "the job's processes were killed before spark-submit could record an exit code".into(),
         Exit::Reported(Err(reason)) => reason.clone(),
@@ -118,5 +137,6 @@ pub(crate) fn outcome(exit: &Exit, language: Language, dir: &Path) -> (JobState,
         Language::Python => [DRIVER_STDOUT, DRIVER_STDERR],
         Language::Scala => [DRIVER_STDERR, DRIVER_STDOUT],
     };
-    (JobState::Failed, Some(job_dir::error_summary(dir, logs).unwrap_or(fallback)))
+    let error = job_dir::error_summary(dir, logs).unwrap_or(fallback);
+    Outcome { state: JobState::Failed, error: Some(error), cause: read_cause(exit, dir).map(Box::new) }
 }

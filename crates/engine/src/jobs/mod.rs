@@ -5,6 +5,7 @@
 //! has a free slot; the launched driver is followed by one task that notices the app id
 //! (→ BUSY) and the exit (→ FINISHED, FAILED or CANCELED).
 
+mod failure_cause;
 mod follow;
 pub(crate) mod live;
 pub(crate) mod logs;
@@ -364,6 +365,7 @@ pub(crate) fn new_single_job(name: &str, cluster_name: &str) -> Job {
         app_id: None,
         state: JobState::Submitted,
         error: None,
+        error_cause: None,
         submit_time: now_ms(),
         start_time: 0,
         end_time: 0,

@@ -80,9 +80,7 @@ impl Engine {
             if record.job.app_id.is_none() {
                 record.job.app_id = app_id_in(&dir.join(EVENTS_DIR));
             }
-            let (state, error) = outcome(exit, record.job.language, &dir);
-            record.job.state = state;
-            record.job.error = error;
+            outcome(exit, record.job.language, &dir).apply(&mut record.job);
             record.job.end_time = file_mtime_ms(&dir.join(EXIT_FILE)).unwrap_or_else(now_ms);
         }
         self.save_end(record).await?;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
+use crate::model::error_cause::ErrorCause;
 use crate::model::memory_settings::MemorySettings;
 use crate::model::secret::{Secret, mask_settings};
 
@@ -150,6 +151,10 @@ pub struct Job {
     pub app_id: Option<String>,
     pub state: JobState,
     pub error: Option<String>,
+    /// Why it failed, in plain words (extension): set once when a job ends FAILED and a
+    /// known cause explains it, else null.
+    // Boxed, like `settings`: jobs travel in every event.
+    pub error_cause: Option<Box<ErrorCause>>,
     pub submit_time: i64,
     pub start_time: i64,
     pub end_time: i64,

@@ -3,6 +3,7 @@
 pub mod cluster;
 mod cluster_input;
 pub mod driver;
+pub mod error_cause;
 pub mod form;
 pub mod group;
 pub mod job;

@@ -77,6 +77,7 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
             app_id: row.try_get("app_id")?,
             state: JobState::parse("state", &state)?,
             error: row.try_get("error")?,
+            error_cause: row.try_get::<Option<String>, _>("error_cause")?.map(|json| from_json("job error cause", &json)).transpose()?,
             submit_time: row.try_get("submit_time")?,
             start_time: row.try_get("start_time")?,
             end_time: row.try_get("end_time")?,
@@ -194,8 +195,8 @@ pub(crate) async fn insert_job_in(conn: &mut sqlx::SqliteConnection, r: &JobReco
         let j = &r.job;
         sqlx::query(
             "INSERT INTO jobs (id, group_id, name, job_type, language, cluster_id, cluster_name, app_id, state, error,
-                               submit_time, start_time, end_time, tags, spec, schedule_id, attempt, max_retries, not_before, due_time)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               error_cause, submit_time, start_time, end_time, tags, spec, schedule_id, attempt, max_retries, not_before, due_time)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&j.job_id)
         .bind(&j.group_id)
@@ -207,6 +208,7 @@ pub(crate) async fn insert_job_in(conn: &mut sqlx::SqliteConnection, r: &JobReco
         .bind(&j.app_id)
         .bind(j.state.as_str())
         .bind(&j.error)
+        .bind(j.error_cause.as_ref().map(json).transpose()?)
         .bind(j.submit_time)
         .bind(j.start_time)
         .bind(j.end_time)
@@ -315,13 +317,14 @@ impl Store {
 pub(crate) async fn update_active_job_in(conn: &mut sqlx::SqliteConnection, r: &JobRecord) -> Result<bool> {
     let j = &r.job;
     let done = sqlx::query(&format!(
-        "UPDATE jobs SET state = ?, app_id = ?, error = ?, start_time = ?, end_time = ?, driver = ?
+        "UPDATE jobs SET state = ?, app_id = ?, error = ?, error_cause = ?, start_time = ?, end_time = ?, driver = ?
          WHERE id = ? AND state IN ({})",
         active_list()
     ))
     .bind(j.state.as_str())
     .bind(&j.app_id)
     .bind(&j.error)
+    .bind(j.error_cause.as_ref().map(json).transpose()?)
     .bind(j.start_time)
     .bind(j.end_time)
     .bind(r.driver.as_ref().map(json).transpose()?)

@@ -37,6 +37,7 @@ fn job(id: &str, name: &str, tags: BTreeMap<String, String>) -> JobRecord {
             app_id: None,
             state: JobState::Finished,
             error: None,
+            error_cause: None,
             submit_time: 1,
             start_time: 0,
             end_time: 0,
