@@ -1,0 +1,76 @@
+//! One app per data directory: a second start hands its arguments to the running app over
+//! the session D-Bus and exits before it opens the engine, instead of failing on the data
+//! directory's lock; the running app shows and focuses its main window. The D-Bus name
+//! carries a hash of the data directory, so apps on different data directories (e.g.
+//! `SPARKDECK_DATA_DIR`) still run side by side. Without a session bus every start runs and
+//! the engine's lock is what refuses a second one.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tauri::{AppHandle, Manager, Runtime};
+
+/// The plugin, registered first so a second start ends before any other plugin or window.
+pub fn plugin<R: Runtime>(identifier: &str, data_dir: &Path) -> tauri::plugin::TauriPlugin<R> {
+    tauri_plugin_single_instance::Builder::new().dbus_id(dbus_id(identifier, data_dir)).callback(on_second_start).build()
+}
+
+/// `<identifier>.d<16 hex digits of the data directory's SHA-256>` (the plugin appends
+/// `.SingleInstance`); the `d` keeps the element from starting with a digit, which D-Bus
+/// names forbid.
+pub fn dbus_id(identifier: &str, data_dir: &Path) -> String {
+    // Lexically absolute, not canonical: the first start may run before the directory exists.
+    let path = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+    format!("{identifier}.d{}", &hex::encode(digest)[..16])
+}
+
+/// The files a second start was given (a jar dropped on the launcher icon): its arguments
+/// after the program that are not options, relative ones resolved against its directory.
+pub fn forwarded_files(argv: &[String], cwd: &str) -> Vec<PathBuf> {
+    argv.iter().skip(1).filter(|arg| !arg.starts_with('-')).map(|arg| Path::new(cwd).join(arg)).collect()
+}
+
+fn on_second_start<R: Runtime>(app: &AppHandle<R>, argv: Vec<String>, cwd: String) {
+    let files = forwarded_files(&argv, &cwd);
+    if files.is_empty() {
+        tracing::info!("Sparkdeck was started again: showing its window");
+    } else {
+        // Not opened: a job is submitted from the window, where the same files can be dropped.
+        tracing::warn!(?files, "Sparkdeck was started again with files, which it does not open: showing its window");
+    }
+    let Some(window) = app.get_webview_window("main") else { return };
+    for (step, result) in [("unminimize", window.unminimize()), ("show", window.show()), ("focus", window.set_focus())] {
+        if let Err(error) = result {
+            tracing::warn!(%error, step, "cannot bring the main window forward");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dbus_id_is_a_valid_name_that_differs_by_data_directory() {
+        let a = dbus_id("dev.sparkdeck.app", Path::new("/home/ann/.local/share/sparkdeck"));
+        assert_eq!(a, dbus_id("dev.sparkdeck.app", Path::new("/home/ann/.local/share/sparkdeck")));
+        assert_ne!(a, dbus_id("dev.sparkdeck.app", Path::new("/tmp/other")));
+        let last = a.rsplit('.').next().unwrap_or_default();
+        assert!(a.starts_with("dev.sparkdeck.app.d") && last.len() == 17, "{a}");
+        assert!(last.chars().all(|c| c.is_ascii_alphanumeric()), "{a}");
+    }
+
+    #[test]
+    fn a_relative_data_directory_names_the_same_app_as_its_absolute_path() {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        assert_eq!(dbus_id("x", Path::new("data")), dbus_id("x", &cwd.join("data")));
+    }
+
+    #[test]
+    fn forwarded_files_skip_the_program_and_options_and_resolve_relative_paths() {
+        let argv = ["/usr/bin/sparkdeck", "--verbose", "job.py", "/srv/app.jar"].map(String::from);
+        assert_eq!(forwarded_files(&argv, "/home/ann"), [PathBuf::from("/home/ann/job.py"), PathBuf::from("/srv/app.jar")]);
+        assert!(forwarded_files(&argv[..1], "/").is_empty());
+    }
+}
