@@ -26,8 +26,11 @@ pub fn run() {
     let invoke_handler = builder.invoke_handler();
     let context = tauri::generate_context!("../tauri.conf.json");
     let data_dir = sparkdeck_engine::data_dir::resolve(None);
-    let result = tauri::Builder::default()
-        .plugin(single_instance::plugin(&context.config().identifier, &data_dir))
+    let mut app = tauri::Builder::default();
+    if let Some(single_instance) = single_instance::plugin(&context.config().identifier, &data_dir) {
+        app = app.plugin(single_instance);
+    }
+    let result = app
         .plugin(main_window_state())
         .plugin(tauri_plugin_dialog::init())
         // "Job finished" notifications use the web Notification API; nothing else is granted.

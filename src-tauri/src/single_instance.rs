@@ -10,9 +10,33 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use tauri::{AppHandle, Manager, Runtime};
 
-/// The plugin, registered first so a second start ends before any other plugin or window.
-pub fn plugin<R: Runtime>(identifier: &str, data_dir: &Path) -> tauri::plugin::TauriPlugin<R> {
-    tauri_plugin_single_instance::Builder::new().dbus_id(dbus_id(identifier, data_dir)).callback(on_second_start).build()
+/// The plugin, registered first so a second start ends before any other plugin or window;
+/// None (every start runs, the lock decides) when the session bus address cannot be
+/// parsed, which the plugin would answer with a panic.
+pub fn plugin<R: Runtime>(identifier: &str, data_dir: &Path) -> Option<tauri::plugin::TauriPlugin<R>> {
+    let address = std::env::var(BUS_ADDRESS_ENV).ok();
+    if !usable_bus_address(address.as_deref()) {
+        let address = address.as_deref().unwrap_or_default();
+        tracing::warn!(address, "{BUS_ADDRESS_ENV} cannot be parsed: a second start is not folded into this one");
+        return None;
+    }
+    Some(tauri_plugin_single_instance::Builder::new().dbus_id(dbus_id(identifier, data_dir)).callback(on_second_start).build())
+}
+
+const BUS_ADDRESS_ENV: &str = "DBUS_SESSION_BUS_ADDRESS";
+
+/// Whether the session bus address (the variable's value; unset means the default socket
+/// in the runtime directory) is one D-Bus can parse.
+pub fn usable_bus_address(value: Option<&str>) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        value.is_none_or(|v| v.parse::<zbus::Address>().is_ok())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = value;
+        true
+    }
 }
 
 /// `<identifier>.d<16 hex digits of the data directory's SHA-256>` (the plugin appends
@@ -65,6 +89,13 @@ mod tests {
     fn a_relative_data_directory_names_the_same_app_as_its_absolute_path() {
         let cwd = std::env::current_dir().unwrap_or_default();
         assert_eq!(dbus_id("x", Path::new("data")), dbus_id("x", &cwd.join("data")));
+    }
+
+    #[test]
+    fn a_bus_address_that_does_not_parse_is_not_usable() {
+        assert!(usable_bus_address(None));
+        assert!(usable_bus_address(Some("unix:path=/run/user/1000/bus")));
+        assert!(!usable_bus_address(Some("garbage")));
     }
 
     #[test]
