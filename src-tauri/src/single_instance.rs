@@ -1,14 +1,22 @@
 //! One app per data directory: a second start hands its arguments to the running app over
 //! the session D-Bus and exits before it opens the engine, instead of failing on the data
-//! directory's lock; the running app shows and focuses its main window. The D-Bus name
+//! directory's lock; the running app shows and focuses its main window, and files the second
+//! start was given (a script dropped on the launcher icon) open in its job form. The D-Bus name
 //! carries a hash of the data directory, so apps on different data directories (e.g.
 //! `SPARKDECK_DATA_DIR`) still run side by side. Without a session bus every start runs and
 //! the engine's lock is what refuses a second one.
 
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
+
+/// Files a second start of the app was given, for the main window to submit as a job (as if
+/// they were dropped on it): absolute paths.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct FilesOpened(pub Vec<String>);
 
 /// The plugin, registered first so a second start ends before any other plugin or window;
 /// None (every start runs, the lock decides) when the session bus address cannot be
@@ -57,17 +65,19 @@ pub fn forwarded_files(argv: &[String], cwd: &str) -> Vec<PathBuf> {
 
 fn on_second_start<R: Runtime>(app: &AppHandle<R>, argv: Vec<String>, cwd: String) {
     let files = forwarded_files(&argv, &cwd);
-    if files.is_empty() {
-        tracing::info!("Sparkdeck was started again: showing its window");
-    } else {
-        // Not opened: a job is submitted from the window, where the same files can be dropped.
-        tracing::warn!(?files, "Sparkdeck was started again with files, which it does not open: showing its window");
-    }
+    tracing::info!(?files, "Sparkdeck was started again: showing its window");
     let Some(window) = app.get_webview_window("main") else { return };
     for (step, result) in [("unminimize", window.unminimize()), ("show", window.show()), ("focus", window.set_focus())] {
         if let Err(error) = result {
             tracing::warn!(%error, step, "cannot bring the main window forward");
         }
+    }
+    if files.is_empty() {
+        return;
+    }
+    let paths = files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+    if let Err(error) = FilesOpened(paths).emit_to(app, "main") {
+        tracing::warn!(%error, ?files, "cannot hand the files of a second start to the main window");
     }
 }
 

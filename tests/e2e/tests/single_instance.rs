@@ -1,5 +1,6 @@
-//! One app per user: starting Sparkdeck while it runs brings the running window forward and
-//! the second start ends by itself; the main window's size and position survive a restart.
+//! One app per user: starting Sparkdeck while it runs brings the running window forward (a
+//! script it was given opens in the job form) and the second start ends by itself; the main
+//! window's size and position survive a restart.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
@@ -47,7 +48,10 @@ async fn a_second_start_focuses_the_running_window_and_exits() {
     focus_the_desktop();
     assert_ne!(focused_window_name().as_deref(), Some("Sparkdeck"), "the window lost the focus before the second start");
 
-    let mut second = Started(app.start_again(&["job.py"]));
+    // As a script dropped on the launcher icon would be.
+    let script = app.data_dir().join("second_start.py");
+    std::fs::write(&script, "print('hello')\n").unwrap();
+    let mut second = Started(app.start_again(&[script.to_str().unwrap()]));
     let started = Instant::now();
     let status = loop {
         if let Some(status) = second.0.try_wait().unwrap() {
@@ -66,6 +70,12 @@ async fn a_second_start_focuses_the_running_window_and_exits() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(app.has_window("^Sparkdeck$"));
+    // The script opened in the job form, on the Jobs page.
+    app.find(Locator::XPath("//ul[@id='job-pyFiles']/li[contains(., 'second_start.py')]")).await;
+    let name = app.find(Locator::Id("job-name")).await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(name, "second_start", "the job is named after the script");
+    app.screenshot("second-start-opens-the-script").await;
+    app.click(Locator::XPath("//button[normalize-space()='Cancel']")).await;
     app.click(Locator::XPath("//nav//a[normalize-space()='Settings']")).await;
     app.find(Locator::Id("settings-title")).await;
     app.click(JOBS_LINK).await;
