@@ -131,6 +131,12 @@ impl App {
         &self.data_dir
     }
 
+    /// The app's own config directory (`$XDG_CONFIG_HOME/<identifier>`), where the main
+    /// window's size and position are saved.
+    pub fn config_dir(&self) -> PathBuf {
+        self.profile.as_ref().expect("the app's profile").config_home.path().join("dev.sparkdeck.app")
+    }
+
     /// Starts the app binary once more as the same user (same data and config directories,
     /// same session bus), outside WebDriver, with `args`; the caller waits for it.
     pub fn start_again(&self, args: &[&str]) -> Child {
