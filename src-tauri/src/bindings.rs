@@ -9,6 +9,7 @@ use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands::{clusters, files, groups, jobs, kubeconfig, schedules, settings, windows};
 use crate::events::EngineChanged;
+use crate::single_instance::FilesOpened;
 
 pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
     Builder::<R>::new()
@@ -57,7 +58,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             settings::update_settings,
             settings::rest_server_status,
         ])
-        .events(collect_events![EngineChanged])
+        .events(collect_events![EngineChanged, FilesOpened])
         .constant("DEFAULT_CLUSTER", sparkdeck_engine::model::cluster::DEFAULT_CLUSTER)
         // The engine's limits and state lists, so the UI's inputs, hints and filters follow
         // the engine instead of keeping copies.

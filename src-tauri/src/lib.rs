@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod quit;
 mod rest_server;
+mod single_instance;
 mod webview;
 
 use sparkdeck_engine::{Engine, EngineConfig};
@@ -23,7 +24,14 @@ pub fn run() {
     init_tracing();
     let builder = specta_builder();
     let invoke_handler = builder.invoke_handler();
-    let result = tauri::Builder::default()
+    let context = tauri::generate_context!("../tauri.conf.json");
+    let data_dir = sparkdeck_engine::data_dir::resolve(None);
+    let mut app = tauri::Builder::default();
+    if let Some(single_instance) = single_instance::plugin(&context.config().identifier, &data_dir) {
+        app = app.plugin(single_instance);
+    }
+    let result = app
+        .plugin(main_window_state())
         .plugin(tauri_plugin_dialog::init())
         // "Job finished" notifications use the web Notification API; nothing else is granted.
         .on_permission_request(|_, kind| match kind {
@@ -74,11 +82,22 @@ pub fn run() {
                 }
             }
         })
-        .run(tauri::generate_context!("../tauri.conf.json"));
+        .run(context);
     if let Err(error) = result {
         eprintln!("sparkdeck: {error}");
         std::process::exit(1);
     }
+}
+
+/// The main window's size and position (and whether it was maximized) come back at the next
+/// start; saved in the app's config directory when the app exits, e.g. after the quit dialog.
+/// Job and group windows open at their default size.
+fn main_window_state() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    use tauri_plugin_window_state::StateFlags;
+    tauri_plugin_window_state::Builder::new()
+        .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+        .with_filter(|label| label == "main")
+        .build()
 }
 
 /// The engine's configuration: the platform's data directory, and the driver lease from

@@ -1,5 +1,6 @@
-import { render, screen } from "@testing-library/svelte";
+import { render, screen, within } from "@testing-library/svelte";
 import { afterEach, expect, test } from "vitest";
+import { events } from "./lib/bindings";
 import { clusterView, group, job, mockBackend, pageOf, schedule } from "./test-fixtures";
 import App from "./App.svelte";
 
@@ -79,4 +80,38 @@ test("Schedules is routed and lists the schedules", async () => {
   expect(await screen.findByRole("heading", { level: 1, name: "Schedules" })).toBeInTheDocument();
   expect(await screen.findByRole("rowheader", { name: "nightly" })).toBeInTheDocument();
   expect(screen.getByRole("link", { name: "Schedules" })).toHaveAttribute("aria-current", "page");
+});
+
+/** What the Clusters and Jobs pages (and the job form) ask for. */
+function clustersAndJobs() {
+  mockBackend({
+    list_clusters: () => pageOf([clusterView()]),
+    list_jobs: () => pageOf([job()]),
+    cluster_names: () => ["default"],
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+  });
+}
+
+test("a script given to a second start of the app opens the Jobs page's submit form with it", async () => {
+  clustersAndJobs();
+  render(App);
+  await screen.findByRole("rowheader", { name: "default" });
+
+  await events.filesOpened.emit(["/home/me/word_count.py"]);
+
+  expect(await screen.findByRole("heading", { level: 1, name: "Jobs" })).toBeInTheDocument();
+  const dialog = await screen.findByRole("dialog", { name: "Submit job" });
+  expect(within(dialog).getByLabelText("Name")).toHaveValue("word_count");
+  expect(within(dialog).getByRole("list", { name: "Python files" })).toHaveTextContent("word_count.py");
+});
+
+test("files of a second start that hold no script or jar say so instead of opening the form", async () => {
+  clustersAndJobs();
+  render(App);
+  await screen.findByRole("rowheader", { name: "default" });
+
+  await events.filesOpened.emit(["/home/me/notes.txt"]);
+
+  expect(await screen.findByText(/opens a PySpark script \(.py\) or a jar as a job/)).toBeInTheDocument();
+  expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
 });

@@ -1,6 +1,7 @@
 //! Drives the real Sparkdeck window: `tauri-driver` launches the built app through
 //! WebKitWebDriver on the current X display, and fantoccini speaks WebDriver to it.
-//! Each [`App`] gets its own data directory, so tests start from a first-start state.
+//! Each [`App`] gets its own [`Profile`] (data and config directories) and session bus, so
+//! tests start from a first-start state and do not see each other's app.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -29,9 +30,31 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
+/// What one user's app keeps between its starts: the data directory and the config
+/// directory (`XDG_CONFIG_HOME`, where the main window's size and position are saved).
+pub struct Profile {
+    data_dir: TempDir,
+    config_home: TempDir,
+}
+
+impl Profile {
+    pub fn new() -> Profile {
+        Profile { data_dir: tempfile::tempdir().expect("temp dir"), config_home: tempfile::tempdir().expect("temp dir") }
+    }
+}
+
+impl Default for Profile {
+    fn default() -> Profile {
+        Profile::new()
+    }
+}
+
 pub struct App {
     pub client: Client,
-    pub data_dir: TempDir,
+    /// Taken back by [`App::quit`]; held until then.
+    profile: Option<Profile>,
+    data_dir: PathBuf,
+    bus_address: String,
     driver: Child,
     /// The app's own session bus, and on it a notification server recording what is shown.
     bus: Child,
@@ -53,13 +76,19 @@ fn session_bus() -> (Child, String) {
 }
 
 impl App {
+    /// Starts the app on a new profile, as at its first start.
     pub async fn launch() -> App {
+        App::launch_in(Profile::new()).await
+    }
+
+    /// Starts the app on `profile`, e.g. one a quit app left.
+    pub async fn launch_in(profile: Profile) -> App {
         assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run through `make test` (it starts Xvfb)");
         let binary = app_binary();
         assert!(binary.exists(), "{} is missing: `cargo build -p sparkdeck-app` first", binary.display());
-        let data_dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = profile.data_dir.path().to_path_buf();
         let (bus, bus_address) = session_bus();
-        let notifications = data_dir.path().join("notifications.jsonl");
+        let notifications = data_dir.join("notifications.jsonl");
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("helpers/notification_server.py");
         let mut notifier = Command::new("/usr/bin/python3")
             .arg(script)
@@ -74,9 +103,7 @@ impl App {
         let (port, native_port) = (free_port(), free_port());
         let driver = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("SPARKDECK_DATA_DIR", data_dir.path())
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
-            .env("GSETTINGS_BACKEND", "memory")
+            .envs(app_environment(&profile, &bus_address))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -96,7 +123,63 @@ impl App {
                 Err(error) => panic!("WebDriver session did not start: {error}"),
             }
         };
-        App { client, data_dir, driver, bus, notifier, notifications }
+        App { client, profile: Some(profile), data_dir, bus_address, driver, bus, notifier, notifications }
+    }
+
+    /// The app's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The app's own config directory (`$XDG_CONFIG_HOME/<identifier>`), where the main
+    /// window's size and position are saved.
+    pub fn config_dir(&self) -> PathBuf {
+        self.profile.as_ref().expect("the app's profile").config_home.path().join("dev.sparkdeck.app")
+    }
+
+    /// Starts the app binary once more as the same user (same data and config directories,
+    /// same session bus), outside WebDriver, with `args`; the caller waits for it.
+    pub fn start_again(&self, args: &[&str]) -> Child {
+        let profile = self.profile.as_ref().expect("the app's profile");
+        Command::new(app_binary())
+            .args(args)
+            .envs(app_environment(profile, &self.bus_address))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the app binary starts")
+    }
+
+    /// The running Sparkdeck app processes of this profile (not tauri-driver's or WebKit's).
+    pub fn app_processes(&self) -> Vec<i32> {
+        let marker = format!("SPARKDECK_DATA_DIR={}", self.data_dir.display());
+        let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+        entries
+            .flatten()
+            .filter_map(|e| {
+                let pid = e.file_name().to_str()?.parse::<i32>().ok()?;
+                let exe = std::fs::read_link(e.path().join("exe")).ok()?;
+                let name = exe.file_name()?.to_string_lossy();
+                // A rebuilt binary shows as "sparkdeck (deleted)".
+                if name != "sparkdeck" && !name.starts_with("sparkdeck ") {
+                    return None;
+                }
+                let environ = std::fs::read(e.path().join("environ")).ok()?;
+                environ.split(|b| *b == 0).any(|v| v == marker.as_bytes()).then_some(pid)
+            })
+            .collect()
+    }
+
+    /// Quits through the main window's close button (nothing may be running that asks) and
+    /// waits (up to 30 s) for the app to end; hands back the profile for a later start.
+    pub async fn quit(mut self) -> Profile {
+        self.request_close();
+        let started = Instant::now();
+        while !self.app_processes().is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(30), "the app did not quit: {:?}", self.app_processes());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        self.profile.take().expect("the app's profile")
     }
 
     /// The desktop notifications the app has shown: (summary, body).
@@ -160,7 +243,7 @@ impl App {
             .flatten()
             .filter_map(|e| {
                 let pid = e.file_name().to_str()?.parse::<i32>().ok()?;
-                std::fs::read_link(e.path().join("cwd")).ok()?.starts_with(self.data_dir.path()).then_some(pid)
+                std::fs::read_link(e.path().join("cwd")).ok()?.starts_with(&self.data_dir).then_some(pid)
             })
             .collect()
     }
@@ -287,8 +370,18 @@ impl Drop for App {
             let _ = child.kill();
             let _ = child.wait();
         }
-        kill_drivers_under(self.data_dir.path());
+        kill_drivers_under(&self.data_dir);
     }
+}
+
+/// What the app is started with: its own data and config directories and session bus.
+fn app_environment<'a>(profile: &'a Profile, bus_address: &'a str) -> [(&'static str, &'a std::ffi::OsStr); 4] {
+    [
+        ("SPARKDECK_DATA_DIR", profile.data_dir.path().as_os_str()),
+        ("XDG_CONFIG_HOME", profile.config_home.path().as_os_str()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus_address.as_ref()),
+        ("GSETTINGS_BACKEND", "memory".as_ref()),
+    ]
 }
 
 /// Group drivers outlive the app on purpose (the next start re-attaches to them), but not

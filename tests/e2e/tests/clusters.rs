@@ -73,7 +73,7 @@ async fn create_a_cluster_and_see_invalid_input_inline() {
     app.screenshot("cluster-form-k8s").await;
     app.click(Locator::XPath("//button[normalize-space()='Cancel']")).await;
 
-    let db = app.data_dir.path().join("sparkdeck.db");
+    let db = app.data_dir().join("sparkdeck.db");
     let names = std::process::Command::new("sqlite3").arg(&db).arg("SELECT group_concat(name, ',') FROM (SELECT name FROM clusters ORDER BY name)").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&names.stdout).trim(), "default,lab,robot-lab", "the invalid cluster was not stored");
     app.close().await;

@@ -1,7 +1,7 @@
 //! Quitting the real app while a group's driver runs on real Spark: closing the main
 //! window asks what to do with the driver (how many run, how much memory) instead of
 //! silently leaving it running; Cancel keeps the app open, "Stop them" stops the driver
-//! and quits.
+//! and quits (saving the main window's size and position).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
@@ -58,4 +58,7 @@ async fn closing_the_window_while_a_driver_runs_asks_and_can_stop_it() {
         assert!(started.elapsed() < Duration::from_secs(30), "the app did not quit after stopping its drivers");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Quitting through the dialog still saves the main window's size and position.
+    let state = std::fs::read_to_string(app.config_dir().join(".window-state.json")).unwrap_or_default();
+    assert!(state.contains("\"main\""), "the main window's state was saved: {state:?}");
 }

@@ -23,7 +23,7 @@ async fn shows_spark_and_serves_the_rest_api_when_switched_on() {
     app.wait_for_text(&format!("http://127.0.0.1:{port}/api/v1")).await;
     app.screenshot("settings-rest-server").await;
 
-    let token = std::fs::read_to_string(app.data_dir.path().join("api-token")).unwrap();
+    let token = std::fs::read_to_string(app.data_dir().join("api-token")).unwrap();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(stream, "GET /api/v1/cluster/names HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").unwrap();
     let mut answer = String::new();

@@ -97,6 +97,7 @@ export const commands = {
 /** Events */
 export const events = {
 	engineChanged: makeEvent<EngineChanged_Serialize, EngineChanged_Deserialize>("engine-changed"),
+	filesOpened: makeEvent<FilesOpened, FilesOpened>("files-opened"),
 };
 
 /* Constants */
@@ -346,6 +347,12 @@ export type ErrorCauseKind =
 
 /**  A stable, serialisable classification of an [`EngineError`]. */
 export type ErrorCode = "invalid" | "not_found" | "conflict" | "unavailable" | "internal";
+
+/**
+ *  Files a second start of the app was given, for the main window to submit as a job (as if
+ *  they were dropped on it): absolute paths.
+ */
+export type FilesOpened = string[];
 
 /**
  *  A group as the API shows it. `jobs` are its drivers (newest first, at most
