@@ -107,3 +107,54 @@ async fn a_running_local_jobs_spark_ui_names_its_application_and_goes_with_it() 
     assert_eq!(s.engine.live_spark_ui(&id).await.unwrap(), None);
     assert!(s.engine.live_spark_ui("no-such-job").await.is_err());
 }
+
+/// The group's view until `done` holds for its one driver.
+async fn driver_until(s: &TestServer, group_id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let (status, group) = call(s.get(&format!("/group/{group_id}"))).await;
+        assert_eq!(status, 200, "{group}");
+        if let Some(driver) = group["jobs"].as_array().and_then(|jobs| jobs.iter().find(|j| done(j))) {
+            return driver.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no driver with {what} in time: {group}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A group driver has its UI by default (its view in the group names it, and it goes when
+/// the group stops); `spark.ui.enabled=false` in the group's conf keeps it off. Prints the
+/// idle drivers' resident memory with and without it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_drivers_spark_ui_is_on_by_default_and_off_when_its_conf_says_so() {
+    let s = TestServer::start().await;
+    let (status, body) = call(s.post("/cluster").json(&json!({"name": "one", "type": "local", "threads": 1}))).await;
+    assert_eq!(status, 200, "{body}");
+    let mut memory = Vec::new();
+    for ui_off in [false, true] {
+        let mut form = Form::new().text("name", format!("notebook-{ui_off}")).text("kind", "CODE").text("clusterName", "one");
+        if ui_off {
+            form = form.text("jobConfig", "spark.ui.enabled=false");
+        }
+        let (status, body) = call(s.post("/group").multipart(form)).await;
+        assert_eq!(status, 200, "{body}");
+        let group_id = body["groupId"].as_str().unwrap().to_string();
+        let driver = driver_until(&s, &group_id, "READY", |j| j["state"] == "READY").await;
+        let driver_id = driver["jobId"].as_str().unwrap().to_string();
+        if ui_off {
+            assert_eq!(driver["sparkUiUrl"], Value::Null, "{driver}");
+            assert_eq!(s.engine.live_spark_ui(&driver_id).await.unwrap(), None);
+        } else {
+            let driver = driver_until(&s, &group_id, "a Spark UI", |j| j["sparkUiUrl"].is_string()).await;
+            let url = driver["sparkUiUrl"].as_str().unwrap();
+            assert_ui_names_app(url, driver["appId"].as_str().unwrap()).await;
+            assert_eq!(s.engine.live_spark_ui(&driver_id).await.unwrap().as_deref(), Some(url));
+        }
+        memory.push(s.engine.running_group_drivers().await.unwrap().memory_bytes);
+        assert_eq!(call(s.post(&format!("/group/{group_id}/stop"))).await.0, 200);
+        let ended = driver_until(&s, &group_id, "an end", |j| j["jobId"] == driver_id.as_str() && j["endTime"].as_i64() > Some(0)).await;
+        assert_eq!(ended["sparkUiUrl"], Value::Null, "{ended}");
+        assert_eq!(s.engine.live_spark_ui(&driver_id).await.unwrap(), None);
+    }
+    println!("idle group driver resident memory: UI on {} MiB, UI off {} MiB", memory[0] >> 20, memory[1] >> 20);
+}

@@ -12,7 +12,8 @@ use crate::model::error_cause::ErrorCause;
 use crate::model::job::{Job, JobState, Language};
 use crate::runtime::job_dir::{self, DRIVER_STDERR, DRIVER_STDOUT};
 use crate::runtime::local::{EVENTS_DIR, app_id_in};
-use crate::runtime::{ClusterRuntime, DriverRef, Exit, Liveness, spark_ui};
+use crate::runtime::spark_ui::UiSearch;
+use crate::runtime::{ClusterRuntime, DriverRef, Exit, Liveness};
 use crate::time::now_ms;
 
 use super::failure_cause::read_cause;
@@ -118,39 +119,6 @@ impl Engine {
         self.inner().running.remove(id);
         self.dispatch().await;
         Ok(())
-    }
-}
-
-/// How long a follower looks for the driver's Spark UI: until it answers, and for a few
-/// polls after the app id is known while the driver names no UI (the UI is bound before
-/// the application id exists, so a driver with an id that names none has it off).
-#[derive(Default)]
-pub(crate) struct UiSearch {
-    found: bool,
-    polls_without_ui: u32,
-}
-
-impl UiSearch {
-    const POLLS_WITHOUT_UI: u32 = 20;
-
-    /// The UI's URL the first time it answers; None before and after.
-    pub(crate) async fn look(&mut self, runtime: &dyn ClusterRuntime, driver: &DriverRef, dir: &Path, app_id_seen: bool) -> Option<String> {
-        if self.found || self.polls_without_ui >= Self::POLLS_WITHOUT_UI {
-            return None;
-        }
-        match runtime.spark_ui(driver, dir).await {
-            // Bound, maybe not serving yet ("Spark is starting up"): asked again next poll.
-            Some(url) => {
-                self.found = spark_ui::answers(&url).await;
-                self.found.then_some(url)
-            }
-            None => {
-                if app_id_seen {
-                    self.polls_without_ui += 1;
-                }
-                None
-            }
-        }
     }
 }
 

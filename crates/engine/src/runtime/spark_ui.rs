@@ -9,6 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::job_dir::{DRIVER_STDERR, DRIVER_STDOUT};
+use super::{ClusterRuntime, DriverRef};
 
 /// How much of the start of a driver's log is searched: the UI is bound while the
 /// SparkContext starts, before the application id exists.
@@ -95,6 +96,44 @@ pub(crate) async fn answers(url: &str) -> bool {
 /// A free loopback port for a driver's UI. Only picked, not held (see the module docs).
 pub(crate) fn pick_free_port() -> Option<u16> {
     std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).ok()?.local_addr().ok().map(|a| a.port())
+}
+
+/// How long a driver's poller (a job's follower, a group's supervisor) looks for the driver's Spark UI: until it answers, and for a few
+/// polls after the app id is known while the driver names no UI (the UI is bound before
+/// the application id exists, so a driver with an id that names none has it off).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct UiSearch {
+    found: bool,
+    polls_without_ui: u32,
+}
+
+impl UiSearch {
+    const POLLS_WITHOUT_UI: u32 = 20;
+
+    /// Whether it is still looking.
+    pub(crate) fn looking(&self) -> bool {
+        !self.found && self.polls_without_ui < Self::POLLS_WITHOUT_UI
+    }
+
+    /// The UI's URL the first time it answers; None before and after.
+    pub(crate) async fn look(&mut self, runtime: &dyn ClusterRuntime, driver: &DriverRef, dir: &Path, app_id_seen: bool) -> Option<String> {
+        if !self.looking() {
+            return None;
+        }
+        match runtime.spark_ui(driver, dir).await {
+            // Bound, maybe not serving yet ("Spark is starting up"): asked again next poll.
+            Some(url) => {
+                self.found = answers(&url).await;
+                self.found.then_some(url)
+            }
+            None => {
+                if app_id_seen {
+                    self.polls_without_ui += 1;
+                }
+                None
+            }
+        }
+    }
 }
 
 #[cfg(test)]
