@@ -1,16 +1,21 @@
 //! The live Spark UI on real Spark, over real HTTP: while a job with a shuffle runs, its
 //! `sparkUiUrl` answers Spark's own REST API naming the job's application, bound on
-//! loopback only; once it ended the field is null.
+//! loopback only; once it ended the field is null. The same for a group driver, and on a
+//! real standalone cluster on loopback (a cluster-mode JVM driver on a worker, a
+//! client-mode Python driver here).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 mod common;
+#[path = "../../engine/tests/support/standalone.rs"]
+mod standalone;
 
 use std::time::Duration;
 
 use common::{TestServer, call, file_part};
 use reqwest::multipart::Form;
 use serde_json::{Value, json};
+use standalone::{StandaloneCluster, compile_jar};
 
 /// A shuffle, then it waits until the file named by its first argument exists.
 const SHUFFLE_THEN_WAIT: &str = r#"
@@ -157,4 +162,48 @@ async fn a_group_drivers_spark_ui_is_on_by_default_and_off_when_its_conf_says_so
         assert_eq!(s.engine.live_spark_ui(&driver_id).await.unwrap(), None);
     }
     println!("idle group driver resident memory: UI on {} MiB, UI off {} MiB", memory[0] >> 20, memory[1] >> 20);
+}
+
+/// A shuffle, then it waits until the file named by its first argument exists.
+const JVM_SHUFFLE_THEN_WAIT: &str = r#"package demo;
+import org.apache.spark.sql.SparkSession;
+import static org.apache.spark.sql.functions.col;
+public class Wait {
+    public static void main(String[] args) throws Exception {
+        SparkSession spark = SparkSession.builder().getOrCreate();
+        System.out.println("GROUPS " + spark.range(10000).groupBy(col("id").mod(7)).count().count());
+        while (!new java.io.File(args[0]).exists()) Thread.sleep(200);
+        spark.stop();
+    }
+}
+"#;
+
+/// On a standalone cluster: a JVM job's driver runs on a worker (cluster mode), a Python
+/// job's here (client mode); each one's `sparkUiUrl` names its application while it runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn standalone_drivers_spark_ui_names_their_application_while_they_run() {
+    let sa = StandaloneCluster::start().await;
+    let s = TestServer::start().await;
+    let lab = json!({"name": "lab", "type": "standalone", "url": sa.master_url, "restUrl": sa.rest_url, "webUiUrl": sa.web_ui});
+    let (status, body) = call(s.post("/cluster").json(&lab)).await;
+    assert_eq!(status, 200, "{body}");
+    let build = tempfile::tempdir().unwrap();
+    let jar = std::fs::read(compile_jar(build.path(), "demo.Wait", JVM_SHUFFLE_THEN_WAIT)).unwrap();
+    let signal = tempfile::tempdir().unwrap();
+    let forms = [
+        ("cluster mode", Form::new().text("jobClass", "demo.Wait").part("jars", file_part("wait.jar", jar))),
+        ("client mode", Form::new().text("language", "PYTHON").part("pyFiles", file_part("main.py", SHUFFLE_THEN_WAIT))),
+    ];
+    for (mode, form) in forms {
+        let release = signal.path().join(mode.replace(' ', "-"));
+        let form = form.text("name", mode).text("clusterName", "lab").text("args", release.to_string_lossy().into_owned());
+        let (status, body) = call(s.post("/job/submit").multipart(form)).await;
+        assert_eq!(status, 200, "{body}");
+        let id = body["jobId"].as_str().unwrap().to_string();
+        let job = job_until(&s, &id, "a Spark UI and app id", |j| j["sparkUiUrl"].is_string() && j["appId"].is_string()).await;
+        assert_ui_names_app(job["sparkUiUrl"].as_str().unwrap(), job["appId"].as_str().unwrap()).await;
+        std::fs::write(&release, "").unwrap();
+        let job = job_until(&s, &id, "the end", |j| j["endTime"].as_i64() > Some(0)).await;
+        assert_eq!((job["state"].as_str(), &job["sparkUiUrl"]), (Some("FINISHED"), &Value::Null), "{mode}: {job}\n{}", sa.logs());
+    }
 }
