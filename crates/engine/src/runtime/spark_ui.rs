@@ -7,6 +7,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::job_dir::{DRIVER_STDERR, DRIVER_STDOUT};
 use super::{ClusterRuntime, DriverRef};
@@ -98,17 +99,24 @@ pub(crate) fn pick_free_port() -> Option<u16> {
     std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).ok()?.local_addr().ok().map(|a| a.port())
 }
 
-/// How long a driver's poller (a job's follower, a group's supervisor) looks for the driver's Spark UI: until it answers, and for a few
-/// polls after the app id is known while the driver names no UI (the UI is bound before
-/// the application id exists, so a driver with an id that names none has it off).
+/// How long a driver's poller (a job's follower, a group's supervisor) looks for its
+/// Spark UI: until it answers, and for a few polls after the app id is known while the
+/// runtime names no UI (the UI is bound before the application id exists, so a driver with
+/// an id that names none has it off). A named UI that does not answer yet is asked again
+/// less and less often (at most every [`Self::MAX_PROBE_GAP`]): on Kubernetes each ask is
+/// a port-forward, and a pod whose UI is off still declares its port.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct UiSearch {
     found: bool,
     polls_without_ui: u32,
+    unanswered: u32,
+    next_probe: Option<Instant>,
 }
 
 impl UiSearch {
     const POLLS_WITHOUT_UI: u32 = 20;
+    const FIRST_PROBE_GAP: Duration = Duration::from_millis(250);
+    const MAX_PROBE_GAP: Duration = Duration::from_secs(10);
 
     /// Whether it is still looking.
     pub(crate) fn looking(&self) -> bool {
@@ -117,13 +125,17 @@ impl UiSearch {
 
     /// The UI's URL the first time it answers; None before and after.
     pub(crate) async fn look(&mut self, runtime: &dyn ClusterRuntime, driver: &DriverRef, dir: &Path, app_id_seen: bool) -> Option<String> {
-        if !self.looking() {
+        if !self.looking() || self.next_probe.is_some_and(|at| Instant::now() < at) {
             return None;
         }
         match runtime.spark_ui(driver, dir).await {
-            // Bound, maybe not serving yet ("Spark is starting up"): asked again next poll.
             Some(url) => {
                 self.found = answers(&url).await;
+                if !self.found {
+                    // Bound but not serving yet ("Spark is starting up"), or off.
+                    self.next_probe = Some(Instant::now() + Self::probe_gap(self.unanswered));
+                    self.unanswered += 1;
+                }
                 self.found.then_some(url)
             }
             None => {
@@ -133,6 +145,10 @@ impl UiSearch {
                 None
             }
         }
+    }
+
+    fn probe_gap(unanswered: u32) -> Duration {
+        Self::FIRST_PROBE_GAP.saturating_mul(1 << unanswered.min(8)).min(Self::MAX_PROBE_GAP)
     }
 }
 
@@ -154,6 +170,13 @@ mod tests {
         for bad in ["", "Start Jetty 127.0.0.1:x for SparkUI", "Start Jetty 127.0.0.1:4040 for HistoryServerUI", "Bound SparkUI to x", "Bound SparkUI to x, and started at ftp://h:1", "Bound SparkUI to x, and started at http://h:port"] {
             assert_eq!(bound_ui(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn an_unanswered_ui_is_asked_less_and_less_often() {
+        let gaps: Vec<u64> = (0..8).map(|n| UiSearch::probe_gap(n).as_millis() as u64).collect();
+        assert_eq!(gaps, [250, 500, 1000, 2000, 4000, 8000, 10000, 10000]);
+        assert_eq!(UiSearch::probe_gap(u32::MAX), UiSearch::MAX_PROBE_GAP);
     }
 
     #[test]
