@@ -48,7 +48,7 @@ async fn a_running_jobs_spark_ui_opens_in_its_own_window() {
 
     let main_window = app.client.window().await.unwrap();
     app.click(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th"))).await;
-    let job_window = new_window(&app, &[main_window.clone()], "job window").await;
+    let job_window = new_window(&app, std::slice::from_ref(&main_window), "job window").await;
     app.client.switch_to_window(job_window.clone()).await.unwrap();
     let button = Locator::XPath("//div[contains(@class,'job-actions')]/button[normalize-space()='Spark UI']");
     let started = Instant::now();

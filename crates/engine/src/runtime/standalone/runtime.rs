@@ -329,8 +329,7 @@ impl ClusterRuntime for StandaloneRuntime {
                         "0.0.0.0" | "::" | "0:0:0:0:0:0:0:0" => {
                             // Only a driver being followed (no entry is made for one that ended).
                             let follow = self.follows.lock().unwrap_or_else(PoisonError::into_inner).get(job_dir).cloned()?;
-                            let host = follow.lock().await.logs.driver_host()?.to_string();
-                            host
+                            follow.lock().await.logs.driver_host()?.to_string()
                         }
                         named => named.to_string(),
                     };
