@@ -36,6 +36,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             jobs::spark_status,
             windows::open_job_window,
             windows::open_group_window,
+            windows::open_spark_ui,
             groups::create_group,
             groups::update_group,
             groups::list_groups,

@@ -16,7 +16,7 @@ use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
 pub use bindings::{export_typescript, specta_builder};
 pub use commands::files::{FilePicker, PickRequest};
-pub use commands::windows::WindowOpener;
+pub use commands::windows::{ExternalWindowOpener, WindowOpener};
 pub use error::IpcError;
 pub use rest_server::RestServer;
 
@@ -53,6 +53,7 @@ pub fn run() {
             }
             app.manage(native_file_picker(app.handle().clone()));
             app.manage(native_windows(app.handle().clone()));
+            app.manage(native_external_windows(app.handle().clone()));
             let opened = match engine_config() {
                 Ok(config) => tauri::async_runtime::block_on(Engine::open(config)).map_err(|e| e.to_string()),
                 Err(error) => Err(error),
@@ -142,6 +143,23 @@ fn native_windows(app: tauri::AppHandle) -> WindowOpener {
         tauri::WebviewWindowBuilder::new(&app, label, tauri::WebviewUrl::App(format!("index.html#{route}").into()))
             .title(title)
             .inner_size(980.0, 720.0)
+            .min_inner_size(640.0, 420.0)
+            .build()
+            .map(|window| webview::make_lean(&window))
+            .map_err(|e| format!("cannot open the window: {e}"))
+    })
+}
+
+/// Other pages (a job's Spark UI) open in windows of their own; an open one is focused.
+/// They get no IPC: the capabilities apply to the app's own pages only.
+fn native_external_windows(app: tauri::AppHandle) -> ExternalWindowOpener {
+    ExternalWindowOpener::new(move |label, url, title| {
+        if let Some(window) = app.get_webview_window(label) {
+            return window.set_focus().map_err(|e| e.to_string());
+        }
+        tauri::WebviewWindowBuilder::new(&app, label, tauri::WebviewUrl::External(url.clone()))
+            .title(title)
+            .inner_size(1200.0, 800.0)
             .min_inner_size(640.0, 420.0)
             .build()
             .map(|window| webview::make_lean(&window))

@@ -329,3 +329,81 @@ fn schedules_cross_ipc_to_the_engine() {
     invoke(&window, "delete_schedule", json!({"id": id})).expect("deleted");
     assert_eq!(invoke(&window, "get_schedule", json!({"id": id})).unwrap_err()["code"], "not_found");
 }
+
+/// A stand-in for Spark's REST API on loopback (`/api/v1/applications` answers `[]`), for
+/// as long as the test runs; its port.
+fn fake_spark_ui() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]");
+        }
+    });
+    port
+}
+
+/// `open_spark_ui` opens the engine's URL for a running job in a window labelled by the job
+/// (never a URL from the caller); a job without a live UI, or an unknown one, opens nothing.
+#[test]
+fn the_spark_ui_window_opens_the_engines_url_for_a_running_job_only() {
+    use sparkdeck_engine::testing::ScriptedRuntime;
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = tauri::async_runtime::block_on(Engine::open_with_runtime(EngineConfig::new(Some(dir.path().to_path_buf())), runtime.clone())).unwrap();
+    let app = mock_builder()
+        .invoke_handler(sparkdeck_app::specta_builder::<MockRuntime>().invoke_handler())
+        .manage(engine.clone())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let opened = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = opened.clone();
+    tauri::Manager::manage(
+        &app,
+        sparkdeck_app::ExternalWindowOpener::new(move |label, url, title| {
+            record.lock().unwrap().push((label.to_string(), url.to_string(), title.to_string()));
+            Ok(())
+        }),
+    );
+    let py = dir.path().join("main.py");
+    std::fs::write(&py, "print(1)\n").unwrap();
+    let form = json!({"form": {"name": "ui job", "language": "PYTHON", "pyFiles": [py.display().to_string()]}});
+    let job = invoke(&window, "submit_job", form).expect("submitted");
+    let id = job["jobId"].as_str().unwrap().to_string();
+    let wait = |what: &str, done: &dyn Fn(&Value) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let job = invoke(&window, "get_job", json!({"id": id})).unwrap();
+            if done(&job) {
+                return job;
+            }
+            assert!(std::time::Instant::now() < deadline, "no {what}: {job}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    wait("BUSY", &|j| j["state"] == "BUSY");
+    let error = invoke(&window, "open_spark_ui", json!({"jobId": id})).unwrap_err();
+    assert_eq!(error["code"], "conflict", "no UI bound yet: {error}");
+    // The driver says where it bound its UI, as Spark 4.3 logs it.
+    let port = fake_spark_ui();
+    std::fs::write(dir.path().join("jobs").join(&id).join("stderr.log"), format!("INFO JettyUtils: Start Jetty 127.0.0.1:{port} for SparkUI\n")).unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    wait("sparkUiUrl", &|j| j["sparkUiUrl"] == url.as_str());
+    invoke(&window, "open_spark_ui", json!({"jobId": id, "url": "http://evil.example/"})).expect("opened");
+    let label = format!("spark-ui-{id}");
+    assert_eq!(opened.lock().unwrap().clone(), [(label, format!("{url}/"), "Spark UI — ui job — Sparkdeck".to_string())]);
+
+    let driver = runtime.drivers()[0].id.clone();
+    runtime.end(&driver, sparkdeck_engine::testing::ScriptedExit::Code(0));
+    wait("the end", &|j| j["state"] == "FINISHED");
+    let error = invoke(&window, "open_spark_ui", json!({"jobId": id})).unwrap_err();
+    assert_eq!(error["code"], "conflict");
+    assert!(error["message"].as_str().unwrap().contains("it has ended (FINISHED)"), "{error}");
+    assert_eq!(invoke(&window, "open_spark_ui", json!({"jobId": "nope"})).unwrap_err()["code"], "not_found");
+    assert_eq!(opened.lock().unwrap().len(), 1, "nothing else opened");
+}

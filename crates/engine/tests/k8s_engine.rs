@@ -665,3 +665,30 @@ async fn k8s_simulator_job_whose_packages_cannot_be_resolved_fails_naming_them()
     assert!(left.is_empty(), "no cache entry, no temporary left: {left:?}");
     assert!(log_text(&w.engine, &job.job_id, "driver-stderr").await.contains(":: resolution report ::"), "Ivy's report is in the job's log");
 }
+
+/// Simulated: a running driver pod's Spark UI is reached through a port-forward to the
+/// `spark-ui` port its container declares, on a loopback port the runtime owns; the job's
+/// `sparkUiUrl` names it while the pod runs, and the forward goes when the job ends.
+#[tokio::test]
+async fn k8s_simulator_a_running_drivers_spark_ui_is_forwarded_to_loopback_until_it_ends() {
+    let w = World::new().await;
+    w.sim.serve_spark_ui().await;
+    w.add_cluster("sim", IMAGE).await;
+    w.sim.hold();
+    let mut events = w.engine.subscribe();
+    let job = w.submit_scala("sim").await;
+    let (_, running) = states_until(&mut events, &job.job_id, |j| j.spark_ui_url.is_some() && j.app_id.is_some()).await;
+    let url = running.spark_ui_url.clone().unwrap();
+    let port: u16 = url.strip_prefix("http://127.0.0.1:").unwrap().parse().unwrap();
+    assert_eq!(w.engine.live_spark_ui(&job.job_id).await.unwrap().as_deref(), Some(url.as_str()));
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let apps: serde_json::Value = client.get(format!("{url}/api/v1/applications")).send().await.unwrap().json().await.unwrap();
+    let app_id = running.app_id.clone().unwrap();
+    assert_eq!(apps.as_array().map(|a| a.iter().map(|x| x["id"].clone()).collect::<Vec<_>>()), Some(vec![serde_json::json!(app_id)]), "{apps}");
+
+    w.sim.release();
+    let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+    assert_eq!((done.state, done.spark_ui_url), (JobState::Finished, None));
+    assert_eq!(w.engine.live_spark_ui(&job.job_id).await.unwrap(), None);
+    assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err(), "the forward's listener is closed with the job");
+}

@@ -41,3 +41,43 @@ pub async fn open_group_window(
     let title = format!("{} — Sparkdeck", group.name);
     (opener.0)(&format!("group-{}", group.id), &format!("/group/{}", group.id), &title).map_err(IpcError::internal)
 }
+
+type OpenExternalFn = dyn Fn(&str, &tauri::Url, &str) -> Result<(), String> + Send + Sync;
+
+/// Opens or focuses a window showing a page that is not the app's: (label, URL, title).
+/// Such a window has no IPC (the capabilities grant nothing to remote origins).
+pub struct ExternalWindowOpener(Box<OpenExternalFn>);
+
+impl ExternalWindowOpener {
+    pub fn new(open: impl Fn(&str, &tauri::Url, &str) -> Result<(), String> + Send + Sync + 'static) -> Self {
+        Self(Box::new(open))
+    }
+}
+
+/// The label of a job's (or group driver's) Spark UI window: one per job.
+pub fn spark_ui_window_label(job_id: &str) -> String {
+    format!("spark-ui-{job_id}")
+}
+
+/// Opens (or focuses) the native window showing a running job's or group driver's live
+/// Spark UI. The URL is the engine's (`live_spark_ui`), never the caller's: a job that is
+/// not running, or whose UI is off or not up yet, is a conflict saying so.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_spark_ui(
+    opener: State<'_, ExternalWindowOpener>,
+    engine: State<'_, sparkdeck_engine::Engine>,
+    job_id: String,
+) -> Result<(), IpcError> {
+    let job = engine.get_job(&job_id).await?;
+    let Some(url) = engine.live_spark_ui(&job.job_id).await? else {
+        let why = match job.state.is_terminal() {
+            true => format!("it has ended ({})", job.state.as_str()),
+            false => "its driver has not bound it yet, or it runs with spark.ui.enabled=false".to_string(),
+        };
+        return Err(sparkdeck_engine::EngineError::Conflict(format!("job '{}' has no live Spark UI: {why}", job.job_name)).into());
+    };
+    let url = tauri::Url::parse(&url).map_err(|e| IpcError::internal(format!("the engine's Spark UI address '{url}' is not a URL: {e}")))?;
+    let title = format!("Spark UI — {} — Sparkdeck", job.job_name);
+    (opener.0)(&spark_ui_window_label(&job.job_id), &url, &title).map_err(IpcError::internal)
+}

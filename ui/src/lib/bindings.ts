@@ -57,6 +57,12 @@ export const commands = {
 	openJobWindow: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_job_window", { id })),
 	/**  Opens (or focuses) a group's own window. */
 	openGroupWindow: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_group_window", { id })),
+	/**
+	 *  Opens (or focuses) the native window showing a running job's or group driver's live
+	 *  Spark UI. The URL is the engine's (`live_spark_ui`), never the caller's: a job that is
+	 *  not running, or whose UI is off or not up yet, is a conflict saying so.
+	 */
+	openSparkUi: (jobId: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_spark_ui", { jobId })),
 	createGroup: (form: GroupCreateForm_Deserialize) => typedError<Group_Serialize, IpcError_Serialize>(__TAURI_INVOKE("create_group", { form })),
 	updateGroup: (id: string, form: GroupUpdateForm_Deserialize) => typedError<Group_Serialize, IpcError_Serialize>(__TAURI_INVOKE("update_group", { id, form })),
 	listGroups: (query: GroupQuery_Deserialize) => typedError<Page<Group_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_groups", { query })),
@@ -830,6 +836,12 @@ export type Job_Deserialize = {
 	 *  known cause explains it, else null.
 	 */
 	errorCause?: ErrorCause | null,
+	/**
+	 *  Where the running application's Spark UI (and Spark's REST API under `/api/v1`)
+	 *  answers from this machine (extension): `http://127.0.0.1:PORT`, no trailing slash.
+	 *  Null until the driver bound it, when the UI is off, and once the job ended.
+	 */
+	sparkUiUrl?: string | null,
 	submitTime: number,
 	startTime: number,
 	endTime: number,
@@ -858,6 +870,12 @@ export type Job_Serialize = {
 	 *  known cause explains it, else null.
 	 */
 	errorCause: ErrorCause | null,
+	/**
+	 *  Where the running application's Spark UI (and Spark's REST API under `/api/v1`)
+	 *  answers from this machine (extension): `http://127.0.0.1:PORT`, no trailing slash.
+	 *  Null until the driver bound it, when the UI is off, and once the job ended.
+	 */
+	sparkUiUrl: string | null,
 	submitTime: number,
 	startTime: number,
 	endTime: number,

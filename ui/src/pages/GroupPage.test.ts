@@ -204,3 +204,13 @@ test("the settings dialog sends only the resources that changed, and autoPause w
   expect(form).not.toHaveProperty("executorMemory");
   expect(form).not.toHaveProperty("packages");
 });
+
+test("a running driver with a live UI opens its Spark UI by its job id; one without has the button disabled", async () => {
+  const withUi = group({ jobs: [{ ...driver("d-2", "READY"), sparkUiUrl: "http://127.0.0.1:41235" }, driver("d-1", "READY")] });
+  const { calls, user } = backend(withUi, { open_spark_ui: () => null });
+  render(GroupPage, { id: "g-1" });
+  const drivers = within(await screen.findByRole("list", { name: "Drivers" })).getAllByRole("listitem");
+  expect(within(drivers[1]).getByRole("button", { name: /Spark UI of driver/ })).toBeDisabled();
+  await user.click(within(drivers[0]).getByRole("button", { name: /Spark UI of driver/ }));
+  expect(argsOf(calls, "open_spark_ui")).toEqual([{ jobId: "d-2" }]);
+});

@@ -205,3 +205,26 @@ test("a failed job with a known cause says it in plain words, with what to chang
   expect(alert).toHaveTextContent("java.lang.OutOfMemoryError: Java heap space");
   expect(alert).not.toHaveTextContent("The job failed.");
 });
+
+test("Spark UI is enabled once the job has a live UI and asks the backend to open it by job id", async () => {
+  const { calls, user } = backend(running, { open_spark_ui: () => null });
+  render(JobPage, { id: "j-1" });
+  const button = await screen.findByRole("button", { name: "Spark UI" });
+  expect(button).toBeDisabled();
+
+  await events.engineChanged.emit({ kind: "jobChanged", job: { ...running, sparkUiUrl: "http://127.0.0.1:41234" } });
+  await waitFor(() => expect(button).toBeEnabled());
+  await user.click(button);
+  expect(argsOf(calls, "open_spark_ui")).toEqual([{ jobId: "j-1" }]);
+
+  await events.engineChanged.emit({ kind: "jobChanged", job: { ...running, state: "FINISHED", sparkUiUrl: null } });
+  await waitFor(() => expect(button).toBeDisabled());
+});
+
+test("a Spark UI the backend cannot open says why", async () => {
+  const message = "job 'daily-etl' has no live Spark UI: it has ended (FINISHED)";
+  const { user } = backend({ ...running, sparkUiUrl: "http://127.0.0.1:41234" }, { open_spark_ui: () => refuse("conflict", message) });
+  render(JobPage, { id: "j-1" });
+  await user.click(await screen.findByRole("button", { name: "Spark UI" }));
+  expect(await screen.findByRole("alert")).toHaveTextContent("Job 'daily-etl' has no live Spark UI: it has ended (FINISHED)");
+});

@@ -11,7 +11,10 @@
 //! frame carrying the port; it relays the agent's port of a Running group driver to
 //! [`Simulator::set_agent`]'s address (a fake agent on loopback), and answers every other
 //! port, or any port while [`Simulator::break_forwards`] is on, with an error frame as
-//! the kubelet does when nothing listens.
+//! the kubelet does when nothing listens. Once [`Simulator::serve_spark_ui`] started its
+//! stand-in Spark UI on loopback, the `spark-ui` port a Running driver pod declares is
+//! relayed there: its `/api/v1/applications` names the app ids of the pods it was
+//! reached through (no Spark runs).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -56,6 +59,8 @@ pub struct Simulator {
     /// While set, every port-forward fails with an error frame (open ones too).
     broken: Arc<watch::Sender<bool>>,
     forwards: Arc<AtomicUsize>,
+    /// The stand-in Spark UI, once started.
+    spark_ui: Arc<Mutex<Option<SocketAddr>>>,
 }
 
 impl Default for Simulator {
@@ -69,6 +74,7 @@ impl Default for Simulator {
             agent: Arc::default(),
             broken: Arc::new(watch::channel(false).0),
             forwards: Arc::default(),
+            spark_ui: Arc::default(),
         }
     }
 }
@@ -139,6 +145,30 @@ impl Simulator {
     /// Port-forwards to group drivers' agents go to `addr`.
     pub fn set_agent(&self, addr: SocketAddr) {
         *self.agent.lock().unwrap() = Some(addr);
+    }
+
+    /// Starts the stand-in Spark UI (see the module docs): `/api/v1/applications` lists
+    /// the app ids of the Running driver pods.
+    pub async fn serve_spark_ui(&self) {
+        let sim = self.clone();
+        let app = axum::Router::new().route(
+            "/api/v1/applications",
+            get(move || {
+                let sim = sim.clone();
+                async move {
+                    let apps: Vec<Value> = sim
+                        .pods()
+                        .iter()
+                        .filter(|p| p["metadata"]["labels"]["spark-role"] == "driver" && p["status"]["phase"] == "Running")
+                        .map(|p| json!({"id": p["metadata"]["labels"]["spark-app-selector"], "name": p["metadata"]["name"]}))
+                        .collect();
+                    axum::Json(apps)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        *self.spark_ui.lock().unwrap() = Some(listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
     }
 
     /// While on, every port-forward stream, open or new, fails with an error frame.
@@ -352,6 +382,12 @@ fn agent_port(pod: &Value) -> Option<u16> {
     named("SPARKDECK_DRIVER_PORT")?["value"].as_str()?.parse().ok()
 }
 
+/// The port a pod's container declares under `name`.
+fn declared_port(pod: &Value, name: &str) -> Option<u16> {
+    let ports = pod["spec"]["containers"][0]["ports"].as_array()?;
+    ports.iter().find(|p| p["name"] == name)?["containerPort"].as_u64().and_then(|p| u16::try_from(p).ok())
+}
+
 /// `pods/{name}/portforward?ports=N`: the WebSocket upgrade, then the relay.
 async fn port_forward(
     State(sim): State<Simulator>,
@@ -374,7 +410,12 @@ async fn port_forward(
         return status(400, "BadRequest", "not a WebSocket upgrade");
     };
     let upgrade = hyper::upgrade::on(&mut request);
-    let target = if agent_port(&pod) == Some(port) && !*sim.broken.borrow() { *sim.agent.lock().unwrap() } else { None };
+    let target = match () {
+        () if *sim.broken.borrow() => None,
+        () if agent_port(&pod) == Some(port) => *sim.agent.lock().unwrap(),
+        () if declared_port(&pod, "spark-ui") == Some(port) => *sim.spark_ui.lock().unwrap(),
+        () => None,
+    };
     let broken = sim.broken.subscribe();
     sim.forwards.fetch_add(1, Ordering::SeqCst);
     tokio::spawn(async move {

@@ -1,6 +1,7 @@
-//! The engine's way to a group driver's agent in its pod: a listener on 127.0.0.1 whose
+//! The engine's way to a port of a driver pod — a group driver's agent, a driver's Spark
+//! UI: a listener on 127.0.0.1 whose
 //! every accepted connection is bridged to a new port-forward stream (`pods/portforward`,
-//! a WebSocket through the API server) to the agent's port. The driver client then talks
+//! a WebSocket through the API server) to that port. The driver client then talks
 //! to the agent as it does to a local one. A stream that breaks closes its connection, so
 //! the client sees an error (and health checks miss) instead of waiting forever.
 //!
@@ -28,14 +29,14 @@ struct Failures {
 }
 
 impl Failures {
-    fn record(failures: &Mutex<Self>, pod: &str, what: &str) {
+    fn record(failures: &Mutex<Self>, pod: &str, to: &str, what: &str) {
         let mut f = failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         f.last = Some(Instant::now());
         if f.warned.is_none_or(|w| w.elapsed() >= WARN_EVERY) {
             f.warned = Some(Instant::now());
-            tracing::warn!(pod, "the port-forward to the driver agent failed: {what}");
+            tracing::warn!(pod, "the port-forward to the {to} failed: {what}");
         } else {
-            tracing::debug!(pod, "the port-forward to the driver agent failed: {what}");
+            tracing::debug!(pod, "the port-forward to the {to} failed: {what}");
         }
     }
 
@@ -52,8 +53,9 @@ pub(crate) struct Forwarder {
 }
 
 impl Forwarder {
-    /// Listens on a free loopback port and forwards what connects there to `remote` of `pod`.
-    pub(crate) async fn start(api: Api<Pod>, pod: String, remote: u16) -> std::io::Result<Self> {
+    /// Listens on a free loopback port and forwards what connects there to `remote` of `pod`
+    /// (`to` names it in warnings: "driver agent", "Spark UI").
+    pub(crate) async fn start(api: Api<Pod>, pod: String, remote: u16, to: &'static str) -> std::io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let port = listener.local_addr()?.port();
         let task = tokio::spawn(async move {
@@ -66,7 +68,7 @@ impl Forwarder {
                         // Dropped at once: the client gets an error, as it would from the forward.
                         Ok(_) if Failures::recent(&failures) => {}
                         Ok((tcp, _)) => {
-                            bridges.spawn(bridge(api.clone(), pod.clone(), remote, tcp, failures.clone()));
+                            bridges.spawn(bridge(api.clone(), pod.clone(), remote, to, tcp, failures.clone()));
                         }
                         Err(e) => {
                             // Out of descriptors and the like: the clients retry.
@@ -95,11 +97,11 @@ impl Drop for Forwarder {
 
 /// Copies between one local connection and one port-forward stream until either ends or
 /// the API server reports an error for the port (e.g. nothing listens there).
-async fn bridge(api: Api<Pod>, pod: String, remote: u16, mut tcp: TcpStream, failures: Arc<Mutex<Failures>>) {
+async fn bridge(api: Api<Pod>, pod: String, remote: u16, to: &str, mut tcp: TcpStream, failures: Arc<Mutex<Failures>>) {
     let mut forward = match api.portforward(&pod, &[remote]).await {
         Ok(forward) => forward,
         Err(e) => {
-            Failures::record(&failures, &pod, &format!("cannot open it to port {remote}: {e}"));
+            Failures::record(&failures, &pod, to, &format!("cannot open it to port {remote}: {e}"));
             return;
         }
     };
@@ -114,7 +116,7 @@ async fn bridge(api: Api<Pod>, pod: String, remote: u16, mut tcp: TcpStream, fai
             }
         }
         // `None`: the forward ended without an error message; the copy notices on its own.
-        Some(message) = error => Failures::record(&failures, &pod, &message),
+        Some(message) = error => Failures::record(&failures, &pod, to, &message),
     }
     // The WebSocket is not reused: each local connection has its own.
     forward.abort();

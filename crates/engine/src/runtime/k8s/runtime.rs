@@ -45,6 +45,16 @@ const LOG_DRAIN: Duration = Duration::from_secs(30);
 const LOG_RETRY: Duration = Duration::from_secs(10);
 const WARN_EVERY: Duration = Duration::from_secs(60);
 
+/// Spark's UI port when `spark.ui.port` is not set.
+const DEFAULT_UI_PORT: u16 = 4040;
+
+/// The port a pod's first container declares under `name`.
+fn declared_port(pod: &Pod, name: &str) -> Option<u16> {
+    let container = pod.spec.as_ref()?.containers.first()?;
+    let port = container.ports.as_ref()?.iter().find(|p| p.name.as_deref() == Some(name))?;
+    u16::try_from(port.container_port).ok()
+}
+
 pub(crate) struct K8sRuntime {
     cluster: Cluster,
     client: kube::Client,
@@ -69,6 +79,9 @@ struct Tracked {
     pod_running: bool,
     /// The port-forward to a group driver's agent; dropped with the driver.
     forward: Option<Forwarder>,
+    /// The port-forward to the driver's Spark UI, opened while the pod runs; dropped
+    /// with the driver (its end, a stop, the runtime).
+    ui_forward: Option<Forwarder>,
 }
 
 /// The driver pod as its watcher last saw it.
@@ -321,7 +334,7 @@ impl K8sRuntime {
             return port;
         }
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-        match Forwarder::start(api, name.to_string(), AGENT_PORT).await {
+        match Forwarder::start(api, name.to_string(), AGENT_PORT, "driver agent").await {
             Ok(forward) => {
                 let port = forward.port();
                 tracing::info!(pod = name, port, "port-forward to the driver agent listening");
@@ -335,9 +348,44 @@ impl K8sRuntime {
         }
     }
 
+    /// The loopback URL of the port-forward to a running driver pod's Spark UI (the port
+    /// its container declares as `spark-ui`: `spark.ui.port`, else 4040), opened on first
+    /// use. `None` while the pod is not Running.
+    async fn ui_url(&self, namespace: &str, name: &str, uid: &str) -> Option<String> {
+        let (running, ui_port, local) = self.tracked(uid, |t| {
+            let ui_port = match &t.seen {
+                Seen::Pod(pod) => declared_port(pod, "spark-ui"),
+                _ => None,
+            };
+            (t.pod_running, ui_port, t.ui_forward.as_ref().map(Forwarder::port))
+        });
+        if !running {
+            return None;
+        }
+        if let Some(port) = local {
+            return Some(format!("http://127.0.0.1:{port}"));
+        }
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        match Forwarder::start(api, name.to_string(), ui_port.unwrap_or(DEFAULT_UI_PORT), "Spark UI").await {
+            Ok(forward) => {
+                let port = forward.port();
+                tracing::info!(pod = name, port, "port-forward to the Spark UI listening");
+                self.tracked(uid, |t| t.ui_forward = Some(forward));
+                Some(format!("http://127.0.0.1:{port}"))
+            }
+            Err(e) => {
+                tracing::warn!(pod = name, "cannot listen for a port-forward to the Spark UI: {e}");
+                None
+            }
+        }
+    }
+
     async fn stop_pod(&self, namespace: &str, name: &str, uid: &str, grace: Duration) -> Result<()> {
         // Nothing talks to a driver being stopped.
-        self.tracked(uid, |t| t.forward = None);
+        self.tracked(uid, |t| {
+            t.forward = None;
+            t.ui_forward = None;
+        });
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
         let params = DeleteParams {
             grace_period_seconds: Some(u32::try_from(grace.as_secs()).unwrap_or(u32::MAX)),
@@ -446,6 +494,16 @@ impl ClusterRuntime for K8sRuntime {
         Box::pin(async move {
             match driver {
                 DriverRef::Pod { namespace, name, uid } => self.agent_port(namespace, name, uid).await,
+                _ => None,
+            }
+        })
+    }
+
+    /// A port-forward to the pod's UI port, owned here and dropped when the job ends.
+    fn spark_ui<'a>(&'a self, driver: &'a DriverRef, _job_dir: &'a Path) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async move {
+            match driver {
+                DriverRef::Pod { namespace, name, uid } => self.ui_url(namespace, name, uid).await,
                 _ => None,
             }
         })

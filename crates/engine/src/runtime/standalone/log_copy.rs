@@ -169,6 +169,8 @@ pub(crate) struct JobLogs {
     job_dir: PathBuf,
     master_ui: String,
     driver: Option<String>,
+    /// The host of the worker running the cluster-mode driver, once found.
+    driver_host: Option<String>,
     app_id: Option<String>,
     copies: BTreeMap<(LogOwner, &'static str), LogCopy>,
     /// Executors skipped for an unsafe id, so each is warned about once.
@@ -177,7 +179,7 @@ pub(crate) struct JobLogs {
 
 impl JobLogs {
     pub(crate) fn new(job_dir: &Path, master_ui: &str) -> Self {
-        Self { job_dir: job_dir.to_path_buf(), master_ui: master_ui.to_string(), driver: None, app_id: None, copies: BTreeMap::new(), skipped: BTreeSet::new() }
+        Self { job_dir: job_dir.to_path_buf(), master_ui: master_ui.to_string(), driver: None, driver_host: None, app_id: None, copies: BTreeMap::new(), skipped: BTreeSet::new() }
     }
 
     /// Follow the logs of a cluster-mode driver (a REST submission).
@@ -194,6 +196,11 @@ impl JobLogs {
         self.driver.as_deref()
     }
 
+    /// The host of the worker the cluster-mode driver runs on, once a sync found it.
+    pub(crate) fn driver_host(&self) -> Option<&str> {
+        self.driver_host.as_deref()
+    }
+
     pub(crate) fn app_id(&self) -> Option<&str> {
         self.app_id.as_deref()
     }
@@ -208,6 +215,9 @@ impl JobLogs {
                 Ok(master) => {
                     if let Some(driver) = &self.driver {
                         let worker = master.driver(driver).and_then(|d| master.worker(&d.worker));
+                        if let Some(worker) = worker.filter(|w| !w.host.is_empty()) {
+                            self.driver_host = Some(worker.host.clone());
+                        }
                         if let Some(worker) = worker.filter(|w| !w.webuiaddress.is_empty()) {
                             for log_type in LOG_TYPES {
                                 let key = (LogOwner::Driver(driver.clone()), log_type);

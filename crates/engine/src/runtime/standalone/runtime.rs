@@ -31,6 +31,7 @@ use crate::model::cluster::Cluster;
 use crate::model::driver::ProcessRef;
 use crate::runtime::local::{EVENTS_DIR, LocalRuntime, foreign};
 use crate::runtime::job_dir::DRIVER_STDERR;
+use crate::runtime::spark_ui::bound_ui_in_job_dir;
 use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, LaunchTrace, Launched, Liveness};
 
 /// Settings an interactive driver gets unless the user set them: executors come when
@@ -316,6 +317,29 @@ impl ClusterRuntime for StandaloneRuntime {
         })
     }
 
+    /// Client-mode drivers run here (their UI on loopback, as local ones); a cluster-mode
+    /// driver's UI is on its worker: at the address its copied log names, or at the
+    /// worker's host when it bound every interface.
+    fn spark_ui<'a>(&'a self, driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let bound = bound_ui_in_job_dir(job_dir)?;
+            match driver {
+                DriverRef::Submission { .. } => {
+                    let host = match bound.host.as_str() {
+                        "0.0.0.0" | "::" | "0:0:0:0:0:0:0:0" => {
+                            // Only a driver being followed (no entry is made for one that ended).
+                            let follow = self.follows.lock().unwrap_or_else(PoisonError::into_inner).get(job_dir).cloned()?;
+                            follow.lock().await.logs.driver_host()?.to_string()
+                        }
+                        named => named.to_string(),
+                    };
+                    Some(format!("http://{}:{}", url_host(&host), bound.port))
+                }
+                _ => Some(bound.loopback_url()),
+            }
+        })
+    }
+
     fn stop<'a>(&'a self, driver: &'a DriverRef, grace: Duration) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             match driver {
@@ -347,4 +371,9 @@ impl ClusterRuntime for StandaloneRuntime {
     fn check(&self) -> BoxFuture<'_, Result<String>> {
         Box::pin(test_standalone_connection(&self.cluster))
     }
+}
+
+/// A host as a URL names it (an IPv6 address in brackets).
+fn url_host(host: &str) -> String {
+    if host.contains(':') { format!("[{host}]") } else { host.to_string() }
 }
