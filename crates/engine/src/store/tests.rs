@@ -45,6 +45,8 @@ fn job(id: &str, name: &str, tags: BTreeMap<String, String>) -> JobRecord {
             schedule_id: None,
             attempt: 1,
             max_retries: 0,
+            usual_duration_ms: None,
+            slower_than_usual: false,
         },
         cluster_id: "default".into(),
         spec: JobSpec::default(),
