@@ -99,9 +99,9 @@ impl Engine {
         Ok(JobExecutors { executors: report.executors, source, message: report.message })
     }
 
-    /// The event log's report, or None for a job that never started.
+    /// The event log's report, or None for a job that never started (no driver was launched).
     pub(crate) async fn app_report(&self, record: &JobRecord) -> Result<Option<AppReport>> {
-        if record.job.start_time == 0 && record.job.app_id.is_none() {
+        if record.driver.is_none() && record.job.app_id.is_none() {
             return Ok(None);
         }
         let events = self.job_dir(&record.job.job_id).join(EVENTS_DIR);
