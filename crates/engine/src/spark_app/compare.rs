@@ -27,15 +27,24 @@ fn ran(stages: &[StageSummary]) -> Vec<&StageSummary> {
     list
 }
 
+/// A stage's name without the folder of its call site (`count at /jobs/j1/main.py:3` →
+/// `count at main.py:3`): each run's files live in a folder of its own.
+pub(crate) fn comparable_name(name: &str) -> String {
+    match name.rsplit_once(" at ") {
+        Some((call, site)) => format!("{call} at {}", site.rsplit('/').next().unwrap_or(site)),
+        None => name.to_string(),
+    }
+}
+
 /// Matches the stages of two runs by name, in order within a name.
 pub(crate) fn match_stages(this: &[StageSummary], other: &[StageSummary]) -> Vec<StageDelta> {
-    let mut others: HashMap<&str, std::collections::VecDeque<&StageSummary>> = HashMap::new();
+    let mut others: HashMap<String, std::collections::VecDeque<&StageSummary>> = HashMap::new();
     let other_ran = ran(other);
     for s in &other_ran {
-        others.entry(s.name.as_str()).or_default().push_back(s);
+        others.entry(comparable_name(&s.name)).or_default().push_back(s);
     }
     let delta = |a: Option<&StageSummary>, b: Option<&StageSummary>| {
-        let name = a.or(b).map(|s| s.name.clone()).unwrap_or_default();
+        let name = a.or(b).map(|s| comparable_name(&s.name)).unwrap_or_default();
         let (d, od) = (a.map_or(0, |s| s.duration_ms), b.map_or(0, |s| s.duration_ms));
         StageDelta {
             name,
@@ -51,14 +60,16 @@ pub(crate) fn match_stages(this: &[StageSummary], other: &[StageSummary]) -> Vec
     let mut deltas: Vec<StageDelta> = ran(this)
         .into_iter()
         .map(|s| {
-            let matched = others.get_mut(s.name.as_str()).and_then(|q| q.pop_front());
+            let matched = others.get_mut(&comparable_name(&s.name)).and_then(|q| q.pop_front());
             delta(Some(s), matched)
         })
         .collect();
     // What only the other run had, in its order.
     for s in other_ran {
-        if others.get_mut(s.name.as_str()).and_then(|q| q.front().copied()).is_some_and(|f| std::ptr::eq(f, s)) {
-            others.get_mut(s.name.as_str()).map(|q| q.pop_front());
+        if let Some(queue) = others.get_mut(&comparable_name(&s.name))
+            && queue.front().is_some_and(|f| std::ptr::eq(*f, s))
+        {
+            queue.pop_front();
             deltas.push(delta(None, Some(s)));
         }
     }
@@ -147,5 +158,16 @@ mod tests {
         assert_eq!(pairs, [(Some(0), Some(5), 0), (Some(1), Some(7), 600), (Some(2), Some(6), -10), (Some(3), None, 5), (None, Some(8), -7)]);
         assert_eq!(slowest_stage(&deltas).as_deref(), Some("map"));
         assert_eq!(slowest_stage(&deltas[2..]), None, "a stage in one run only is no comparison");
+    }
+
+    #[test]
+    fn call_sites_match_whatever_folder_the_script_was_in() {
+        assert_eq!(comparable_name("reduceByKey at /data/jobs/j1/main.py:5"), "reduceByKey at main.py:5");
+        assert_eq!(comparable_name("showString at NativeMethodAccessorImpl.java:0"), "showString at NativeMethodAccessorImpl.java:0");
+        assert_eq!(comparable_name("broadcast exchange"), "broadcast exchange");
+        let a = [stage(0, "count at /a/main.py:3", 1, 10)];
+        let b = [stage(0, "count at /b/main.py:3", 1, 4)];
+        let deltas = match_stages(&a, &b);
+        assert_eq!((deltas.len(), deltas[0].name.as_str(), deltas[0].delta_ms), (1, "count at main.py:3", 6));
     }
 }
