@@ -3,6 +3,7 @@
 //! comparison of two runs (`compare.rs`).
 
 mod compare;
+mod live;
 pub(crate) mod event_log;
 mod parser;
 #[cfg(any(test, feature = "testing"))]
@@ -77,26 +78,56 @@ fn problem_message(p: &ReadProblems, in_progress: bool) -> Option<String> {
     if parts.is_empty() { None } else { Some(parts.join("; ")) }
 }
 
+fn join_messages(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
 impl Engine {
-    /// The stages of a job's application: from the running application while it runs (see
-    /// `live`), else from its event log; empty for a job that never started.
+    /// The stages of a job's application: from the running application's REST API while it
+    /// runs (`live.rs`), else (or when that does not answer) from its event log; empty for a
+    /// job that never started.
     pub async fn job_stages(&self, job_id: &str) -> Result<JobStages> {
         let record = self.job_record(job_id).await?;
+        let mut fallback = None;
+        if let Some(ui) = self.live_ui(&record).await {
+            match live::stages(&ui, record.job.app_id.as_deref(), now_ms()).await {
+                Ok(stages) => return Ok(JobStages { stages, source: StagesSource::Live, message: None }),
+                Err(e) => fallback = Some(format!("the running application did not answer ({e}); read from its event log")),
+            }
+        }
         let Some(report) = self.app_report(&record).await? else {
             return Ok(JobStages { stages: Vec::new(), source: StagesSource::None, message: None });
         };
         let source = if report.found { StagesSource::EventLog } else { StagesSource::None };
-        Ok(JobStages { stages: report.stages, source, message: report.message })
+        Ok(JobStages { stages: report.stages, source, message: join_messages(fallback, report.message) })
     }
 
     /// The executors of a job's application, as [`Engine::job_stages`].
     pub async fn job_executors(&self, job_id: &str) -> Result<JobExecutors> {
         let record = self.job_record(job_id).await?;
+        let mut fallback = None;
+        if let Some(ui) = self.live_ui(&record).await {
+            match live::executors(&ui, record.job.app_id.as_deref()).await {
+                Ok(executors) => return Ok(JobExecutors { executors, source: StagesSource::Live, message: None }),
+                Err(e) => fallback = Some(format!("the running application did not answer ({e}); read from its event log")),
+            }
+        }
         let Some(report) = self.app_report(&record).await? else {
             return Ok(JobExecutors { executors: Vec::new(), source: StagesSource::None, message: None });
         };
         let source = if report.found { StagesSource::EventLog } else { StagesSource::None };
-        Ok(JobExecutors { executors: report.executors, source, message: report.message })
+        Ok(JobExecutors { executors: report.executors, source, message: join_messages(fallback, report.message) })
+    }
+
+    /// The Spark UI of a job that is still running, if it has one.
+    async fn live_ui(&self, record: &JobRecord) -> Option<String> {
+        if record.job.state.is_terminal() {
+            return None;
+        }
+        None
     }
 
     /// The event log's report, or None for a job that never started (no driver was launched).
