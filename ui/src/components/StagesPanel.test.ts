@@ -33,7 +33,7 @@ const COMPARISON: JobComparison_Serialize = {
   ],
   slowestStage: "join at main.py:9",
   configDiffs: [{ key: "spark.sql.shuffle.partitions", value: "8", otherValue: null }],
-  args: ["big"], otherArgs: ["small"], message: null,
+  args: ["big"], otherArgs: ["small"],
 };
 
 afterEach(() => {
