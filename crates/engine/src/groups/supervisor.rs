@@ -66,7 +66,7 @@ impl Engine {
 
     async fn supervise_once(&self, live: &Arc<GroupLive>) {
         let drivers = live.lock().snapshots();
-        for Snapshot { id, handle, stopping, conn, launched, health_due } in drivers {
+        for Snapshot { id, handle, stopping, conn, launched, health_due, ui } in drivers {
             let dir = self.job_dir(&id);
             if let Liveness::Ended(exit) = handle.runtime.poll(&handle.driver, &dir).await {
                 self.driver_ended(live, &id, exit).await;
@@ -76,6 +76,15 @@ impl Engine {
             job_dir::rotate_driver_logs(&dir, config.max_log_file_bytes, config.log_parts_kept).await;
             if stopping {
                 continue;
+            }
+            if let Some((mut search, app_id_known)) = ui {
+                let url = search.look(handle.runtime.as_ref(), &handle.driver, &dir, app_id_known).await;
+                let record = live.lock().spark_ui_looked(&id, search, url);
+                if let Some(record) = record
+                    && let Err(e) = self.save_active(&record).await
+                {
+                    tracing::error!(driver = id, error = %e, "cannot record the Spark UI's address");
+                }
             }
             match conn {
                 None => self.try_attach(live, &id, launched).await,
@@ -251,6 +260,7 @@ impl Engine {
                 state: JobState::Starting,
                 error: None,
                 error_cause: None,
+                spark_ui_url: None,
                 submit_time: now,
                 start_time: now,
                 end_time: 0,

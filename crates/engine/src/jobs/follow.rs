@@ -12,6 +12,7 @@ use crate::model::error_cause::ErrorCause;
 use crate::model::job::{Job, JobState, Language};
 use crate::runtime::job_dir::{self, DRIVER_STDERR, DRIVER_STDOUT};
 use crate::runtime::local::{EVENTS_DIR, app_id_in};
+use crate::runtime::spark_ui::UiSearch;
 use crate::runtime::{ClusterRuntime, DriverRef, Exit, Liveness};
 use crate::time::now_ms;
 
@@ -36,12 +37,19 @@ impl Engine {
         tokio::spawn(async move {
             let Some(dir) = Engine::upgrade(&weak).map(|engine| engine.job_dir(&id)) else { return };
             let mut app_id_seen = false;
+            let mut ui = UiSearch::default();
             loop {
                 let liveness = runtime.poll(&driver, &dir).await;
                 let Some(engine) = Engine::upgrade(&weak) else { return };
                 if matches!(liveness, Liveness::Running { .. }) {
                     let config = engine.config();
                     job_dir::rotate_driver_logs(&dir, config.max_log_file_bytes, config.log_parts_kept).await;
+                }
+                if matches!(liveness, Liveness::Running { .. })
+                    && let Some(url) = ui.look(runtime.as_ref(), &driver, &dir, app_id_seen).await
+                    && let Err(e) = engine.record_spark_ui(&id, url).await
+                {
+                    tracing::error!(id, error = %e, "cannot record the Spark UI's address");
                 }
                 match liveness {
                     Liveness::Running { app_id: Some(app_id) } if !app_id_seen => {
@@ -65,6 +73,18 @@ impl Engine {
                 }
             }
         });
+    }
+
+    /// Records where a running job's Spark UI answers (announced with the job), when it
+    /// changed.
+    pub(crate) async fn record_spark_ui(&self, id: &str, url: String) -> Result<()> {
+        let mut record = self.job_record(id).await?;
+        if record.job.state.is_terminal() || record.job.spark_ui_url.as_deref() == Some(url.as_str()) {
+            return Ok(());
+        }
+        tracing::info!(id, url, "Spark UI bound");
+        record.job.spark_ui_url = Some(url);
+        self.save_active(&record).await.map(|_| ())
     }
 
     async fn mark_busy(&self, id: &str, app_id: String) -> Result<()> {

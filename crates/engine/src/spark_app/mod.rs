@@ -127,7 +127,7 @@ impl Engine {
         if record.job.state.is_terminal() {
             return None;
         }
-        None
+        self.live_spark_ui(&record.job.job_id).await.ok().flatten()
     }
 
     /// The event log's report, or None for a job that never started (no driver was launched).

@@ -7,6 +7,7 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 use crate::model::job::JobRecord;
+use crate::runtime::spark_ui::UiSearch;
 use crate::runtime::{ClusterRuntime, DriverRef};
 
 use super::super::agent_client::DriverConn;
@@ -31,6 +32,8 @@ pub(crate) struct DriverLive {
     pub(super) launched: Instant,
     pub(super) last_health: Instant,
     pub(super) health_misses: u32,
+    /// Looking for its Spark UI (the supervisor looks, this keeps how far it got).
+    pub(super) ui: UiSearch,
 }
 
 /// A launched driver and the runtime that can poll and stop it.
@@ -55,6 +58,7 @@ impl DriverLive {
             launched: now,
             last_health: now,
             health_misses: 0,
+            ui: UiSearch::default(),
         }
     }
 

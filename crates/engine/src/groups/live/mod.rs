@@ -14,6 +14,7 @@ use tokio::sync::{Notify, watch};
 use crate::model::group::{GroupRecord, GroupState, JobInstance};
 use crate::model::job::{JobRecord, JobSpec, JobState, Language};
 use crate::model::secret::Secret;
+use crate::runtime::spark_ui::UiSearch;
 
 mod driver;
 mod registry;
@@ -78,6 +79,8 @@ pub(crate) struct Snapshot {
     pub(crate) launched: Instant,
     /// Idle and due for a health check.
     pub(crate) health_due: bool,
+    /// Its Spark UI search while it goes on, and whether the app id is known.
+    pub(crate) ui: Option<(UiSearch, bool)>,
 }
 
 /// What attaching to a driver's agent needs.
@@ -339,6 +342,7 @@ impl LiveState {
                     conn: d.conn.clone(),
                     launched: d.launched,
                     health_due: d.running.is_none() && d.last_health.elapsed() >= HEALTH_EVERY,
+                    ui: d.ui.looking().then_some((d.ui, d.record.job.app_id.is_some())),
                 })
             })
             .collect()
@@ -372,6 +376,15 @@ impl LiveState {
         // Idle time counts from when the drivers are up, not from when they were asked for.
         self.idle_since = Instant::now();
         Some(record)
+    }
+
+    /// Where a driver's Spark UI search got: the record to save when it found a new URL.
+    pub(crate) fn spark_ui_looked(&mut self, id: &str, search: UiSearch, url: Option<String>) -> Option<JobRecord> {
+        let d = self.drivers.get_mut(id)?;
+        d.ui = search;
+        let url = url.filter(|u| d.record.job.spark_ui_url.as_ref() != Some(u) && !d.record.job.state.is_terminal())?;
+        d.record.job.spark_ui_url = Some(url);
+        Some(d.record.clone())
     }
 
     /// The agent is busy with a request this engine did not give it (from before a
