@@ -88,6 +88,7 @@ export function job(fields: Partial<Job_Serialize> = {}): Job_Serialize {
     state: "FINISHED",
     error: null,
     errorCause: null,
+    sparkUiUrl: null,
     submitTime: Date.UTC(2025, 0, 1, 9, 0, 0),
     startTime: Date.UTC(2025, 0, 1, 9, 0, 3),
     endTime: Date.UTC(2025, 0, 1, 9, 3, 8),

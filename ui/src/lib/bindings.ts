@@ -969,6 +969,12 @@ export type Job_Deserialize = {
 	 *  known cause explains it, else null.
 	 */
 	errorCause?: ErrorCause | null,
+	/**
+	 *  Where the running application's Spark UI (and Spark's REST API under `/api/v1`)
+	 *  answers from this machine (extension): `http://127.0.0.1:PORT`, no trailing slash.
+	 *  Null until the driver bound it, when the UI is off, and once the job ended.
+	 */
+	sparkUiUrl?: string | null,
 	submitTime: number,
 	startTime: number,
 	endTime: number,
@@ -1005,6 +1011,12 @@ export type Job_Serialize = {
 	 *  known cause explains it, else null.
 	 */
 	errorCause: ErrorCause | null,
+	/**
+	 *  Where the running application's Spark UI (and Spark's REST API under `/api/v1`)
+	 *  answers from this machine (extension): `http://127.0.0.1:PORT`, no trailing slash.
+	 *  Null until the driver bound it, when the UI is off, and once the job ended.
+	 */
+	sparkUiUrl: string | null,
 	submitTime: number,
 	startTime: number,
 	endTime: number,
