@@ -19,7 +19,7 @@ function stage(fields: Partial<StageSummary_Serialize>): StageSummary_Serialize 
 const STAGES = [
   stage({}),
   // The slowest task took 8× the median: skew. It spilled too.
-  stage({ stageId: 1, name: "join at main.py:9", submissionTime: T + 4000, completionTime: T + 12000, durationMs: 8000,
+  stage({ stageId: 1, name: "join at /data/jobs/j-1/pyfiles/main.py:9", submissionTime: T + 4000, completionTime: T + 12000, durationMs: 8000,
     shuffleWriteBytes: 0, shuffleReadBytes: 2048, memorySpilledBytes: 5 << 20, diskSpilledBytes: 1 << 20,
     taskDurationMs: { min: 500, median: 1000, max: 8000 } }),
   stage({ stageId: 2, name: "collect at main.py:10", status: "SKIPPED", submissionTime: 0, completionTime: 0, durationMs: 0, taskDurationMs: null }),
@@ -57,13 +57,16 @@ test("an ended job's stages: bars on a timeline, the table, skew and spill marke
   const rows = document.querySelectorAll("tr.stage-row");
   expect(rows).toHaveLength(3);
   expect(rows[0]).not.toHaveClass("skewed");
-  expect(rows[0]).toHaveTextContent("2.0 KiB");
+  expect(rows[0].querySelector(".shuffle")).toHaveTextContent("0 / 2.0 KiB");
+  expect(rows[1].querySelector(".shuffle")).toHaveTextContent("2.0 KiB / 0");
   expect(rows[1]).toHaveClass("skewed");
   expect(rows[1]).toHaveClass("spilled");
   expect(within(rows[1] as HTMLElement).getByText("skew")).toBeInTheDocument();
   expect(within(rows[1] as HTMLElement).getByText("spill")).toBeInTheDocument();
   expect(rows[1]).toHaveTextContent("5.0 MiB / 1.0 MiB");
   expect(rows[2]).toHaveTextContent("skipped");
+  expect(rows[1].querySelector(".stage-name")).toHaveTextContent(/^join at main\.py:9$/);
+  expect(rows[1].querySelector(".stage-name")).toHaveAttribute("title", "join at /data/jobs/j-1/pyfiles/main.py:9");
   expect(argsOf(calls, "job_stages")).toEqual([{ id: "j-1" }]);
 });
 

@@ -46,3 +46,12 @@ export function timelineBars(stages: StageSummary_Serialize[], now: number): Bar
       width: Math.max(0.5, ((end(stage) - stage.submissionTime) / span) * 100),
     }));
 }
+
+/** A stage's name without its script's folder (`count at /jobs/j1/main.py:3` → `count at
+ *  main.py:3`), as the engine matches stages of two runs. */
+export function shortName(name: string): string {
+  const at = name.lastIndexOf(" at ");
+  if (at < 0) return name;
+  const site = name.slice(at + 4);
+  return `${name.slice(0, at)} at ${site.slice(site.lastIndexOf("/") + 1)}`;
+}
