@@ -329,3 +329,19 @@ fn schedules_cross_ipc_to_the_engine() {
     invoke(&window, "delete_schedule", json!({"id": id})).expect("deleted");
     assert_eq!(invoke(&window, "get_schedule", json!({"id": id})).unwrap_err()["code"], "not_found");
 }
+
+/// The Stages tab's commands: their arguments as the bindings send them (`otherId`), and
+/// their refusals by code and field.
+#[test]
+fn stage_and_comparison_commands_cross_ipc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_engine(dir.path());
+    for cmd in ["job_stages", "job_executors", "previous_run"] {
+        let error = invoke(&window, cmd, json!({"id": "nope"})).unwrap_err();
+        assert_eq!(error["code"], "not_found", "{cmd}: {error}");
+    }
+    let error = invoke(&window, "compare_jobs", json!({"id": "a", "otherId": "a"})).unwrap_err();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("otherId")));
+    let error = invoke(&window, "compare_jobs", json!({"id": "a", "otherId": "b"})).unwrap_err();
+    assert_eq!(error["code"], "not_found");
+}

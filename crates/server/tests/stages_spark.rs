@@ -147,6 +147,15 @@ async fn a_running_jobs_stages_and_executors_come_live_from_its_spark_ui() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert_eq!(stages["source"], "LIVE", "{stages}");
+    // What one live call costs (printed, not asserted; the target is ≤ 50 ms).
+    let mut took: Vec<Duration> = Vec::new();
+    for _ in 0..10 {
+        let started = tokio::time::Instant::now();
+        assert_eq!(call(s.get(&format!("/job/{id}/stages"))).await.0, 200);
+        took.push(started.elapsed());
+    }
+    took.sort();
+    println!("live /stages of a running job: median {:?} over {} calls", took[took.len() / 2], took.len());
     let list = stages["stages"].as_array().unwrap();
     let done: Vec<&Value> = list.iter().filter(|x| x["status"] == "COMPLETE").collect();
     assert!(done.iter().any(|x| x["shuffleWriteBytes"].as_i64().unwrap() > 0), "the shuffle's map stage: {stages}");

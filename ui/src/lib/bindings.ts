@@ -987,7 +987,7 @@ export type Job_Deserialize = {
 	/**
 	 *  The median duration (ms) of the previous five FINISHED runs of this name (extension;
 	 *  null with fewer than three such runs, and in change events: it is worked out when jobs
-	 *  are listed or read).
+	 *  are listed or read). Never 0, so it takes 8 bytes: jobs travel in every event.
 	 */
 	usualDurationMs?: number | null,
 	/**  A FINISHED run that took at least 1.5× `usualDurationMs` (extension). */
@@ -1029,7 +1029,7 @@ export type Job_Serialize = {
 	/**
 	 *  The median duration (ms) of the previous five FINISHED runs of this name (extension;
 	 *  null with fewer than three such runs, and in change events: it is worked out when jobs
-	 *  are listed or read).
+	 *  are listed or read). Never 0, so it takes 8 bytes: jobs travel in every event.
 	 */
 	usualDurationMs: number | null,
 	/**  A FINISHED run that took at least 1.5× `usualDurationMs` (extension). */

@@ -243,7 +243,7 @@ impl AppParser {
                 Err(_) => return false,
             },
         };
-        let ok = match name {
+        match name {
             b"SparkListenerTaskEnd" => serde_json::from_slice(line).map(|e| self.task_end(e)).is_ok(),
             b"SparkListenerTaskStart" => serde_json::from_slice(line).map(|e| self.task_start(e)).is_ok(),
             b"SparkListenerStageSubmitted" => serde_json::from_slice(line).map(|e| self.stage_submitted(e)).is_ok(),
@@ -262,8 +262,7 @@ impl AppParser {
             b"SparkListenerApplicationEnd" => serde_json::from_slice(line).map(|e: AppEnd| self.end_time = e.time).is_ok(),
             // Every other event is well-formed enough if it closes its object (a cut line does not).
             _ => line.trim_ascii_end().ends_with(b"}"),
-        };
-        ok
+        }
     }
 
     fn stage(&mut self, info: &StageInfo) -> &mut StageAcc {

@@ -60,10 +60,11 @@ impl Store {
             if durations.len() < FEWEST {
                 continue;
             }
-            let usual = median(durations);
+            // A usual duration of 0 ms says nothing (and is null).
+            let Some(usual) = std::num::NonZeroI64::new(median(durations)) else { continue };
             let took = job.end_time - job.start_time;
             job.usual_duration_ms = Some(usual);
-            job.slower_than_usual = job.start_time > 0 && usual > 0 && took as f64 >= SLOW_RATIO * usual as f64;
+            job.slower_than_usual = job.start_time > 0 && took as f64 >= SLOW_RATIO * usual.get() as f64;
         }
         Ok(())
     }

@@ -459,7 +459,7 @@ async fn a_run_at_least_half_again_slower_than_its_last_five_is_marked() {
     let (_, mut page) = store.job_page(&JobFilter::default(), &PageRequest::default()).await.unwrap();
     store.mark_slow_runs(&mut page).await.unwrap();
     let marks: BTreeMap<String, (Option<i64>, bool)> =
-        page.into_iter().map(|j| (j.job_id, (j.usual_duration_ms, j.slower_than_usual))).collect();
+        page.into_iter().map(|j| (j.job_id, (j.usual_duration_ms.map(|d| d.get()), j.slower_than_usual))).collect();
     assert_eq!(marks["j08"], (Some(100), true));
     assert_eq!(marks["j09"], (Some(105), false));
     assert_eq!(marks["j04"], (None, false), "only FINISHED runs are marked");
