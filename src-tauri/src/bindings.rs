@@ -7,7 +7,7 @@ use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::model::schedule::{CatchUp, OverlapPolicy, ScheduleState};
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{clusters, files, groups, jobs, kubeconfig, schedules, settings, windows};
+use crate::commands::{clusters, files, groups, jobs, kubeconfig, schedules, settings, spark_app, windows};
 use crate::events::EngineChanged;
 use crate::single_instance::FilesOpened;
 
@@ -34,6 +34,10 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             jobs::job_logs,
             jobs::follow_job_log,
             jobs::spark_status,
+            spark_app::job_stages,
+            spark_app::job_executors,
+            spark_app::previous_run,
+            spark_app::compare_jobs,
             windows::open_job_window,
             windows::open_group_window,
             windows::open_spark_ui,

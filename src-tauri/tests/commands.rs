@@ -407,3 +407,19 @@ fn the_spark_ui_window_opens_the_engines_url_for_a_running_job_only() {
     assert_eq!(invoke(&window, "open_spark_ui", json!({"jobId": "nope"})).unwrap_err()["code"], "not_found");
     assert_eq!(opened.lock().unwrap().len(), 1, "nothing else opened");
 }
+
+/// The Stages tab's commands: their arguments as the bindings send them (`otherId`), and
+/// their refusals by code and field.
+#[test]
+fn stage_and_comparison_commands_cross_ipc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_engine(dir.path());
+    for cmd in ["job_stages", "job_executors", "previous_run"] {
+        let error = invoke(&window, cmd, json!({"id": "nope"})).unwrap_err();
+        assert_eq!(error["code"], "not_found", "{cmd}: {error}");
+    }
+    let error = invoke(&window, "compare_jobs", json!({"id": "a", "otherId": "a"})).unwrap_err();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("otherId")));
+    let error = invoke(&window, "compare_jobs", json!({"id": "a", "otherId": "b"})).unwrap_err();
+    assert_eq!(error["code"], "not_found");
+}

@@ -101,6 +101,8 @@ export function job(fields: Partial<Job_Serialize> = {}): Job_Serialize {
     scheduleId: null,
     attempt: 1,
     maxRetries: 0,
+    usualDurationMs: null,
+    slowerThanUsual: false,
     ...fields,
   };
 }

@@ -53,6 +53,11 @@ export const commands = {
 	followJobLog: (id: string, resource: string, from: number, onLines: Channel<string[]>) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("follow_job_log", { id, resource, from, onLines })),
 	/**  Java and Spark as found on this machine (for Settings), or what is missing. */
 	sparkStatus: () => typedError<SparkStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("spark_status")),
+	jobStages: (id: string) => typedError<JobStages_Serialize, IpcError_Serialize>(__TAURI_INVOKE("job_stages", { id })),
+	jobExecutors: (id: string) => typedError<JobExecutors_Serialize, IpcError_Serialize>(__TAURI_INVOKE("job_executors", { id })),
+	/**  The last ended run of the same name before this one (null: none). */
+	previousRun: (id: string) => typedError<Job_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("previous_run", { id })),
+	compareJobs: (id: string, otherId: string) => typedError<JobComparison_Serialize, IpcError_Serialize>(__TAURI_INVOKE("compare_jobs", { id, otherId })),
 	/**  Opens (or focuses) a job's own window. */
 	openJobWindow: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_job_window", { id })),
 	/**  Opens (or focuses) a group's own window. */
@@ -354,6 +359,57 @@ export type ErrorCauseKind =
 /**  A stable, serialisable classification of an [`EngineError`]. */
 export type ErrorCode = "invalid" | "not_found" | "conflict" | "unavailable" | "internal";
 
+/**  One executor (`driver` for the driver's own block manager, as Spark lists it). */
+export type ExecutorSummary = ExecutorSummary_Serialize | ExecutorSummary_Deserialize;
+
+/**  One executor (`driver` for the driver's own block manager, as Spark lists it). */
+export type ExecutorSummary_Deserialize = {
+	id: string,
+	host: string,
+	isActive: boolean,
+	totalCores: number,
+	addTime: number,
+	/**  0 while it is there. */
+	removeTime: number,
+	removeReason?: string | null,
+	activeTasks: number,
+	completedTasks: number,
+	failedTasks: number,
+	totalTasks: number,
+	/**  Sum of its tasks' durations. */
+	totalDurationMs: number,
+	totalGcTimeMs: number,
+	totalInputBytes: number,
+	totalShuffleReadBytes: number,
+	totalShuffleWriteBytes: number,
+	/**  Storage memory of its block manager. */
+	maxMemory: number,
+};
+
+/**  One executor (`driver` for the driver's own block manager, as Spark lists it). */
+export type ExecutorSummary_Serialize = {
+	id: string,
+	host: string,
+	isActive: boolean,
+	totalCores: number,
+	addTime: number,
+	/**  0 while it is there. */
+	removeTime: number,
+	removeReason: string | null,
+	activeTasks: number,
+	completedTasks: number,
+	failedTasks: number,
+	totalTasks: number,
+	/**  Sum of its tasks' durations. */
+	totalDurationMs: number,
+	totalGcTimeMs: number,
+	totalInputBytes: number,
+	totalShuffleReadBytes: number,
+	totalShuffleWriteBytes: number,
+	/**  Storage memory of its block manager. */
+	maxMemory: number,
+};
+
 /**
  *  Files a second start of the app was given, for the main window to submit as a job (as if
  *  they were dropped on it): absolute paths.
@@ -597,6 +653,53 @@ export type IpcError_Serialize = {
 /**  A job as the API shows it. Times are epoch milliseconds, 0 until reached. */
 export type Job = Job_Serialize | Job_Deserialize;
 
+/**  `GET /job/{id}/compare/{otherId}`: this run against the other. */
+export type JobComparison = JobComparison_Serialize | JobComparison_Deserialize;
+
+/**  `GET /job/{id}/compare/{otherId}`: this run against the other. */
+export type JobComparison_Deserialize = {
+	jobId: string,
+	otherJobId: string,
+	/**  `endTime - startTime` (till now while running; 0 before it starts). */
+	durationMs: number,
+	otherDurationMs: number,
+	deltaMs: number,
+	inputBytes: number,
+	otherInputBytes: number,
+	/**  Stages matched by name (in order where one name repeats), this run's order first. */
+	stages: StageDelta_Deserialize[],
+	/**  The name of the matched stage that grew most in time (null if none grew). */
+	slowestStage?: string | null,
+	/**  `jobConfig` keys whose value differs (secret values masked, as in the job view). */
+	configDiffs: SettingDiff_Deserialize[],
+	args: string[],
+	otherArgs: string[],
+	/**  What could not be read of either run's stages. */
+	message?: string | null,
+};
+
+/**  `GET /job/{id}/compare/{otherId}`: this run against the other. */
+export type JobComparison_Serialize = {
+	jobId: string,
+	otherJobId: string,
+	/**  `endTime - startTime` (till now while running; 0 before it starts). */
+	durationMs: number,
+	otherDurationMs: number,
+	deltaMs: number,
+	inputBytes: number,
+	otherInputBytes: number,
+	/**  Stages matched by name (in order where one name repeats), this run's order first. */
+	stages: StageDelta_Serialize[],
+	/**  The name of the matched stage that grew most in time (null if none grew). */
+	slowestStage: string | null,
+	/**  `jobConfig` keys whose value differs (secret values masked, as in the job view). */
+	configDiffs: SettingDiff_Serialize[],
+	args: string[],
+	otherArgs: string[],
+	/**  What could not be read of either run's stages. */
+	message?: string,
+};
+
 /**  What a new job's form starts with. */
 export type JobDefaults = JobDefaults_Serialize | JobDefaults_Deserialize;
 
@@ -614,6 +717,23 @@ export type JobDefaults_Serialize = {
 	language: Language,
 	/**  Spark properties, `k=v;k2=v2`. */
 	jobConfig: string,
+};
+
+/**  `GET /job/{id}/executors`. */
+export type JobExecutors = JobExecutors_Serialize | JobExecutors_Deserialize;
+
+/**  `GET /job/{id}/executors`. */
+export type JobExecutors_Deserialize = {
+	executors: ExecutorSummary_Deserialize[],
+	source: StagesSource,
+	message?: string | null,
+};
+
+/**  `GET /job/{id}/executors`. */
+export type JobExecutors_Serialize = {
+	executors: ExecutorSummary_Serialize[],
+	source: StagesSource,
+	message?: string,
 };
 
 /**
@@ -803,6 +923,25 @@ export type JobSettings_Serialize = {
 	memorySettings: MemorySettings_Serialize,
 };
 
+/**  `GET /job/{id}/stages`. */
+export type JobStages = JobStages_Serialize | JobStages_Deserialize;
+
+/**  `GET /job/{id}/stages`. */
+export type JobStages_Deserialize = {
+	stages: StageSummary_Deserialize[],
+	source: StagesSource,
+	/**  What could not be read (a missing, cut or corrupt event log), else absent. */
+	message?: string | null,
+};
+
+/**  `GET /job/{id}/stages`. */
+export type JobStages_Serialize = {
+	stages: StageSummary_Serialize[],
+	source: StagesSource,
+	/**  What could not be read (a missing, cut or corrupt event log), else absent. */
+	message?: string,
+};
+
 export type JobState = 
 /**  Accepted, waiting for a free slot on its cluster. */
 "SUBMITTED" | 
@@ -851,6 +990,14 @@ export type Job_Deserialize = {
 	attempt: number,
 	/**  How often a failed attempt is submitted again (0–10). */
 	maxRetries: number,
+	/**
+	 *  The median duration (ms) of the previous five FINISHED runs of this name (extension;
+	 *  null with fewer than three such runs, and in change events: it is worked out when jobs
+	 *  are listed or read). Never 0, so it takes 8 bytes: jobs travel in every event.
+	 */
+	usualDurationMs?: number | null,
+	/**  A FINISHED run that took at least 1.5× `usualDurationMs` (extension). */
+	slowerThanUsual?: boolean,
 } & JobSettings_Deserialize;
 
 /**  A job as the API shows it. Times are epoch milliseconds, 0 until reached. */
@@ -885,6 +1032,14 @@ export type Job_Serialize = {
 	attempt: number,
 	/**  How often a failed attempt is submitted again (0–10). */
 	maxRetries: number,
+	/**
+	 *  The median duration (ms) of the previous five FINISHED runs of this name (extension;
+	 *  null with fewer than three such runs, and in change events: it is worked out when jobs
+	 *  are listed or read). Never 0, so it takes 8 bytes: jobs travel in every event.
+	 */
+	usualDurationMs: number | null,
+	/**  A FINISHED run that took at least 1.5× `usualDurationMs` (extension). */
+	slowerThanUsual: boolean,
 } & JobSettings_Serialize;
 
 /**  A context as the import dialog lists it: no credentials, only what identifies it. */
@@ -1345,6 +1500,23 @@ export type Schedule_Serialize = {
 	jobs: Job_Serialize[],
 };
 
+/**  One setting whose value differs (null: not set in that run). */
+export type SettingDiff = SettingDiff_Serialize | SettingDiff_Deserialize;
+
+/**  One setting whose value differs (null: not set in that run). */
+export type SettingDiff_Deserialize = {
+	key: string,
+	value?: string | null,
+	otherValue?: string | null,
+};
+
+/**  One setting whose value differs (null: not set in that run). */
+export type SettingDiff_Serialize = {
+	key: string,
+	value: string | null,
+	otherValue: string | null,
+};
+
 export type Settings = Settings_Serialize | Settings_Deserialize;
 
 /**  The settings, with where the data lives (read-only: chosen at start). */
@@ -1425,6 +1597,105 @@ export type SparkStatus_Serialize = {
 	error: string | null,
 };
 
+/**  A stage of one run matched with the stage of the same name in the other. */
+export type StageDelta = StageDelta_Serialize | StageDelta_Deserialize;
+
+/**  A stage of one run matched with the stage of the same name in the other. */
+export type StageDelta_Deserialize = {
+	name: string,
+	/**  Null when the stage is only in the other run. */
+	stageId?: number | null,
+	otherStageId?: number | null,
+	durationMs: number,
+	otherDurationMs: number,
+	/**  `durationMs - otherDurationMs`. */
+	deltaMs: number,
+	inputBytes: number,
+	otherInputBytes: number,
+};
+
+/**  A stage of one run matched with the stage of the same name in the other. */
+export type StageDelta_Serialize = {
+	name: string,
+	/**  Null when the stage is only in the other run. */
+	stageId: number | null,
+	otherStageId: number | null,
+	durationMs: number,
+	otherDurationMs: number,
+	/**  `durationMs - otherDurationMs`. */
+	deltaMs: number,
+	inputBytes: number,
+	otherInputBytes: number,
+};
+
+/**  One attempt of one stage. */
+export type StageSummary = StageSummary_Serialize | StageSummary_Deserialize;
+
+/**  One attempt of one stage. */
+export type StageSummary_Deserialize = {
+	stageId: number,
+	attemptId: number,
+	name: string,
+	/**  As Spark names it: ACTIVE, COMPLETE, FAILED, PENDING or SKIPPED. */
+	status: string,
+	numTasks: number,
+	/**  Tasks of this attempt that ended successfully (Spark's `numCompleteTasks`). */
+	completedTasks: number,
+	failedTasks: number,
+	/**  0 until submitted / completed. */
+	submissionTime: number,
+	completionTime: number,
+	/**  `completionTime - submissionTime` (till now while it runs; 0 before it starts). */
+	durationMs: number,
+	inputBytes: number,
+	outputBytes: number,
+	shuffleReadBytes: number,
+	shuffleWriteBytes: number,
+	memorySpilledBytes: number,
+	diskSpilledBytes: number,
+	executorRunTimeMs: number,
+	jvmGcTimeMs: number,
+	/**  Null before any task of the attempt succeeded. */
+	taskDurationMs?: TaskDurations | null,
+	/**  Why the attempt failed, as Spark says it. */
+	failureReason?: string | null,
+};
+
+/**  One attempt of one stage. */
+export type StageSummary_Serialize = {
+	stageId: number,
+	attemptId: number,
+	name: string,
+	/**  As Spark names it: ACTIVE, COMPLETE, FAILED, PENDING or SKIPPED. */
+	status: string,
+	numTasks: number,
+	/**  Tasks of this attempt that ended successfully (Spark's `numCompleteTasks`). */
+	completedTasks: number,
+	failedTasks: number,
+	/**  0 until submitted / completed. */
+	submissionTime: number,
+	completionTime: number,
+	/**  `completionTime - submissionTime` (till now while it runs; 0 before it starts). */
+	durationMs: number,
+	inputBytes: number,
+	outputBytes: number,
+	shuffleReadBytes: number,
+	shuffleWriteBytes: number,
+	memorySpilledBytes: number,
+	diskSpilledBytes: number,
+	executorRunTimeMs: number,
+	jvmGcTimeMs: number,
+	/**  Null before any task of the attempt succeeded. */
+	taskDurationMs: TaskDurations | null,
+	/**  Why the attempt failed, as Spark says it. */
+	failureReason: string | null,
+};
+
+/**  Where an answer came from: the running application's REST API or the event log. */
+export type StagesSource = "LIVE" | "EVENT_LOG" | 
+/**  Nothing to read: the job never started, or it left no event log. */
+"NONE";
+
 export type StorageInput = StorageInput_Serialize | StorageInput_Deserialize;
 
 export type StorageInput_Deserialize = {
@@ -1468,6 +1739,13 @@ export type StorageView_Serialize = {
 	endpoint: string,
 	accessKey: string,
 	secretKey: string | null,
+};
+
+/**  Minimum, median and maximum of the durations of a stage's successful tasks (ms). */
+export type TaskDurations = {
+	min: number,
+	median: number,
+	max: number,
 };
 
 export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };

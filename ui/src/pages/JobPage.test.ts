@@ -228,3 +228,26 @@ test("a Spark UI the backend cannot open says why", async () => {
   await user.click(await screen.findByRole("button", { name: "Spark UI" }));
   expect(await screen.findByRole("alert")).toHaveTextContent("Job 'daily-etl' has no live Spark UI: it has ended (FINISHED)");
 });
+
+test("the Stages tab shows the job's stages while its logs stay open behind", async () => {
+  const { calls, user } = backend(job(), {
+    job_stages: () => ({
+      stages: [{ stageId: 0, attemptId: 0, name: "count at main.py:3", status: "COMPLETE", numTasks: 2, completedTasks: 2, failedTasks: 0,
+        submissionTime: 1, completionTime: 2001, durationMs: 2000, inputBytes: 0, outputBytes: 0, shuffleReadBytes: 0, shuffleWriteBytes: 0,
+        memorySpilledBytes: 0, diskSpilledBytes: 0, executorRunTimeMs: 0, jvmGcTimeMs: 0, taskDurationMs: null, failureReason: null }],
+      source: "EVENT_LOG",
+      message: null,
+    }),
+  });
+  render(JobPage, { id: "j-1" });
+  expect(await screen.findByText("stdout line 30000")).toBeInTheDocument();
+  expect(argsOf(calls, "job_stages")).toEqual([]);
+
+  await user.click(screen.getByRole("tab", { name: "Stages" }));
+  expect(await screen.findByText("count at main.py:3")).toBeInTheDocument();
+  expect(screen.getByRole("tab", { name: "Stages" })).toHaveAttribute("aria-selected", "true");
+  expect(logView()).not.toBeVisible();
+  await user.click(screen.getByRole("tab", { name: "Logs" }));
+  expect(logView()).toBeVisible();
+  expect(screen.getByText("stdout line 30000")).toBeInTheDocument();
+});

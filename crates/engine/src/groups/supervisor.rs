@@ -268,6 +268,8 @@ impl Engine {
                 schedule_id: None,
                 attempt: 1,
                 max_retries: 0,
+                usual_duration_ms: None,
+                slower_than_usual: false,
             },
             cluster_id: group.cluster_id.clone(),
             spec,

@@ -206,7 +206,10 @@ impl Engine {
     }
 
     pub async fn get_job(&self, id: &str) -> Result<Job> {
-        Ok(self.job_record(id).await?.job)
+        let mut job = [self.job_record(id).await?.job];
+        self.store().mark_slow_runs(&mut job).await?;
+        let [job] = job;
+        Ok(job)
     }
 
     pub async fn list_jobs(&self, query: &JobQuery) -> Result<Page<Job>> {
@@ -219,7 +222,8 @@ impl Engine {
             search,
             ..JobFilter::default()
         };
-        let (total, jobs) = self.store().job_page(&filter, &query.page).await?;
+        let (total, mut jobs) = self.store().job_page(&filter, &query.page).await?;
+        self.store().mark_slow_runs(&mut jobs).await?;
         Ok(Page::new(&query.page, total, jobs))
     }
 
@@ -380,5 +384,7 @@ pub(crate) fn new_single_job(name: &str, cluster_name: &str) -> Job {
         schedule_id: None,
         attempt: 1,
         max_retries: 0,
+        usual_duration_ms: None,
+        slower_than_usual: false,
     }
 }

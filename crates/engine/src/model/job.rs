@@ -169,6 +169,14 @@ pub struct Job {
     pub attempt: u32,
     /// How often a failed attempt is submitted again (0–10).
     pub max_retries: u32,
+    /// The median duration (ms) of the previous five FINISHED runs of this name (extension;
+    /// null with fewer than three such runs, and in change events: it is worked out when jobs
+    /// are listed or read). Never 0, so it takes 8 bytes: jobs travel in every event.
+    #[serde(default)]
+    pub usual_duration_ms: Option<std::num::NonZeroI64>,
+    /// A FINISHED run that took at least 1.5× `usualDurationMs` (extension).
+    #[serde(default)]
+    pub slower_than_usual: bool,
     /// What it was submitted with (1.5.3 `jobInfo`), as [`JobSpec::shown`] makes it
     /// (boxed: jobs travel in every event).
     #[serde(flatten)]

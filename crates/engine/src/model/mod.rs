@@ -14,4 +14,5 @@ pub mod query;
 pub mod schedule;
 mod request;
 pub mod secret;
+pub mod stages;
 pub mod wire;

@@ -46,7 +46,7 @@ pub(crate) struct JobFilter<'a> {
     pub(crate) search: Option<&'a str>,
 }
 
-fn from_row(row: &SqliteRow) -> Result<JobRecord> {
+pub(super) fn from_row(row: &SqliteRow) -> Result<JobRecord> {
     let tags: String = row.try_get("tags")?;
     let spec: String = row.try_get("spec")?;
     let state: String = row.try_get("state")?;
@@ -88,6 +88,8 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
             schedule_id: row.try_get("schedule_id")?,
             attempt: narrow("job attempt", row.try_get("attempt")?)?,
             max_retries: narrow("job maxRetries", row.try_get("max_retries")?)?,
+            usual_duration_ms: None,
+            slower_than_usual: false,
         },
         cluster_id: row.try_get("cluster_id")?,
         spec,

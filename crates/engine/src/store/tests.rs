@@ -46,6 +46,8 @@ fn job(id: &str, name: &str, tags: BTreeMap<String, String>) -> JobRecord {
             schedule_id: None,
             attempt: 1,
             max_retries: 0,
+            usual_duration_ms: None,
+            slower_than_usual: false,
         },
         cluster_id: "default".into(),
         spec: JobSpec::default(),
@@ -426,4 +428,44 @@ async fn a_due_time_moves_once_with_its_runs_or_not_at_all() {
     paused.state = crate::model::schedule::ScheduleState::Paused;
     assert!(store.update_schedule(&paused, None).await.unwrap());
     assert!(!store.advance_schedule("s", (60_000, 0), (120_000, 0), &[]).await.unwrap());
+}
+
+/// The slow-run mark: the median of the five FINISHED runs of the same name submitted
+/// before, worked out for a whole page in one query.
+#[tokio::test]
+async fn a_run_at_least_half_again_slower_than_its_last_five_is_marked() {
+    let (_dir, store) = store().await;
+    let run = |n: i64, name: &str, state: JobState, took: i64| {
+        let mut r = job(&format!("j{n:02}"), name, BTreeMap::new());
+        (r.job.state, r.job.submit_time, r.job.start_time) = (state, n, n * 10_000);
+        r.job.end_time = r.job.start_time + took;
+        r
+    };
+    let runs = [
+        run(1, "etl", JobState::Finished, 900), // the sixth before: not counted
+        run(2, "etl", JobState::Finished, 100),
+        run(3, "etl", JobState::Finished, 110),
+        run(4, "etl", JobState::Failed, 5000), // not FINISHED: not counted
+        run(5, "etl", JobState::Finished, 90),
+        run(6, "etl", JobState::Finished, 100),
+        run(7, "etl", JobState::Finished, 105),
+        run(8, "etl", JobState::Finished, 150), // median of 100,110,90,100,105 = 100: 1.5×
+        run(9, "etl", JobState::Finished, 120), // median of 110,90,100,105,150 = 105: no
+        run(10, "other", JobState::Finished, 999_999), // no earlier runs of its name
+    ];
+    for r in &runs {
+        store.insert_job(r).await.unwrap();
+    }
+    let (_, mut page) = store.job_page(&JobFilter::default(), &PageRequest::default()).await.unwrap();
+    store.mark_slow_runs(&mut page).await.unwrap();
+    let marks: BTreeMap<String, (Option<i64>, bool)> =
+        page.into_iter().map(|j| (j.job_id, (j.usual_duration_ms.map(|d| d.get()), j.slower_than_usual))).collect();
+    assert_eq!(marks["j08"], (Some(100), true));
+    assert_eq!(marks["j09"], (Some(105), false));
+    assert_eq!(marks["j04"], (None, false), "only FINISHED runs are marked");
+    assert_eq!(marks["j10"], (None, false));
+    assert_eq!(marks["j03"], (None, false), "fewer than three earlier runs: no usual duration");
+    assert_eq!(marks["j05"], (Some(110), false), "900, 100, 110: median 110");
+    let previous = store.previous_ended_run("etl", 8, "j08").await.unwrap().unwrap();
+    assert_eq!(previous.job_id, "j07");
 }

@@ -5,6 +5,7 @@ mod form;
 mod groups;
 mod jobs;
 mod schedules;
+mod spark_app;
 mod status;
 
 use axum::Router;
@@ -20,6 +21,7 @@ pub(crate) fn api(max_upload: u64) -> Router<AppState> {
         .merge(jobs::routes(max_upload))
         .merge(groups::routes(max_upload))
         .merge(schedules::routes(max_upload))
+        .merge(spark_app::routes())
         .merge(status::routes())
 }
 
