@@ -25,6 +25,7 @@ mod runtime;
 pub mod settings;
 pub mod schedules;
 pub mod spark_env;
+pub mod spark_install;
 mod store;
 mod time;
 
