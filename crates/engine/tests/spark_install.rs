@@ -1,5 +1,6 @@
 //! Installing Spark into the data directory, with a stand-in for `python3` (a shell script
-//! that acts as `python3 -m venv`, the venv's `pip install` and its pyspark check), so the
+//! that acts as `python3 -m venv`, the venv's `pip install` and its pyspark check:
+//! `support/fake_python3.sh`), so the
 //! install's logic — progress, single flight, cancel, failures, atomic placement — is
 //! tested in milliseconds. The real install is `crates/server/tests/spark_install_real.rs`.
 
@@ -65,36 +66,17 @@ async fn open(root: &Path, python: &Path) -> Engine {
     Engine::open(config).await.unwrap()
 }
 
+/// The stand-in `python3` (`support/fake_python3.sh`), its pip doing `pip`.
 fn write_fake_python(root: &Path, pip: &Pip) -> PathBuf {
-    let root = root.display();
-    let middle = match pip {
+    let mode = match pip {
         Pip::Succeeds => String::new(),
-        Pip::WaitsForGate => format!("while [ ! -e {root}/gate ]; do sleep 0.02; done"),
-        Pip::Hangs => "sleep 600".into(),
-        Pip::Fails(stderr) => format!("echo '{stderr}' >&2; exit 1"),
+        Pip::WaitsForGate => "gate".into(),
+        Pip::Hangs => "hang".into(),
+        Pip::Fails(stderr) => format!("fail {stderr}"),
     };
-    let script = format!(
-        r#"#!/bin/sh
-case "$1 $2" in
-"-m venv") echo venv >> {root}/calls; mkdir -p "$3/bin" && cp "$0" "$3/bin/python"; exit 0 ;;
-"-m pip")
-  if [ "$4" = --help ]; then echo "  --progress-bar <progress_bar>  [on, off, raw]"; exit 0; fi
-  echo "Collecting pyspark==4.3.0"
-  echo "  Downloading pyspark-4.3.0.tar.gz (4 kB)"
-  echo "Progress 2048 of 4096"
-  {middle}
-  echo "Progress 4096 of 4096"
-  echo "Installing collected packages: pyspark"
-  site="$(dirname "$0")/../lib/python3.11/site-packages/pyspark"
-  mkdir -p "$site/bin" && printf '#!/bin/sh\n' > "$site/bin/spark-submit" && chmod +x "$site/bin/spark-submit"
-  echo "__version__ = '4.3.0'" > "$site/version.py"
-  echo "Successfully installed pyspark-4.3.0"; exit 0 ;;
-"-c "*) echo 4.3.0; exit 0 ;;
-esac
-echo "unexpected: $*" >&2; exit 2
-"#
-    );
-    let path = Path::new(&root.to_string()).join("python3");
+    std::fs::write(root.join("pip-mode"), mode).unwrap();
+    let script = include_str!("support/fake_python3.sh").replace("@ROOT@", &root.display().to_string());
+    let path = root.join("python3");
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     path

@@ -5,6 +5,7 @@ mod form;
 mod groups;
 mod jobs;
 mod schedules;
+mod spark_install;
 mod status;
 
 use axum::Router;
@@ -21,6 +22,7 @@ pub(crate) fn api(max_upload: u64) -> Router<AppState> {
         .merge(groups::routes(max_upload))
         .merge(schedules::routes(max_upload))
         .merge(status::routes())
+        .merge(spark_install::routes())
 }
 
 pub(crate) async fn not_found() -> Response {
