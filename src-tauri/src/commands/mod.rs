@@ -7,5 +7,6 @@ pub(crate) mod jobs;
 pub(crate) mod kubeconfig;
 pub(crate) mod schedules;
 pub(crate) mod settings;
+pub(crate) mod spark;
 mod staging;
 pub mod windows;
