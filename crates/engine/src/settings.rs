@@ -110,6 +110,14 @@ impl Engine {
         Ok(settings)
     }
 
+    /// Uses the Spark in `folder` from now on (validated first), or with `None` forgets the
+    /// picked folder; the other settings stay as saved.
+    pub async fn set_spark_folder(&self, folder: Option<PathBuf>) -> Result<Settings> {
+        let mut settings = self.settings();
+        settings.spark.folder = folder;
+        self.update_settings(settings).await
+    }
+
     /// Checks settings without saving them (the desktop shell checks before it applies).
     pub async fn validate_settings(&self, settings: &Settings) -> Result<()> {
         refuse_unknown::<Settings>("", &settings.unknown)?;
