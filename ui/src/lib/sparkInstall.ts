@@ -51,7 +51,7 @@ export function sourceLabel(source: SparkSource): string {
     case "pythonEnv":
       return "the SPARKDECK_PYTHON_ENV virtualenv";
     case "venv":
-      return "a .venv beside Sparkdeck";
+      return "the .venv of Sparkdeck's checkout or install folder";
     case "systemPython":
       return "the pyspark of this computer's python3";
   }
