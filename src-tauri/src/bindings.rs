@@ -7,7 +7,7 @@ use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::model::schedule::{CatchUp, OverlapPolicy, ScheduleState};
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{clusters, files, groups, jobs, kubeconfig, schedules, settings, spark_app, windows};
+use crate::commands::{clusters, files, groups, jobs, kubeconfig, schedules, settings, spark, spark_app, windows};
 use crate::events::EngineChanged;
 use crate::single_instance::FilesOpened;
 
@@ -62,6 +62,11 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             settings::get_settings,
             settings::update_settings,
             settings::rest_server_status,
+            spark::spark_install_status,
+            spark::start_spark_install,
+            spark::cancel_spark_install,
+            spark::use_spark_folder,
+            spark::pick_spark_folder,
         ])
         .events(collect_events![EngineChanged, FilesOpened])
         .constant("DEFAULT_CLUSTER", sparkdeck_engine::model::cluster::DEFAULT_CLUSTER)
@@ -76,6 +81,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
         .constant("OVERLAP_POLICIES", OverlapPolicy::ALL)
         .constant("CATCH_UP_POLICIES", CatchUp::ALL)
         .constant("MAX_RETRIES", limits::MAX_RETRIES)
+        .constant("SPARK_INSTALL_VERSION", sparkdeck_engine::spark_install::SPARK_VERSION)
         // Epoch-millisecond times and counts stay far below 2^53.
         .dangerously_cast_bigints_to_number()
 }

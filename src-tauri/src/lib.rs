@@ -121,7 +121,11 @@ fn native_file_picker(app: tauri::AppHandle) -> FilePicker {
             dialog = dialog.add_filter(extensions.join(", "), &extensions);
         }
         let to_paths = |files: Vec<tauri_plugin_dialog::FilePath>| files.into_iter().filter_map(|f| f.into_path().ok()).collect();
-        if request.multiple {
+        if request.folder {
+            dialog.pick_folder(move |picked| {
+                let _ = sender.send(picked.map(|f| to_paths(vec![f])).unwrap_or_default());
+            });
+        } else if request.multiple {
             dialog.pick_files(move |picked| {
                 let _ = sender.send(picked.map(to_paths).unwrap_or_default());
             });

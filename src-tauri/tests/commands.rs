@@ -423,3 +423,45 @@ fn stage_and_comparison_commands_cross_ipc() {
     let error = invoke(&window, "compare_jobs", json!({"id": "a", "otherId": "b"})).unwrap_err();
     assert_eq!(error["code"], "not_found");
 }
+
+#[test]
+fn a_picked_spark_folder_is_refused_with_the_reason_or_used_and_the_settings_form_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, window) = app_with_engine(dir.path());
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let spark = dir.path().join("spark-4.0.1-bin-hadoop3");
+    std::fs::create_dir_all(spark.join("bin")).unwrap();
+    std::fs::write(spark.join("bin/spark-submit"), "#!/bin/sh\n").unwrap();
+    std::fs::write(spark.join("RELEASE"), "Spark 4.0.1 built for Hadoop 3.4.1\n").unwrap();
+    let answers = std::sync::Mutex::new(vec![Some(spark.clone()), Some(photos)]);
+    tauri::Manager::manage(
+        &app,
+        sparkdeck_app::FilePicker::new(move |request| {
+            assert!(request.folder, "a folder dialog: {request:?}");
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            let _ = sender.send(answers.lock().unwrap().pop().flatten().into_iter().collect());
+            receiver
+        }),
+    );
+    let error = invoke(&window, "pick_spark_folder", json!({})).unwrap_err();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("spark.folder")));
+    assert!(error["message"].as_str().unwrap().contains("has no bin/spark-submit"), "{error}");
+    let settings = invoke(&window, "get_settings", json!({})).unwrap();
+    assert_eq!(settings["settings"]["spark"]["folder"], Value::Null, "a refused folder is not saved");
+
+    let status = invoke(&window, "pick_spark_folder", json!({})).unwrap();
+    if std::env::var_os("SPARK_HOME").is_none() {
+        assert_eq!(status["env"]["source"], "settings", "{status}");
+        assert_eq!(status["env"]["sparkVersion"], "4.0.1", "{status}");
+    }
+    // The settings form sends what it loaded before the pick: the folder stays.
+    let mut form = settings["settings"].clone();
+    form["restServer"]["port"] = json!(free_port());
+    invoke(&window, "update_settings", json!({"settings": form})).unwrap();
+    let saved = invoke(&window, "get_settings", json!({})).unwrap();
+    assert_eq!(saved["settings"]["spark"]["folder"], spark.display().to_string());
+    let forgotten = invoke(&window, "use_spark_folder", json!({"folder": null})).unwrap();
+    assert_ne!(forgotten["env"]["source"], "settings", "{forgotten}");
+    assert_eq!(invoke(&window, "get_settings", json!({})).unwrap()["settings"]["spark"]["folder"], Value::Null);
+}

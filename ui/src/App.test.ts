@@ -12,7 +12,7 @@ test("the shell shows the brand, the navigation and the Clusters page", async ()
   mockBackend({ list_clusters: () => pageOf([clusterView()]) });
   render(App);
 
-  expect(screen.getByText("Sparkdeck")).toBeInTheDocument();
+  expect(await screen.findByText("Sparkdeck")).toBeInTheDocument();
   expect(screen.getByRole("link", { name: "Clusters" })).toHaveAttribute("aria-current", "page");
   expect(screen.getByRole("heading", { level: 1, name: "Clusters" })).toBeInTheDocument();
   expect(await screen.findByRole("rowheader", { name: "default" })).toBeInTheDocument();
@@ -51,6 +51,7 @@ test("Schedules follows Jobs, Groups sits before Settings and lists the groups",
   });
   render(App);
 
+  await screen.findByRole("navigation", { name: "Main" });
   const links = screen.getAllByRole("link").map((link) => link.textContent);
   expect(links).toEqual(["Clusters", "Jobs", "Schedules", "Groups", "Settings"]);
   location.hash = "#/groups";

@@ -58,6 +58,8 @@ pub struct EngineConfig {
     pub retry_backoff: Duration,
     /// The clock schedules run by (tests inject a [`crate::clock::ManualClock`]).
     pub clock: Arc<dyn Clock>,
+    /// The Python 3 whose `venv` module creates the installed Spark's environment.
+    pub spark_install_python: PathBuf,
 }
 
 impl EngineConfig {
@@ -86,6 +88,7 @@ impl EngineConfig {
             auto_pause_idle: Duration::from_secs(600),
             retry_backoff: Duration::from_secs(10),
             clock: Arc::new(SystemClock::default()),
+            spark_install_python: PathBuf::from("python3"),
         }
     }
 

@@ -25,7 +25,7 @@ use crate::model::group::JobInstance;
 use crate::model::job::JobRecord;
 use crate::runtime::local::LocalRuntime;
 use crate::runtime::{self, ClusterRuntime};
-use crate::spark_env::SparkEnv;
+use crate::spark_env::{SparkEnv, SparkSources};
 use crate::store::Store;
 
 type RuntimeCache = HashMap<String, (i64, Arc<dyn ClusterRuntime>)>;
@@ -70,6 +70,8 @@ pub(crate) struct Inner {
     pub(crate) ticker: crate::schedules::Ticker,
     /// Each schedule's next run times, kept until the first of them passes.
     pub(crate) next_runs: crate::schedules::NextRuns,
+    /// The Spark install's progress and its cancel (`spark_install/`).
+    pub(crate) spark_install: crate::spark_install::SparkInstaller,
     /// Set by [`Engine::shutdown`]: nothing is launched any more.
     shutting_down: AtomicBool,
     /// The runtime every cluster uses instead of its own (the scripted test runtime).
@@ -118,11 +120,13 @@ impl Engine {
                 retry_wake: std::sync::atomic::AtomicI64::new(0),
                 ticker: crate::schedules::Ticker::default(),
                 next_runs: crate::schedules::NextRuns::default(),
+                spark_install: crate::spark_install::SparkInstaller::default(),
                 _lock: lock,
             }),
         };
         // One engine per data directory (locked): nothing of a previous one is in progress.
         engine.remove_stale_uploads();
+        crate::spark_install::remove_incomplete(engine.data_dir());
         crate::runtime::local::remove_abandoned_venv_builds(&engine.data_dir().join(crate::runtime::local::VENVS_DIR));
         crate::runtime::local::remove_abandoned_venv_builds(&engine.data_dir().join(crate::runtime::local::PACKAGES_DIR));
         engine.ensure_default_cluster().await?;
@@ -197,17 +201,23 @@ impl Engine {
         weak.upgrade().map(|inner| Self { inner })
     }
 
-    /// Java and Spark for local jobs, found on first use.
+    /// Java and Spark for local jobs, found on first use (the order: `spark_env.rs`).
     pub async fn spark_env(&self) -> std::result::Result<SparkEnv, String> {
         let mut cached = self.inner.spark_env.lock().await;
         if let Some(env) = cached.as_ref() {
             return Ok(env.clone());
         }
-        let env = tokio::task::spawn_blocking(crate::spark_env::discover)
+        let sources = SparkSources { configured: self.settings().spark.folder, data_dir: Some(self.data_dir().to_path_buf()) };
+        let env = tokio::task::spawn_blocking(move || crate::spark_env::discover_in(&sources))
             .await
             .map_err(|e| format!("the Spark look-up failed: {e}"))??;
         *cached = Some(env.clone());
         Ok(env)
+    }
+
+    /// Looks for Spark again on next use (a folder was picked, Spark was installed).
+    pub(crate) async fn forget_spark_env(&self) {
+        *self.inner.spark_env.lock().await = None;
     }
 
     /// Every change, after it is committed. Lagging receivers miss events (and are told).

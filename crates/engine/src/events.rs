@@ -10,6 +10,7 @@ use crate::model::cluster::ClusterView;
 use crate::model::group::{Group, JobInstance};
 use crate::model::job::Job;
 use crate::model::schedule::Schedule;
+use crate::spark_install::SparkInstallStatus;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -34,6 +35,8 @@ pub enum EngineEvent {
         cluster_name: String,
         tags: BTreeMap<String, String>,
     },
+    /// The Spark install's progress or end (`spark_install/`).
+    SparkInstallChanged { install: SparkInstallStatus },
 }
 
 /// Slow listeners lag (and are told so by `broadcast`) rather than slowing the engine.

@@ -26,6 +26,7 @@ pub mod settings;
 pub mod schedules;
 pub mod spark_env;
 pub mod spark_app;
+pub mod spark_install;
 mod store;
 mod time;
 

@@ -2,6 +2,7 @@
 //! temp file and renamed), validated like any other input.
 
 use std::fs;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,7 @@ const FILE_NAME: &str = "settings.json";
 pub struct Settings {
     pub rest_server: RestServerSettings,
     pub job_defaults: JobDefaults,
+    pub spark: SparkSettings,
     #[serde(flatten, skip_serializing)]
     #[cfg_attr(feature = "specta", specta(skip))]
     pub unknown: UnknownFields,
@@ -45,6 +47,19 @@ pub struct JobDefaults {
     pub language: Language,
     /// Spark properties, `k=v;k2=v2`.
     pub job_config: String,
+    #[serde(flatten, skip_serializing)]
+    #[cfg_attr(feature = "specta", specta(skip))]
+    pub unknown: UnknownFields,
+}
+
+/// Where local jobs' Spark comes from, when not from `SPARK_HOME`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct SparkSettings {
+    /// A Spark folder picked by the user (a distribution or a virtualenv with pyspark);
+    /// none: the Spark installed into the data directory, or what the machine has.
+    pub folder: Option<PathBuf>,
     #[serde(flatten, skip_serializing)]
     #[cfg_attr(feature = "specta", specta(skip))]
     pub unknown: UnknownFields,
@@ -85,10 +100,22 @@ impl Engine {
         let path = self.data_dir().join(FILE_NAME);
         let tmp = self.data_dir().join(format!(".{FILE_NAME}.tmp"));
         let json = serde_json::to_vec_pretty(&settings).map_err(|e| EngineError::Conflict(format!("settings cannot be saved: {e}")))?;
+        let spark_changed = self.settings().spark != settings.spark;
         fs::write(&tmp, json)
             .and_then(|()| fs::rename(&tmp, &path))
             .map_err(|e| EngineError::io(format!("cannot save {}", path.display()), e))?;
+        if spark_changed {
+            self.forget_spark_env().await;
+        }
         Ok(settings)
+    }
+
+    /// Uses the Spark in `folder` from now on (validated first), or with `None` forgets the
+    /// picked folder; the other settings stay as saved.
+    pub async fn set_spark_folder(&self, folder: Option<PathBuf>) -> Result<Settings> {
+        let mut settings = self.settings();
+        settings.spark.folder = folder;
+        self.update_settings(settings).await
     }
 
     /// Checks settings without saving them (the desktop shell checks before it applies).
@@ -96,6 +123,10 @@ impl Engine {
         refuse_unknown::<Settings>("", &settings.unknown)?;
         refuse_unknown::<RestServerSettings>("restServer.", &settings.rest_server.unknown)?;
         refuse_unknown::<JobDefaults>("jobDefaults.", &settings.job_defaults.unknown)?;
+        refuse_unknown::<SparkSettings>("spark.", &settings.spark.unknown)?;
+        if let Some(folder) = &settings.spark.folder {
+            crate::spark_env::check_spark_folder(folder).map_err(|reason| EngineError::invalid("spark.folder", reason))?;
+        }
         if settings.rest_server.port == 0 {
             return Err(EngineError::invalid("restServer.port", "must be between 1 and 65535"));
         }

@@ -1,10 +1,14 @@
 //! Finding Java and a Spark distribution on this machine.
 //!
-//! Spark: `SPARK_HOME`, else the `pyspark` package of a Python virtualenv —
-//! `SPARKDECK_PYTHON_ENV`, else a `.venv` in one of the `search_roots`, else whatever
+//! Spark, in order: `SPARK_HOME`; the folder picked in Settings (validated by
+//! [`check_spark_folder`]); the Spark installed into the data directory
+//! (`spark_install/`); the `pyspark` package of a Python virtualenv — `SPARKDECK_PYTHON_ENV`,
+//! else a `.venv` in the checkout or beside the executable (`SPARKDECK_NO_CHECKOUT=1` hides
+//! the checkout's, for tests of a machine without Spark); else whatever
 //! `python3 -c 'import pyspark'` finds. Java: `JAVA_HOME/bin/java`, else `java` on `PATH`;
 //! 17 or newer. The driver agent interactive groups run (`driver/`): `SPARKDECK_DRIVER_DIR`,
-//! else a `driver/` folder holding `sparkdeck_driver.py` in one of the same roots.
+//! else a `driver/` folder holding `sparkdeck_driver.py` beside the executable
+//! (`<prefix>/lib/sparkdeck/driver`, as the package installs it), else the checkout's.
 //!
 //! Only those roots are searched, never the parents of the working directory: a shared
 //! parent (the system temp directory) could hold a planted `.venv/.../spark-submit` that
@@ -17,11 +21,15 @@ use serde::{Deserialize, Serialize};
 
 pub const PYTHON_ENV_VAR: &str = "SPARKDECK_PYTHON_ENV";
 pub const DRIVER_DIR_VAR: &str = "SPARKDECK_DRIVER_DIR";
+/// Set to `1`: the checkout's `.venv` is not looked at (the app and server behave as
+/// installed from the package).
+pub const NO_CHECKOUT_VAR: &str = "SPARKDECK_NO_CHECKOUT";
 /// The agent script and the jar with its JVM side, relative to the driver directory.
 pub const DRIVER_SCRIPT: &str = "sparkdeck_driver.py";
 pub const DRIVER_JAR: &str = "build/sparkdeck-driver.jar";
-const INSTALL_HINT: &str = "run `make setup` in the Sparkdeck checkout (it creates .venv with pyspark), \
-                            or set SPARK_HOME / SPARKDECK_PYTHON_ENV";
+const INSTALL_HINT: &str = "install Spark 4.3.0 from the first-run screen or Settings, or pick a Spark folder \
+                            (the server: `sparkdeck-server --install-spark`, or set SPARK_HOME)";
+const JAVA_PACKAGE: &str = "openjdk-17-jre-headless";
 const MIN_JAVA: u32 = 17;
 
 /// What local jobs run with.
@@ -39,6 +47,35 @@ pub struct SparkEnv {
     pub python: PathBuf,
     /// The driver agent's directory (interactive groups), when found.
     pub driver_dir: Option<PathBuf>,
+    /// Where the Spark was found (Settings shows it).
+    pub source: SparkSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum SparkSource {
+    /// The `SPARK_HOME` environment variable.
+    SparkHome,
+    /// The folder picked in Settings.
+    Settings,
+    /// Installed into the data directory by Sparkdeck.
+    Installed,
+    /// `SPARKDECK_PYTHON_ENV`.
+    PythonEnv,
+    /// A `.venv` in the checkout or beside the executable.
+    Venv,
+    /// The `pyspark` the machine's `python3` imports.
+    SystemPython,
+}
+
+/// The places besides the environment that discovery looks at.
+#[derive(Debug, Clone, Default)]
+pub struct SparkSources {
+    /// The Spark folder picked in Settings.
+    pub configured: Option<PathBuf>,
+    /// The data directory, for the Spark installed into it.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// The outcome of a look-up, for status displays.
@@ -51,8 +88,13 @@ pub struct SparkStatus {
     pub error: Option<String>,
 }
 
+/// Discovery from the environment and the machine only (no Settings, no data directory).
 pub fn discover() -> Result<SparkEnv, String> {
-    let (spark_home, venv_python) = find_spark()?;
+    discover_in(&SparkSources::default())
+}
+
+pub fn discover_in(sources: &SparkSources) -> Result<SparkEnv, String> {
+    let (spark_home, venv_python, source) = find_spark(sources)?;
     let spark_submit = spark_home.join("bin").join("spark-submit");
     if !spark_submit.is_file() {
         return Err(format!("{} has no bin/spark-submit; {INSTALL_HINT}", spark_home.display()));
@@ -61,11 +103,11 @@ pub fn discover() -> Result<SparkEnv, String> {
         .ok_or_else(|| format!("cannot tell the Spark version of {}; {INSTALL_HINT}", spark_home.display()))?;
     let (java, java_home) = find_java();
     let java_version = java_version(&java).ok_or_else(|| {
-        format!("Java {MIN_JAVA}+ is required but `{} -version` did not run: install a JDK (e.g. `apt-get install openjdk-17-jre-headless`) or set JAVA_HOME", java.display())
+        format!("Java {MIN_JAVA}+ is required but `{} -version` did not run: install the Debian package {JAVA_PACKAGE} (`sudo apt-get install {JAVA_PACKAGE}`) or set JAVA_HOME", java.display())
     })?;
     let major = java_major(&java_version);
     if major < MIN_JAVA {
-        return Err(format!("Java {MIN_JAVA}+ is required, {} is {java_version}: install a newer JDK or set JAVA_HOME", java.display()));
+        return Err(format!("Java {MIN_JAVA}+ is required, {} is {java_version}: install the Debian package {JAVA_PACKAGE} or set JAVA_HOME", java.display()));
     }
     Ok(SparkEnv {
         spark_home,
@@ -76,6 +118,7 @@ pub fn discover() -> Result<SparkEnv, String> {
         java_version,
         python: venv_python.unwrap_or_else(|| PathBuf::from("python3")),
         driver_dir: find_driver_dir(),
+        source,
     })
 }
 
@@ -94,12 +137,12 @@ pub fn driver_agent_files() -> Result<(PathBuf, PathBuf), String> {
 
 fn agent_files(dir: Option<&Path>) -> Result<(PathBuf, PathBuf), String> {
     let dir = dir.ok_or_else(|| {
-        format!("the driver agent (driver/{DRIVER_SCRIPT}) was not found; set {DRIVER_DIR_VAR} or run Sparkdeck from its checkout")
+        format!("the driver agent (driver/{DRIVER_SCRIPT}) was not found; reinstall Sparkdeck (its package puts it in /usr/lib/sparkdeck/driver) or set {DRIVER_DIR_VAR}")
     })?;
     let jar = dir.join(DRIVER_JAR);
     if !jar.is_file() {
         return Err(format!(
-            "{} is missing; run `make setup` (it runs driver/build-jar.sh) to build the driver agent's jar",
+            "{} is missing: reinstall Sparkdeck (in a checkout, driver/build-jar.sh builds the driver agent's jar)",
             jar.display()
         ));
     }
@@ -110,19 +153,20 @@ fn find_driver_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(DRIVER_DIR_VAR).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    search_roots().into_iter().map(|d| d.join("driver")).find(|d| d.join(DRIVER_SCRIPT).is_file())
+    installed_roots().into_iter().chain(checkout_root()).map(|d| d.join("driver")).find(|d| d.join(DRIVER_SCRIPT).is_file())
 }
 
-/// Where the `.venv` and `driver/` are looked for, in order: the checkout this binary was
-/// built from (the app, the server and the tests, run from the repository or `target/`),
-/// then the running executable's directory and its install layout (`<prefix>/bin/` beside
-/// `<prefix>/`, `<prefix>/lib/sparkdeck/`, a macOS bundle's `Contents/Resources/`).
-fn search_roots() -> Vec<PathBuf> {
-    let mut roots = Vec::new();
+/// The checkout this binary was built from (the app, the server and the tests, run from
+/// the repository or `target/`).
+fn checkout_root() -> Option<PathBuf> {
     // `crates/engine` → the repository root.
-    if let Some(checkout) = Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2) {
-        roots.push(checkout.to_path_buf());
-    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).map(Path::to_path_buf)
+}
+
+/// The running executable's directory and its install layout (`<prefix>/bin/` beside
+/// `<prefix>/`, `<prefix>/lib/sparkdeck/`, a macOS bundle's `Contents/Resources/`).
+fn installed_roots() -> Vec<PathBuf> {
+    let mut roots = Vec::new();
     if let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf)) {
         let prefix = dir.parent().map(Path::to_path_buf);
         roots.push(dir);
@@ -133,40 +177,95 @@ fn search_roots() -> Vec<PathBuf> {
     roots
 }
 
-/// The Spark home and, when it came from a virtualenv, that environment's Python.
-fn find_spark() -> Result<(PathBuf, Option<PathBuf>), String> {
+/// Where a `.venv` is looked for: the checkout (unless hidden), then the install layout.
+fn venv_roots() -> Vec<PathBuf> {
+    let hide_checkout = std::env::var_os(NO_CHECKOUT_VAR).is_some_and(|v| v == "1");
+    let checkout = if hide_checkout { None } else { checkout_root() };
+    checkout.into_iter().chain(installed_roots()).collect()
+}
+
+/// The Spark home, its virtualenv's Python when it came from one, and where it was found.
+fn find_spark(sources: &SparkSources) -> Result<(PathBuf, Option<PathBuf>, SparkSource), String> {
     if let Some(home) = std::env::var_os("SPARK_HOME").filter(|v| !v.is_empty()) {
         let home = PathBuf::from(home);
         if !home.is_dir() {
             return Err(format!("SPARK_HOME={} is not a directory; {INSTALL_HINT}", home.display()));
         }
         let python = std::env::var_os(PYTHON_ENV_VAR).map(|v| PathBuf::from(v).join("bin").join("python"));
-        return Ok((home, python));
+        return Ok((home, python, SparkSource::SparkHome));
+    }
+    if let Some(folder) = &sources.configured {
+        let found = check_spark_folder(folder).map_err(|reason| format!("the Spark folder in Settings is refused: {reason}"))?;
+        return Ok((found.home, found.python, SparkSource::Settings));
+    }
+    if let Some(venv) = sources.data_dir.as_deref().and_then(crate::spark_install::installed_venv)
+        && let Some(home) = pyspark_in_venv(&venv)
+    {
+        return Ok((home, Some(venv.join("bin").join("python")), SparkSource::Installed));
     }
     if let Some(env) = std::env::var_os(PYTHON_ENV_VAR).filter(|v| !v.is_empty()) {
         let env = PathBuf::from(env);
         return pyspark_in_venv(&env)
-            .map(|home| (home, Some(env.join("bin").join("python"))))
+            .map(|home| (home, Some(env.join("bin").join("python")), SparkSource::PythonEnv))
             .ok_or_else(|| format!("{PYTHON_ENV_VAR}={} has no pyspark installed; {INSTALL_HINT}", env.display()));
     }
-    for root in search_roots() {
+    for root in venv_roots() {
         let venv = root.join(".venv");
         if let Some(home) = pyspark_in_venv(&venv) {
-            return Ok((home, Some(venv.join("bin").join("python"))));
+            return Ok((home, Some(venv.join("bin").join("python")), SparkSource::Venv));
         }
     }
     let out = Command::new("python3")
         .args(["-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"])
         .output()
-        .map_err(|e| format!("no Spark found (no SPARK_HOME, no .venv with pyspark, python3: {e}); {INSTALL_HINT}"))?;
+        .map_err(|e| format!("no Spark found (python3: {e}); {INSTALL_HINT}"))?;
     let home = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if !out.status.success() || home.is_empty() {
-        return Err(format!("no Spark found (no SPARK_HOME, no .venv with pyspark, python3 cannot import pyspark); {INSTALL_HINT}"));
+        return Err(format!("no Spark found; {INSTALL_HINT}"));
     }
-    Ok((PathBuf::from(home), None))
+    Ok((PathBuf::from(home), None, SparkSource::SystemPython))
 }
 
-fn pyspark_in_venv(venv: &Path) -> Option<PathBuf> {
+/// A Spark folder someone picked: its Spark home and, for a virtualenv, its Python.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparkFolder {
+    pub home: PathBuf,
+    pub python: Option<PathBuf>,
+    pub version: String,
+}
+
+/// A picked folder is a Spark 3.5+ or 4.x distribution (`bin/spark-submit`, its version
+/// in `RELEASE` or pyspark's `version.py`), or a virtualenv with such a pyspark; else
+/// why not.
+pub fn check_spark_folder(folder: &Path) -> Result<SparkFolder, String> {
+    if !folder.is_dir() {
+        return Err(format!("{} is not a folder", folder.display()));
+    }
+    let (home, python) = if folder.join("bin").join("spark-submit").is_file() {
+        (folder.to_path_buf(), None)
+    } else if let Some(home) = pyspark_in_venv(folder) {
+        (home, Some(folder.join("bin").join("python")))
+    } else {
+        return Err(format!(
+            "{} has no bin/spark-submit: pick a Spark distribution (the folder with bin/ and jars/) or a Python virtualenv with pyspark",
+            folder.display()
+        ));
+    };
+    let version = spark_version(&home)
+        .ok_or_else(|| format!("cannot tell the Spark version of {} (no RELEASE file, no pyspark version.py)", home.display()))?;
+    let mut parts = version.split(['.', '-']).map(|p| p.parse::<u32>().ok());
+    let supported = match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(3), Some(minor)) => minor >= 5,
+        (Some(4), Some(_)) => true,
+        _ => false,
+    };
+    if !supported {
+        return Err(format!("{} is Spark {version}; Sparkdeck needs Spark 3.5 or newer 3.x, or 4.x", home.display()));
+    }
+    Ok(SparkFolder { home, python, version })
+}
+
+pub(crate) fn pyspark_in_venv(venv: &Path) -> Option<PathBuf> {
     let lib = std::fs::read_dir(venv.join("lib")).ok()?;
     lib.flatten()
         .map(|entry| entry.path().join("site-packages").join("pyspark"))
@@ -290,8 +389,42 @@ mod tests {
     }
 
     #[test]
-    fn the_checkout_is_searched_first() {
-        let checkout = &search_roots()[0];
+    fn the_checkout_is_where_the_driver_agent_is_found_last() {
+        let checkout = checkout_root().unwrap();
         assert!(checkout.join("Cargo.toml").is_file() && checkout.join("driver").join(DRIVER_SCRIPT).is_file(), "{}", checkout.display());
+        assert!(!installed_roots().contains(&checkout));
+        assert!(installed_roots().iter().any(|r| r.ends_with("lib/sparkdeck")), "the package's <prefix>/lib/sparkdeck is searched");
+    }
+
+    fn fake_spark(dir: &Path, version_py: Option<&str>) {
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        std::fs::write(dir.join("bin/spark-submit"), "#!/bin/sh\n").unwrap();
+        if let Some(version) = version_py {
+            std::fs::write(dir.join("version.py"), format!("__version__ = '{version}'\n")).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_picked_folder_that_is_not_a_supported_spark_is_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let refused = |path: &Path| check_spark_folder(path).unwrap_err();
+        assert!(refused(&dir.path().join("missing")).contains("is not a folder"));
+        assert!(refused(dir.path()).contains("has no bin/spark-submit"), "{}", refused(dir.path()));
+        fake_spark(dir.path(), None);
+        assert!(refused(dir.path()).contains("cannot tell the Spark version"));
+        std::fs::write(dir.path().join("RELEASE"), "Spark 3.4.1 built for Hadoop 3.3.4\n").unwrap();
+        assert!(refused(dir.path()).contains("is Spark 3.4.1; Sparkdeck needs Spark 3.5"), "{}", refused(dir.path()));
+        std::fs::write(dir.path().join("RELEASE"), "Spark 3.5.1 built for Hadoop 3.3.4\n").unwrap();
+        let found = check_spark_folder(dir.path()).unwrap();
+        assert_eq!((found.home.as_path(), found.python, found.version.as_str()), (dir.path(), None, "3.5.1"));
+    }
+
+    #[test]
+    fn a_picked_virtualenv_gives_its_pyspark_and_python() {
+        let venv = tempfile::tempdir().unwrap();
+        let pyspark = venv.path().join("lib/python3.11/site-packages/pyspark");
+        fake_spark(&pyspark, Some("4.3.0"));
+        let found = check_spark_folder(venv.path()).unwrap();
+        assert_eq!(found, SparkFolder { home: pyspark, python: Some(venv.path().join("bin/python")), version: "4.3.0".into() });
     }
 }

@@ -12,6 +12,8 @@ use sparkdeck_engine::{Engine, EngineConfig};
 use sparkdeck_server::{AllowedHosts, router, serve, token};
 use tokio::net::TcpListener;
 
+mod install_spark;
+
 #[derive(Parser)]
 #[command(name = "sparkdeck-server", version, about = "Sparkdeck's REST API (/api/v1) without the desktop window")]
 struct Args {
@@ -42,6 +44,10 @@ struct Args {
     /// each further retry waits twice as long.
     #[arg(long, env = "SPARKDECK_RETRY_BACKOFF_MS", default_value_t = 10_000)]
     retry_backoff_ms: u64,
+    /// Install Spark 4.3.0 into the data directory (a virtualenv with pyspark from the
+    /// package index pip is configured for), printing progress, then exit; serves nothing.
+    #[arg(long)]
+    install_spark: bool,
 }
 
 #[tokio::main]
@@ -68,6 +74,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.queue_timeout = Duration::from_secs(args.queue_timeout_seconds);
     config.retry_backoff = Duration::from_millis(args.retry_backoff_ms);
     let engine = Engine::open(config).await?;
+    if args.install_spark {
+        return install_spark::run(&engine).await;
+    }
     let token = token::load_or_create(engine.data_dir())
         .map_err(|e| format!("cannot create the API token in {}: {e}", engine.data_dir().display()))?;
     let listener = TcpListener::bind(SocketAddr::new(args.bind, args.port))

@@ -20,6 +20,8 @@ pub struct PickRequest {
     /// File name extensions offered (without dots); empty offers every file.
     pub extensions: Vec<String>,
     pub multiple: bool,
+    /// A folder instead of files.
+    pub folder: bool,
 }
 
 type PickFn = dyn Fn(PickRequest) -> oneshot::Receiver<Vec<PathBuf>> + Send + Sync;
@@ -49,7 +51,7 @@ pub struct PickedFile {
 #[tauri::command]
 #[specta::specta]
 pub async fn pick_text_file(picker: State<'_, FilePicker>, title: String, field: String) -> Result<Option<PickedFile>, IpcError> {
-    let request = PickRequest { title, extensions: Vec::new(), multiple: false };
+    let request = PickRequest { title, extensions: Vec::new(), multiple: false, folder: false };
     let Some(path) = picker.pick(request).await.into_iter().next() else { return Ok(None) };
     let invalid = |message: String| IpcError { code: ErrorCode::Invalid, message, field: Some(field.clone()) };
     let size = std::fs::metadata(&path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?.len();
@@ -65,6 +67,6 @@ pub async fn pick_text_file(picker: State<'_, FilePicker>, title: String, field:
 #[tauri::command]
 #[specta::specta]
 pub async fn pick_job_files(picker: State<'_, FilePicker>, title: String, extensions: Vec<String>) -> Result<Vec<String>, IpcError> {
-    let request = PickRequest { title, extensions, multiple: true };
+    let request = PickRequest { title, extensions, multiple: true, folder: false };
     Ok(picker.pick(request).await.into_iter().map(|p| p.display().to_string()).collect())
 }

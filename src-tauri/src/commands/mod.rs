@@ -8,5 +8,6 @@ pub(crate) mod kubeconfig;
 pub(crate) mod schedules;
 pub(crate) mod settings;
 pub(crate) mod spark_app;
+pub(crate) mod spark;
 mod staging;
 pub mod windows;

@@ -28,8 +28,11 @@ pub async fn get_settings(engine: State<'_, Engine>) -> Result<SettingsView, Ipc
 pub async fn update_settings(
     engine: State<'_, Engine>,
     server: State<'_, RestServer>,
-    settings: Settings,
+    mut settings: Settings,
 ) -> Result<SettingsView, IpcError> {
+    // The Spark folder has its own commands (`spark.rs`): a form loaded before a folder was
+    // picked must not put the old one back.
+    settings.spark = engine.settings().spark;
     engine.validate_settings(&settings).await?;
     let rest = &settings.rest_server;
     server.apply(&engine, rest.enabled, rest.port).await.map_err(|message| IpcError {

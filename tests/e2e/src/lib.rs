@@ -3,6 +3,7 @@
 //! Each [`App`] gets its own [`Profile`] (data and config directories) and session bus, so
 //! tests start from a first-start state and do not see each other's app.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -35,11 +36,20 @@ fn free_port() -> u16 {
 pub struct Profile {
     data_dir: TempDir,
     config_home: TempDir,
+    /// The app cannot see this machine's Spark (see [`Profile::without_spark`]).
+    without_spark: bool,
 }
 
 impl Profile {
     pub fn new() -> Profile {
-        Profile { data_dir: tempfile::tempdir().expect("temp dir"), config_home: tempfile::tempdir().expect("temp dir") }
+        Profile { data_dir: tempfile::tempdir().expect("temp dir"), config_home: tempfile::tempdir().expect("temp dir"), without_spark: false }
+    }
+
+    /// A user on a machine without Spark, as after installing the package: no `SPARK_HOME`
+    /// or `SPARKDECK_PYTHON_ENV`, the checkout's `.venv` hidden (`SPARKDECK_NO_CHECKOUT=1`)
+    /// and no virtualenv's `bin/` on `PATH`.
+    pub fn without_spark() -> Profile {
+        Profile { without_spark: true, ..Profile::new() }
     }
 }
 
@@ -374,14 +384,26 @@ impl Drop for App {
     }
 }
 
-/// What the app is started with: its own data and config directories and session bus.
-fn app_environment<'a>(profile: &'a Profile, bus_address: &'a str) -> [(&'static str, &'a std::ffi::OsStr); 4] {
-    [
-        ("SPARKDECK_DATA_DIR", profile.data_dir.path().as_os_str()),
-        ("XDG_CONFIG_HOME", profile.config_home.path().as_os_str()),
-        ("DBUS_SESSION_BUS_ADDRESS", bus_address.as_ref()),
-        ("GSETTINGS_BACKEND", "memory".as_ref()),
-    ]
+/// What the app is started with: its own data and config directories and session bus, and
+/// for a profile [`Profile::without_spark`] an environment that hides this machine's Spark.
+fn app_environment(profile: &Profile, bus_address: &str) -> Vec<(&'static str, OsString)> {
+    let mut env = vec![
+        ("SPARKDECK_DATA_DIR", profile.data_dir.path().into()),
+        ("XDG_CONFIG_HOME", profile.config_home.path().into()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus_address.into()),
+        ("GSETTINGS_BACKEND", "memory".into()),
+    ];
+    if profile.without_spark {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let kept: Vec<PathBuf> = std::env::split_paths(&path).filter(|p| !p.join("activate").is_file()).collect();
+        env.extend([
+            ("SPARKDECK_NO_CHECKOUT", "1".into()),
+            ("SPARK_HOME", OsString::new()),
+            ("SPARKDECK_PYTHON_ENV", OsString::new()),
+            ("PATH", std::env::join_paths(kept).unwrap_or(path)),
+        ]);
+    }
+    env
 }
 
 /// Group drivers outlive the app on purpose (the next start re-attaches to them), but not

@@ -103,6 +103,17 @@ export const commands = {
 	 */
 	updateSettings: (settings: Settings_Deserialize) => typedError<SettingsView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("update_settings", { settings })),
 	restServerStatus: () => typedError<RestServerStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("rest_server_status")),
+	sparkInstallStatus: () => typedError<SparkInstallStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("spark_install_status")),
+	/**  Starts the install, or joins the one running. */
+	startSparkInstall: () => typedError<SparkInstallStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("start_spark_install")),
+	cancelSparkInstall: () => typedError<SparkInstallStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("cancel_spark_install")),
+	/**
+	 *  Uses the Spark in `folder` (or, with none, forgets the picked folder), then answers what
+	 *  jobs now run with. A folder that is not Spark 3.5+/4.x is refused on `spark.folder`.
+	 */
+	useSparkFolder: (folder: string | null) => typedError<SparkStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_spark_folder", { folder })),
+	/**  The native folder dialog, then [`use_spark_folder`]; `None` when the user cancels. */
+	pickSparkFolder: () => typedError<SparkStatus_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("pick_spark_folder")),
 };
 
 /** Events */
@@ -131,6 +142,8 @@ export const MAX_SCALE = 16 as const;
 export const OVERLAP_POLICIES = ["SKIP","QUEUE","REPLACE","ALLOW"] as const;
 
 export const SCHEDULE_STATES = ["ENABLED","PAUSED","DISABLED"] as const;
+
+export const SPARK_INSTALL_VERSION = "4.3.0" as const;
 
 /* Types */
 /**  What the due times missed while Sparkdeck was closed (or the machine slept) do. */
@@ -311,7 +324,9 @@ export type EngineEvent_Deserialize = { kind: "clusterChanged"; cluster: Cluster
  *  A request to a group changed; the group's name, cluster and tags come along so
  *  listeners can filter without a look-up.
  */
-{ kind: "jobInstanceChanged"; instance: JobInstance_Deserialize; groupName: string; clusterName: string; tags: { [key in string]: string } };
+{ kind: "jobInstanceChanged"; instance: JobInstance_Deserialize; groupName: string; clusterName: string; tags: { [key in string]: string } } | 
+/**  The Spark install's progress or end (`spark_install/`). */
+{ kind: "sparkInstallChanged"; install: SparkInstallStatus_Deserialize };
 
 export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterView_Serialize } | { kind: "clusterDeleted"; id: string; name: string } | { kind: "jobChanged"; job: Job_Serialize } | { kind: "jobDeleted"; id: string } | 
 /**  A group's settings or state changed (its drivers change as `JobChanged`). */
@@ -322,7 +337,9 @@ export type EngineEvent_Serialize = { kind: "clusterChanged"; cluster: ClusterVi
  *  A request to a group changed; the group's name, cluster and tags come along so
  *  listeners can filter without a look-up.
  */
-{ kind: "jobInstanceChanged"; instance: JobInstance_Serialize; groupName: string; clusterName: string; tags: { [key in string]: string } };
+{ kind: "jobInstanceChanged"; instance: JobInstance_Serialize; groupName: string; clusterName: string; tags: { [key in string]: string } } | 
+/**  The Spark install's progress or end (`spark_install/`). */
+{ kind: "sparkInstallChanged"; install: SparkInstallStatus_Serialize };
 
 /**
  *  `errorCause` of a failed job (extension). Absent when the failure matches no known kind:
@@ -630,6 +647,12 @@ export type Group_Serialize = {
 	archivedTime: number,
 	jobs: Job_Serialize[],
 };
+
+export type InstallState = 
+/**  No install ran since the engine opened. */
+"idle" | "running" | "succeeded" | "failed" | "cancelled";
+
+export type InstallStep = "createEnvironment" | "download" | "install" | "check";
 
 export type InstanceError = {
 	message: string,
@@ -1537,11 +1560,13 @@ export type SettingsView_Serialize = {
 export type Settings_Deserialize = {
 	restServer?: RestServerSettings_Deserialize,
 	jobDefaults?: JobDefaults_Deserialize,
+	spark?: SparkSettings_Deserialize,
 };
 
 export type Settings_Serialize = {
 	restServer: RestServerSettings_Serialize,
 	jobDefaults: JobDefaults_Serialize,
+	spark: SparkSettings_Serialize,
 };
 
 export type SortOrder = {
@@ -1564,6 +1589,8 @@ export type SparkEnv_Deserialize = {
 	python: string,
 	/**  The driver agent's directory (interactive groups), when found. */
 	driverDir?: string | null,
+	/**  Where the Spark was found (Settings shows it). */
+	source: SparkSource,
 };
 
 /**  What local jobs run with. */
@@ -1578,7 +1605,73 @@ export type SparkEnv_Serialize = {
 	python: string,
 	/**  The driver agent's directory (interactive groups), when found. */
 	driverDir: string | null,
+	/**  Where the Spark was found (Settings shows it). */
+	source: SparkSource,
 };
+
+/**  Where an install is: `GET /api/v1/status`'s `sparkInstall`, the first-run screen. */
+export type SparkInstallStatus = SparkInstallStatus_Serialize | SparkInstallStatus_Deserialize;
+
+/**  Where an install is: `GET /api/v1/status`'s `sparkInstall`, the first-run screen. */
+export type SparkInstallStatus_Deserialize = {
+	state: InstallState,
+	step?: InstallStep | null,
+	/**  Bytes of the current download, where pip tells them. */
+	bytesDone?: number | null,
+	bytesTotal?: number | null,
+	/**  What failed, when `state` is `failed` or `cancelled`. */
+	error?: string | null,
+	/**  The installed environment, once `succeeded`. */
+	sparkDir?: string | null,
+};
+
+/**  Where an install is: `GET /api/v1/status`'s `sparkInstall`, the first-run screen. */
+export type SparkInstallStatus_Serialize = {
+	state: InstallState,
+	step: InstallStep | null,
+	/**  Bytes of the current download, where pip tells them. */
+	bytesDone: number | null,
+	bytesTotal: number | null,
+	/**  What failed, when `state` is `failed` or `cancelled`. */
+	error: string | null,
+	/**  The installed environment, once `succeeded`. */
+	sparkDir: string | null,
+};
+
+/**  Where local jobs' Spark comes from, when not from `SPARK_HOME`. */
+export type SparkSettings = SparkSettings_Serialize | SparkSettings_Deserialize;
+
+/**  Where local jobs' Spark comes from, when not from `SPARK_HOME`. */
+export type SparkSettings_Deserialize = {
+	/**
+	 *  A Spark folder picked by the user (a distribution or a virtualenv with pyspark);
+	 *  none: the Spark installed into the data directory, or what the machine has.
+	 */
+	folder?: string | null,
+};
+
+/**  Where local jobs' Spark comes from, when not from `SPARK_HOME`. */
+export type SparkSettings_Serialize = {
+	/**
+	 *  A Spark folder picked by the user (a distribution or a virtualenv with pyspark);
+	 *  none: the Spark installed into the data directory, or what the machine has.
+	 */
+	folder: string | null,
+};
+
+export type SparkSource = 
+/**  The `SPARK_HOME` environment variable. */
+"sparkHome" | 
+/**  The folder picked in Settings. */
+"settings" | 
+/**  Installed into the data directory by Sparkdeck. */
+"installed" | 
+/**  `SPARKDECK_PYTHON_ENV`. */
+"pythonEnv" | 
+/**  A `.venv` in the checkout or beside the executable. */
+"venv" | 
+/**  The `pyspark` the machine's `python3` imports. */
+"systemPython";
 
 /**  The outcome of a look-up, for status displays. */
 export type SparkStatus = SparkStatus_Serialize | SparkStatus_Deserialize;

@@ -12,7 +12,11 @@ const ENV = {
   javaHome: "/usr/lib/jvm/java-17",
   javaVersion: "17.0.10",
   python: "/usr/bin/python3",
+  driverDir: null,
+  source: "sparkHome",
 };
+
+const IDLE = { state: "idle", step: null, bytesDone: null, bytesTotal: null, error: null, sparkDir: null };
 
 const VIEW = {
   settings: { restServer: { enabled: true, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "spark.a=1" } },
@@ -21,9 +25,15 @@ const VIEW = {
 
 const RUNNING = { running: true, url: "http://127.0.0.1:9888/api/v1", token: "t0ken", error: null };
 
-function backend(status: unknown = { env: ENV, error: null }, update: (args: any) => unknown = ({ settings }) => ({ ...VIEW, settings })) {
+function backend(
+  status: unknown = { env: ENV, error: null },
+  update: (args: any) => unknown = ({ settings }) => ({ ...VIEW, settings }),
+  more: Record<string, (args: any) => unknown> = {},
+) {
   return mockBackend({
+    ...more,
     spark_status: () => status,
+    spark_install_status: () => IDLE,
     get_settings: () => VIEW,
     rest_server_status: () => RUNNING,
     cluster_names: () => ["default", "prod"],
@@ -78,4 +88,28 @@ test("saving sends the REST server and job defaults; a bad port is shown next to
   ]);
   await waitFor(() => expect(port).toHaveAccessibleDescription(expect.stringContaining("cannot listen on 127.0.0.1:80")));
   expect(port).toHaveFocus();
+});
+
+test("where Spark and Java come from is shown; a picked folder can be replaced or forgotten", async () => {
+  let env: Record<string, unknown> = { ...ENV, source: "settings", sparkHome: "/opt/spark-4.0.1" };
+  const calls = backend({ env, error: null }, undefined, {
+    pick_spark_folder: () => refuse("invalid", "/opt/spark-3.4.1 is Spark 3.4.1; Sparkdeck needs Spark 3.5 or newer 3.x, or 4.x", "spark.folder"),
+    use_spark_folder: () => {
+      env = { ...ENV, source: "installed" };
+      return { env, error: null };
+    },
+  });
+  const user = userEvent.setup();
+  render(SettingsPage);
+
+  const spark = await screen.findByRole("region", { name: "Spark and Java" });
+  await waitFor(() => expect(spark).toHaveTextContent("Spark fromthe folder you picked"));
+  expect(spark).toHaveTextContent("Java fromJAVA_HOME (/usr/lib/jvm/java-17)");
+  await user.click(within(spark).getByRole("button", { name: "Use another Spark folder…" }));
+  expect(await within(spark).findByRole("alert")).toHaveTextContent("is Spark 3.4.1; Sparkdeck needs Spark 3.5");
+  expect(within(spark).getByRole("button", { name: "Install Spark 4.3.0" })).toBeInTheDocument();
+  await user.click(within(spark).getByRole("button", { name: "Forget the picked folder" }));
+  expect(argsOf(calls, "use_spark_folder")).toEqual([{ folder: null }]);
+  await waitFor(() => expect(spark).toHaveTextContent("Spark frominstalled by Sparkdeck"));
+  expect(within(spark).queryByRole("button", { name: "Install Spark 4.3.0" })).not.toBeInTheDocument();
 });

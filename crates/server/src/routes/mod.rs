@@ -6,6 +6,7 @@ mod groups;
 mod jobs;
 mod schedules;
 mod spark_app;
+mod spark_install;
 mod status;
 
 use axum::Router;
@@ -23,6 +24,7 @@ pub(crate) fn api(max_upload: u64) -> Router<AppState> {
         .merge(schedules::routes(max_upload))
         .merge(spark_app::routes())
         .merge(status::routes())
+        .merge(spark_install::routes())
 }
 
 pub(crate) async fn not_found() -> Response {

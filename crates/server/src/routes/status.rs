@@ -1,4 +1,5 @@
-//! `/status` (an extension): the Sparkdeck version and the Java and Spark local jobs use.
+//! `/status` (an extension): the Sparkdeck version, the Java and Spark local jobs use (and
+//! where that Spark was found), and the Spark install's progress.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -20,6 +21,8 @@ async fn status(State(s): State<AppState>) -> Json<Value> {
         "javaVersion": spark.env.as_ref().map(|e| e.java_version.clone()),
         "java": spark.env.as_ref().map(|e| e.java.display().to_string()),
         "python": spark.env.as_ref().map(|e| e.python.display().to_string()),
+        "sparkSource": spark.env.as_ref().map(|e| e.source),
         "error": spark.error,
+        "sparkInstall": s.engine.spark_install_status(),
     }))
 }
