@@ -70,6 +70,8 @@ pub(crate) struct Inner {
     pub(crate) ticker: crate::schedules::Ticker,
     /// Each schedule's next run times, kept until the first of them passes.
     pub(crate) next_runs: crate::schedules::NextRuns,
+    /// Spark's History Server over the jobs' event logs, while one runs (`history/`).
+    pub(crate) history: crate::history::HistoryServer,
     /// Set by [`Engine::shutdown`]: nothing is launched any more.
     shutting_down: AtomicBool,
     /// The runtime every cluster uses instead of its own (the scripted test runtime).
@@ -118,6 +120,7 @@ impl Engine {
                 retry_wake: std::sync::atomic::AtomicI64::new(0),
                 ticker: crate::schedules::Ticker::default(),
                 next_runs: crate::schedules::NextRuns::default(),
+                history: crate::history::HistoryServer::default(),
                 _lock: lock,
             }),
         };
@@ -179,9 +182,11 @@ impl Engine {
     /// driver is started or replaced any more. What runs keeps running (the next engine on
     /// this data directory re-attaches to it); a launch under way still completes. The
     /// schedules' ticker stops: times due from now on are the next engine's to catch up.
+    /// The History Server, which only serves this engine, is stopped.
     pub fn shutdown(&self) {
         self.inner.shutting_down.store(true, Ordering::SeqCst);
         self.inner.ticker.stop();
+        self.inner.history.stop();
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {
