@@ -70,3 +70,56 @@ async fn a_job_that_ran_without_an_event_log_is_a_conflict_naming_the_setting() 
     }
     assert_eq!(engine.history_server_pid(), None);
 }
+
+/// The event log a finished application leaves (what Spark writes, trimmed to the events
+/// the History Server needs to list it).
+fn finished_event_log(app_id: &str, name: &str) -> String {
+    [
+        r#"{"Event":"SparkListenerLogStart","Spark Version":"4.0.0"}"#.to_string(),
+        format!(r#"{{"Event":"SparkListenerApplicationStart","App Name":"{name}","App ID":"{app_id}","Timestamp":1700000000000,"User":"sparkdeck"}}"#),
+        r#"{"Event":"SparkListenerApplicationEnd","Timestamp":1700000001000}"#.to_string(),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+/// Real Spark's History Server (Spark must be installed), over a job of the scripted
+/// runtime whose event log the test writes: it lists the application, stops by itself
+/// once unused for `history_idle`, and the log goes with its job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_server_lists_a_jobs_event_log_and_stops_when_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
+    config.history_idle = std::time::Duration::from_secs(1);
+    let engine = Engine::open_with_runtime(config, runtime.clone()).await.unwrap();
+    let mut events = engine.subscribe();
+    let job = submit(&engine, "idle-probe").await;
+    let (_, busy) = states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    let app_id = busy.app_id.clone().unwrap();
+    let driver = runtime.drivers().into_iter().find(|d| d.app_name == "idle-probe").unwrap();
+    let events_dir = driver.job_dir.join("events");
+    std::fs::write(events_dir.join(&app_id), finished_event_log(&app_id, "idle-probe")).unwrap();
+    runtime.end(&driver.id, ScriptedExit::Code(0));
+    states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+
+    let url = engine.history_url(&job.job_id).await.unwrap();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with(&format!("/history/{app_id}/")), "{url}");
+    let pid = engine.history_server_pid().expect("started");
+    let base = url.split("/history/").next().unwrap();
+    let app: serde_json::Value =
+        reqwest::Client::builder().no_proxy().build().unwrap().get(format!("{base}/api/v1/applications/{app_id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(app["name"], "idle-probe", "{app}");
+
+    // Unused for a second: the engine stops it (the bound only turns a hang into a failure).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while engine.history_server_pid().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the History Server kept running unused");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "History Server {pid} is still there");
+
+    // The event log is the job's: deleting the job removes it.
+    engine.delete_job(&job.job_id).await.unwrap();
+    assert!(!events_dir.exists());
+}

@@ -8,6 +8,7 @@
 mod links;
 mod server;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,26 @@ pub(crate) struct HistoryServer {
     start_lock: tokio::sync::Mutex<()>,
     process: Mutex<Option<ServerProcess>>,
     last_used: Mutex<Instant>,
+    /// `history_url` calls under way: the server is not idle while one waits on it.
+    callers: AtomicUsize,
     http: reqwest::Client,
+}
+
+/// Counts one `history_url` call while it lasts; its end counts as a use.
+struct Caller<'a>(&'a HistoryServer);
+
+impl<'a> Caller<'a> {
+    fn new(history: &'a HistoryServer) -> Self {
+        history.callers.fetch_add(1, Ordering::SeqCst);
+        Self(history)
+    }
+}
+
+impl Drop for Caller<'_> {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.callers.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Default for HistoryServer {
@@ -37,6 +57,7 @@ impl Default for HistoryServer {
             start_lock: tokio::sync::Mutex::new(()),
             process: Mutex::new(None),
             last_used: Mutex::new(Instant::now()),
+            callers: AtomicUsize::new(0),
             // Loopback only: no proxy from the environment.
             http: reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
         }
@@ -98,7 +119,7 @@ impl Engine {
             links::link(&files.links(), &log).map_err(|e| EngineError::io(format!("cannot link {} for the History Server", log.display()), e))
         };
         link()?;
-        history.touch();
+        let _caller = Caller::new(history);
         let base = self.history_server().await?;
         let app = format!("{base}/api/v1/applications/{app_id}");
         let deadline = Instant::now() + APP_TIMEOUT;
@@ -107,7 +128,6 @@ impl Engine {
                 && response.status().is_success()
             {
                 let attempt = response.json::<serde_json::Value>().await.ok().and_then(|v| last_attempt_id(&v));
-                history.touch();
                 return Ok(match attempt {
                     Some(attempt) => format!("{base}/history/{app_id}/{attempt}/"),
                     None => format!("{base}/history/{app_id}/"),
@@ -172,9 +192,9 @@ impl Engine {
                     return;
                 }
                 let idle_for = history.last_used.lock().unwrap_or_else(PoisonError::into_inner).elapsed();
-                if idle_for >= idle {
+                if idle_for >= idle && history.callers.load(Ordering::SeqCst) == 0 {
                     let _starting = history.start_lock.lock().await;
-                    if history.pid() == Some(pid) {
+                    if history.pid() == Some(pid) && history.callers.load(Ordering::SeqCst) == 0 {
                         tracing::info!(pid, idle_s = idle_for.as_secs(), "History Server unused; stopping it");
                         history.stop();
                     }
