@@ -1,7 +1,8 @@
-//! `history_url`'s refusals, on the scripted runtime (no Spark): an unknown job, a job
-//! whose driver never started, a job that ran without an event log. None starts a
-//! History Server. The History Server itself is tested on real Spark in the server's
-//! `history_spark.rs`.
+//! The History Server and the event logs, on the scripted runtime: `history_url`'s
+//! refusals (an unknown job, a job whose driver never started, a job that ran without an
+//! event log; none starts a History Server), and, over event logs the tests write, Spark's
+//! real History Server (Spark must be installed): its idle stop, and a rolling log
+//! compacted to its bound. A real job's page is tested in the server's `history_spark.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
@@ -122,4 +123,49 @@ async fn the_history_server_lists_a_jobs_event_log_and_stops_when_unused() {
     // The event log is the job's: deleting the job removes it.
     engine.delete_job(&job.job_id).await.unwrap();
     assert!(!events_dir.exists());
+}
+
+/// A rolling event log (a group driver's, or a single job's on Spark 4, which rolls by
+/// default) grows past its bound while the driver runs: the task that polls the driver folds the older files into one compact file (Spark's format), and
+/// the real History Server still lists the application from what is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_event_log_past_its_bound_is_compacted_and_still_read_by_the_history_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = ScriptedRuntime::new();
+    let engine = Engine::open_with_runtime(EngineConfig::new(Some(dir.path().to_path_buf())), runtime.clone()).await.unwrap();
+    let mut events = engine.subscribe();
+    let job = submit(&engine, "rolling-probe").await;
+    let (_, busy) = states_until(&mut events, &job.job_id, |j| j.state == JobState::Busy).await;
+    let app_id = busy.app_id.clone().unwrap();
+    let driver = runtime.drivers().into_iter().find(|d| d.app_name == "rolling-probe").unwrap();
+    let rolling = driver.job_dir.join("events").join(format!("eventlog_v2_{app_id}"));
+    std::fs::create_dir(&rolling).unwrap();
+    let start: Vec<String> = finished_event_log(&app_id, "rolling-probe").lines().map(str::to_string).collect();
+    let task = r#"{"Event":"SparkListenerJobStart","Job ID":1,"Submission Time":1700000000500,"Stage Infos":[],"Stage IDs":[]}"#;
+    // What Spark writes over 20 rolls: the application's start first, work after.
+    for i in 1..=20 {
+        let text = if i == 1 { format!("{}\n{}\n{task}\n", start[0], start[1]) } else { format!("{task}\n") };
+        std::fs::write(rolling.join(format!("events_{i}_{app_id}")), text).unwrap();
+    }
+    std::fs::write(rolling.join(format!("appstatus_{app_id}.inprogress")), "").unwrap();
+    let count = || std::fs::read_dir(&rolling).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("events_")).count();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while count() > 8 {
+        assert!(std::time::Instant::now() < deadline, "the rolling log was not bounded: {} files", count());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(rolling.join(format!("events_13_{app_id}.compact")).is_file());
+    // The application ends as Spark ends it: its end event, then the final status name.
+    std::fs::write(rolling.join(format!("events_20_{app_id}")), format!("{task}\n{}\n", start[2])).unwrap();
+    std::fs::rename(rolling.join(format!("appstatus_{app_id}.inprogress")), rolling.join(format!("appstatus_{app_id}"))).unwrap();
+    runtime.end(&driver.id, ScriptedExit::Code(0));
+    states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
+
+    let url = engine.history_url(&job.job_id).await.unwrap();
+    let base = url.split("/history/").next().unwrap();
+    let app: serde_json::Value =
+        reqwest::Client::builder().no_proxy().build().unwrap().get(format!("{base}/api/v1/applications/{app_id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(app["name"], "rolling-probe", "{app}");
+    assert_eq!(app["attempts"][0]["completed"], true, "{app}");
+    engine.shutdown();
 }

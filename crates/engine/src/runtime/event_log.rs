@@ -7,6 +7,8 @@
 //! ones are folded into one `events_<n>_<appId>.compact` file — Spark's own compaction
 //! format, which the History Server reads — that keeps the application's events
 //! (start, environment, executors, end) and drops the finished jobs', stages' and tasks'.
+//! Group drivers therefore write their rolling logs uncompressed (Spark 4 compresses event
+//! logs with zstd by default); a rolling log a user chose to compress is left as it is.
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -25,6 +27,8 @@ pub(crate) fn event_log_conf(dir: &str, rolling: bool) -> Vec<(&'static str, Str
     if rolling {
         conf.push(("spark.eventLog.rolling.enabled", "true".into()));
         conf.push(("spark.eventLog.rolling.maxFileSize", ROLL_SIZE.into()));
+        // Plain text, which `compact_rolling` can fold.
+        conf.push(("spark.eventLog.compress", "false".into()));
     }
     conf
 }
@@ -56,16 +60,21 @@ struct EventHead {
 struct EventFile {
     index: u64,
     compact: bool,
+    /// Not compressed (no codec suffix such as `.zstd`).
+    plain: bool,
     path: PathBuf,
 }
 
-fn event_files(rolling_dir: &Path) -> io::Result<Vec<EventFile>> {
+fn event_files(rolling_dir: &Path, app: &str) -> io::Result<Vec<EventFile>> {
     let mut files = Vec::new();
     for entry in fs::read_dir(rolling_dir)?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(rest) = name.strip_prefix("events_") else { continue };
-        let Some(index) = rest.split('_').next().and_then(|n| n.parse::<u64>().ok()) else { continue };
-        files.push(EventFile { index, compact: name.ends_with(".compact"), path: entry.path() });
+        let Some((index, tail)) = rest.split_once('_') else { continue };
+        let Ok(index) = index.parse::<u64>() else { continue };
+        let compact = name.ends_with(".compact");
+        let plain = tail.strip_suffix(".compact").unwrap_or(tail) == app;
+        files.push(EventFile { index, compact, plain, path: entry.path() });
     }
     // A compact file after the plain one of its index, as Spark's reader orders them.
     files.sort_by_key(|f| (f.index, f.compact));
@@ -90,7 +99,8 @@ pub(crate) fn bound_rolling_logs(events_dir: &Path, max_files: usize) {
 /// one being written) into one compact file with the index of the last folded one; the
 /// folded files are removed once it is in place. Returns how many files were folded.
 pub(crate) fn compact_rolling(rolling_dir: &Path, max_files: usize) -> io::Result<usize> {
-    let files = event_files(rolling_dir)?;
+    let app = rolling_dir.file_name().map(|n| n.to_string_lossy().trim_start_matches("eventlog_v2_").to_string()).unwrap_or_default();
+    let files = event_files(rolling_dir, &app)?;
     // Spark's reader starts at the last compact file.
     let start = files.iter().rposition(|f| f.compact).unwrap_or(0);
     let live = &files[start..];
@@ -98,8 +108,11 @@ pub(crate) fn compact_rolling(rolling_dir: &Path, max_files: usize) -> io::Resul
         return Ok(0);
     }
     let folded = &live[..live.len() - (max_files.max(2) - 1)];
+    if folded.iter().any(|f| !f.plain) {
+        tracing::debug!(log = %rolling_dir.display(), "a compressed rolling event log is not compacted");
+        return Ok(0);
+    }
     let last = folded.last().map_or(0, |f| f.index);
-    let app = rolling_dir.file_name().map(|n| n.to_string_lossy().trim_start_matches("eventlog_v2_").to_string()).unwrap_or_default();
     let target = rolling_dir.join(format!("events_{last}_{app}.compact"));
     let temp = rolling_dir.join(format!(".events_{last}_{app}.compact.tmp"));
     {
@@ -180,6 +193,18 @@ mod tests {
         );
         let compact = fs::read_to_string(dir.join(format!("events_5_{APP}.compact"))).unwrap();
         assert_eq!(compact.lines().count(), 3, "{compact}");
+    }
+
+    #[test]
+    fn a_compressed_rolling_log_is_left_as_it_is() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join(format!("eventlog_v2_{APP}"));
+        fs::create_dir(&dir).unwrap();
+        for i in 1..=4 {
+            fs::write(dir.join(format!("events_{i}_{APP}.zstd")), [0x28, 0xb5, 0x2f, 0xfd]).unwrap();
+        }
+        assert_eq!(compact_rolling(&dir, 2).unwrap(), 0);
+        assert_eq!(names(&dir).len(), 4);
     }
 
     #[test]
