@@ -283,7 +283,7 @@ async fn jobs_and_groups_run_on_a_real_standalone_cluster() {
     let app_id = group["jobs"][0]["appId"].as_str().unwrap();
     let rolling = s.data_dir().join("jobs").join(&driver_job).join("events").join(format!("eventlog_v2_{app_id}"));
     assert!(rolling.is_dir(), "no rolling event log at {}", rolling.display());
-    let names = event_log_files(&rolling.parent().unwrap(), app_id);
+    let names = event_log_files(rolling.parent().unwrap(), app_id);
     assert!(names.contains(&format!("appstatus_{app_id}.inprogress")) && names.iter().any(|n| n.starts_with(&format!("events_1_{app_id}"))), "{names:?}");
 
     let (status, _) = call(s.delete(&format!("/group/{group_id}"))).await;
