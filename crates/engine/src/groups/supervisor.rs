@@ -251,6 +251,7 @@ impl Engine {
                 state: JobState::Starting,
                 error: None,
                 error_cause: None,
+                spark_ui_url: None,
                 submit_time: now,
                 start_time: now,
                 end_time: 0,

@@ -12,7 +12,7 @@ use crate::model::error_cause::ErrorCause;
 use crate::model::job::{Job, JobState, Language};
 use crate::runtime::job_dir::{self, DRIVER_STDERR, DRIVER_STDOUT};
 use crate::runtime::local::{EVENTS_DIR, app_id_in};
-use crate::runtime::{ClusterRuntime, DriverRef, Exit, Liveness};
+use crate::runtime::{ClusterRuntime, DriverRef, Exit, Liveness, spark_ui};
 use crate::time::now_ms;
 
 use super::failure_cause::read_cause;
@@ -36,12 +36,19 @@ impl Engine {
         tokio::spawn(async move {
             let Some(dir) = Engine::upgrade(&weak).map(|engine| engine.job_dir(&id)) else { return };
             let mut app_id_seen = false;
+            let mut ui = UiSearch::default();
             loop {
                 let liveness = runtime.poll(&driver, &dir).await;
                 let Some(engine) = Engine::upgrade(&weak) else { return };
                 if matches!(liveness, Liveness::Running { .. }) {
                     let config = engine.config();
                     job_dir::rotate_driver_logs(&dir, config.max_log_file_bytes, config.log_parts_kept).await;
+                }
+                if matches!(liveness, Liveness::Running { .. })
+                    && let Some(url) = ui.look(runtime.as_ref(), &driver, &dir, app_id_seen).await
+                    && let Err(e) = engine.record_spark_ui(&id, url).await
+                {
+                    tracing::error!(id, error = %e, "cannot record the Spark UI's address");
                 }
                 match liveness {
                     Liveness::Running { app_id: Some(app_id) } if !app_id_seen => {
@@ -65,6 +72,18 @@ impl Engine {
                 }
             }
         });
+    }
+
+    /// Records where a running job's Spark UI answers (announced with the job), when it
+    /// changed.
+    pub(crate) async fn record_spark_ui(&self, id: &str, url: String) -> Result<()> {
+        let mut record = self.job_record(id).await?;
+        if record.job.state.is_terminal() || record.job.spark_ui_url.as_deref() == Some(url.as_str()) {
+            return Ok(());
+        }
+        tracing::info!(id, url, "Spark UI bound");
+        record.job.spark_ui_url = Some(url);
+        self.save_active(&record).await.map(|_| ())
     }
 
     async fn mark_busy(&self, id: &str, app_id: String) -> Result<()> {
@@ -99,6 +118,39 @@ impl Engine {
         self.inner().running.remove(id);
         self.dispatch().await;
         Ok(())
+    }
+}
+
+/// How long a follower looks for the driver's Spark UI: until it answers, and for a few
+/// polls after the app id is known while the driver names no UI (the UI is bound before
+/// the application id exists, so a driver with an id that names none has it off).
+#[derive(Default)]
+pub(crate) struct UiSearch {
+    found: bool,
+    polls_without_ui: u32,
+}
+
+impl UiSearch {
+    const POLLS_WITHOUT_UI: u32 = 20;
+
+    /// The UI's URL the first time it answers; None before and after.
+    pub(crate) async fn look(&mut self, runtime: &dyn ClusterRuntime, driver: &DriverRef, dir: &Path, app_id_seen: bool) -> Option<String> {
+        if self.found || self.polls_without_ui >= Self::POLLS_WITHOUT_UI {
+            return None;
+        }
+        match runtime.spark_ui(driver, dir).await {
+            // Bound, maybe not serving yet ("Spark is starting up"): asked again next poll.
+            Some(url) => {
+                self.found = spark_ui::answers(&url).await;
+                self.found.then_some(url)
+            }
+            None => {
+                if app_id_seen {
+                    self.polls_without_ui += 1;
+                }
+                None
+            }
+        }
     }
 }
 

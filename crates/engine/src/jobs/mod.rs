@@ -15,6 +15,7 @@ mod queue;
 mod recover;
 mod resubmit;
 mod retry;
+mod spark_ui;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -327,7 +328,12 @@ impl Engine {
     pub(crate) async fn save_active(&self, record: &JobRecord) -> Result<bool> {
         let saved = self.store().update_active_job(record).await?;
         if saved {
-            self.publish(EngineEvent::JobChanged { job: record.job.clone() });
+            let mut job = record.job.clone();
+            if job.state.is_terminal() {
+                // As stored: an ended job has no live UI.
+                job.spark_ui_url = None;
+            }
+            self.publish(EngineEvent::JobChanged { job });
         }
         Ok(saved)
     }
@@ -366,6 +372,7 @@ pub(crate) fn new_single_job(name: &str, cluster_name: &str) -> Job {
         state: JobState::Submitted,
         error: None,
         error_cause: None,
+        spark_ui_url: None,
         submit_time: now_ms(),
         start_time: 0,
         end_time: 0,

@@ -20,10 +20,10 @@ use crate::runtime::local::{EVENTS_DIR, PACKAGES_DIR, VENVS_DIR};
 use crate::runtime::{DriverPlan, PackagesSpec, VenvSpec};
 use crate::spark_env::SparkEnv;
 
-/// Spark settings interactive drivers get unless their group or cluster sets them:
-/// no UI, and JVM flags that take an idle driver from ~0.72 to ~0.6 GiB.
-const DRIVER_DEFAULTS: [(&str, &str); 2] = [
-    ("spark.ui.enabled", "false"),
+/// Spark settings interactive drivers get unless their group or cluster sets them: JVM
+/// flags that take an idle driver from ~0.72 to ~0.6 GiB. (The Spark UI is on, as for
+/// single jobs; `spark.ui.enabled=false` in the group's conf saves its memory.)
+const DRIVER_DEFAULTS: [(&str, &str); 1] = [
     ("spark.driver.extraJavaOptions", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=64m -Xss512k"),
 ];
 
@@ -57,6 +57,10 @@ impl Engine {
                 conf.insert(key.into(), value);
             }
         }
+        let loopback_driver = env.is_some() && drives_on_loopback(&cluster.spark_master());
+        if env.is_some() {
+            pick_ui_port(&mut conf);
+        }
         if env.is_none() && !spec.requirements.is_empty() {
             return Err(remote_requirements_error(cluster.cluster_type.as_str()));
         }
@@ -73,6 +77,10 @@ impl Engine {
             process_env.push(("SPARK_HOME".to_string(), env.spark_home.to_string_lossy().into_owned()));
             if let Some(java_home) = &env.java_home {
                 process_env.push(("JAVA_HOME".into(), java_home.to_string_lossy().into_owned()));
+            }
+            if loopback_driver {
+                // Spark binds its UI to SPARK_LOCAL_IP, else to every interface (0.0.0.0).
+                process_env.push(("SPARK_LOCAL_IP".into(), "127.0.0.1".into()));
             }
             if python {
                 let python = match spec.requirements.is_empty() {
@@ -182,6 +190,30 @@ impl Engine {
     }
 }
 
+/// Gives a driver started from this machine a free loopback UI port, unless its settings
+/// name one or turn the UI off; without it every driver after the first would try 4040
+/// and then the next ports. Which port it bound is read from its log
+/// (`runtime::spark_ui`), as the pick is not a reservation.
+fn pick_ui_port(conf: &mut BTreeMap<String, String>) {
+    let disabled = conf.get("spark.ui.enabled").is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
+    if disabled || conf.contains_key("spark.ui.port") {
+        return;
+    }
+    if let Some(port) = crate::runtime::spark_ui::pick_free_port() {
+        conf.insert("spark.ui.port".into(), port.to_string());
+    }
+}
+
+/// Whether the driver and its cluster are all on this machine's loopback (local mode, or a
+/// standalone master at 127.0.0.1/localhost), so the driver may bind there only.
+fn drives_on_loopback(master: &str) -> bool {
+    if master.starts_with("local") {
+        return true;
+    }
+    let host = master.strip_prefix("spark://").and_then(|rest| rest.split([':', '/', ',']).next()).unwrap_or("");
+    matches!(host, "127.0.0.1" | "localhost")
+}
+
 /// The job settings that change how packages resolve.
 const RESOLUTION_KEYS: [&str; 3] = ["spark.jars.repositories", "spark.jars.ivySettings", "spark.jars.excludes"];
 
@@ -199,4 +231,32 @@ pub(crate) fn remote_requirements_error(kind: &str) -> EngineError {
         "pyRequirements",
         format!("are not supported on {kind} clusters yet (the virtualenv is built on this machine): install the packages into the image (spark.kubernetes.container.image) instead"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ui_port_is_picked_unless_the_settings_name_one_or_turn_the_ui_off() {
+        let mut conf = BTreeMap::new();
+        pick_ui_port(&mut conf);
+        let port: u16 = conf["spark.ui.port"].parse().unwrap();
+        assert!(port > 0);
+        for (key, value) in [("spark.ui.port", "4555"), ("spark.ui.enabled", " FALSE")] {
+            let mut conf = BTreeMap::from([(key.to_string(), value.to_string())]);
+            pick_ui_port(&mut conf);
+            assert_eq!(conf.len(), 1, "{key}={value}: {conf:?}");
+        }
+    }
+
+    #[test]
+    fn only_drivers_whose_cluster_is_on_loopback_bind_there() {
+        for master in ["local[2]", "local", "spark://127.0.0.1:7077", "spark://localhost:7077"] {
+            assert!(drives_on_loopback(master), "{master}");
+        }
+        for master in ["spark://10.0.0.5:7077", "spark://127.0.0.1.example.com:7077", "k8s://https://x", ""] {
+            assert!(!drives_on_loopback(master), "{master}");
+        }
+    }
 }

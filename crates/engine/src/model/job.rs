@@ -155,6 +155,11 @@ pub struct Job {
     /// known cause explains it, else null.
     // Boxed, like `settings`: jobs travel in every event.
     pub error_cause: Option<Box<ErrorCause>>,
+    /// Where the running application's Spark UI (and Spark's REST API under `/api/v1`)
+    /// answers from this machine (extension): `http://127.0.0.1:PORT`, no trailing slash.
+    /// Null until the driver bound it, when the UI is off, and once the job ended.
+    #[serde(default)]
+    pub spark_ui_url: Option<String>,
     pub submit_time: i64,
     pub start_time: i64,
     pub end_time: i64,

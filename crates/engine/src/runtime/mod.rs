@@ -11,6 +11,7 @@ pub(crate) mod event_log;
 pub(crate) mod job_dir;
 pub(crate) mod local;
 pub(crate) mod properties;
+pub(crate) mod spark_ui;
 #[cfg(feature = "testing")]
 pub mod scripted;
 pub(crate) mod standalone;
@@ -231,6 +232,13 @@ pub(crate) trait ClusterRuntime: Send + Sync {
     fn agent_endpoint<'a>(&'a self, _driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Option<u16>> {
         let info = job_dir.join(job_dir::DRIVER_INFO);
         Box::pin(async move { job_dir::DriverInfo::read(&info).map(|i| i.port) })
+    }
+    /// The base URL (`http://host:port`, no trailing slash) where a running driver's
+    /// Spark UI answers from this machine, once it is known; None while it is not (yet),
+    /// or when the UI is off. Locally: the port the driver's log says it bound, on
+    /// loopback. Runtimes whose drivers run elsewhere reach it their own way.
+    fn spark_ui<'a>(&'a self, _driver: &'a DriverRef, job_dir: &'a Path) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async move { spark_ui::bound_ui_in_job_dir(job_dir).map(|ui| ui.loopback_url()) })
     }
     /// What a launch for this job directory left, when a crash (or a failed write) kept
     /// its `DriverRef` from being recorded: recovery adopts a running driver, settles an

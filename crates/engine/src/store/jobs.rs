@@ -65,6 +65,7 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
         }
     };
     let spec = from_json::<JobSpec>("job spec", &spec)?;
+    let state = JobState::parse("state", &state)?;
     Ok(JobRecord {
         job: Job {
             job_id: row.try_get("id")?,
@@ -75,9 +76,11 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord> {
             language: Language::parse("language", &language)?,
             cluster_name: row.try_get("cluster_name")?,
             app_id: row.try_get("app_id")?,
-            state: JobState::parse("state", &state)?,
+            state,
             error: row.try_get("error")?,
             error_cause: row.try_get::<Option<String>, _>("error_cause")?.map(|json| from_json("job error cause", &json)).transpose()?,
+            // An ended job has no live UI, whatever a row written before its end says.
+            spark_ui_url: if state.is_terminal() { None } else { row.try_get("spark_ui_url")? },
             submit_time: row.try_get("submit_time")?,
             start_time: row.try_get("start_time")?,
             end_time: row.try_get("end_time")?,
@@ -317,7 +320,7 @@ impl Store {
 pub(crate) async fn update_active_job_in(conn: &mut sqlx::SqliteConnection, r: &JobRecord) -> Result<bool> {
     let j = &r.job;
     let done = sqlx::query(&format!(
-        "UPDATE jobs SET state = ?, app_id = ?, error = ?, error_cause = ?, start_time = ?, end_time = ?, driver = ?
+        "UPDATE jobs SET state = ?, app_id = ?, error = ?, error_cause = ?, spark_ui_url = ?, start_time = ?, end_time = ?, driver = ?
          WHERE id = ? AND state IN ({})",
         active_list()
     ))
@@ -325,6 +328,7 @@ pub(crate) async fn update_active_job_in(conn: &mut sqlx::SqliteConnection, r: &
     .bind(&j.app_id)
     .bind(&j.error)
     .bind(j.error_cause.as_ref().map(json).transpose()?)
+    .bind(j.spark_ui_url.as_ref().filter(|_| !j.state.is_terminal()))
     .bind(j.start_time)
     .bind(j.end_time)
     .bind(r.driver.as_ref().map(json).transpose()?)

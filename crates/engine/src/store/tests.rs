@@ -38,6 +38,7 @@ fn job(id: &str, name: &str, tags: BTreeMap<String, String>) -> JobRecord {
             state: JobState::Finished,
             error: None,
             error_cause: None,
+            spark_ui_url: None,
             submit_time: 1,
             start_time: 0,
             end_time: 0,
