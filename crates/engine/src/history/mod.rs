@@ -133,6 +133,12 @@ impl Engine {
                     None => format!("{base}/history/{app_id}/"),
                 });
             }
+            if history.running_url().is_none() {
+                return Err(EngineError::Unavailable(format!(
+                    "Spark's History Server stopped before it listed application {app_id} (its output: {}/history-server.log)",
+                    files.dir.display()
+                )));
+            }
             if Instant::now() > deadline {
                 return Err(EngineError::Unavailable(format!(
                     "Spark's History Server has not listed application {app_id} after {} s (its output: {}/history-server.log)",
