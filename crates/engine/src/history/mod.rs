@@ -176,6 +176,12 @@ impl Engine {
         let (url, pid) = (process.url(), process.pid());
         tracing::info!(%url, pid, "History Server started");
         *history.process.lock().unwrap_or_else(PoisonError::into_inner) = Some(process);
+        // Stored before this look: a shutdown that began during the start stops it either
+        // way (its flag is set before its stop).
+        if self.is_shutting_down() {
+            history.stop();
+            return Err(EngineError::Unavailable("the engine is shutting down: the History Server was stopped".into()));
+        }
         history.touch();
         self.watch_history_idle(pid);
         Ok(url)
