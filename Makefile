@@ -32,6 +32,7 @@ bench: ui
 	cargo bench -p sparkdeck-engine --bench jobs
 	cargo bench -p sparkdeck-engine --bench schedules
 	cargo bench -p sparkdeck-engine --bench stages
+	cargo bench -p sparkdeck-engine --bench history
 	cargo bench -p sparkdeck-server --bench groups
 	cargo build --release -p sparkdeck-app
 	bash benches/desktop.sh target/release/sparkdeck

@@ -56,6 +56,9 @@ pub struct EngineConfig {
     /// How long a failed attempt waits before its retry; each further retry waits twice as
     /// long as the one before.
     pub retry_backoff: Duration,
+    /// How long Spark's History Server runs without a `history_url` request before it is
+    /// stopped (started again by the next one).
+    pub history_idle: Duration,
     /// The clock schedules run by (tests inject a [`crate::clock::ManualClock`]).
     pub clock: Arc<dyn Clock>,
     /// The Python 3 whose `venv` module creates the installed Spark's environment.
@@ -87,6 +90,7 @@ impl EngineConfig {
             driver_lease: Duration::from_secs(limits::DRIVER_LEASE_SECS),
             auto_pause_idle: Duration::from_secs(600),
             retry_backoff: Duration::from_secs(10),
+            history_idle: Duration::from_secs(600),
             clock: Arc::new(SystemClock::default()),
             spark_install_python: PathBuf::from("python3"),
         }

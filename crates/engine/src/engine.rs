@@ -72,6 +72,8 @@ pub(crate) struct Inner {
     pub(crate) next_runs: crate::schedules::NextRuns,
     /// The Spark install's progress and its cancel (`spark_install/`).
     pub(crate) spark_install: crate::spark_install::SparkInstaller,
+    /// Spark's History Server over the jobs' event logs, while one runs (`history/`).
+    pub(crate) history: crate::history::HistoryServer,
     /// Set by [`Engine::shutdown`]: nothing is launched any more.
     shutting_down: AtomicBool,
     /// The runtime every cluster uses instead of its own (the scripted test runtime).
@@ -121,6 +123,7 @@ impl Engine {
                 ticker: crate::schedules::Ticker::default(),
                 next_runs: crate::schedules::NextRuns::default(),
                 spark_install: crate::spark_install::SparkInstaller::default(),
+                history: crate::history::HistoryServer::default(),
                 _lock: lock,
             }),
         };
@@ -183,9 +186,11 @@ impl Engine {
     /// driver is started or replaced any more. What runs keeps running (the next engine on
     /// this data directory re-attaches to it); a launch under way still completes. The
     /// schedules' ticker stops: times due from now on are the next engine's to catch up.
+    /// The History Server, which only serves this engine, is stopped.
     pub fn shutdown(&self) {
         self.inner.shutting_down.store(true, Ordering::SeqCst);
         self.inner.ticker.stop();
+        self.inner.history.stop();
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {

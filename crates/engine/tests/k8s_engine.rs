@@ -117,7 +117,7 @@ fn stored_object(root: &Path, job: &str) -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn k8s_simulator_job_runs_through_the_engine_and_keeps_its_logs() {
+async fn k8s_simulator_job_runs_through_the_engine_and_keeps_its_logs_and_event_log() {
     let w = World::new().await;
     w.add_cluster("sim", IMAGE).await;
     let tested = w.engine.test_cluster_connection(None, &w.cluster("sim-test", &w.url, true, Some(IMAGE))).await.unwrap();
@@ -138,11 +138,28 @@ async fn k8s_simulator_job_runs_through_the_engine_and_keeps_its_logs() {
     let jar_url = format!("s3a\\://spark-jobs/sparkdeck/jobs/{}/jars/app.jar", job.job_id);
     assert!(properties.contains(&format!("spark.jars={jar_url}")), "{properties}");
     assert!(properties.contains("spark.hadoop.fs.s3a.endpoint=http\\://127.0.0.1"), "{properties}");
-    assert!(!properties.contains("spark.eventLog") && !properties.contains(&*w.data.path().to_string_lossy()), "{properties}");
+    assert!(!properties.contains(&*w.data.path().to_string_lossy()), "{properties}");
+    // The event log goes to the storage, into a folder S3A sees (a marker object lies in it).
+    let stored = w.s3_root.path().join("spark-jobs/sparkdeck/jobs").join(&job.job_id).join("events");
+    assert!(properties.contains(&format!("spark.eventLog.dir=s3a\\://spark-jobs/sparkdeck/jobs/{}/events\n", job.job_id)), "{properties}");
+    assert!(properties.contains("spark.eventLog.enabled=true"), "{properties}");
+    assert!(stored.join(".sparkdeck-events").is_file());
+    // What the driver would write there (the simulator runs no Spark): its log, and a
+    // rolling folder.
+    std::fs::write(stored.join(&app_id), "{\"Event\":\"SparkListenerLogStart\"}\n").unwrap();
+    std::fs::create_dir(stored.join(format!("eventlog_v2_{app_id}"))).unwrap();
+    std::fs::write(stored.join(format!("eventlog_v2_{app_id}/events_1_{app_id}")), "{}\n").unwrap();
 
     w.sim.release();
     let (_, done) = states_until(&mut events, &job.job_id, |j| j.state.is_terminal()).await;
-    assert_eq!((done.state, done.error.clone(), done.app_id.clone()), (JobState::Finished, None, Some(app_id)));
+    assert_eq!((done.state, done.error.clone(), done.app_id.clone()), (JobState::Finished, None, Some(app_id.clone())));
+    // Copied back into the job's `events/` folder by the time the job ends.
+    let local = w.data.path().join("jobs").join(&job.job_id).join("events");
+    assert_eq!(std::fs::read_to_string(local.join(&app_id)).unwrap(), "{\"Event\":\"SparkListenerLogStart\"}\n");
+    assert_eq!(std::fs::read_to_string(local.join(format!("eventlog_v2_{app_id}/events_1_{app_id}"))).unwrap(), "{}\n");
+    let mut names: Vec<String> = std::fs::read_dir(&local).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, [format!("eventlog_v2_{app_id}"), app_id.clone()], "no marker, no temporary file");
     let driver = log_text(&w.engine, &job.job_id, "driver-stdout").await;
     assert!(driver.contains("simulated driver log of pi-"), "{driver}");
     let logs = w.engine.job_logs(&job.job_id, None, None).await.unwrap();

@@ -1,8 +1,9 @@
 //! Jobs and groups on a real Spark standalone cluster on loopback (a master and two
 //! 1-core workers started by the test, see `engine/tests/support/standalone.rs`), over the
-//! server's REST API: a JVM job in cluster mode with its driver's and executors' logs, a
+//! server's REST API: a JVM job in cluster mode with its driver's and executors' logs and
+//! its event log (shown by the History Server), a
 //! Python job in client mode, a stop that leaves nothing on the workers, a group whose
-//! idle driver gives its executors back, unreachable masters, and a server killed and
+//! idle driver gives its executors back (and keeps a rolling event log), unreachable masters, and a server killed and
 //! restarted while a cluster-mode driver runs. The steps share one
 //! cluster and run in order: two 1-core workers hold one job at a time.
 
@@ -102,6 +103,21 @@ fn log_named<'a>(logs: &'a [(String, String, String)], name: &str) -> &'a str {
     logs.iter().find(|(n, _, _)| n == name).map(|(_, _, t)| t.as_str()).unwrap_or_else(|| panic!("no log {name}"))
 }
 
+/// The files of an application's event log in a job's `events/` folder: one file
+/// `<appId>[.codec]`, or (Spark 4's default) those of a rolling folder `eventlog_v2_<appId>/`.
+fn event_log_files(events: &std::path::Path, app_id: &str) -> Vec<String> {
+    let names = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let rolling = events.join(format!("eventlog_v2_{app_id}"));
+    if rolling.is_dir() { names(&rolling) } else { names(events).into_iter().filter(|n| n.starts_with(app_id)).collect() }
+}
+
 fn executor_text(logs: &[(String, String, String)], suffix: &str) -> String {
     logs.iter().filter(|(n, role, _)| role == "executor" && n.ends_with(suffix)).map(|(_, _, t)| t.as_str()).collect::<Vec<_>>().join("\n")
 }
@@ -175,6 +191,18 @@ async fn jobs_and_groups_run_on_a_real_standalone_cluster() {
     assert_eq!(done["state"], "FINISHED", "{done}\n{}", log_named(&logs_of, "driver-stderr"));
     assert!(done["appId"].as_str().is_some_and(|a| a.starts_with("app-")), "{done}");
     assert_eq!(log_named(&logs_of, "driver-stdout"), "JVM COUNT 42 ARGS x,y");
+    // The cluster-mode driver (on a worker that shares this filesystem) kept its event
+    // log with the job, and the History Server shows it.
+    let app_id = done["appId"].as_str().unwrap();
+    let files = event_log_files(&s.data_dir().join("jobs").join(&id).join("events"), app_id);
+    // Complete: a single log without `.inprogress`, or a rolling one with its final status.
+    let complete = files.iter().any(|f| f == &format!("appstatus_{app_id}") || (f.starts_with(app_id) && !f.ends_with(".inprogress")));
+    assert!(complete && files.iter().any(|f| f.starts_with(&format!("events_1_{app_id}")) || f.starts_with(app_id)), "{files:?}");
+    let (status, history) = call(s.get(&format!("/job/{id}/history"))).await;
+    assert_eq!(status, 200, "{history}");
+    let page = reqwest::get(history["url"].as_str().unwrap()).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("jvm count"), "the History Server page names the application");
     assert!(log_named(&logs_of, "driver-stderr").contains("DriverWrapper"), "the worker's driver log");
     let names: Vec<&str> = logs_of.iter().map(|(n, _, _)| n.as_str()).collect();
     assert!(names.iter().any(|n| n.starts_with("executor-") && n.ends_with("-stderr")), "{names:?}");
@@ -251,6 +279,13 @@ async fn jobs_and_groups_run_on_a_real_standalone_cluster() {
     let (_, group) = call(s.get(&format!("/group/{group_id}"))).await;
     assert_eq!(group["jobs"][0]["state"], "READY", "{group}");
     assert!(group["jobs"][0]["appId"].as_str().is_some_and(|a| a.starts_with("app-")), "{group}");
+    // A group driver's event log rolls: a folder of event files and an app status file.
+    let app_id = group["jobs"][0]["appId"].as_str().unwrap();
+    let rolling = s.data_dir().join("jobs").join(&driver_job).join("events").join(format!("eventlog_v2_{app_id}"));
+    assert!(rolling.is_dir(), "no rolling event log at {}", rolling.display());
+    let names = event_log_files(rolling.parent().unwrap(), app_id);
+    assert!(names.contains(&format!("appstatus_{app_id}.inprogress")) && names.iter().any(|n| n.starts_with(&format!("events_1_{app_id}"))), "{names:?}");
+
     let (status, _) = call(s.delete(&format!("/group/{group_id}"))).await;
     assert_eq!(status, 200);
 

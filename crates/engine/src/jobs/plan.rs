@@ -13,6 +13,7 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::job::{ArtifactRef, JobRecord, JobType, Language};
+use crate::runtime::event_log::event_log_conf;
 use crate::runtime::job_dir::AGENT_LEASE_ENV;
 use crate::model::packages::packages_key;
 use crate::runtime::local::{EVENTS_DIR, PACKAGES_DIR, VENVS_DIR};
@@ -47,10 +48,14 @@ impl Engine {
             for (key, value) in DRIVER_DEFAULTS {
                 conf.entry(key.to_string()).or_insert_with(|| value.to_string());
             }
-        } else if env.is_some() && !conf.contains_key("spark.eventLog.enabled") && !conf.contains_key("spark.eventLog.dir") {
-            // The event log's name carries the application id, which marks the job BUSY.
-            conf.insert("spark.eventLog.enabled".into(), "true".into());
-            conf.insert("spark.eventLog.dir".into(), format!("file:{}", events.display()));
+        }
+        if env.is_some() && !conf.contains_key("spark.eventLog.enabled") && !conf.contains_key("spark.eventLog.dir") {
+            // Kept with the job for the History Server. A single job's log's name carries
+            // the application id, which marks the job BUSY; a group driver's rolls (and is
+            // bounded by the task that polls it: `runtime/event_log.rs`).
+            for (key, value) in event_log_conf(&format!("file:{}", events.display()), interactive) {
+                conf.insert(key.into(), value);
+            }
         }
         let loopback_driver = env.is_some() && drives_on_loopback(&cluster.spark_master());
         if env.is_some() {

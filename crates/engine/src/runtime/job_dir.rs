@@ -83,8 +83,11 @@ impl RemoteLaunch {
 }
 
 /// Rotates the driver's logs in a job directory that are past `max_bytes`, keeping `keep`
-/// older parts (see [`crate::log_rotate`]). Called by the one task that polls the driver.
+/// older parts (see [`crate::log_rotate`]), and bounds its rolling event log
+/// ([`super::event_log::bound_rolling_logs`]). Called by the one task that polls the driver.
 pub(crate) async fn rotate_driver_logs(job_dir: &Path, max_bytes: u64, keep: usize) {
+    let events = job_dir.join(super::local::EVENTS_DIR);
+    let _ = tokio::task::spawn_blocking(move || super::event_log::bound_rolling_logs(&events, super::event_log::MAX_ROLLED_FILES)).await;
     for log in [job_dir.join(DRIVER_STDOUT), job_dir.join(DRIVER_STDERR)] {
         let path = log.clone();
         let rotated = tokio::task::spawn_blocking(move || log_rotate::rotate_if_over(&path, max_bytes, keep)).await;

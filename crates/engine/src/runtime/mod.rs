@@ -7,6 +7,7 @@
 //! same names (see [`job_dir`]), whoever produced them.
 
 pub mod k8s;
+pub(crate) mod event_log;
 pub(crate) mod job_dir;
 pub(crate) mod local;
 pub(crate) mod properties;

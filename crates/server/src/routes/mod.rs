@@ -3,6 +3,7 @@
 mod clusters;
 mod form;
 mod groups;
+mod history;
 mod jobs;
 mod schedules;
 mod spark_app;
@@ -21,6 +22,7 @@ pub(crate) fn api(max_upload: u64) -> Router<AppState> {
         .merge(clusters::routes())
         .merge(jobs::routes(max_upload))
         .merge(groups::routes(max_upload))
+        .merge(history::routes())
         .merge(schedules::routes(max_upload))
         .merge(spark_app::routes())
         .merge(status::routes())

@@ -24,11 +24,14 @@ use super::logs::copy_app_logs;
 use super::forward::Forwarder;
 use super::agent_package::pack_agent_package;
 use super::manifests::{AgentSpec, K8sDriverPlan, LABEL_APP_ID, driver_manifests};
-use super::storage::{delete_prefix, job_prefix, s3_credentials, s3a_conf, spark_storage, upload_artifacts};
+use super::storage::{
+    delete_prefix, download_prefix, events_prefix, job_prefix, put_events_marker, s3_credentials, s3a_conf, spark_storage, upload_artifacts,
+};
 use super::submit::submit_driver;
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
-use crate::runtime::local::foreign;
+use crate::runtime::event_log::event_log_conf;
+use crate::runtime::local::{EVENTS_DIR, foreign};
 use crate::runtime::job_dir::RemoteLaunch;
 use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, LaunchTrace, Launched, Liveness};
 
@@ -41,6 +44,8 @@ pub(crate) const AGENT_PORT: u16 = 7090;
 const UNREACHABLE_LIMIT: Duration = Duration::from_secs(15 * 60);
 /// How long the end of a job waits for its log copies to reach the end of the logs.
 const LOG_DRAIN: Duration = Duration::from_secs(30);
+/// How long the end of a job waits for its event log to be copied back from the storage.
+const EVENT_LOG_COPY: Duration = Duration::from_secs(120);
 /// A log copy that broke off while the driver runs is started again, at most this often.
 const LOG_RETRY: Duration = Duration::from_secs(10);
 const WARN_EVERY: Duration = Duration::from_secs(60);
@@ -152,6 +157,14 @@ impl K8sRuntime {
             append_list(&mut pod_plan.conf, key, &ours);
         }
         pod_plan.conf.extend(s3a_conf(storage));
+        if !conf.contains_key("spark.eventLog.enabled") && !conf.contains_key("spark.eventLog.dir") {
+            // The event log goes to the storage and is copied back when the job ends.
+            let events = events_prefix(&job_id);
+            put_events_marker(storage, &events).await?;
+            for (key, value) in event_log_conf(&format!("s3a://{}/{events}", storage.spark_bucket), plan.interactive) {
+                pod_plan.conf.insert(key.into(), value);
+            }
+        }
         pod_plan.s3_credentials = s3_credentials(storage);
         pod_plan.env.extend(plan.env.iter().cloned());
         let manifests = driver_manifests(&pod_plan)?;
@@ -228,6 +241,9 @@ impl K8sRuntime {
             }
             ended => {
                 self.drain_logs(uid).await;
+                if ran(&ended) {
+                    self.copy_event_log(job_dir).await;
+                }
                 lock(&self.drivers).remove(uid);
                 return Liveness::Ended(Exit::Reported(match ended {
                     DriverPhase::Failed { reason, message } if message.contains(&reason) => Err(message),
@@ -320,6 +336,20 @@ impl K8sRuntime {
         if tokio::time::timeout(LOG_DRAIN, &mut task).await.is_err() {
             tracing::warn!(uid, "the job's logs were still being copied after {} s; stopped", LOG_DRAIN.as_secs());
             task.abort();
+        }
+    }
+
+    /// Copies the driver's event log from the storage into the job's `events/` folder, where
+    /// the History Server reads it. A copy that fails is logged: the log stays in the
+    /// storage (until the job is deleted) and the job ends as it did.
+    async fn copy_event_log(&self, job_dir: &Path) {
+        let Ok(storage) = spark_storage(&self.cluster) else { return };
+        let job_id = job_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let prefix = events_prefix(&job_id);
+        match tokio::time::timeout(EVENT_LOG_COPY, download_prefix(storage, &prefix, &job_dir.join(EVENTS_DIR))).await {
+            Ok(Ok(copied)) => tracing::info!(job = %job_id, copied, "event log copied back from the storage"),
+            Ok(Err(e)) => tracing::warn!(job = %job_id, "cannot copy the event log back: {e}"),
+            Err(_) => tracing::warn!(job = %job_id, "the event log was still being copied back after {} s; stopped", EVENT_LOG_COPY.as_secs()),
         }
     }
 

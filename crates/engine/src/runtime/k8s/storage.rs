@@ -1,12 +1,13 @@
 //! Job files go to the cluster's `sparkStorage` S3 bucket; the driver and executors read
-//! them back through `s3a://` with the conf from [`s3a_conf`].
+//! them back through `s3a://` with the conf from [`s3a_conf`]. The driver writes its event
+//! log there too ([`events_prefix`]), copied back into the job directory when it ends.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
-use object_store::ObjectStore;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
 use object_store::path::Path as StorePath;
@@ -117,4 +118,62 @@ pub async fn upload_artifacts(storage: &Storage, prefix: &str, files: &[(PathBuf
         urls.push(url);
     }
     Ok(urls)
+}
+
+/// Where a Kubernetes driver writes its event log: `<job prefix>/events`, as the local
+/// job directory's `events/` folder (the engine copies it back, [`download_prefix`]).
+pub fn events_prefix(job_id: &str) -> String {
+    format!("{}/events", job_prefix(job_id))
+}
+
+/// An empty object in the events folder: Hadoop's S3A sees a "directory" only where an
+/// object lies under it, and Spark refuses an event log directory that is not one.
+pub const EVENTS_MARKER: &str = ".sparkdeck-events";
+
+/// Puts the empty [`EVENTS_MARKER`] object under `prefix` in the spark bucket.
+pub async fn put_events_marker(storage: &Storage, prefix: &str) -> Result<()> {
+    let store = store_for(storage)?;
+    let key = format!("{}/{EVENTS_MARKER}", prefix.trim_matches('/'));
+    let path = StorePath::parse(&key).map_err(|e| EngineError::Internal(format!("'{key}' is not an object name: {e}")))?;
+    store
+        .put(&path, PutPayload::new())
+        .await
+        .map(|_| ())
+        .map_err(|e| EngineError::Unavailable(format!("cannot write s3a://{}/{key} to the storage: {e}", storage.spark_bucket)))
+}
+
+/// Copies every object under `prefix/` in the spark bucket (but the [`EVENTS_MARKER`])
+/// into `dest` at the same relative path, each through a temporary file renamed into
+/// place, so a copy cut short leaves no partial file under its real name. Returns how
+/// many objects were copied; an object whose name is not plain segments is skipped.
+pub async fn download_prefix(storage: &Storage, prefix: &str, dest: &Path) -> Result<usize> {
+    let store = store_for(storage)?;
+    let prefix = StorePath::parse(prefix.trim_matches('/'))
+        .map_err(|e| EngineError::Internal(format!("'{prefix}' is not an object prefix: {e}")))?;
+    let unavailable =
+        |what: &str, e: object_store::Error| EngineError::Unavailable(format!("cannot {what} s3a://{}/{prefix}/: {e}", storage.spark_bucket));
+    let objects: Vec<_> = store.list(Some(&prefix)).try_collect().await.map_err(|e| unavailable("list", e))?;
+    let mut copied = 0;
+    for object in objects {
+        let Some(parts) = object.location.prefix_match(&prefix) else { continue };
+        let parts: Vec<String> = parts.map(|p| p.as_ref().to_string()).collect();
+        let plain = |p: &String| !p.is_empty() && p != "." && p != ".." && !p.contains(['/', '\\', '\0']);
+        if parts.is_empty() || !parts.iter().all(plain) || parts.last().is_some_and(|p| p == EVENTS_MARKER) {
+            continue;
+        }
+        let target = parts.iter().fold(dest.to_path_buf(), |path, part| path.join(part));
+        let dir = target.parent().unwrap_or(dest).to_path_buf();
+        tokio::fs::create_dir_all(&dir).await.map_err(|e| EngineError::io(format!("creating {}", dir.display()), e))?;
+        let temp = dir.join(format!(".{}.download", parts.last().map_or("", String::as_str)));
+        let mut file = tokio::fs::File::create(&temp).await.map_err(|e| EngineError::io(format!("creating {}", temp.display()), e))?;
+        let mut body = store.get(&object.location).await.map_err(|e| unavailable("read", e))?.into_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| unavailable("read", e))?;
+            file.write_all(&chunk).await.map_err(|e| EngineError::io(format!("writing {}", temp.display()), e))?;
+        }
+        file.flush().await.map_err(|e| EngineError::io(format!("writing {}", temp.display()), e))?;
+        tokio::fs::rename(&temp, &target).await.map_err(|e| EngineError::io(format!("renaming {}", temp.display()), e))?;
+        copied += 1;
+    }
+    Ok(copied)
 }

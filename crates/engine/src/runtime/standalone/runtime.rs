@@ -29,7 +29,7 @@ use crate::runtime::job_dir::{DRIVER_INFO, DriverInfo, RemoteLaunch};
 use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::driver::ProcessRef;
-use crate::runtime::local::{EVENTS_DIR, LocalRuntime, foreign};
+use crate::runtime::local::{LocalRuntime, foreign};
 use crate::runtime::job_dir::DRIVER_STDERR;
 use crate::runtime::spark_ui::bound_ui_in_job_dir;
 use crate::runtime::{BoxFuture, ClusterRuntime, DriverPlan, DriverRef, Exit, LaunchTrace, Launched, Liveness};
@@ -109,14 +109,10 @@ impl StandaloneRuntime {
     /// A JVM single job: its driver in cluster mode, through the REST server.
     async fn submit(&self, plan: &DriverPlan) -> Result<Launched> {
         let main_class = plan.main_class.clone().ok_or_else(|| EngineError::invalid("jobClass", "is required"))?;
+        // The event log goes to the job directory as for a local driver: on loopback the
+        // worker shares this filesystem (a multi-host cluster needs a shared
+        // `spark.eventLog.dir`: docs/ARCHITECTURE.md).
         let mut properties = plan.conf.clone();
-        // The event log the plan points at the job directory is for drivers on this
-        // machine; a cluster-mode driver names its app on stderr instead (copied here).
-        let events = format!("file:{}", plan.job_dir.join(EVENTS_DIR).display());
-        if properties.get("spark.eventLog.dir") == Some(&events) {
-            properties.remove("spark.eventLog.dir");
-            properties.remove("spark.eventLog.enabled");
-        }
         if !plan.files.is_empty() {
             properties.insert("spark.files".into(), join(&plan.files));
         }
