@@ -59,9 +59,16 @@ pub fn spark_ui_window_label(job_id: &str) -> String {
     format!("spark-ui-{job_id}")
 }
 
-/// Opens (or focuses) the native window showing a running job's or group driver's live
-/// Spark UI. The URL is the engine's (`live_spark_ui`), never the caller's: a job that is
-/// not running, or whose UI is off or not up yet, is a conflict saying so.
+/// The label of an ended job's History Server window: one per job, apart from its live
+/// UI's (a live window left open shows the gone application; this one its history).
+pub fn spark_history_window_label(job_id: &str) -> String {
+    format!("spark-history-{job_id}")
+}
+
+/// Opens (or focuses) the native window showing a job's or group driver's Spark UI: the
+/// live one while it runs, Spark's History Server page of it once it ended. The URL is
+/// the engine's (`live_spark_ui`, `history_url`), never the caller's: a job whose UI is
+/// off or not up yet, or that left no event log, is a conflict saying so.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_spark_ui(
@@ -70,14 +77,17 @@ pub async fn open_spark_ui(
     job_id: String,
 ) -> Result<(), IpcError> {
     let job = engine.get_job(&job_id).await?;
-    let Some(url) = engine.live_spark_ui(&job.job_id).await? else {
-        let why = match job.state.is_terminal() {
-            true => format!("it has ended ({})", job.state.as_str()),
-            false => "its driver has not bound it yet, or it runs with spark.ui.enabled=false".to_string(),
-        };
-        return Err(sparkdeck_engine::EngineError::Conflict(format!("job '{}' has no live Spark UI: {why}", job.job_name)).into());
+    let (url, label, title) = match engine.live_spark_ui(&job.job_id).await? {
+        Some(url) => (url, spark_ui_window_label(&job.job_id), format!("Spark UI — {} — Sparkdeck", job.job_name)),
+        // Starts the History Server when none runs (seconds, once).
+        None if job.state.is_terminal() => {
+            (engine.history_url(&job.job_id).await?, spark_history_window_label(&job.job_id), format!("Spark History — {} — Sparkdeck", job.job_name))
+        }
+        None => {
+            let why = "its driver has not bound it yet, or it runs with spark.ui.enabled=false";
+            return Err(sparkdeck_engine::EngineError::Conflict(format!("job '{}' has no live Spark UI: {why}", job.job_name)).into());
+        }
     };
     let url = tauri::Url::parse(&url).map_err(|e| IpcError::internal(format!("the engine's Spark UI address '{url}' is not a URL: {e}")))?;
-    let title = format!("Spark UI — {} — Sparkdeck", job.job_name);
-    (opener.0)(&spark_ui_window_label(&job.job_id), &url, &title).map_err(IpcError::internal)
+    (opener.0)(&label, &url, &title).map_err(IpcError::internal)
 }

@@ -217,8 +217,26 @@ test("Spark UI is enabled once the job has a live UI and asks the backend to ope
   await user.click(button);
   expect(argsOf(calls, "open_spark_ui")).toEqual([{ jobId: "j-1" }]);
 
-  await events.engineChanged.emit({ kind: "jobChanged", job: { ...running, state: "FINISHED", sparkUiUrl: null } });
+  await events.engineChanged.emit({ kind: "jobChanged", job: { ...running, state: "FINISHED", sparkUiUrl: null, appId: null } });
   await waitFor(() => expect(button).toBeDisabled());
+});
+
+test("an ended run's Spark UI button opens its History Server page, asked by job id", async () => {
+  const { calls, user } = backend(job({ state: "FINISHED", appId: "local-1", sparkUiUrl: null }), { open_spark_ui: () => null });
+  render(JobPage, { id: "j-1" });
+  const button = await screen.findByRole("button", { name: "Spark UI" });
+  expect(button).toBeEnabled();
+  expect(button).toHaveAttribute("title", "Open this run in Spark's History Server");
+  await user.click(button);
+  expect(argsOf(calls, "open_spark_ui")).toEqual([{ jobId: "j-1" }]);
+});
+
+test("a run that ended before Spark started has no Spark UI to open", async () => {
+  backend(job({ state: "FAILED", appId: null, sparkUiUrl: null }));
+  render(JobPage, { id: "j-1" });
+  const button = await screen.findByRole("button", { name: "Spark UI" });
+  expect(button).toBeDisabled();
+  expect(button).toHaveAttribute("title", "The job ended before it started a Spark application");
 });
 
 test("a Spark UI the backend cannot open says why", async () => {
