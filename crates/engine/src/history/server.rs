@@ -112,8 +112,16 @@ impl ServerProcess {
             .map_err(|e| EngineError::io(format!("cannot write {}", files.properties().display()), e))?;
         let log = File::create(files.log()).map_err(|e| EngineError::io(format!("cannot create {}", files.log().display()), e))?;
         let err = log.try_clone().map_err(|e| EngineError::io("cannot open the History Server's log", e))?;
-        let mut command = Command::new(env.spark_home.join("bin").join("spark-class"));
+        // A shell leads the group and holds the read end of a pipe whose write end only this
+        // process has (`child.stdin`, close-on-exec here): when the engine's process ends,
+        // however it ends, the read sees EOF and the shell kills its group, so no History
+        // Server outlives the app or server that started it.
+        let mut command = Command::new("/bin/sh");
         command
+            .arg("-c")
+            .arg(r#""$@" </dev/null & read _ ; kill -KILL 0"#)
+            .arg("sparkdeck-history-server")
+            .arg(env.spark_home.join("bin").join("spark-class"))
             .arg(MAIN_CLASS)
             .arg("--properties-file")
             .arg(files.properties())
@@ -124,7 +132,7 @@ impl ServerProcess {
             .env("SPARK_PUBLIC_DNS", "127.0.0.1")
             .env("SPARK_DAEMON_MEMORY", DAEMON_MEMORY)
             .env("SPARK_HISTORY_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1")
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(log)
             .stderr(err)
             // Its own group: a stop reaches the launcher and the JVM alike.
