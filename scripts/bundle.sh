@@ -24,5 +24,6 @@ mkdir -p target/bundle
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 deb="target/bundle/sparkdeck_${version}_$(dpkg --print-architecture).deb"
 rm -f "$deb"
+gzip -9n <packaging/deb/changelog >target/bundle/changelog.gz
 cargo deb -p sparkdeck-app --no-build --locked --output "$deb"
 log "package: $((SECONDS - built)) s; $deb ($(du -h "$deb" | cut -f1))"
