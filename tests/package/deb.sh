@@ -30,7 +30,8 @@ trap cleanup EXIT
 
 log "lintian"
 # Errors fail the run; warnings and notes are printed for whoever reads the log.
-lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors on $deb"
+# lintian leaves an mldbm-elf-* temporary behind: keep it in $work.
+TMPDIR="$work" lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors on $deb"
 
 log "control: dependencies"
 depends=$(dpkg-deb -f "$deb" Depends)
@@ -68,18 +69,17 @@ entry() { sed -n "s/^$1=//p" "$desktop"; }
 # checkout these binaries were built in (compiled into discovery).
 home="$work/home"
 mkdir -p "$home"
-as_user() {
-  env -i HOME="$home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 SPARKDECK_NO_CHECKOUT=1 \
-    ${DISPLAY:+DISPLAY=$DISPLAY} ${XAUTHORITY:+XAUTHORITY=$XAUTHORITY} "$@"
-}
+# Run as `"${as_user[@]}" binary …`: env execs the binary, so `$!` is its pid (a shell
+# function run in the background would be a subshell, and killing that leaves the binary).
+as_user=(env -i HOME="$home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 SPARKDECK_NO_CHECKOUT=1)
 
 log "server: --help from the extracted root"
-as_user "$root/usr/bin/sparkdeck-server" --help >"$work/help.txt" || fail "sparkdeck-server --help failed"
+"${as_user[@]}" "$root/usr/bin/sparkdeck-server" --help >"$work/help.txt" || fail "sparkdeck-server --help failed"
 grep -q -- "--port" "$work/help.txt" || fail "--help does not describe --port"
 
 log "server: /api/v1/status from the extracted root, no Spark set up"
 server_log="$work/server.log"
-as_user "$root/usr/bin/sparkdeck-server" --port 0 >"$server_log" 2>&1 &
+"${as_user[@]}" "$root/usr/bin/sparkdeck-server" --port 0 >"$server_log" 2>&1 &
 SERVER_PID=$!
 base=""
 for _ in $(seq 300); do
@@ -131,15 +131,15 @@ for _ in $(seq 300); do
 done
 [ "$job_state" = FINISHED ] || fail "the job ended $job_state: $(api "$base/job/$job/logs?logSize=25000")"
 api "$base/job/$job/logs?logSize=25000" | grep -q "sum 45" || fail "the job's log lacks its output"
-kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 
 log "app: the extracted app under Xvfb, a fresh HOME: the first-run screen"
 source "$repo/scripts/xvfb.sh"
 xvfb_start
-home="$work/home-app"
-mkdir -p "$home"
-as_user "$root/usr/bin/sparkdeck" >"$work/app.log" 2>&1 &
+mkdir -p "$work/home-app"
+env -i HOME="$work/home-app" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 SPARKDECK_NO_CHECKOUT=1 \
+  DISPLAY="$DISPLAY" ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} "$root/usr/bin/sparkdeck" >"$work/app.log" 2>&1 &
 APP_PID=$!
 win=$(wait_window Sparkdeck 60) || fail "no window titled Sparkdeck within 60 s: $(cat "$work/app.log")"
 colours=0
