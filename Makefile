@@ -1,9 +1,10 @@
 # The two commands a newcomer needs (both install what is missing first):
 #   make run    set up and launch the desktop app
 #   make test   set up and run every test
-# Others: make server (headless REST API), make screenshots, make bindings, make bench.
+# Others: make server (headless REST API), make bundle (the .deb, in target/bundle/),
+#   make screenshots, make bindings, make bench.
 
-.PHONY: setup ui run server test screenshots bindings bench
+.PHONY: setup ui run server bundle test screenshots bindings bench
 
 setup:
 	bash scripts/setup.sh
@@ -17,6 +18,9 @@ run: ui
 
 server: setup
 	cargo run -p sparkdeck-server --
+
+bundle: ui
+	bash scripts/bundle.sh
 
 test:
 	bash scripts/test.sh

@@ -12,7 +12,8 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
   libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev file patchelf xvfb xauth xdotool webkit2gtk-driver imagemagick
-  x11-utils x11-xserver-utils python3-gi gir1.2-gtk-3.0 dbus-daemon python3-venv sqlite3 curl)
+  x11-utils x11-xserver-utils python3-gi gir1.2-gtk-3.0 dbus-daemon python3-venv sqlite3 curl
+  lintian desktop-file-utils jq dpkg-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -58,6 +59,12 @@ bash driver/build-jar.sh "$("$VENV/bin/python" -c 'import os, pyspark; print(os.
 if ! command -v tauri-driver >/dev/null; then
   log "installing tauri-driver (about 80 s)"
   cargo install tauri-driver --locked --quiet
+fi
+
+# The Debian package `make bundle` builds (scripts/bundle.sh).
+if ! cargo deb --version >/dev/null 2>&1; then
+  log "installing cargo-deb (about 3 min)"
+  cargo install cargo-deb --locked --quiet
 fi
 
 # Front end.
