@@ -2,9 +2,10 @@
 #   make run    set up and launch the desktop app
 #   make test   set up and run every test
 # Others: make server (headless REST API), make bundle (the .deb, in target/bundle/),
+#   make package-test (the .deb checked and its extracted binaries run),
 #   make screenshots, make bindings, make bench.
 
-.PHONY: setup ui run server bundle test screenshots bindings bench
+.PHONY: setup ui run server bundle package-test test screenshots bindings bench
 
 setup:
 	bash scripts/setup.sh
@@ -21,6 +22,9 @@ server: setup
 
 bundle: ui
 	bash scripts/bundle.sh
+
+package-test: bundle
+	bash tests/package/deb.sh target/bundle/sparkdeck_$$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)_$$(dpkg --print-architecture).deb
 
 test:
 	bash scripts/test.sh

@@ -13,6 +13,11 @@ log() { printf '\033[1;35m[bundle]\033[0m %s\n' "$*"; }
 [ -f ui/dist/index.html ] || { echo "ui/dist is missing: run \`make bundle\` (it builds the UI first)" >&2; exit 1; }
 [ -f driver/build/sparkdeck-driver.jar ] || { echo "driver/build/sparkdeck-driver.jar is missing: run \`make setup\`" >&2; exit 1; }
 
+if ! cargo deb --version >/dev/null 2>&1; then
+  log "installing cargo-deb (about 5 min, once)"
+  cargo install cargo-deb --locked --quiet
+fi
+
 started=$SECONDS
 log "release build of the app and the server"
 # custom-protocol: the app serves its embedded UI as a release app (what `tauri build` turns on).

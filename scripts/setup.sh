@@ -61,12 +61,6 @@ if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked --quiet
 fi
 
-# The Debian package `make bundle` builds (scripts/bundle.sh).
-if ! cargo deb --version >/dev/null 2>&1; then
-  log "installing cargo-deb (about 3 min)"
-  cargo install cargo-deb --locked --quiet
-fi
-
 # Front end.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   log "installing npm packages"

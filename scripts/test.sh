@@ -38,9 +38,9 @@ cargo test -p sparkdeck-e2e --locked -- --test-threads=1
 xvfb_stop
 trap - EXIT
 
-log "Package: the .deb (release build), lintian, its extracted binaries as a user's"
-bash scripts/bundle.sh
-bash tests/package/deb.sh "target/bundle/sparkdeck_$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)_$(dpkg --print-architecture).deb"
+# The .deb's own test (`make package-test`: a release build, lintian, the extracted
+# binaries) is not part of this run yet: a release build on a clean clone takes about half
+# an hour on this machine's 2 cores (see docs/ARCHITECTURE.md, "The package").
 
 log "Nothing left behind: no driver, JVM or agent of this checkout running, no temporary directory of this run"
 bash tests/leftovers.sh "$run_marker"
