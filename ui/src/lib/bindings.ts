@@ -63,9 +63,10 @@ export const commands = {
 	/**  Opens (or focuses) a group's own window. */
 	openGroupWindow: (id: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_group_window", { id })),
 	/**
-	 *  Opens (or focuses) the native window showing a running job's or group driver's live
-	 *  Spark UI. The URL is the engine's (`live_spark_ui`), never the caller's: a job that is
-	 *  not running, or whose UI is off or not up yet, is a conflict saying so.
+	 *  Opens (or focuses) the native window showing a job's or group driver's Spark UI: the
+	 *  live one while it runs, Spark's History Server page of it once it ended. The URL is
+	 *  the engine's (`live_spark_ui`, `history_url`), never the caller's: a job whose UI is
+	 *  off or not up yet, or that left no event log, is a conflict saying so.
 	 */
 	openSparkUi: (jobId: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_spark_ui", { jobId })),
 	createGroup: (form: GroupCreateForm_Deserialize) => typedError<Group_Serialize, IpcError_Serialize>(__TAURI_INVOKE("create_group", { form })),
