@@ -1,5 +1,6 @@
 //! Interactive groups on real local Spark, over real HTTP: a PYTHON job group through its
-//! whole life (requests, errors, cancel, SSE, a driver killed mid-request, rescale,
+//! whole life (requests, errors, cancel, SSE, its driver's stages live and after it was
+//! killed mid-request, rescale,
 //! pause/resume, stop, delete), a SCALA group whose jar is compiled here against a stub
 //! of `cloud.ilum.job.Job`, and a CODE group. Each test has its own data directory.
 
@@ -22,6 +23,11 @@ from ilum.api import IlumJob
 class CountJob(IlumJob):
     def run(self, spark, config):
         return str(spark.range(int(config["n"])).count())
+
+class ShuffleJob(IlumJob):
+    def run(self, spark, config):
+        pairs = spark.sparkContext.parallelize(range(int(config["n"])), 2).map(lambda x: (x % 10, 1))
+        return str(sum(v for _, v in pairs.reduceByKey(lambda a, b: a + b, 2).collect()))
 
 class ConfJob(IlumJob):
     def run(self, spark, config):
@@ -119,6 +125,22 @@ async fn wait_instance(s: &TestServer, group: &str, id: &str, state: &str, withi
     }
 }
 
+/// The map and reduce stages of `ShuffleJob`'s one request in a `/stages` answer, both complete.
+fn shuffle_stages(answer: &Value) -> (&Value, &Value) {
+    let stages = answer["stages"].as_array().expect("stages");
+    // The driver runs stages of its own too (named after `sparkdeck_driver.py`).
+    let named = |prefix: &str| {
+        let ours = |n: &str| n.starts_with(prefix) && n.contains("user_jobs.py:");
+        let found: Vec<&Value> = stages.iter().filter(|st| st["name"].as_str().is_some_and(ours)).collect();
+        assert_eq!(found.len(), 1, "one stage '{prefix}…': {answer}");
+        assert_eq!(found[0]["status"], "COMPLETE", "{answer}");
+        found[0]
+    };
+    let (map, reduce) = (named("reduceByKey at "), named("collect at "));
+    assert_eq!(reduce["shuffleWriteBytes"], 0, "{answer}");
+    (map, reduce)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn python_group_serves_requests_survives_a_killed_driver_and_rescales() {
     let s = server().await;
@@ -163,6 +185,19 @@ async fn python_group_serves_requests_survives_a_killed_driver_and_rescales() {
     let states: Vec<&str> = seen.iter().map(|i| i["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["SUBMITTED", "BUSY", "FINISHED"], "{seen:?}");
 
+    // The driver's stages come live from its Spark UI: the request's shuffle, written by
+    // its map stage and read by its collect.
+    let shuffled = execute(&s, &id, job("user_jobs.ShuffleJob", json!({"n": 1000}))).await;
+    assert_eq!(shuffled["result"], "1000", "{shuffled}");
+    let driver_id = driver["jobId"].as_str().unwrap();
+    assert!(group(&s, &id).await["jobs"][0]["sparkUiUrl"].is_string(), "a group driver has its Spark UI by default");
+    let (status, live) = call(s.get(&format!("/job/{driver_id}/stages"))).await;
+    assert_eq!(status, 200, "{live}");
+    assert_eq!(live["source"], "LIVE", "{live}");
+    let (map, reduce) = shuffle_stages(&live);
+    assert!(map["shuffleWriteBytes"].as_i64().unwrap() > 0 && map["shuffleWriteBytes"] == reduce["shuffleReadBytes"], "{live}");
+    assert_eq!((map["numTasks"].as_i64(), reduce["numTasks"].as_i64()), (Some(2), Some(2)), "{live}");
+
     let conf = execute(&s, &id, job("user_jobs.ConfJob", json!({}))).await;
     assert_eq!(conf["result"], "conf-arrived", "{conf}");
 
@@ -201,6 +236,12 @@ async fn python_group_serves_requests_survives_a_killed_driver_and_rescales() {
     assert!(message.contains("ended while running this request"), "{message}");
     let g = wait_ready(&s, &id, 1).await;
     assert_eq!(drivers_in(&g, "FAILED").len(), 1, "{g:#}");
+    // The killed driver's stages, from the rolling (uncompressed) event log it left.
+    let (status, ended) = call(s.get(&format!("/job/{driver_id}/stages"))).await;
+    assert_eq!(status, 200, "{ended}");
+    assert_eq!(ended["source"], "EVENT_LOG", "{ended}");
+    let (map, reduce) = shuffle_stages(&ended);
+    assert!(map["shuffleWriteBytes"].as_i64().unwrap() > 0 && map["shuffleWriteBytes"] == reduce["shuffleReadBytes"], "{ended}");
     assert_ne!(drivers_in(&g, "READY")[0]["jobId"], driver["jobId"]);
     assert_eq!(execute(&s, &id, job("user_jobs.CountJob", json!({"n": 5}))).await["result"], "5");
 

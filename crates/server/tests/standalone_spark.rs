@@ -1,7 +1,7 @@
 //! Jobs and groups on a real Spark standalone cluster on loopback (a master and two
 //! 1-core workers started by the test, see `engine/tests/support/standalone.rs`), over the
 //! server's REST API: a JVM job in cluster mode with its driver's and executors' logs and
-//! its event log (shown by the History Server), a
+//! its event log (shown by the History Server, and read for its `/stages`), a
 //! Python job in client mode, a stop that leaves nothing on the workers, a group whose
 //! idle driver gives its executors back (and keeps a rolling event log), unreachable masters, and a server killed and
 //! restarted while a cluster-mode driver runs. The steps share one
@@ -203,6 +203,22 @@ async fn jobs_and_groups_run_on_a_real_standalone_cluster() {
     let page = reqwest::get(history["url"].as_str().unwrap()).await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("jvm count"), "the History Server page names the application");
+    // Its stages, from that (rolling, zstd) event log: the one count over spark.range(42) in
+    // as many tasks as the default parallelism (2: the driver holds one of the two cores).
+    let (status, stages) = call(s.get(&format!("/job/{id}/stages"))).await;
+    assert_eq!(status, 200, "{stages}");
+    assert_eq!(stages["source"], "EVENT_LOG", "{stages}");
+    assert!(stages.get("message").is_none(), "{stages}");
+    let list = stages["stages"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{stages}");
+    let count = &list[0];
+    assert!(count["name"].as_str().unwrap().starts_with("count at Count.java:"), "{count}");
+    assert_eq!(count["status"], "COMPLETE", "{count}");
+    assert_eq!((count["numTasks"].as_i64(), count["completedTasks"].as_i64(), count["failedTasks"].as_i64()), (Some(2), Some(2), Some(0)), "{count}");
+    let (status, executors) = call(s.get(&format!("/job/{id}/executors"))).await;
+    assert_eq!(status, 200, "{executors}");
+    let tasks: i64 = executors["executors"].as_array().unwrap().iter().map(|e| e["totalTasks"].as_i64().unwrap()).sum();
+    assert_eq!(tasks, 2, "the executors ran the stage's tasks: {executors}");
     assert!(log_named(&logs_of, "driver-stderr").contains("DriverWrapper"), "the worker's driver log");
     let names: Vec<&str> = logs_of.iter().map(|(n, _, _)| n.as_str()).collect();
     assert!(names.iter().any(|n| n.starts_with("executor-") && n.ends_with("-stderr")), "{names:?}");

@@ -16,6 +16,7 @@ pub(crate) const MAX_LINE: u64 = 16 * 1024 * 1024;
 const READ_BUFFER: usize = 256 * 1024;
 const INPROGRESS: &str = ".inprogress";
 const ROLLING_PREFIX: &str = "eventlog_v2_";
+const COMPACT: &str = ".compact";
 const CODECS: [&str; 4] = ["lz4", "lzf", "snappy", "zstd"];
 
 /// One application's event log.
@@ -73,10 +74,12 @@ fn split_name(name: &str) -> (&str, Option<String>, bool) {
     }
 }
 
-/// A rolling event log directory: its `events_<N>_<appId>` files by N; in progress while its
-/// `appstatus_<appId>` marker ends in `.inprogress`.
+/// A rolling event log directory: its `events_<N>_<appId>` files by N, from the newest
+/// `events_<N>_<appId>.compact` on (it holds what the files up to N said, see
+/// `runtime/event_log.rs`; a folded file not yet removed is not read twice); in progress while
+/// its `appstatus_<appId>` marker ends in `.inprogress`.
 fn rolling(dir: &Path, app_id: &str) -> Option<EventLog> {
-    let mut parts: Vec<(u64, PathBuf)> = Vec::new();
+    let mut parts: Vec<(u64, bool, PathBuf)> = Vec::new();
     let mut in_progress = false;
     let mut codec = None;
     for entry in fs::read_dir(dir).ok()?.flatten() {
@@ -87,13 +90,16 @@ fn rolling(dir: &Path, app_id: &str) -> Option<EventLog> {
             && let Some((n, file)) = rest.split_once('_')
             && let Ok(n) = n.parse::<u64>()
         {
-            let (_, file_codec, _) = split_name(file);
+            let compact = file.ends_with(COMPACT);
+            let (_, file_codec, _) = split_name(file.strip_suffix(COMPACT).unwrap_or(file));
             codec = codec.or(file_codec);
-            parts.push((n, entry.path()));
+            parts.push((n, compact, entry.path()));
         }
     }
     parts.sort();
-    Some(EventLog { app_id: app_id.to_string(), files: parts.into_iter().map(|(_, p)| p).collect(), in_progress, codec })
+    let start = parts.iter().rposition(|(_, compact, _)| *compact).unwrap_or(0);
+    let files = parts.drain(start..).map(|(_, _, p)| p).collect();
+    Some(EventLog { app_id: app_id.to_string(), files, in_progress, codec })
 }
 
 /// What reading the lines met besides events.
@@ -263,6 +269,21 @@ mod tests {
         assert_eq!(names, ["events_1_local-2", "events_2_local-2", "events_10_local-2"]);
         assert!(two.in_progress);
         assert!(find(&dir.path().join("nope"), None).is_none());
+    }
+
+    #[test]
+    fn a_compacted_rolling_log_is_read_from_its_newest_compact_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let rolling = dir.path().join("eventlog_v2_local-3");
+        fs::create_dir(&rolling).unwrap();
+        // A folded file not yet removed (5), the compact file of 1..=5, and newer files.
+        for name in ["events_5_local-3", "events_5_local-3.compact", "events_6_local-3", "events_7_local-3", "events_3_local-3.compact"] {
+            fs::write(rolling.join(name), "{}\n").unwrap();
+        }
+        let log = find(dir.path(), Some("local-3")).unwrap();
+        let names: Vec<String> = log.files.iter().map(|p| file_name(p)).collect();
+        assert_eq!(names, ["events_5_local-3.compact", "events_6_local-3", "events_7_local-3"]);
+        assert_eq!(log.codec, None);
     }
 
     #[test]
