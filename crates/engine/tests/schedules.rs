@@ -57,16 +57,27 @@ fn every_minute(engine: &Engine, name: &str) -> ScheduleForm {
     }
 }
 
-/// Waits until the schedule is announced with this `lastDueTime` (the ticker looked).
-async fn looked(events: &mut Receiver<EngineEvent>, id: &str, last_due: i64) -> Schedule {
+/// Waits until the schedule has this `lastDueTime` (the ticker looked): read first, then
+/// again on each announcement of it, as another helper may have taken the one that said so.
+async fn looked(engine: &Engine, events: &mut Receiver<EngineEvent>, id: &str, last_due: i64) -> Schedule {
+    looked_until(engine, events, id, |s| s.last_due_time == last_due).await
+}
+
+/// Waits until the stored schedule satisfies `done`.
+async fn looked_until(engine: &Engine, events: &mut Receiver<EngineEvent>, id: &str, done: impl Fn(&Schedule) -> bool) -> Schedule {
     let wait = async {
         loop {
-            match events.recv().await {
-                Ok(EngineEvent::ScheduleChanged { schedule }) if schedule.id == id && schedule.last_due_time == last_due => {
-                    return *schedule;
+            let stored = engine.get_schedule(id).await.unwrap();
+            if done(&stored) {
+                return stored;
+            }
+            loop {
+                match events.recv().await {
+                    Ok(EngineEvent::ScheduleChanged { schedule }) if schedule.id == id => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("event bus closed: {e}"),
                 }
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(e) => panic!("event bus closed: {e}"),
             }
         }
     };
@@ -112,7 +123,7 @@ async fn each_due_time_is_a_run_with_its_schedule_id() {
     assert!(schedule.jobs.is_empty(), "nothing runs before its time");
 
     clock.advance(Duration::from_secs(30));
-    let seen = looked(&mut events, &schedule.id, due).await;
+    let seen = looked(&engine, &mut events, &schedule.id, due).await;
     let [first] = &seen.jobs[..] else { panic!("one run: {:?}", seen.jobs) };
     assert_eq!((first.schedule_id.as_deref(), first.attempt, first.job_name.as_str()), (Some(schedule.id.as_str()), 1, "nightly"));
     let first = busy(&engine, &mut events, first).await;
@@ -120,7 +131,7 @@ async fn each_due_time_is_a_run_with_its_schedule_id() {
     ended(&engine, &mut events, &first).await;
 
     clock.advance(MINUTE);
-    let seen = looked(&mut events, &schedule.id, due + 60_000).await;
+    let seen = looked(&engine, &mut events, &schedule.id, due + 60_000).await;
     assert_eq!(seen.jobs.len(), 2, "newest first: {:?}", seen.jobs);
     assert_eq!(seen.jobs[1].job_id, first.job_id);
     assert_eq!(seen.next_run_times[0], due + 120_000);
@@ -141,34 +152,31 @@ async fn overlap_policies_decide_about_a_due_time_while_the_previous_run_is_acti
     clock.advance(Duration::from_secs(30));
     let mut firsts = Vec::new();
     for id in &ids {
-        let seen = looked(&mut events, id, first_due).await;
+        let seen = looked(&engine, &mut events, id, first_due).await;
         firsts.push(busy(&engine, &mut events, &seen.jobs[0]).await);
     }
     clock.advance(MINUTE);
     let second_due = first_due + 60_000;
     let [skip, queue, replace, allow] = &ids[..] else { unreachable!() };
 
-    let seen = looked(&mut events, skip, second_due).await;
+    let seen = looked(&engine, &mut events, skip, second_due).await;
     assert_eq!(seen.jobs.len(), 1, "SKIP: no run while the previous one runs");
 
-    let seen = looked(&mut events, queue, second_due).await;
+    let seen = looked(&engine, &mut events, queue, second_due).await;
     assert_eq!((seen.jobs.len(), seen.queued_due_time), (1, second_due), "QUEUE: kept until the previous ends");
 
-    let seen = looked(&mut events, replace, second_due).await;
+    let seen = looked(&engine, &mut events, replace, second_due).await;
     assert_eq!(seen.jobs.len(), 2, "REPLACE: a new run");
     let stopped = ended(&engine, &mut events, &firsts[2]).await;
     assert_eq!(stopped.state, JobState::Canceled, "REPLACE: the previous run is stopped");
 
-    let seen = looked(&mut events, allow, second_due).await;
+    let seen = looked(&engine, &mut events, allow, second_due).await;
     assert_eq!(seen.jobs.len(), 2, "ALLOW: both");
     assert_eq!(engine.get_job(&firsts[3].job_id).await.unwrap().state, JobState::Busy, "ALLOW: the previous run goes on");
 
     // The queued time starts once the previous run ends.
     assert!(runtime.end(&driver_of(&runtime, &firsts[1]), ScriptedExit::Code(0)));
-    let mut seen = looked(&mut events, queue, second_due).await;
-    while seen.jobs.len() < 2 {
-        seen = looked(&mut events, queue, second_due).await;
-    }
+    let seen = looked_until(&engine, &mut events, queue, |s| s.last_due_time == second_due && s.jobs.len() == 2).await;
     assert_eq!((seen.jobs.len(), seen.queued_due_time), (2, 0));
 }
 
@@ -184,12 +192,12 @@ async fn missed_five(engine: &Engine) -> [String; 3] {
 
 const FIFTH_DUE: i64 = T0 + 30_000 + 4 * 60_000;
 
-async fn check_caught_up(events: &mut Receiver<EngineEvent>, [latest, none, all]: &[String; 3]) {
-    let seen = looked(events, latest, FIFTH_DUE).await;
+async fn check_caught_up(engine: &Engine, events: &mut Receiver<EngineEvent>, [latest, none, all]: &[String; 3]) {
+    let seen = looked(engine, events, latest, FIFTH_DUE).await;
     assert_eq!(seen.jobs.len(), 1, "LATEST: one run for all that were missed");
-    let seen = looked(events, none, FIFTH_DUE).await;
+    let seen = looked(engine, events, none, FIFTH_DUE).await;
     assert_eq!(seen.jobs.len(), 0, "NONE: the missed times are skipped");
-    let seen = looked(events, all, FIFTH_DUE).await;
+    let seen = looked(engine, events, all, FIFTH_DUE).await;
     assert_eq!(seen.jobs.len(), 5, "ALL: each missed time");
 }
 
@@ -211,7 +219,7 @@ async fn missed_times_are_caught_up_by_policy_when_the_engine_opens_again() {
     // The first look may have happened before the subscription: read the stored state.
     for id in &ids {
         if engine.get_schedule(id).await.unwrap().last_due_time != FIFTH_DUE {
-            looked(&mut events, id, FIFTH_DUE).await;
+            looked(&engine, &mut events, id, FIFTH_DUE).await;
         }
     }
     let mut counts = Vec::new();
@@ -230,7 +238,7 @@ async fn missed_times_are_caught_up_by_policy_after_the_clock_jumps() {
     let ids = missed_five(&engine).await;
     // The machine slept: the wall clock moves, the monotonic one does not.
     clock.jump(Duration::from_millis(u64::try_from(FIFTH_DUE + 10_000 - T0).unwrap()));
-    check_caught_up(&mut events, &ids).await;
+    check_caught_up(&engine, &mut events, &ids).await;
 }
 
 #[tokio::test]
@@ -244,7 +252,7 @@ async fn a_due_time_runs_once_across_a_reopen() {
         let form = ScheduleForm { overlap_policy: Some("ALLOW".into()), ..every_minute(&engine, "once") };
         let id = engine.create_schedule(form).await.unwrap().id;
         clock.advance(Duration::from_secs(30));
-        looked(&mut events, &id, T0 + 30_000).await;
+        looked(&engine, &mut events, &id, T0 + 30_000).await;
         engine.shutdown();
         id
     };
@@ -252,7 +260,7 @@ async fn a_due_time_runs_once_across_a_reopen() {
     let engine = open(dir.path(), &runtime, &clock, MINUTE).await;
     let mut events = engine.subscribe();
     clock.advance(MINUTE);
-    let seen = looked(&mut events, &id, T0 + 90_000).await;
+    let seen = looked(&engine, &mut events, &id, T0 + 90_000).await;
     assert_eq!(seen.jobs.len(), 2, "one run per due time, none again after the reopen: {:?}", seen.jobs);
 }
 
@@ -275,7 +283,7 @@ async fn run_now_pause_resume_and_stop() {
     let resumed = engine.resume_schedule(&id).await.unwrap();
     assert_eq!((resumed.state, resumed.next_run_times[0]), (ScheduleState::Enabled, T0 + 90_000));
     clock.advance(MINUTE);
-    let seen = looked(&mut events, &id, T0 + 90_000).await;
+    let seen = looked(&engine, &mut events, &id, T0 + 90_000).await;
     assert_eq!(seen.jobs.len(), 2, "run now and 00:02; nothing for the time due while paused");
 
     let stopped = engine.stop_schedule(&id).await.unwrap();
@@ -305,7 +313,7 @@ async fn start_and_end_times_bound_the_runs() {
     let probe = engine.create_schedule(ScheduleForm { overlap_policy: Some("ALLOW".into()), ..every_minute(&engine, "probe") }).await.unwrap();
     for minute in 1..=4 {
         clock.advance(MINUTE);
-        looked(&mut events, &probe.id, T0 + 30_000 + (minute - 1) * 60_000).await;
+        looked(&engine, &mut events, &probe.id, T0 + 30_000 + (minute - 1) * 60_000).await;
     }
     // The probe ran at each of four minutes, so the ticker looked at every one of them.
     assert_eq!(runs(&engine, &probe.id).await.len(), 4);
