@@ -12,7 +12,8 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
   libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev file patchelf xvfb xauth xdotool webkit2gtk-driver imagemagick
-  x11-utils x11-xserver-utils python3-gi gir1.2-gtk-3.0 dbus-daemon python3-venv sqlite3 curl)
+  x11-utils x11-xserver-utils python3-gi gir1.2-gtk-3.0 dbus-daemon python3-venv sqlite3 curl
+  chromium) # chromium: the browser side of benches/memory.sh
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
