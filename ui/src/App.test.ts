@@ -33,6 +33,23 @@ test("the sidebar's links switch pages through the hash", async () => {
   expect(screen.getByRole("link", { name: "Clusters" })).not.toHaveAttribute("aria-current");
 });
 
+test("the pages loaded on first navigation appear: Settings, then back to the first page", async () => {
+  mockBackend({
+    list_clusters: () => pageOf([clusterView()]),
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+    cluster_names: () => ["default"],
+    rest_server_status: () => ({ running: false, url: null, token: null, error: null }),
+    spark_status: () => ({ env: null, error: "Spark was not found" }),
+  });
+  render(App);
+
+  location.hash = "#/settings";
+  expect(await screen.findByRole("heading", { level: 1, name: "Settings" })).toBeInTheDocument();
+  expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  location.hash = "#/clusters";
+  expect(await screen.findByRole("heading", { level: 1, name: "Clusters" })).toBeInTheDocument();
+});
+
 test("a job's own window shows only that job", async () => {
   location.hash = "#/job/j-1";
   mockBackend({ get_job: () => job(), job_logs: () => [], follow_job_log: () => null });
