@@ -57,6 +57,7 @@ open_jobs_page() {
   while [ "$(window_colours "$win")" -le 50 ]; do sleep 0.1; done
   sleep 2
   xdotool mousemove --window "$win" 60 117 click 1 # "Jobs"
+  xdotool mousemove --window "$win" 700 600 # off the link, so no hover status shows
   sleep "$idle"
 }
 
