@@ -9,6 +9,18 @@ const SETTINGS = {
   dataDir: "/tmp/sparkdeck",
 };
 
+const SPARK_ENV = {
+  sparkHome: "/opt/spark",
+  sparkSubmit: "/opt/spark/bin/spark-submit",
+  sparkVersion: "4.3.0",
+  java: "/usr/bin/java",
+  javaHome: "/usr/lib/jvm/java-17",
+  javaVersion: "17.0.10",
+  python: "/usr/bin/python3",
+  driverDir: null,
+  source: "sparkHome",
+};
+
 const EMPTY_PAGE = (args: Record<string, any>) => pageOf([], 0, args.query?.page?.size ?? 25);
 
 const HANDLERS: Record<string, (args: Record<string, any>) => unknown> = {
@@ -18,6 +30,8 @@ const HANDLERS: Record<string, (args: Record<string, any>) => unknown> = {
   list_schedules: EMPTY_PAGE,
   list_groups: EMPTY_PAGE,
   get_settings: () => SETTINGS,
+  // Spark is found, so the main window shows the shell rather than the first-run screen.
+  spark_status: () => ({ env: SPARK_ENV, error: null }),
 };
 
 mockWindows("main");
