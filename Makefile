@@ -44,4 +44,5 @@ bench: ui
 	cargo bench -p sparkdeck-server --bench groups
 	cargo build --release -p sparkdeck-app
 	bash benches/desktop.sh target/release/sparkdeck
+	bash benches/memory.sh target/release/sparkdeck
 	bash benches/crash_soak.sh 100

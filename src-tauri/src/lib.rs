@@ -22,6 +22,7 @@ pub use rest_server::RestServer;
 
 pub fn run() {
     init_tracing();
+    webview::set_lean_environment();
     let builder = specta_builder();
     let invoke_handler = builder.invoke_handler();
     let context = tauri::generate_context!("../tauri.conf.json");

@@ -1,8 +1,12 @@
-import { render, screen, within } from "@testing-library/svelte";
+import { configure, render, screen, within } from "@testing-library/svelte";
 import { afterEach, expect, test } from "vitest";
 import { events } from "./lib/bindings";
 import { clusterView, group, job, mockBackend, pageOf, schedule } from "./test-fixtures";
 import App from "./App.svelte";
+
+// Pages other than the first load on first navigation; under vitest that import also
+// transforms the page's modules on demand, which can take longer than the default 1 s wait.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
   location.hash = "";
@@ -31,6 +35,36 @@ test("the sidebar's links switch pages through the hash", async () => {
   expect(await screen.findByRole("heading", { level: 1, name: "Jobs" })).toBeInTheDocument();
   expect(screen.getByRole("link", { name: "Jobs" })).toHaveAttribute("aria-current", "page");
   expect(screen.getByRole("link", { name: "Clusters" })).not.toHaveAttribute("aria-current");
+});
+
+const SPARK_ENV = {
+  sparkHome: "/opt/spark",
+  sparkSubmit: "/opt/spark/bin/spark-submit",
+  sparkVersion: "4.3.0",
+  java: "/usr/bin/java",
+  javaHome: "/usr/lib/jvm/java-17",
+  javaVersion: "17.0.10",
+  python: "/usr/bin/python3",
+  driverDir: null,
+  source: "sparkHome",
+};
+
+test("the pages loaded on first navigation appear: Settings, then back to the first page", async () => {
+  mockBackend({
+    list_clusters: () => pageOf([clusterView()]),
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+    cluster_names: () => ["default"],
+    rest_server_status: () => ({ running: false, url: null, token: null, error: null }),
+    spark_status: () => ({ env: SPARK_ENV, error: null }),
+    spark_install_status: () => ({ state: "idle", step: null, bytesDone: null, bytesTotal: null, error: null, sparkDir: null }),
+  });
+  render(App);
+
+  location.hash = "#/settings";
+  expect(await screen.findByRole("heading", { level: 1, name: "Settings" })).toBeInTheDocument();
+  expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  location.hash = "#/clusters";
+  expect(await screen.findByRole("heading", { level: 1, name: "Clusters" })).toBeInTheDocument();
 });
 
 test("a job's own window shows only that job", async () => {
