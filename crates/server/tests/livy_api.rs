@@ -374,3 +374,25 @@ async fn a_session_whose_client_went_silent_is_deleted() {
     assert_eq!(call(s.livy_get("/sessions/0")).await.0, 404);
     assert_eq!(counts(&s).await.0, 0, "its group is gone");
 }
+
+/// `sparkdeck-server --livy-port N`: the Livy API at the root of its own loopback port
+/// (Livy clients' `http://localhost:8998`), nothing else there; `/livy` on the API port too.
+#[tokio::test]
+async fn the_livy_port_serves_livy_at_its_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::binary::start_with(dir.path(), &["--livy-port", "0"], &[]);
+    let root = server.livy_url.clone().expect("the Livy port's URL is printed");
+    let client = reqwest::Client::new();
+    let (status, body) = call(client.get(format!("{root}/version")).basic_auth("me", Some(&server.token))).await;
+    assert_eq!((status, body["version"].as_str()), (200, Some("0.8.0-incubating")), "{body}");
+    let (status, body) = call(client.get(format!("{root}/sessions")).bearer_auth(&server.token)).await;
+    assert_eq!((status, body), (200, json!({"from": 0, "total": 0, "sessions": []})));
+    let (status, body) = call(client.get(format!("{root}/api/v1/cluster")).bearer_auth(&server.token)).await;
+    assert_eq!(status, 404, "the platform API is not on the Livy port: {body}");
+    msg(&body);
+    let (status, _) = call(client.get(format!("{root}/version"))).await;
+    assert_eq!(status, 401);
+    let on_api_port = server.url.replace("/api/v1", "/livy/version");
+    let (status, _) = call(client.get(on_api_port).bearer_auth(&server.token)).await;
+    assert_eq!(status, 200);
+}
