@@ -396,3 +396,38 @@ async fn the_livy_port_serves_livy_at_its_root() {
     let (status, _) = call(client.get(on_api_port).bearer_auth(&server.token)).await;
     assert_eq!(status, 200);
 }
+
+/// Waits until the Livy session list (which is no heartbeat) satisfies `until`.
+async fn listed_until(s: &TestServer, what: &str, until: impl Fn(&[u64]) -> bool) -> Vec<u64> {
+    let wait = async {
+        loop {
+            let (_, list) = call(s.livy_get("/sessions")).await;
+            let ids: Vec<u64> = list["sessions"].as_array().unwrap().iter().map(|x| x["id"].as_u64().unwrap()).collect();
+            if until(&ids) {
+                return ids;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), wait).await.unwrap_or_else(|_| panic!("{what} within 20 s"))
+}
+
+/// A silent session is kept while its statement runs: a second silent session, made
+/// after it, is deleted first; once the statement ends, the first one goes too.
+#[tokio::test]
+async fn a_silent_session_is_kept_while_its_statement_runs() {
+    let s = scripted_server().await;
+    let busy = s.idle_session(json!({"kind": "pyspark", "heartbeatTimeoutInSecond": 1})).await;
+    let (_, statement) = call(s.livy_post(&format!("/sessions/{busy}/statements"), json!({"code": "until-cancel"}))).await;
+    s.livy_until(&format!("/sessions/{busy}/statements/0"), "running", |st| st["state"] == "running").await;
+    let group = session_group(&s, busy).await;
+    // From here on nothing names the busy session: it is as silent as the idle one.
+    let (status, idle) = call(s.livy_post("/sessions", json!({"kind": "pyspark", "heartbeatTimeoutInSecond": 1}))).await;
+    assert_eq!(status, 201, "{idle}");
+    let idle = idle["id"].as_u64().unwrap();
+    let left = listed_until(&s, "the idle silent session deleted", |ids| !ids.contains(&idle)).await;
+    assert_eq!(left, [busy], "the session with a running statement stays");
+    let instance = statement["jobInstanceId"].as_str().unwrap();
+    assert_eq!(call(s.post(&format!("/group/{group}/job/{instance}/cancel"))).await.0, 200);
+    listed_until(&s, "the busy session deleted once its statement ended", <[u64]>::is_empty).await;
+}
