@@ -264,9 +264,14 @@ async fn session_group(s: &TestServer, id: u64) -> String {
 #[tokio::test]
 async fn sessions_and_logs_page_as_livy_does() {
     let s = scripted_server().await;
-    for _ in 0..3 {
+    for _ in 0..2 {
         s.idle_session(json!({"kind": "pyspark"})).await;
     }
+    // The user running Sparkdeck may be named as the proxy user (and is every session's owner).
+    let owner = call(s.livy_get("/sessions/0")).await.1["owner"].as_str().unwrap().to_string();
+    assert!(!owner.is_empty());
+    s.idle_session(json!({"kind": "pyspark", "proxyUser": owner})).await;
+    assert_eq!(call(s.livy_get("/sessions/2")).await.1["proxyUser"], owner.as_str());
     let (_, page) = call(s.livy_get("/sessions?from=1&size=1")).await;
     assert_eq!((page["from"].as_u64(), page["total"].as_u64()), (Some(1), Some(3)), "{page}");
     assert_eq!(page["sessions"].as_array().unwrap().iter().map(|x| x["id"].as_u64().unwrap()).collect::<Vec<_>>(), [1]);
