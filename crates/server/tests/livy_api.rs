@@ -436,3 +436,41 @@ async fn a_silent_session_is_kept_while_its_statement_runs() {
     assert_eq!(call(s.post(&format!("/group/{group}/job/{instance}/cancel"))).await.0, 200);
     listed_until(&s, "the busy session deleted once its statement ended", <[u64]>::is_empty).await;
 }
+
+/// A session's local files reach its driver as the group's uploads, and its memory,
+/// cores and executors its Spark conf.
+#[tokio::test]
+async fn a_sessions_files_and_resources_reach_its_driver() {
+    let s = scripted_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (helper, data, jar) = (dir.path().join("helper.py"), dir.path().join("data.txt"), dir.path().join("udfs.jar"));
+    std::fs::write(&helper, "X = 1\n").unwrap();
+    std::fs::write(&data, "a,b\n").unwrap();
+    std::fs::write(&jar, b"PK\x03\x04rest").unwrap();
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let body = json!({
+        "kind": "pyspark", "pyFiles": [path(&helper)], "files": [format!("file://{}", path(&data))], "jars": [path(&jar)],
+        "driverMemory": "1g", "driverCores": 1, "executorMemory": "2g", "executorCores": 2, "numExecutors": 3,
+        "conf": {"spark.sql.shuffle.partitions": "4"},
+    });
+    let id = s.idle_session(body).await;
+    let group = call(s.get(&format!("/group/{}", session_group(&s, id).await))).await.1;
+    let driver = group["jobs"][0]["jobId"].as_str().unwrap();
+    let job_dir = s.data_dir().join("jobs").join(driver);
+    assert_eq!(std::fs::read_to_string(job_dir.join("pyfiles/helper.py")).unwrap(), "X = 1\n");
+    assert_eq!(std::fs::read_to_string(job_dir.join("files/data.txt")).unwrap(), "a,b\n");
+    assert!(job_dir.join("jars/udfs.jar").exists());
+    let launched = s.runtime.as_ref().unwrap().drivers().into_iter().find(|d| d.job_dir.ends_with(driver)).unwrap();
+    for (key, value) in [
+        ("spark.driver.memory", "1g"),
+        ("spark.executor.memory", "2g"),
+        ("spark.executor.cores", "2"),
+        ("spark.executor.instances", "3"),
+        ("spark.sql.shuffle.partitions", "4"),
+    ] {
+        assert_eq!(launched.conf.get(key).map(String::as_str), Some(value), "{key} in {:?}", launched.conf);
+    }
+    let env: std::collections::HashMap<_, _> = launched.env.iter().cloned().collect();
+    let interpreters = env.get("SPARKDECK_DRIVER_INTERPRETERS").map(|v| v.split(',').map(str::to_string).collect::<std::collections::BTreeSet<_>>());
+    assert_eq!(interpreters, Some(["PYTHON", "SCALA", "SQL"].map(String::from).into()), "every interpreter is warmed: {env:?}");
+}
