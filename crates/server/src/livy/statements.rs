@@ -67,7 +67,11 @@ async fn statement_of(livy: &Livy, session: &Session, raw: &str) -> LivyResult<(
     let not_found = || LivyError::not_found(format!("Statement '{raw}' not found in session {}.", session.entry.id));
     let sid = path_id("Statement", raw)?;
     let statement = livy.engine().livy_statement(&session.group.id, sid).await?.ok_or_else(not_found)?;
-    let instance = livy.engine().get_instance(&session.group.id, &statement.instance_id).await.map_err(|_| not_found())?;
+    let instance = match livy.engine().get_instance(&session.group.id, &statement.instance_id).await {
+        Ok(instance) => instance,
+        Err(sparkdeck_engine::EngineError::NotFound { .. }) => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    };
     Ok((statement, instance))
 }
 
