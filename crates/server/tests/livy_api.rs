@@ -106,6 +106,12 @@ async fn a_session_is_a_code_group_and_its_statements_are_requests() {
     assert_eq!(status, 200);
     assert_eq!(list["total_statements"], 2);
     assert_eq!(list["statements"].as_array().unwrap().iter().map(|st| st["id"].as_u64().unwrap()).collect::<Vec<_>>(), [0, 1]);
+    let ids = |list: &Value| list["statements"].as_array().unwrap().iter().map(|st| st["id"].as_u64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(ids(&call(s.livy_get("/sessions/0/statements?order=desc")).await.1), [1, 0]);
+    assert_eq!(ids(&call(s.livy_get("/sessions/0/statements?order=desc&from=1&size=1")).await.1), [0]);
+    let (status, body) = call(s.livy_get("/sessions/0/statements?order=sideways")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(msg(&body).starts_with("order:"), "{body}");
 
     let (status, completion) = call(s.livy_post("/sessions/0/completion", json!({"code": "spark.ra", "kind": "pyspark", "cursor": 8}))).await;
     assert_eq!((status, completion), (200, json!({"candidates": ["PYTHON:spark.ra"]})));
