@@ -97,7 +97,7 @@ async fn view(livy: &Livy, session: &Session) -> LivyResult<Value> {
     let log = driver_log(engine, session.driver(), wire::Paging::default(), 10).await?.lines;
     let group = &session.group;
     let memory = &group.memory_settings;
-    let mut conf: Map<String, Value> = group.job_config.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let conf: Map<String, Value> = group.job_config.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     Ok(json!({
         "id": session.entry.id,
         "name": session.entry.name,
