@@ -150,3 +150,15 @@ test("a filter that matches nothing says so and can be cleared", async () => {
   expect(await screen.findByRole("rowheader", { name: "scoring" })).toBeInTheDocument();
   expect(lastQuery(calls).search).toBeNull();
 });
+
+test("a group a Livy client made is marked as a Livy session, with a tooltip saying what that means", async () => {
+  const livy = group({ id: "g-5", name: "livy-session-7", kind: "CODE", tags: { livy: "session" } });
+  backend(() => pageOf([livy, scoring], 0, 25));
+  render(GroupsPage);
+
+  const row = (await screen.findByRole("rowheader", { name: /livy-session-7/ })).closest("tr")!;
+  const badge = within(row).getByText("Livy session");
+  expect(badge).toHaveClass("badge");
+  expect(badge).toHaveAttribute("title", expect.stringContaining("client of the Livy API"));
+  expect(within(screen.getByRole("rowheader", { name: "scoring" }).closest("tr")!).queryByText("Livy session")).toBeNull();
+});
