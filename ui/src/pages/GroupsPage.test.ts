@@ -17,7 +17,7 @@ const repl = group({
 });
 
 const SETTINGS = {
-  settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } },
+  settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } },
   dataDir: "/data",
 };
 
