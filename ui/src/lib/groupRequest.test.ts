@@ -29,17 +29,21 @@ test("the cursor is counted in code points, as Python counts", () => {
   expect(pythonCursor("spark.ra", 8)).toBe(8);
 });
 
-test("history walks back through earlier cells and forward to the draft", () => {
+test("history walks back through earlier cells and forward to the draft, each in its language", () => {
   const history = new CodeHistory();
-  expect(history.back("draft")).toBeNull();
-  history.push("a = 1");
-  history.push("b = 2");
-  history.push("b = 2");
+  const py = (code: string) => ({ code, language: "PYTHON" as const });
+  expect(history.back(py("draft"))).toBeNull();
+  history.push(py("a = 1"));
+  history.push(py("b = 2"));
+  history.push(py("b = 2"));
+  history.push({ code: "b = 2", language: "SCALA" });
 
-  expect(history.back("c")).toBe("b = 2");
-  expect(history.back("b = 2")).toBe("a = 1");
-  expect(history.back("a = 1")).toBeNull();
-  expect(history.forward()).toBe("b = 2");
-  expect(history.forward()).toBe("c");
+  expect(history.back({ code: "c", language: "SQL" })).toEqual({ code: "b = 2", language: "SCALA" });
+  expect(history.back(py("b = 2"))).toEqual(py("b = 2"));
+  expect(history.back(py("b = 2"))).toEqual(py("a = 1"));
+  expect(history.back(py("a = 1"))).toBeNull();
+  expect(history.forward()).toEqual(py("b = 2"));
+  expect(history.forward()).toEqual({ code: "b = 2", language: "SCALA" });
+  expect(history.forward()).toEqual({ code: "c", language: "SQL" });
   expect(history.forward()).toBeNull();
 });
