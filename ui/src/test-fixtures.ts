@@ -161,6 +161,8 @@ export function instance(fields: Partial<JobInstance_Serialize> = {}): JobInstan
     cursor: null,
     result: "scored 10 rows",
     completions: null,
+    language: null,
+    data: null,
     error: null,
     language: null,
     data: null,

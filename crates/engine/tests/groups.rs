@@ -57,7 +57,7 @@ async fn create(engine: &Engine, scale: u32) -> Group {
 }
 
 fn code(text: &str) -> GroupRequest {
-    GroupRequest::InteractiveCodeExecute { code: text.into() }
+    GroupRequest::InteractiveCodeExecute { code: text.into(), language: None }
 }
 
 /// Waits until `until` holds for the group's drivers (READY ones, as the engine reports them).

@@ -421,7 +421,7 @@ async fn create_code_group(engine: &Engine) -> sparkdeck_engine::model::group::G
 }
 
 fn code(text: &str) -> GroupRequest {
-    GroupRequest::InteractiveCodeExecute { code: text.into() }
+    GroupRequest::InteractiveCodeExecute { code: text.into(), language: None }
 }
 
 fn env_of<'a>(pod: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {

@@ -208,6 +208,7 @@ async fn jobs_and_requests_survive_random_kills_exactly_once() {
     let form = Form::new()
         .text("name", GROUP)
         .text("kind", "CODE")
+        .text("language", "PYTHON")
         .text("clusterName", CLUSTER)
         .text("jobConfig", "spark.ui.enabled=false");
     let group = call(&server, Method::POST, "/group", Some(form), None).await["groupId"]

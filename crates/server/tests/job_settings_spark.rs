@@ -148,6 +148,7 @@ async fn a_groups_drivers_get_its_packages_and_memory_settings() {
     let form = Form::new()
         .text("name", "with-packages")
         .text("kind", "CODE")
+        .text("language", "PYTHON")
         .text("clusterName", "one")
         .text("packages", "com.example:hello:1.0")
         .text("driverMemory", "1g")

@@ -542,17 +542,31 @@ export type GroupRequest = GroupRequest_Serialize | GroupRequest_Deserialize;
  *  One request to a group, as the REST body of execute/submit carries it (discriminated
  *  by `type`) and as the desktop sends it. Checked by [`InstanceRequest::validate`].
  */
-export type GroupRequest_Deserialize = { type: "interactive_job_execute"; jobClass: string; jobConfig?: { [key in string]: Value } } | { type: "interactive_code_execute"; code: string } | { type: "interactive_code_complete"; code: string; 
+export type GroupRequest_Deserialize = { type: "interactive_job_execute"; jobClass: string; jobConfig?: { [key in string]: Value } } | { type: "interactive_code_execute"; code: string; 
+/**
+ *  The interpreter of the driver that runs it (extension); the group's language
+ *  when absent.
+ */
+language?: Language | null } | { type: "interactive_code_complete"; code: string; 
 /**  Where completion is asked for, in characters; the end of the code when absent. */
-cursor?: number | null };
+cursor?: number | null; 
+/**  As for execute: the interpreter that completes; the group's when absent. */
+language?: Language | null };
 
 /**
  *  One request to a group, as the REST body of execute/submit carries it (discriminated
  *  by `type`) and as the desktop sends it. Checked by [`InstanceRequest::validate`].
  */
-export type GroupRequest_Serialize = { type: "interactive_job_execute"; jobClass: string; jobConfig: { [key in string]: Value } } | { type: "interactive_code_execute"; code: string } | { type: "interactive_code_complete"; code: string; 
+export type GroupRequest_Serialize = { type: "interactive_job_execute"; jobClass: string; jobConfig: { [key in string]: Value } } | { type: "interactive_code_execute"; code: string; 
+/**
+ *  The interpreter of the driver that runs it (extension); the group's language
+ *  when absent.
+ */
+language: Language | null } | { type: "interactive_code_complete"; code: string; 
 /**  Where completion is asked for, in characters; the end of the code when absent. */
-cursor: number | null };
+cursor: number | null; 
+/**  As for execute: the interpreter that completes; the group's when absent. */
+language: Language | null };
 
 export type GroupState = "ACTIVE" | "ARCHIVED";
 
@@ -813,14 +827,14 @@ export type JobForm_Serialize = {
 /**
  *  One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY
  *  while a driver runs it, then FINISHED, FAILED or CANCELED. Extensions: `state`,
- *  `type`, `code`, `cursor`, `completions`, `submitTime`.
+ *  `type`, `code`, `cursor`, `completions`, `submitTime`, `language`, `data`.
  */
 export type JobInstance = JobInstance_Serialize | JobInstance_Deserialize;
 
 /**
  *  One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY
  *  while a driver runs it, then FINISHED, FAILED or CANCELED. Extensions: `state`,
- *  `type`, `code`, `cursor`, `completions`, `submitTime`.
+ *  `type`, `code`, `cursor`, `completions`, `submitTime`, `language`, `data`.
  */
 export type JobInstance_Deserialize = {
 	jobInstanceId: string,
@@ -836,6 +850,16 @@ export type JobInstance_Deserialize = {
 	/**  The string the job or cell returned; for a completion, the completions as a JSON array. */
 	result?: string | null,
 	completions?: string[] | null,
+	/**
+	 *  The interpreter a code request ran in (its own `language`, else the group's); null
+	 *  for job classes.
+	 */
+	language?: Language | null,
+	/**
+	 *  The agent's answer keyed by MIME type (`text/plain`, `application/json` — a SQL
+	 *  result's `{schema, data, truncated}` —, `image/png`, …); null when it sent none.
+	 */
+	data?: { [key in string]: Value } | null,
 	error?: InstanceError | null,
 	submitTime: number,
 	startTime: number,
@@ -845,7 +869,7 @@ export type JobInstance_Deserialize = {
 /**
  *  One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY
  *  while a driver runs it, then FINISHED, FAILED or CANCELED. Extensions: `state`,
- *  `type`, `code`, `cursor`, `completions`, `submitTime`.
+ *  `type`, `code`, `cursor`, `completions`, `submitTime`, `language`, `data`.
  */
 export type JobInstance_Serialize = {
 	jobInstanceId: string,
@@ -861,6 +885,16 @@ export type JobInstance_Serialize = {
 	/**  The string the job or cell returned; for a completion, the completions as a JSON array. */
 	result: string | null,
 	completions: string[] | null,
+	/**
+	 *  The interpreter a code request ran in (its own `language`, else the group's); null
+	 *  for job classes.
+	 */
+	language: Language | null,
+	/**
+	 *  The agent's answer keyed by MIME type (`text/plain`, `application/json` — a SQL
+	 *  result's `{schema, data, truncated}` —, `image/png`, …); null when it sent none.
+	 */
+	data: { [key in string]: Value } | null,
 	error: InstanceError | null,
 	submitTime: number,
 	startTime: number,
@@ -1128,8 +1162,10 @@ export type Kubeconfig_Serialize = {
 };
 
 export type Language = 
-/**  Any JVM language: a main class in a jar. */
-"SCALA" | "PYTHON";
+/**  Any JVM language: a main class in a jar; in a CODE group, Scala cells. */
+"SCALA" | "PYTHON" | 
+/**  SQL cells (CODE groups and their requests only, an extension): no job runs SQL. */
+"SQL";
 
 /**
  *  Checked settings: stored with the job's spec and shown as the 1.5.3 `memorySettings`

@@ -43,11 +43,19 @@ pub(crate) struct Health {
     pub(crate) state: String,
     #[serde(default)]
     pub(crate) app_id: Option<String>,
+    /// The running request's Spark progress (its jobs' completed / total tasks), 0 to 1;
+    /// null when idle or not yet known.
+    #[serde(default)]
+    pub(crate) progress: Option<f64>,
 }
+
+/// A code request's answer keyed by MIME type (`text/plain`, `application/json`, …).
+pub(crate) type MimeBundle = serde_json::Map<String, Value>;
 
 /// The agent's answer to one request.
 pub(crate) enum Answer {
-    Result(Option<String>),
+    /// The plain text, and the rich data when the agent sent some (bounded: see [`bounded_data`]).
+    Result(Option<String>, Option<MimeBundle>),
     Completions(Vec<String>),
     Error(InstanceError),
     /// It is running another request (409): never two at once.
@@ -99,11 +107,12 @@ impl DriverConn {
         if !response.status().is_success() {
             return Err(format!("the driver answered {}", response.status()));
         }
-        // Read no more than a result within the limit can take as JSON (escapes included).
+        // Read no more than a result and a data bundle within the limit can take as JSON
+        // (escapes included).
         let mut body = Vec::new();
         let mut response = response;
         while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
-            if body.len() + chunk.len() > 4 * MAX_RESULT_BYTES {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
                 return Ok(too_large());
             }
             body.extend_from_slice(&chunk);
@@ -120,7 +129,11 @@ impl DriverConn {
             let list = completions.as_array().map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect());
             return Ok(Answer::Completions(list.unwrap_or_default()));
         }
-        Ok(Answer::Result(answer.get("result").and_then(Value::as_str).map(str::to_string)))
+        let data = match answer.get("data") {
+            Some(Value::Object(bundle)) => Some(bounded_data(bundle.clone())),
+            _ => None,
+        };
+        Ok(Answer::Result(answer.get("result").and_then(Value::as_str).map(str::to_string), data))
     }
 
     /// Asks the agent to cancel a request; true when it was running it.
@@ -137,6 +150,26 @@ impl DriverConn {
         let answer: Value = response.json().await.map_err(|e| e.to_string())?;
         Ok(answer.get("cancelled").and_then(Value::as_bool).unwrap_or(false))
     }
+}
+
+/// The most bytes of an answer read: a result and a data bundle at their bound, escaped.
+const MAX_ANSWER_BYTES: usize = 8 * MAX_RESULT_BYTES;
+
+/// A bundle within [`MAX_RESULT_BYTES`] (as stored JSON) as it came; a bigger one is
+/// replaced by a `text/plain` saying it was dropped (the request's `result` is kept).
+pub(crate) fn bounded_data(bundle: MimeBundle) -> MimeBundle {
+    let size = serde_json::to_vec(&bundle).map_or(usize::MAX, |b| b.len());
+    if size <= MAX_RESULT_BYTES {
+        return bundle;
+    }
+    let kinds: Vec<&str> = bundle.keys().map(String::as_str).collect();
+    let note = format!(
+        "the rich output ({}, {:.1} MiB) was dropped: it is larger than the {} MiB a request may return; the plain text is in `result`",
+        kinds.join(", "),
+        size as f64 / (1024.0 * 1024.0),
+        MAX_RESULT_BYTES / (1024 * 1024)
+    );
+    MimeBundle::from_iter([("text/plain".to_string(), Value::String(note))])
 }
 
 /// The answer to a request whose result is over [`MAX_RESULT_BYTES`].

@@ -25,8 +25,10 @@ use crate::events::EngineEvent;
 use crate::jobs::{packages_need_local_spark, remote_requirements_error};
 use crate::model::cluster::DEFAULT_CLUSTER;
 use crate::model::form::{bounded_text, no_nul, text, text_or};
-use crate::model::group::{Group, GroupKind, GroupRecord, GroupState, MAX_LISTED_DRIVERS, check_scale, validate_group_name};
-use crate::model::job::{JobSpec, Language};
+use crate::model::group::{
+    Group, GroupKind, GroupRecord, GroupState, MAX_LISTED_DRIVERS, check_scale, driver_interpreters, group_language, validate_group_name,
+};
+use crate::model::job::JobSpec;
 use crate::model::memory_settings::{MemorySettings, MemorySettingsForm};
 use crate::model::packages::parse_packages;
 use crate::model::paging::Page;
@@ -87,16 +89,10 @@ impl Engine {
         };
         let tags = parse_pairs("tags", text(&form.tags))?;
         no_nul("tags", tags.values())?;
-        let language = match (text(&form.language), kind) {
-            ("", GroupKind::Code) => Language::Python,
-            ("", GroupKind::Job) => Language::Scala,
-            (l, _) => Language::parse("language", l)?,
-        };
-        if kind == GroupKind::Code && language != Language::Python {
-            return Err(EngineError::invalid("language", "CODE groups run Python code; use language=PYTHON"));
-        }
+        let language = group_language(kind, text(&form.language))?;
         let config = parse_pairs("jobConfig", text(&form.job_config))?;
         no_nul("jobConfig", config.values())?;
+        driver_interpreters(kind, language, &config)?;
         let requirements = parse_requirements("pyRequirements", text(&form.py_requirements))?;
         let packages = parse_packages("packages", text(&form.packages))?;
         let memory = MemorySettings::parse(&form.memory)?;
@@ -247,6 +243,7 @@ impl Engine {
             no_nul("jobConfig", config.values())?;
             // The view masks secret settings: sent back, they keep the stored values.
             let config = unmask_settings("jobConfig", config, &record.spec.config)?;
+            driver_interpreters(g.kind, g.language, &config)?;
             g.job_config = mask_settings(&config);
             record.spec.config = config;
         }

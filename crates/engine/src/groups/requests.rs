@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
-use crate::model::group::{Group, GroupRequest, GroupState, InstanceError, InstanceRequest, JobInstance, RequestOptions};
+use crate::model::group::{Group, GroupKind, GroupRequest, GroupState, InstanceError, InstanceRequest, JobInstance, RequestOptions};
 use crate::model::job::{JobRecord, JobState, Language};
 use crate::model::paging::{Page, PageRequest};
 use crate::runtime::Liveness;
@@ -142,6 +142,12 @@ impl Engine {
             cursor: request.cursor,
             result: None,
             completions: None,
+            // The interpreter a code request runs in, recorded as it is queued.
+            language: match request.request_type.kind() {
+                GroupKind::Code => Some(request.language.unwrap_or(g.language)),
+                GroupKind::Job => None,
+            },
+            data: None,
             error: None,
             submit_time: now_ms(),
             start_time: 0,
@@ -177,6 +183,25 @@ impl Engine {
         let search = search.map(str::trim).filter(|s| !s.is_empty());
         let (total, instances) = self.store().instance_page(group_id, search, page).await?;
         Ok(Page::new(page, total, instances))
+    }
+
+    /// How far a request is, 0 to 1: 0 while queued, its driver's Spark progress (its jobs'
+    /// completed / total tasks) while it runs — 0 when the driver cannot say —, 1 once ended.
+    pub async fn instance_progress(&self, instance_id: &str) -> Result<f64> {
+        let instance = self.store().instance_by_id(instance_id).await?.ok_or_else(|| EngineError::not_found("job instance", instance_id))?;
+        if instance.state.is_terminal() {
+            return Ok(1.0);
+        }
+        let conn = self.group_live(&instance.group_id).and_then(|live| live.lock().running_conn(instance_id));
+        let Some(conn) = conn else { return Ok(0.0) };
+        let progress = match conn.health(&self.inner().http).await {
+            Ok(health) => health.progress.filter(|p| p.is_finite()).unwrap_or(0.0),
+            Err(e) => {
+                tracing::debug!(instance = instance_id, error = %e, "no progress from the driver");
+                0.0
+            }
+        };
+        Ok(progress.clamp(0.0, 1.0))
     }
 
     /// Cancels a request: a queued one at once; a running one through its driver (Spark
@@ -272,9 +297,10 @@ impl Engine {
             Some(Waited::Answer(Ok(answer), timed_out)) => {
                 instance.end_time = now_ms();
                 match answer {
-                    Answer::Result(result) => {
+                    Answer::Result(result, data) => {
                         instance.state = JobState::Finished;
                         instance.result = result;
+                        instance.data = data;
                     }
                     Answer::Completions(list) => {
                         instance.state = JobState::Finished;
@@ -293,6 +319,7 @@ impl Engine {
                     let stack_trace = instance.error.take().map(|e| e.stack_trace).unwrap_or_default();
                     instance.state = JobState::Failed;
                     instance.result = None;
+                    instance.data = None;
                     instance.completions = None;
                     instance.error = Some(InstanceError { message: past_limit(limit, "was cancelled"), stack_trace });
                 }
@@ -351,7 +378,8 @@ impl Engine {
         mut interrupt: watch::Receiver<Interrupt>,
     ) -> Waited {
         let http = &self.inner().http;
-        let execute = conn.execute(http, instance, language);
+        // A code request names its interpreter; a job class runs in the group's language.
+        let execute = conn.execute(http, instance, instance.language.unwrap_or(language));
         tokio::pin!(execute);
         let deadline = tokio::time::Instant::now() + limit;
         let mut timed_out = false;

@@ -17,7 +17,7 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::events::EngineEvent;
 use crate::log_index;
-use crate::model::group::{GroupRecord, InstanceError};
+use crate::model::group::{GroupRecord, INTERPRETERS_KEY, InstanceError, driver_interpreters};
 use crate::model::job::{Job, JobRecord, JobState, JobType};
 use crate::model::secret::Secret;
 use crate::runtime::job_dir::{self, DRIVER_INFO, DRIVER_STDERR, DRIVER_STDOUT, DriverInfo};
@@ -246,6 +246,11 @@ impl Engine {
         rand::rng().fill_bytes(&mut secret);
         let mut spec = group.spec.clone();
         spec.driver_secret = Some(Secret::new(hex::encode(secret)));
+        // The interpreters its agent warms up before READY; the plan hands them over as
+        // `SPARKDECK_DRIVER_INTERPRETERS`.
+        let interpreters = driver_interpreters(g.kind, g.language, &spec.config)?;
+        let names: Vec<&str> = interpreters.iter().map(|l| l.as_str()).collect();
+        spec.config.insert(INTERPRETERS_KEY.to_string(), names.join(","));
         let now = now_ms();
         let mut record = JobRecord {
             job: Job {

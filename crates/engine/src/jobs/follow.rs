@@ -154,7 +154,8 @@ pub(crate) fn outcome(exit: &Exit, language: Language, dir: &Path) -> Outcome {
     // Python drivers print tracebacks on stdout (spark-submit merges them there); the JVM
     // and pip write to stderr.
     let logs = match language {
-        Language::Python => [DRIVER_STDOUT, DRIVER_STDERR],
+        // A group driver is the Python agent whatever its cells' language.
+        Language::Python | Language::Sql => [DRIVER_STDOUT, DRIVER_STDERR],
         Language::Scala => [DRIVER_STDERR, DRIVER_STDOUT],
     };
     let error = job_dir::error_summary(dir, logs).unwrap_or(fallback);

@@ -108,7 +108,7 @@ impl Engine {
         no_nul("tags", tags.values())?;
         let language = match text(&form.language) {
             "" => Language::Scala,
-            other => Language::parse("language", other)?,
+            other => Language::parse_for_jobs("language", other)?,
         };
         let config = parse_pairs("jobConfig", text(&form.job_config))?;
         no_nul("jobConfig", config.values())?;
@@ -135,6 +135,7 @@ impl Engine {
                     return Err(EngineError::invalid("jobClass", "only SCALA jobs take a main class"));
                 }
             }
+            Language::Sql => return Err(EngineError::invalid("language", "SQL runs only as cells of a CODE group")),
             Language::Scala => {
                 let Some(class) = &job_class else {
                     return Err(EngineError::invalid("jobClass", "is required for a SCALA job"));

@@ -14,7 +14,8 @@ use crate::error::{EngineError, Result};
 use crate::model::cluster::Cluster;
 use crate::model::job::{ArtifactRef, JobRecord, JobType, Language};
 use crate::runtime::event_log::event_log_conf;
-use crate::runtime::job_dir::AGENT_LEASE_ENV;
+use crate::model::group::INTERPRETERS_KEY;
+use crate::runtime::job_dir::{AGENT_INTERPRETERS_ENV, AGENT_LEASE_ENV};
 use crate::model::packages::packages_key;
 use crate::runtime::local::{EVENTS_DIR, PACKAGES_DIR, VENVS_DIR};
 use crate::runtime::{DriverPlan, PackagesSpec, VenvSpec};
@@ -113,6 +114,10 @@ impl Engine {
                 agent_secret = Some(secret);
                 // Plain environment reaches the agent on every runtime (a pod's env too).
                 process_env.push((AGENT_LEASE_ENV.to_string(), self.config().driver_lease.as_secs().to_string()));
+                // Ours, not Spark's: the interpreters the group's launch worked out.
+                if let Some(interpreters) = conf.remove(INTERPRETERS_KEY) {
+                    process_env.push((AGENT_INTERPRETERS_ENV.to_string(), interpreters));
+                }
                 let mut jars = vec![jar];
                 jars.extend(paths(JARS_DIR, &spec.jars));
                 (script, None, paths(PY_FILES_DIR, &spec.py_files), jars)
@@ -121,6 +126,7 @@ impl Engine {
                 let (main, rest) = spec.py_files.split_first().ok_or_else(|| EngineError::invalid("pyFiles", "is required"))?;
                 (dir.join(PY_FILES_DIR).join(&main.name), None, paths(PY_FILES_DIR, rest), paths(JARS_DIR, &spec.jars))
             }
+            Language::Sql => return Err(EngineError::invalid("language", "SQL runs only as cells of a CODE group")),
             Language::Scala => {
                 let (main, rest) = spec.jars.split_first().ok_or_else(|| EngineError::invalid("jars", "is required"))?;
                 let class = spec.job_class.clone().ok_or_else(|| EngineError::invalid("jobClass", "is required"))?;

@@ -119,7 +119,7 @@ pub struct GroupRecord {
 
 /// One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY
 /// while a driver runs it, then FINISHED, FAILED or CANCELED. Extensions: `state`,
-/// `type`, `code`, `cursor`, `completions`, `submitTime`.
+/// `type`, `code`, `cursor`, `completions`, `submitTime`, `language`, `data`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -138,6 +138,14 @@ pub struct JobInstance {
     /// The string the job or cell returned; for a completion, the completions as a JSON array.
     pub result: Option<String>,
     pub completions: Option<Vec<String>>,
+    /// The interpreter a code request ran in (its own `language`, else the group's); null
+    /// for job classes.
+    #[serde(default)]
+    pub language: Option<Language>,
+    /// The agent's answer keyed by MIME type (`text/plain`, `application/json` — a SQL
+    /// result's `{schema, data, truncated}` —, `image/png`, …); null when it sent none.
+    #[serde(default)]
+    pub data: Option<serde_json::Map<String, Value>>,
     pub error: Option<InstanceError>,
     pub submit_time: i64,
     pub start_time: i64,
@@ -156,6 +164,48 @@ impl InstanceError {
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into(), stack_trace: String::new() }
     }
+}
+
+/// The jobConfig key that names more interpreters for a group's drivers (a comma list of
+/// languages, e.g. `SCALA`): a CODE group's requests may use them beside its own language.
+pub const INTERPRETERS_KEY: &str = "sparkdeck.interpreters";
+
+/// A group's language: a CODE group's is the default interpreter of its cells (SCALA when
+/// not given, as the platform documents; PYTHON or SQL); a JOB group's is that of its job
+/// classes (SCALA: JVM classes, PYTHON: Python classes), never SQL.
+pub fn group_language(kind: GroupKind, given: &str) -> Result<Language> {
+    match (given.trim(), kind) {
+        ("", _) => Ok(Language::Scala),
+        (l, GroupKind::Code) => Language::parse("language", l),
+        (l, GroupKind::Job) => Language::parse_for_jobs("language", l).map_err(|_| match Language::parse("language", l) {
+            Ok(_) => EngineError::invalid("language", "SQL is for CODE groups; a JOB group's classes are SCALA (JVM) or PYTHON"),
+            Err(unknown) => unknown,
+        }),
+    }
+}
+
+/// The interpreters a group's drivers warm up before they are READY: a CODE group's own
+/// language, SQL and PYTHON (which cost nothing), and those its jobConfig names under
+/// [`INTERPRETERS_KEY`], in that order without repeats. A bad entry is refused naming
+/// `jobConfig`.
+pub fn driver_interpreters(kind: GroupKind, language: Language, config: &BTreeMap<String, String>) -> Result<Vec<Language>> {
+    let mut list = Vec::new();
+    if kind == GroupKind::Code {
+        list.push(language);
+    }
+    list.extend([Language::Sql, Language::Python]);
+    for entry in config.get(INTERPRETERS_KEY).map(String::as_str).unwrap_or("").split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let named = Language::parse("jobConfig", entry).map_err(|_| {
+            EngineError::invalid("jobConfig", format!("{INTERPRETERS_KEY}: '{entry}' is not an interpreter (SCALA, PYTHON or SQL)"))
+        })?;
+        list.push(named);
+    }
+    let mut seen = Vec::new();
+    list.retain(|l| !seen.contains(l) && {
+        seen.push(*l);
+        true
+    });
+    Ok(list)
 }
 
 /// Group names appear in URLs (`/group/name/{name}`): letters, digits, `-`, `_`, `.`.
@@ -191,6 +241,33 @@ pub fn parse_scale(field: &str, text: &str) -> Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn languages_by_kind() {
+        assert_eq!(group_language(GroupKind::Code, "").unwrap(), Language::Scala);
+        assert_eq!(group_language(GroupKind::Job, "").unwrap(), Language::Scala);
+        assert_eq!(group_language(GroupKind::Code, "sql").unwrap(), Language::Sql);
+        assert_eq!(group_language(GroupKind::Code, "PYTHON").unwrap(), Language::Python);
+        let refused = group_language(GroupKind::Job, "SQL").unwrap_err();
+        assert_eq!(refused.field(), Some("language"));
+        assert!(refused.to_string().contains("CODE groups"), "{refused}");
+        assert_eq!(group_language(GroupKind::Code, "R").unwrap_err().field(), Some("language"));
+    }
+
+    #[test]
+    fn interpreters_are_the_language_the_free_ones_and_the_named_ones() {
+        use Language::*;
+        let conf = |v: &str| BTreeMap::from([(INTERPRETERS_KEY.to_string(), v.to_string())]);
+        assert_eq!(driver_interpreters(GroupKind::Code, Scala, &BTreeMap::new()).unwrap(), [Scala, Sql, Python]);
+        assert_eq!(driver_interpreters(GroupKind::Code, Python, &BTreeMap::new()).unwrap(), [Python, Sql]);
+        assert_eq!(driver_interpreters(GroupKind::Code, Sql, &conf(" scala , PYTHON,")).unwrap(), [Sql, Python, Scala]);
+        // A JOB group's SCALA is its classes' language: no Scala interpreter unless named.
+        assert_eq!(driver_interpreters(GroupKind::Job, Scala, &BTreeMap::new()).unwrap(), [Sql, Python]);
+        assert_eq!(driver_interpreters(GroupKind::Job, Python, &conf("SCALA")).unwrap(), [Sql, Python, Scala]);
+        let refused = driver_interpreters(GroupKind::Code, Python, &conf("SCALA,R")).unwrap_err();
+        assert_eq!(refused.field(), Some("jobConfig"));
+        assert!(refused.to_string().contains("'R'"), "{refused}");
+    }
 
     #[test]
     fn names_and_scales() {

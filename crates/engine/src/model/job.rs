@@ -114,9 +114,11 @@ impl JobType {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Language {
-    /// Any JVM language: a main class in a jar.
+    /// Any JVM language: a main class in a jar; in a CODE group, Scala cells.
     Scala,
     Python,
+    /// SQL cells (CODE groups and their requests only, an extension): no job runs SQL.
+    Sql,
 }
 
 impl Language {
@@ -124,6 +126,7 @@ impl Language {
         match self {
             Self::Scala => "SCALA",
             Self::Python => "PYTHON",
+            Self::Sql => "SQL",
         }
     }
 
@@ -131,7 +134,20 @@ impl Language {
         match value.trim().to_ascii_uppercase().as_str() {
             "SCALA" | "JAVA" => Ok(Self::Scala),
             "PYTHON" => Ok(Self::Python),
-            _ => Err(EngineError::invalid(field, format!("'{value}' is not a language (SCALA or PYTHON)"))),
+            "SQL" => Ok(Self::Sql),
+            _ => Err(EngineError::invalid(field, format!("'{value}' is not a language (SCALA, PYTHON or SQL)"))),
+        }
+    }
+
+    /// The language of something launched as a job of its own (a single job, a schedule's
+    /// run, a JOB group's classes): SQL is only a cell's language, in a CODE group.
+    pub fn parse_for_jobs(field: &str, value: &str) -> Result<Self> {
+        match Self::parse(field, value)? {
+            Self::Sql => Err(EngineError::invalid(
+                field,
+                "SQL runs only as cells of a CODE group; a job is SCALA (a main class in a jar) or PYTHON (a script)",
+            )),
+            language => Ok(language),
         }
     }
 }
@@ -349,5 +365,8 @@ mod tests {
         }
         assert_eq!(Language::parse("language", "python").unwrap(), Language::Python);
         assert!(Language::parse("language", "R").is_err());
+        assert_eq!(Language::parse("language", "sql").unwrap(), Language::Sql);
+        assert_eq!(Language::parse_for_jobs("language", "SQL").unwrap_err().field(), Some("language"));
+        assert_eq!(Language::parse_for_jobs("language", "java").unwrap(), Language::Scala);
     }
 }

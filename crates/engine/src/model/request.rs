@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::error::{EngineError, Result};
 use crate::model::group::GroupKind;
 use crate::limits::MAX_REQUEST_TIMEOUT_SECONDS;
-use crate::model::job::validate_class_name;
+use crate::model::job::{Language, validate_class_name};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -72,12 +72,19 @@ pub enum GroupRequest {
     },
     InteractiveCodeExecute {
         code: String,
+        /// The interpreter of the driver that runs it (extension); the group's language
+        /// when absent.
+        #[serde(default)]
+        language: Option<Language>,
     },
     InteractiveCodeComplete {
         code: String,
         /// Where completion is asked for, in characters; the end of the code when absent.
         #[serde(default)]
         cursor: Option<u32>,
+        /// As for execute: the interpreter that completes; the group's when absent.
+        #[serde(default)]
+        language: Option<Language>,
     },
 }
 
@@ -91,8 +98,8 @@ impl GroupRequest {
         let request = Self::from_json(body)?;
         let own: &[&str] = match request {
             Self::InteractiveJobExecute { .. } => &["type", "jobClass", "jobConfig"],
-            Self::InteractiveCodeExecute { .. } => &["type", "code"],
-            Self::InteractiveCodeComplete { .. } => &["type", "code", "cursor"],
+            Self::InteractiveCodeExecute { .. } => &["type", "code", "language"],
+            Self::InteractiveCodeComplete { .. } => &["type", "code", "cursor", "language"],
         };
         let fields: Vec<&str> = own.iter().chain(OPTION_FIELDS).copied().collect();
         if let Some(key) = body.as_object().and_then(|b| b.keys().find(|k| !fields.contains(&k.as_str()))) {
@@ -122,6 +129,7 @@ impl GroupRequest {
             }
         };
         let code = || text("code")?.ok_or_else(|| EngineError::invalid("code", "is required"));
+        let language = || text("language")?.filter(|l| !l.trim().is_empty()).map(|l| Language::parse("language", &l)).transpose();
         Ok(match request_type {
             RequestType::InteractiveJobExecute => Self::InteractiveJobExecute {
                 job_class: text("jobClass")?.unwrap_or_default(),
@@ -136,9 +144,10 @@ impl GroupRequest {
                     }
                 },
             },
-            RequestType::InteractiveCodeExecute => Self::InteractiveCodeExecute { code: code()? },
+            RequestType::InteractiveCodeExecute => Self::InteractiveCodeExecute { code: code()?, language: language()? },
             RequestType::InteractiveCodeComplete => Self::InteractiveCodeComplete {
                 code: code()?,
+                language: language()?,
                 cursor: match body.get("cursor") {
                     None | Some(Value::Null) => None,
                     Some(v) => Some(
@@ -195,6 +204,8 @@ pub struct InstanceRequest {
     pub job_config: serde_json::Map<String, Value>,
     pub code: Option<String>,
     pub cursor: Option<u32>,
+    /// The interpreter a code request asked for; the group's language when `None`.
+    pub language: Option<Language>,
 }
 
 impl InstanceRequest {
@@ -212,7 +223,7 @@ impl InstanceRequest {
             }
             Ok(())
         };
-        let checked = |request_type, job_class, job_config, code, cursor| Self { request_type, job_class, job_config, code, cursor };
+        let checked = |request_type, job_class, job_config, code, cursor, language| Self { request_type, job_class, job_config, code, cursor, language };
         match request {
             GroupRequest::InteractiveJobExecute { job_class, job_config } => {
                 let class = job_class.trim().to_string();
@@ -220,20 +231,20 @@ impl InstanceRequest {
                     return Err(EngineError::invalid("jobClass", "is required and may not be empty"));
                 }
                 validate_class_name("jobClass", &class)?;
-                Ok(checked(RequestType::InteractiveJobExecute, Some(class), job_config, None, None))
+                Ok(checked(RequestType::InteractiveJobExecute, Some(class), job_config, None, None, None))
             }
-            GroupRequest::InteractiveCodeExecute { code } => {
+            GroupRequest::InteractiveCodeExecute { code, language } => {
                 check_code(&code, true)?;
-                Ok(checked(RequestType::InteractiveCodeExecute, None, serde_json::Map::new(), Some(code), None))
+                Ok(checked(RequestType::InteractiveCodeExecute, None, serde_json::Map::new(), Some(code), None, language))
             }
-            GroupRequest::InteractiveCodeComplete { code, cursor } => {
+            GroupRequest::InteractiveCodeComplete { code, cursor, language } => {
                 check_code(&code, false)?;
                 let end = u32::try_from(code.chars().count()).unwrap_or(u32::MAX);
                 let cursor = cursor.unwrap_or(end);
                 if cursor > end {
                     return Err(EngineError::invalid("cursor", format!("{cursor} is past the end of the code")));
                 }
-                Ok(checked(RequestType::InteractiveCodeComplete, None, serde_json::Map::new(), Some(code), Some(cursor)))
+                Ok(checked(RequestType::InteractiveCodeComplete, None, serde_json::Map::new(), Some(code), Some(cursor), language))
             }
         }
     }

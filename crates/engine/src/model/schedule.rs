@@ -290,7 +290,7 @@ impl ScheduleRecord {
             cluster_name: self.cluster_name.clone(),
             // PYTHON: the main script, as the form names it.
             job_class: match self.language {
-                Language::Scala => self.spec.job_class.clone(),
+                Language::Scala | Language::Sql => self.spec.job_class.clone(),
                 Language::Python => self.spec.py_files.first().map(|f| f.name.clone()),
             },
             job_config: mask_settings(&self.spec.config),

@@ -31,6 +31,8 @@ pub const AGENT_SECRET_ENV: &str = "SPARKDECK_DRIVER_SECRET";
 /// The variable a driver agent reads its lease from (seconds without contact before it
 /// shuts itself down).
 pub const AGENT_LEASE_ENV: &str = "SPARKDECK_DRIVER_LEASE_SECONDS";
+/// The interpreters (`PYTHON,SQL,SCALA`) a group driver's agent warms up before READY.
+pub const AGENT_INTERPRETERS_ENV: &str = "SPARKDECK_DRIVER_INTERPRETERS";
 /// Where a driver agent writes `{port, pid, appId, ...}` once it is ready.
 pub(crate) const DRIVER_INFO: &str = "driver-info.json";
 /// How much of a log's end is searched for the error summary.

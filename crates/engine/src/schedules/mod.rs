@@ -292,7 +292,8 @@ impl Engine {
         }
         if let Some(class) = update.job_class.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             match r.language {
-                Language::Scala => {
+                // A schedule is never SQL (refused when created).
+                Language::Scala | Language::Sql => {
                     validate_class_name("jobClass", class)?;
                     r.spec.job_class = Some(class.to_string());
                 }

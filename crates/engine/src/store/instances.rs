@@ -9,7 +9,7 @@ use super::jobs::update_active_job_in;
 use super::sql::{Filter, Listing, decode_readable, fetch_one_by, from_json, to_json};
 use crate::error::Result;
 use crate::model::group::{InstanceError, JobInstance, RequestType};
-use crate::model::job::{JobRecord, JobState};
+use crate::model::job::{JobRecord, JobState, Language};
 use crate::model::paging::PageRequest;
 
 /// A group's instances: API sort field → column, newest first by default.
@@ -35,6 +35,8 @@ fn from_row(row: &SqliteRow) -> Result<JobInstance> {
     let message: Option<String> = row.try_get("error_message")?;
     let stack: Option<String> = row.try_get("error_stack")?;
     let cursor: Option<i64> = row.try_get("cursor")?;
+    let language: Option<String> = row.try_get("language")?;
+    let data: Option<String> = row.try_get("data")?;
     Ok(JobInstance {
         job_instance_id: row.try_get("id")?,
         job_id: row.try_get("job_id")?,
@@ -47,6 +49,8 @@ fn from_row(row: &SqliteRow) -> Result<JobInstance> {
         cursor: cursor.and_then(|c| u32::try_from(c).ok()),
         result: row.try_get("result")?,
         completions: completions.map(|c| from_json("job instance completions", &c)).transpose()?,
+        language: language.map(|l| Language::parse("language", &l)).transpose()?,
+        data: data.map(|d| from_json("job instance data", &d)).transpose()?,
         error: message.map(|message| InstanceError { message, stack_trace: stack.unwrap_or_default() }),
         submit_time: row.try_get("submit_time")?,
         start_time: row.try_get("start_time")?,
@@ -61,9 +65,9 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String> {
 impl Store {
     pub(crate) async fn insert_instance(&self, i: &JobInstance) -> Result<()> {
         sqlx::query(
-            "INSERT INTO job_instances (id, group_id, job_id, request_type, state, job_class, job_config, code, cursor,
+            "INSERT INTO job_instances (id, group_id, job_id, request_type, state, job_class, job_config, code, cursor, language,
                                         submit_time, start_time, end_time)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&i.job_instance_id)
         .bind(&i.group_id)
@@ -74,6 +78,7 @@ impl Store {
         .bind(json(&i.job_config)?)
         .bind(&i.code)
         .bind(i.cursor.map(i64::from))
+        .bind(i.language.map(Language::as_str))
         .bind(i.submit_time)
         .bind(i.start_time)
         .bind(i.end_time)
@@ -87,7 +92,7 @@ impl Store {
     pub(crate) async fn update_instance(&self, i: &JobInstance, driver: Option<&JobRecord>) -> Result<(bool, bool)> {
         let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
-            "UPDATE job_instances SET job_id = ?, state = ?, result = ?, completions = ?, error_message = ?, error_stack = ?,
+            "UPDATE job_instances SET job_id = ?, state = ?, result = ?, completions = ?, data = ?, error_message = ?, error_stack = ?,
                                       start_time = ?, end_time = ?
              WHERE id = ? AND state IN ('SUBMITTED', 'BUSY')",
         )
@@ -95,6 +100,7 @@ impl Store {
         .bind(i.state.as_str())
         .bind(&i.result)
         .bind(i.completions.as_ref().map(json).transpose()?)
+        .bind(i.data.as_ref().map(json).transpose()?)
         .bind(i.error.as_ref().map(|e| e.message.as_str()))
         .bind(i.error.as_ref().map(|e| e.stack_trace.as_str()))
         .bind(i.start_time)

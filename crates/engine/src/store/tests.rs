@@ -173,6 +173,8 @@ async fn instance_search_escapes_wildcards() {
             cursor: None,
             result: None,
             completions: None,
+            language: None,
+            data: None,
             error: None,
             submit_time: 1,
             start_time: 0,

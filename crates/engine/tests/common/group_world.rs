@@ -113,7 +113,7 @@ pub async fn create(engine: &Engine, scale: u32) -> Group {
 }
 
 pub fn code(text: &str) -> GroupRequest {
-    GroupRequest::InteractiveCodeExecute { code: text.into() }
+    GroupRequest::InteractiveCodeExecute { code: text.into(), language: None }
 }
 
 /// Waits until `until` holds for the group's drivers that have not ended (as the engine

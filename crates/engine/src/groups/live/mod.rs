@@ -288,6 +288,11 @@ impl LiveState {
         driver.conn.clone()
     }
 
+    /// The connection to the driver running the request, if one does.
+    pub(crate) fn running_conn(&self, instance_id: &str) -> Option<DriverConn> {
+        self.drivers.values().find(|d| d.running.as_deref() == Some(instance_id))?.conn.clone()
+    }
+
     /// Whether a cancel was asked for the request (forgotten once read).
     pub(crate) fn take_cancel(&mut self, instance_id: &str) -> bool {
         self.cancels.remove(instance_id)
