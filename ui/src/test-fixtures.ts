@@ -164,8 +164,6 @@ export function instance(fields: Partial<JobInstance_Serialize> = {}): JobInstan
     language: null,
     data: null,
     error: null,
-    language: null,
-    data: null,
     submitTime: Date.UTC(2025, 0, 1, 10, 0, 0, 0),
     startTime: Date.UTC(2025, 0, 1, 10, 0, 0, 3),
     endTime: Date.UTC(2025, 0, 1, 10, 0, 0, 15),
