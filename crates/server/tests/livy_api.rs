@@ -108,7 +108,7 @@ async fn a_session_is_a_code_group_and_its_statements_are_requests() {
     assert_eq!(list["statements"].as_array().unwrap().iter().map(|st| st["id"].as_u64().unwrap()).collect::<Vec<_>>(), [0, 1]);
 
     let (status, completion) = call(s.livy_post("/sessions/0/completion", json!({"code": "spark.ra", "kind": "pyspark", "cursor": 8}))).await;
-    assert_eq!((status, completion), (200, json!({"candidates": ["spark.ra_a", "spark.ra_b"]})));
+    assert_eq!((status, completion), (200, json!({"candidates": ["PYTHON:spark.ra"]})));
     let (_, statements) = call(s.livy_get("/sessions/0/statements")).await;
     assert_eq!(statements["total_statements"], 2, "a completion is not a statement");
 
@@ -123,7 +123,25 @@ async fn a_session_is_a_code_group_and_its_statements_are_requests() {
 #[tokio::test]
 async fn a_statement_kind_picks_the_interpreter_and_sparkr_is_refused() {
     let s = scripted_server().await;
-    let id = s.idle_session(json!({"kind": "pyspark"})).await;
+    let id = s.idle_session(json!({"kind": "spark"})).await;
+    let (_, session) = call(s.livy_get(&format!("/sessions/{id}"))).await;
+    assert_eq!(session["kind"], "spark");
+    let (_, group) = call(s.get(&format!("/group/{}", session["groupId"].as_str().unwrap()))).await;
+    assert_eq!(group["language"], "SCALA", "the session's kind is its group's language");
+    let by_kind = [(json!({"code": "x"}), "SCALA"), (json!({"code": "x", "kind": "pyspark"}), "PYTHON"), (json!({"code": "x", "kind": "sql"}), "SQL"), (json!({"code": "x", "kind": "scala"}), "SCALA")];
+    for (body, language) in by_kind {
+        let statement = s.run_statement(id, body.clone()).await;
+        assert_eq!(statement["output"]["data"]["text/plain"], format!("{language}:x"), "{body}");
+        let (_, instance) = call(s.get(&format!("/group/{}/job/result", session["groupId"].as_str().unwrap()))).await;
+        assert!(instance["content"].as_array().unwrap().iter().any(|i| i["language"] == language), "{instance}");
+    }
+    let (_, completion) = call(s.livy_post(&format!("/sessions/{id}/completion"), json!({"code": "spark.ra", "kind": "sql"}))).await;
+    assert_eq!(completion, json!({"candidates": ["SQL:spark.ra"]}));
+    // A table answer keeps its mime bundle: Livy's application/json beside the text.
+    let table = s.run_statement(id, json!({"code": "table", "kind": "sql"})).await;
+    assert_eq!(table["output"]["data"]["application/json"]["data"], json!([[1], [2]]), "{table}");
+    assert_eq!(table["output"]["data"]["text/plain"], "n\n1\n2");
+
     let (status, body) = call(s.livy_post(&format!("/sessions/{id}/statements"), json!({"code": "1", "kind": "sparkr"}))).await;
     assert_eq!(status, 400, "{body}");
     assert!(msg(&body).contains("R is not available"), "{body}");
@@ -131,7 +149,7 @@ async fn a_statement_kind_picks_the_interpreter_and_sparkr_is_refused() {
     assert_eq!(status, 400, "{body}");
     assert!(msg(&body).starts_with("kind:") && msg(&body).contains("cobol"), "{body}");
     let (_, list) = call(s.livy_get(&format!("/sessions/{id}/statements"))).await;
-    assert_eq!(list["total_statements"], 0, "refused statements change nothing");
+    assert_eq!(list["total_statements"], 5, "refused statements change nothing");
 }
 
 #[tokio::test]
@@ -141,7 +159,8 @@ async fn a_running_statement_is_cancelled() {
     let (status, statement) = call(s.livy_post(&format!("/sessions/{id}/statements"), json!({"code": "until-cancel"}))).await;
     assert_eq!(status, 201, "{statement}");
     let path = format!("/sessions/{id}/statements/0");
-    s.livy_until(&path, "running", |st| st["state"] == "running").await;
+    let running = s.livy_until(&path, "running with the driver's progress", |st| st["state"] == "running" && st["progress"] == 0.5).await;
+    assert!(running["output"].is_null(), "{running}");
     let session = s.livy_until(&format!("/sessions/{id}"), "busy", |b| b["state"] == "busy").await;
     assert_eq!(session["state"], "busy");
     let (status, body) = call(s.client.post(s.livy_url(&format!("{path}/cancel"))).bearer_auth(&s.token)).await;

@@ -298,7 +298,7 @@ async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(Statu
         description: Some(format!("Livy session {id} ({})", new.kind.as_str())),
         kind: Some("CODE".into()),
         tags: Some(format!("livy=session;livyId={id}")),
-        language: Some(super::statements::language(new.kind).into()),
+        language: Some(super::statements::language(new.kind).as_str().into()),
         cluster_name: new.cluster.clone(),
         job_config: Some(job_config.join(";")),
         memory: new.memory,

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sparkdeck_engine::Engine;
 use sparkdeck_engine::livy_ids::LivyStatementRef;
 use sparkdeck_engine::model::group::{GroupRequest, JobInstance};
+use sparkdeck_engine::model::job::Language;
 
 use super::Livy;
 use super::errors::{LivyError, LivyResult};
@@ -22,26 +23,29 @@ pub(crate) fn routes() -> Router<Livy> {
         .route("/sessions/{id}/statements/{sid}/cancel", post(cancel))
 }
 
-/// The group language of a session kind (the platform API's names).
-pub(crate) fn language(kind: Kind) -> &'static str {
+/// The interpreter of a kind: the group's language, or a request's.
+pub(crate) fn language(kind: Kind) -> Language {
     match kind {
-        Kind::PySpark => "PYTHON",
-        Kind::Spark => "SCALA",
-        Kind::Sql => "SQL",
+        Kind::PySpark => Language::Python,
+        Kind::Spark => Language::Scala,
+        Kind::Sql => Language::Sql,
     }
 }
 
-pub(crate) fn code_request(code: String, _kind: Kind) -> GroupRequest {
-    GroupRequest::InteractiveCodeExecute { code }
+pub(crate) fn code_request(code: String, kind: Kind) -> GroupRequest {
+    GroupRequest::InteractiveCodeExecute { code, language: Some(language(kind)) }
 }
 
-pub(crate) fn complete_request(code: String, cursor: Option<u32>, _kind: Kind) -> GroupRequest {
-    GroupRequest::InteractiveCodeComplete { code, cursor }
+pub(crate) fn complete_request(code: String, cursor: Option<u32>, kind: Kind) -> GroupRequest {
+    GroupRequest::InteractiveCodeComplete { code, cursor, language: Some(language(kind)) }
 }
 
 /// Livy's progress: 0 while waiting, Spark's job progress while running, 1 once ended.
-async fn progress(_engine: &Engine, instance: &JobInstance) -> f64 {
-    if instance.state.is_terminal() { 1.0 } else { 0.0 }
+async fn progress(engine: &Engine, instance: &JobInstance) -> f64 {
+    if instance.state.is_terminal() {
+        return 1.0;
+    }
+    engine.instance_progress(&instance.job_instance_id).await.unwrap_or(0.0)
 }
 
 async fn view(engine: &Engine, statement: &LivyStatementRef, instance: &JobInstance) -> Value {

@@ -109,9 +109,9 @@ pub(crate) fn statement_state(instance: &JobInstance, cancel_requested: bool) ->
 pub(crate) fn statement_output(execution_count: u32, instance: &JobInstance) -> Value {
     match instance.state {
         JobState::Finished => {
-            let data = match instance_data(instance) {
-                Some(data) => Value::Object(data),
-                None => json!({ "text/plain": instance.result.clone().unwrap_or_default() }),
+            let data = match &instance.data {
+                Some(data) if !data.is_empty() => Value::Object(data.clone()),
+                _ => json!({ "text/plain": instance.result.clone().unwrap_or_default() }),
             };
             json!({ "status": "ok", "execution_count": execution_count, "data": data })
         }
@@ -126,10 +126,6 @@ pub(crate) fn statement_output(execution_count: u32, instance: &JobInstance) -> 
         }
         _ => Value::Null,
     }
-}
-
-fn instance_data(_instance: &JobInstance) -> Option<Map<String, Value>> {
-    None
 }
 
 /// `"NameError: name 'x' is not defined"` → (`NameError`, `name 'x' is not defined`): the

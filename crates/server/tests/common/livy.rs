@@ -20,14 +20,15 @@ type Cancellable = Arc<Mutex<HashMap<String, oneshot::Sender<()>>>>;
 
 /// A stand-in agent that is READY at once. A code request answers by its code:
 /// `until-cancel` runs until cancelled; `raise:<message>` fails with that message (and a
-/// two-line stack trace); anything else answers with the code and the language it was
-/// asked in (`<LANGUAGE>:<code>`). A completion answers `[<code>_a, <code>_b]`.
+/// two-line stack trace); `table` answers a SQL-shaped `application/json` bundle; anything
+/// else answers with the code and the language it was asked in (`<LANGUAGE>:<code>`). A
+/// completion answers `[<language>:<code>]`. `/health` reports progress 0.5 while busy.
 pub async fn start_agent() -> u16 {
     async fn execute(State(cancellable): State<Cancellable>, axum::Json(body): axum::Json<Value>) -> axum::Json<Value> {
         let code = body["code"].as_str().unwrap_or_default().to_string();
         let language = body["language"].as_str().unwrap_or("PYTHON").to_string();
         if body["kind"] == "complete" {
-            return axum::Json(json!({ "completions": [format!("{code}_a"), format!("{code}_b")] }));
+            return axum::Json(json!({ "completions": [format!("{language}:{code}")] }));
         }
         if code == "until-cancel" {
             let (tx, rx) = oneshot::channel();
@@ -35,6 +36,11 @@ pub async fn start_agent() -> u16 {
             cancellable.lock().unwrap_or_else(PoisonError::into_inner).insert(request, tx);
             let _ = rx.await;
             return axum::Json(json!({"error": {"message": "KeyboardInterrupt: cancelled", "stackTrace": ""}}));
+        }
+        if code == "table" {
+            let table = json!({"schema": {"type": "struct", "fields": [{"name": "n", "type": "long", "nullable": false, "metadata": {}}]},
+                               "data": [[1], [2]], "truncated": false});
+            return axum::Json(json!({ "result": "n\n1\n2", "data": {"text/plain": "n\n1\n2", "application/json": table} }));
         }
         if let Some(message) = code.strip_prefix("raise:") {
             return axum::Json(json!({"error": {"message": message, "stackTrace": "line 1\nline 2"}}));
@@ -46,8 +52,12 @@ pub async fn start_agent() -> u16 {
         let running = cancellable.lock().unwrap_or_else(PoisonError::into_inner).remove(request);
         axum::Json(json!({ "cancelled": running.map(|tx| tx.send(())).is_some() }))
     }
+    async fn health(State(cancellable): State<Cancellable>) -> axum::Json<Value> {
+        let busy = !cancellable.lock().unwrap_or_else(PoisonError::into_inner).is_empty();
+        axum::Json(json!({"state": "READY", "appId": "app-stand-in", "progress": if busy { json!(0.5) } else { Value::Null }}))
+    }
     let router = axum::Router::new()
-        .route("/health", get(|| async { axum::Json(json!({"state": "READY", "appId": "app-stand-in", "progress": null})) }))
+        .route("/health", get(health))
         .route("/execute", post(execute))
         .route("/cancel", post(cancel))
         .with_state(Cancellable::default());
