@@ -1178,6 +1178,30 @@ export type Language =
 "SQL";
 
 /**
+ *  The Livy API (`/livy` on the REST API's port) also at the root of its own loopback
+ *  port, where clients configured for `http://localhost:8998` find it.
+ */
+export type LivySettings = LivySettings_Serialize | LivySettings_Deserialize;
+
+/**
+ *  The Livy API (`/livy` on the REST API's port) also at the root of its own loopback
+ *  port, where clients configured for `http://localhost:8998` find it.
+ */
+export type LivySettings_Deserialize = {
+	enabled?: boolean,
+	port?: number,
+};
+
+/**
+ *  The Livy API (`/livy` on the REST API's port) also at the root of its own loopback
+ *  port, where clients configured for `http://localhost:8998` find it.
+ */
+export type LivySettings_Serialize = {
+	enabled: boolean,
+	port: number,
+};
+
+/**
  *  Checked settings: stored with the job's spec and shown as the 1.5.3 `memorySettings`
  *  (integers, booleans, JVM memory strings; unset ones left out).
  */
@@ -1614,12 +1638,14 @@ export type Settings_Deserialize = {
 	restServer?: RestServerSettings_Deserialize,
 	jobDefaults?: JobDefaults_Deserialize,
 	spark?: SparkSettings_Deserialize,
+	livy?: LivySettings_Deserialize,
 };
 
 export type Settings_Serialize = {
 	restServer: RestServerSettings_Serialize,
 	jobDefaults: JobDefaults_Serialize,
 	spark: SparkSettings_Serialize,
+	livy: LivySettings_Serialize,
 };
 
 export type SortOrder = {
