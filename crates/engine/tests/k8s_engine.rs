@@ -451,6 +451,7 @@ async fn k8s_simulator_group_driver_pod_serves_requests_through_a_port_forward()
     assert_eq!(env_of(pod, "SPARKDECK_DRIVER_PORT")["value"], "7090");
     assert_eq!(env_of(pod, "SPARKDECK_DRIVER_HOST")["value"], "0.0.0.0");
     assert_eq!(env_of(pod, "SPARKDECK_DRIVER_LEASE_SECONDS")["value"], "600", "the engine's lease reaches the pod");
+    assert_eq!(env_of(pod, "SPARKDECK_DRIVER_INTERPRETERS")["value"], "SCALA,SQL,PYTHON", "a CODE group's default language first");
     let secret_env = env_of(pod, "SPARKDECK_DRIVER_SECRET");
     assert!(secret_env.get("value").is_none(), "{secret_env}");
     let secret_name = secret_env["valueFrom"]["secretKeyRef"]["name"].as_str().unwrap();

@@ -122,6 +122,25 @@ async fn requests_and_lifecycle_refuse_bad_input() {
     let (status, answer) = call(execute(&code_id, json!({"type": "interactive_code_complete", "code": "ab", "cursor": 9}))).await;
     assert_eq!(status, 409);
     assert!(starts_with(&answer, "cursor"), "{answer}");
+    // `language` (extension) picks a code request's interpreter: one of the three; job
+    // classes run in their group's language and take none.
+    for body in [
+        json!({"type": "interactive_code_execute", "code": "1", "language": "R"}),
+        json!({"type": "interactive_code_complete", "code": "1", "language": "COBOL"}),
+        json!({"type": "interactive_code_execute", "code": "1", "language": 3}),
+    ] {
+        let (status, answer) = call(execute(&code_id, body.clone())).await;
+        assert_eq!(status, 409, "{body}");
+        assert!(starts_with(&answer, "language"), "{body}: {answer}");
+    }
+    let (status, answer) = call(execute(&id, json!({"type": "interactive_job_execute", "jobClass": "a.B", "language": "SQL"}))).await;
+    assert_eq!(status, 409);
+    assert!(starts_with(&answer, "language") && answer["message"].as_str().unwrap().contains("not a field"), "{answer}");
+    let (status, answer) = call(execute(&code_id, json!({"type": "interactive_code_execute", "code": "1", "language": "sql"}))).await;
+    assert_eq!(status, 409, "a valid language: refused only for the state (scale 0): {answer}");
+    assert!(answer["message"].as_str().is_some_and(|m| m.contains("has no drivers")), "{answer}");
+    // Progress (extension): 404 for an instance that is not the group's.
+    assert_eq!(call(s.get(&format!("/group/{code_id}/job/nope/progress"))).await.0, 404);
     // A valid request to a group without drivers: refused because of its state, which
     // the message names.
     let (status, answer) = call(execute(&id, run.clone())).await;

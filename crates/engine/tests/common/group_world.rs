@@ -2,6 +2,7 @@
 //! engine, a group, requests, and waiting for the drivers' announced states.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use sparkdeck_engine::model::group::{Group, GroupRequest};
-use sparkdeck_engine::model::job::JobState;
+use sparkdeck_engine::model::job::{JobState, Language};
 use sparkdeck_engine::testing::{ScriptedDriver, ScriptedRuntime};
 use sparkdeck_engine::{Engine, EngineConfig, GroupForm};
 use tokio::sync::oneshot;
@@ -19,16 +20,63 @@ use tokio::sync::oneshot;
 /// Requests the stand-in runs that a cancel ends, by request id.
 type Cancellable = Arc<Mutex<HashMap<String, oneshot::Sender<()>>>>;
 
+/// The progress the stand-in's `/health` reports while it runs a request.
+pub const RUNNING_PROGRESS: f64 = 0.25;
+
+/// The bytes of the `text/plain` in the stand-in's answer to `big-data`: over the 4 MiB
+/// (`MAX_RESULT_BYTES`) a bundle may take.
+pub const BIG_DATA_BYTES: usize = 4 * 1024 * 1024 + 1;
+
+#[derive(Clone, Default)]
+struct Agent {
+    cancellable: Cancellable,
+    /// Requests it is running now.
+    running: Arc<AtomicUsize>,
+}
+
+/// Counts a request as running while it lives.
+struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The answer a SQL interpreter gives to `SELECT 1 AS x` (the agent protocol's shape).
+pub fn sql_table() -> Value {
+    json!({
+        "text/plain": "+---+\n|  x|\n+---+\n|  1|\n+---+",
+        "application/json": {
+            "schema": {
+                "type": "struct",
+                "fields": [{"name": "x", "type": "integer", "nullable": false, "metadata": {}}],
+            },
+            "data": [[1]],
+            "truncated": false,
+        },
+    })
+}
+
 /// A stand-in agent that is READY at once. By the request's code: `wait:<ms>` answers
 /// after that many milliseconds; `until-cancel` runs until it is cancelled (then answers
 /// with an error); `stuck` never answers, cancel or not (native code a cancel cannot
-/// interrupt); `cut` starts an answer and breaks the connection; anything else answers at
-/// once. The result is the code.
+/// interrupt); `cut` starts an answer and breaks the connection; `language?` answers with
+/// the `language` the request carried (`none` without one); `table` answers [`sql_table`]
+/// as its `data`; `big-data` a `text/plain` of [`BIG_DATA_BYTES`]; anything else answers
+/// at once. The result is the code. While it runs a request its `/health` reports
+/// [`RUNNING_PROGRESS`], else a null progress.
 pub async fn start_agent() -> u16 {
-    async fn execute(
-        State(cancellable): State<Cancellable>,
-        axum::Json(body): axum::Json<Value>,
-    ) -> Response {
+    async fn execute(State(agent): State<Agent>, axum::Json(body): axum::Json<Value>) -> Response {
+        let _running = Running::new(&agent.running);
+        let cancellable = agent.cancellable;
         let code = body["code"].as_str().unwrap_or_default().to_string();
         let request = body["requestId"].as_str().unwrap_or_default().to_string();
         if let Some(ms) = code.strip_prefix("wait:").and_then(|ms| ms.parse().ok()) {
@@ -53,28 +101,43 @@ pub async fn start_agent() -> u16 {
                     .body(Body::from_stream(broken))
                     .unwrap();
             }
+            "language?" => {
+                let language = body["language"].as_str().unwrap_or("none");
+                return axum::Json(json!({ "result": language })).into_response();
+            }
+            "table" => {
+                let answer = json!({"result": sql_table()["text/plain"], "data": sql_table()});
+                return axum::Json(answer).into_response();
+            }
+            "big-data" => {
+                let answer =
+                    json!({"result": "big", "data": {"text/plain": "x".repeat(BIG_DATA_BYTES)}});
+                return axum::Json(answer).into_response();
+            }
             _ => {}
         }
         axum::Json(json!({ "result": code })).into_response()
     }
+    async fn health(State(agent): State<Agent>) -> axum::Json<Value> {
+        let busy = agent.running.load(Ordering::SeqCst) > 0;
+        let progress = busy.then_some(RUNNING_PROGRESS);
+        axum::Json(json!({"state": "READY", "appId": "app-stand-in", "progress": progress}))
+    }
     async fn cancel(
-        State(cancellable): State<Cancellable>,
+        State(agent): State<Agent>,
         axum::Json(body): axum::Json<Value>,
     ) -> axum::Json<Value> {
         let request = body["requestId"].as_str().unwrap_or_default();
-        let running = cancellable.lock().unwrap().remove(request);
+        let running = agent.cancellable.lock().unwrap().remove(request);
         // A `stuck` request is "running" too: the cancel is accepted and changes nothing.
         let cancelled = running.map(|tx| tx.send(())).is_some();
         axum::Json(json!({ "cancelled": cancelled }))
     }
     let router = axum::Router::new()
-        .route(
-            "/health",
-            get(|| async { axum::Json(json!({"state": "READY", "appId": "app-stand-in"})) }),
-        )
+        .route("/health", get(health))
         .route("/execute", post(execute))
         .route("/cancel", post(cancel))
-        .with_state(Cancellable::default());
+        .with_state(Agent::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -97,7 +160,7 @@ pub async fn world(
     (dir, runtime, engine)
 }
 
-/// A CODE group named `name` with `scale` drivers.
+/// A CODE group named `name` with `scale` drivers (of the default language, SCALA).
 pub async fn create_named(engine: &Engine, name: &str, scale: u32) -> Group {
     let form = GroupForm {
         name: Some(name.into()),
@@ -114,6 +177,11 @@ pub async fn create(engine: &Engine, scale: u32) -> Group {
 
 pub fn code(text: &str) -> GroupRequest {
     GroupRequest::InteractiveCodeExecute { code: text.into(), language: None }
+}
+
+/// A code cell for the interpreter of `language`.
+pub fn code_in(language: Language, text: &str) -> GroupRequest {
+    GroupRequest::InteractiveCodeExecute { code: text.into(), language: Some(language) }
 }
 
 /// Waits until `until` holds for the group's drivers that have not ended (as the engine

@@ -42,6 +42,7 @@ pub(crate) fn routes(max_upload: u64) -> Router<AppState> {
         .route("/group/{group_id}/job/submit", post(submit))
         .route("/group/{group_id}/job/result", get(results))
         .route("/group/{group_id}/job/{instance_id}/cancel", post(cancel))
+        .route("/group/{group_id}/job/{instance_id}/progress", get(progress))
 }
 
 /// The text fields of the group form, which create and update read alike (update refuses
@@ -176,6 +177,13 @@ async fn results(State(s): State<AppState>, Path(id): Path<String>, q: ListQuery
 
 async fn cancel(State(s): State<AppState>, Path((id, instance)): Path<(String, String)>) -> ApiResult<Json<JobInstance>> {
     Ok(Json(s.engine.cancel_instance(&id, &instance).await?))
+}
+
+/// Extension: how far a request is, `{"progress": 0..1}` (0 queued, 1 ended).
+async fn progress(State(s): State<AppState>, Path((id, instance)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+    // Only the group's own instances.
+    s.engine.get_instance(&id, &instance).await?;
+    Ok(Json(json!({ "progress": s.engine.instance_progress(&instance).await? })))
 }
 
 /// One `data:` event per change of a matching job instance.
