@@ -132,6 +132,10 @@ test("the Livy endpoint: its URLs, its own port saved like the other settings, a
   await user.clear(port);
   await user.type(port, "22");
   expect(urls()).toEqual(["http://127.0.0.1:9888/livy", "http://127.0.0.1:22"]);
+  const apiPort = screen.getByLabelText("Port");
+  await user.clear(apiPort);
+  await user.type(apiPort, "9000");
+  expect(urls()).toEqual(["http://127.0.0.1:9000/livy", "http://127.0.0.1:22"]);
   expect(config().kernel_scala_credentials.url).toBe("http://127.0.0.1:22");
 
   await user.click(within(livy).getByRole("button", { name: "Copy" }));
@@ -141,5 +145,6 @@ test("the Livy endpoint: its URLs, its own port saved like the other settings, a
 
   await user.click(screen.getByRole("button", { name: "Save settings" }));
   expect(argsOf(calls, "update_settings").at(-1)!.settings.livy).toEqual({ enabled: true, port: 22 });
+  expect(argsOf(calls, "update_settings").at(-1)!.settings.restServer).toEqual({ enabled: true, port: 9000 });
   await waitFor(() => expect(port).toHaveAccessibleDescription(expect.stringContaining("cannot listen on 127.0.0.1:22")));
 });
