@@ -1,10 +1,11 @@
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { expect, test } from "vitest";
+import type { Value } from "../lib/bindings";
 import { argsOf, instance, mockBackend } from "../test-fixtures";
 import InstanceOutput from "./InstanceOutput.svelte";
 
-const cell = (data: Record<string, unknown>, result: string | null = "text") =>
+const cell = (data: { [key: string]: Value }, result: string | null = "text") =>
   instance({ jobInstanceId: "i-7", groupId: "g-3", type: "interactive_code_execute", jobClass: null, code: "x", result, data });
 
 test("a %matplot PNG shows as an image, the text folded below", () => {
