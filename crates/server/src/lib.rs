@@ -16,10 +16,11 @@ pub mod token;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use sparkdeck_engine::Engine;
 use tokio::net::TcpListener;
 
+/// What [`router`] and [`Livy::router`] make, for those who serve them.
+pub use axum::Router;
 pub use guard::AllowedHosts;
 pub use livy::Livy;
 

@@ -1338,6 +1338,13 @@ export type RestServerStatus_Deserialize = {
 	token?: string | null,
 	/**  Why it is not running although enabled (e.g. the port is taken). */
 	error?: string | null,
+	/**
+	 *  Where Livy clients connect: the Livy port's root while it runs, else `/livy` on the
+	 *  REST API's port while that runs.
+	 */
+	livyUrl?: string | null,
+	/**  Why the Livy port is not served although enabled. */
+	livyError?: string | null,
 };
 
 export type RestServerStatus_Serialize = {
@@ -1348,6 +1355,13 @@ export type RestServerStatus_Serialize = {
 	token: string | null,
 	/**  Why it is not running although enabled (e.g. the port is taken). */
 	error: string | null,
+	/**
+	 *  Where Livy clients connect: the Livy port's root while it runs, else `/livy` on the
+	 *  REST API's port while that runs.
+	 */
+	livyUrl: string | null,
+	/**  Why the Livy port is not served although enabled. */
+	livyError: string | null,
 };
 
 /**  What was written. */
