@@ -39,7 +39,8 @@ async fn code_groups_default_to_scala_and_take_python_and_sql_job_groups_refuse_
     let (_dir, _runtime, engine) = world(|_| {}).await;
     let default = engine.create_group(code_group("cells", None, None)).await.unwrap();
     assert_eq!((default.kind, default.language), (GroupKind::Code, Language::Scala), "the platform's documented default");
-    for (name, language, expected) in [("py", "python", Language::Python), ("sql", "SQL", Language::Sql), ("sc", "SCALA", Language::Scala)] {
+    let others = [("py", "python", Language::Python), ("sql", "SQL", Language::Sql), ("sc", "SCALA", Language::Scala)];
+    for (name, language, expected) in others {
         let group = engine.create_group(code_group(name, Some(language), None)).await.unwrap();
         assert_eq!(group.language, expected, "{language}");
     }
@@ -58,7 +59,8 @@ async fn single_jobs_and_schedules_refuse_sql_naming_language() {
     let sql_job = |name: &str| {
         let mut script = engine.begin_upload("pyFiles", "main.py").unwrap();
         script.write(b"print(1)\n").unwrap();
-        JobSubmission { name: Some(name.into()), language: Some("SQL".into()), py_files: vec![script.finish().unwrap()], ..JobSubmission::default() }
+        let py_files = vec![script.finish().unwrap()];
+        JobSubmission { name: Some(name.into()), language: Some("SQL".into()), py_files, ..JobSubmission::default() }
     };
     assert_eq!(field_of(engine.submit_job(sql_job("job")).await.unwrap_err()), "language");
     let schedule = ScheduleForm { job: sql_job("nightly"), cron: Some("0 3 * * *".into()), ..ScheduleForm::default() };

@@ -58,7 +58,8 @@ async fn an_older_database_keeps_its_groups_jobs_and_their_children_and_takes_sq
     let jobs = engine.list_jobs(&JobQuery::default()).await.unwrap().content;
     assert_eq!(jobs.iter().map(|j| j.job_id.as_str()).collect::<Vec<_>>(), ["j1"]);
 
-    let sql = GroupForm { name: Some("sql".into()), kind: Some("CODE".into()), language: Some("SQL".into()), scale: Some(0), ..GroupForm::default() };
+    let sql =
+        GroupForm { name: Some("sql".into()), kind: Some("CODE".into()), language: Some("SQL".into()), scale: Some(0), ..GroupForm::default() };
     let created = engine.create_group(sql).await.unwrap();
     assert_eq!((created.kind, created.language), (GroupKind::Code, Language::Sql));
     engine.shutdown();

@@ -364,7 +364,8 @@ async fn scala_group_runs_job_classes_from_its_jar() {
 async fn code_group_executes_and_completes_code() {
     let s = server().await;
     // CODE groups default to SCALA: these cells are Python.
-    let id = create(&s, Form::new().text("name", "notebook").text("kind", "CODE").text("language", "PYTHON").text("clusterName", "one")).await;
+    let form = Form::new().text("name", "notebook").text("kind", "CODE").text("language", "PYTHON").text("clusterName", "one");
+    let id = create(&s, form).await;
     let g = wait_ready(&s, &id, 1).await;
     assert_eq!((g["kind"].as_str(), g["language"].as_str()), (Some("CODE"), Some("PYTHON")));
     let code = |c: &str| json!({"type": "interactive_code_execute", "code": c});

@@ -137,7 +137,8 @@ async fn a_group_drivers_spark_ui_is_on_by_default_and_off_when_its_conf_says_so
     assert_eq!(status, 200, "{body}");
     let mut memory = Vec::new();
     for ui_off in [false, true] {
-        let mut form = Form::new().text("name", format!("notebook-{ui_off}")).text("kind", "CODE").text("language", "PYTHON").text("clusterName", "one");
+        let mut form =
+            Form::new().text("name", format!("notebook-{ui_off}")).text("kind", "CODE").text("language", "PYTHON").text("clusterName", "one");
         if ui_off {
             form = form.text("jobConfig", "spark.ui.enabled=false");
         }

@@ -223,7 +223,8 @@ impl InstanceRequest {
             }
             Ok(())
         };
-        let checked = |request_type, job_class, job_config, code, cursor, language| Self { request_type, job_class, job_config, code, cursor, language };
+        let checked =
+            |request_type, job_class, job_config, code, cursor, language| Self { request_type, job_class, job_config, code, cursor, language };
         match request {
             GroupRequest::InteractiveJobExecute { job_class, job_config } => {
                 let class = job_class.trim().to_string();
