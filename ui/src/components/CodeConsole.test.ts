@@ -158,3 +158,14 @@ test("a SQL result shows as a table, its text folded below", async () => {
   expect(screen.getByText("As text")).toBeInTheDocument();
   expect(screen.getByRole("button", { name: "Save as CSV…" })).toBeInTheDocument();
 });
+
+test("a refused language is shown next to the language picker", async () => {
+  mockBackend({ run_group_request: () => refuse("invalid", "SCALA is not available on this driver", "language") });
+  render(CodeConsole, { groupId: "g-1", groupLanguage: "SCALA" });
+  const user = userEvent.setup();
+  await user.type(editor(), "1");
+  await user.keyboard("{Control>}{Enter}{/Control}");
+  const picker = screen.getByRole("combobox", { name: "Language" });
+  await waitFor(() => expect(picker).toHaveAccessibleDescription(expect.stringContaining("SCALA is not available")));
+  expect(picker).toHaveAttribute("aria-invalid", "true");
+});
