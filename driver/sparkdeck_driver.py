@@ -4,47 +4,73 @@
 SparkSession, warms it up, and serves the engine over loopback HTTP (JSON), one request at
 a time:
 
-  GET  /health             {"state": "READY"|"BUSY", "appId", "sparkVersion", "pid", "leaseSeconds"}
-  POST /execute            {"requestId", "kind": "job"|"code"|"complete", ...}
-                           -> {"result": str|null} | {"completions": [...]}
-                              | {"error": {"message", "stackTrace"}}
+  GET  /health             {"state": "READY"|"BUSY", "appId", "sparkVersion", "pid", "leaseSeconds",
+                            "progress": 0..1 (the running request's Spark tasks done) | null}
+  POST /execute            {"requestId", "kind": "job"|"code"|"complete", "language": "PYTHON"|"SCALA"|"SQL", ...}
+                           -> {"result": str|null} (job) | {"result": str|null, "data": {mime: value}|null} (code)
+                              | {"completions": [...]} | {"error": {"message", "stackTrace"}}
   POST /cancel             {"requestId"}
   POST /shutdown
 
 Every request must carry `Authorization: Bearer <SPARKDECK_DRIVER_SECRET>`. Once ready,
 the agent writes {"port", "pid", "appId", "sparkVersion"} to SPARKDECK_DRIVER_INFO
-(atomically) and prints one `SPARKDECK_DRIVER_READY {...}` line.
+(atomically) and prints one `SPARKDECK_DRIVER_READY {...}` line; its "interpreters" give the
+warm-up time of each interpreter warmed before READY.
+
+Code cells run in one of three interpreters on the one SparkSession (sparkdeck_agent/):
+Python (the default), Scala (Spark's own REPL in the driver's JVM) and SQL; a code answer's
+`data` is a MIME bundle: "text/plain", "application/json" (a table: Livy's
+{"schema", "data", "truncated"}, or %json's value), "application/vnd.livy.table.v1+json"
+(%table), "image/png" (%matplot).
 
 Environment: SPARKDECK_DRIVER_SECRET (required), SPARKDECK_DRIVER_INFO (optional path),
 SPARKDECK_DRIVER_PORT (default 0: any free port), SPARKDECK_DRIVER_HOST (default 127.0.0.1),
-SPARKDECK_DRIVER_LEASE_SECONDS (default 600).
+SPARKDECK_DRIVER_LEASE_SECONDS (default 600), SPARKDECK_DRIVER_INTERPRETERS (comma list of
+PYTHON, SCALA, SQL: those warmed up before READY; Scala, which costs seconds and memory, starts
+on its first request otherwise).
 
 The agent does not outlive its owner: when no authorised request has reached it for the
 lease time (and none is running), it shuts down; when the JVM that spark-submit started it
 from dies, it exits at once (nothing else would end it).
 """
 
-import ast
 import contextlib
 import ctypes
 import hmac
 import importlib
-import io
 import json
 import os
-import re
-import rlcompleter
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# Job code imports `ilum.api`, which ships beside this file.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
+# The zip a remote driver gets this directory's packages in (spark.submit.pyFiles).
+AGENT_ZIP = "ilum.zip"
+
+
+def agent_last(path):
+    """`path` with the agent's own directory (and zip) moved to the end. Job code imports
+    `ilum.api`: the real ilum-job-api package when the job's environment installs it, the
+    copy beside this file otherwise (Python puts a script's directory first)."""
+    ours = [p for p in path if os.path.abspath(p or os.curdir) == AGENT_DIR or os.path.basename(p) == AGENT_ZIP]
+    return [p for p in path if p not in ours] + (ours or [AGENT_DIR])
+
+
+sys.path[:] = agent_last(sys.path)
 
 from pyspark.sql import SparkSession  # noqa: E402
+
+from sparkdeck_agent.python_cells import PythonCells  # noqa: E402
+from sparkdeck_agent.scala_cells import ScalaCells, ScalaError  # noqa: E402
+from sparkdeck_agent.sql_cells import SqlCells  # noqa: E402
+
+LANGUAGES = ("PYTHON", "SCALA", "SQL")
 
 
 class RequestCancelled(Exception):
@@ -53,6 +79,8 @@ class RequestCancelled(Exception):
 
 # How long a cancelled request may take to end through Spark before it is interrupted.
 CANCEL_GRACE_S = 3.0
+# How often a cancelled request's job group is cancelled again while the request runs.
+CANCEL_EVERY_S = 0.2
 
 # How long the agent lives without hearing from an engine, unless the engine says.
 DEFAULT_LEASE_S = 600.0
@@ -100,6 +128,15 @@ def lease_seconds(environ):
     return seconds
 
 
+def interpreters(environ):
+    """The interpreters SPARKDECK_DRIVER_INTERPRETERS lists; a ValueError names a bad entry."""
+    names = [n.strip().upper() for n in environ.get("SPARKDECK_DRIVER_INTERPRETERS", "").split(",") if n.strip()]
+    for name in names:
+        if name not in LANGUAGES:
+            raise ValueError(f"SPARKDECK_DRIVER_INTERPRETERS: {name!r} is not one of {', '.join(LANGUAGES)}")
+    return list(dict.fromkeys(names))
+
+
 def watch_owner(lease, jvm_pid, stop):
     """Ends the agent when its JVM is gone (exit now: the session cannot be stopped
     without it) or its lease ran out (a clean shutdown). `jvm_pid` is None when the JVM
@@ -118,10 +155,15 @@ def watch_owner(lease, jvm_pid, stop):
 class Driver:
     """One SparkSession and the state kept between requests."""
 
-    def __init__(self, spark):
+    def __init__(self, spark, class_dir):
         self.spark = spark
         self.sc = spark.sparkContext
         self.namespace = {"spark": spark, "sc": self.sc, "__name__": "__sparkdeck__"}
+        self.cells = {
+            "PYTHON": PythonCells(self.namespace),
+            "SCALA": ScalaCells(spark, class_dir, lambda error: JVM_RUNNER.stackTrace(error)),
+            "SQL": SqlCells(spark),
+        }
         self.lock = threading.Lock()
         self.current = None  # (request id, thread id) of the running request
         self.cancelled = None  # the request id a cancel was asked for
@@ -130,9 +172,18 @@ class Driver:
 
     def execute(self, request):
         kind = request.get("kind")
+        language = request.get("language") or "PYTHON"
+        if kind in ("code", "complete") and language not in LANGUAGES:
+            return error_body(f"unknown language {language!r}: one of {', '.join(LANGUAGES)}", "")
         if kind == "complete":
-            # Completion reads the namespace only; it may run beside a request.
-            return {"completions": self.complete(request.get("code", ""), request.get("cursor"))}
+            # Completion reads the interpreter's state only; it may run beside a request.
+            code = request.get("code") or ""
+            cursor = request.get("cursor")
+            cursor = len(code) if cursor is None else max(0, min(int(cursor), len(code)))
+            try:
+                return {"completions": self.cells[language].complete(code, cursor)}
+            except Exception as exc:  # noqa: BLE001  (a completion failure is the answer)
+                return error_of(exc)
         if not self.lock.acquire(blocking=False):
             return {"busy": True}
         request_id = str(request.get("requestId") or "")
@@ -142,7 +193,7 @@ class Driver:
             if kind == "job":
                 return {"result": self.run_job(request)}
             if kind == "code":
-                return {"result": self.run_code(request.get("code", ""))}
+                return self.cells[language].run(request.get("code") or "")
             return error_body(f"unknown request kind {kind!r}", "")
         except BaseException as exc:  # the job's own failure is the request's answer
             if self.cancelled == request_id:
@@ -181,58 +232,57 @@ class Driver:
             java_config.put(str(key), value if isinstance(value, (str, int, float, bool)) else json.dumps(value))
         return runner.run(job, self.spark._jsparkSession, java_config)
 
-    def run_code(self, code):
-        """Runs a snippet like a REPL cell: printed output, then the last expression's value."""
-        tree = ast.parse(code, "<cell>", "exec")
-        last = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = ast.Expression(tree.body.pop().value)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            exec(compile(tree, "<cell>", "exec"), self.namespace)
-            value = eval(compile(last, "<cell>", "eval"), self.namespace) if last else None
-        printed = out.getvalue()
-        if value is not None:
-            printed += repr(value) if not printed or printed.endswith("\n") else "\n" + repr(value)
-        return printed if printed else None
-
-    def complete(self, code, cursor):
-        cursor = len(code) if cursor is None else max(0, min(int(cursor), len(code)))
-        match = re.search(r"[A-Za-z_][\w.]*$", code[:cursor])
-        if not match:
-            return []
-        completer = rlcompleter.Completer(self.namespace)
-        found = []
-        for state in range(200):
-            option = completer.complete(match.group(0), state)
-            if option is None:
-                break
-            if option not in found:
-                found.append(option)
-        return found
-
     def cancel(self, request_id):
         current = self.current
         if not current or current[0] != request_id:
             return False
         self.cancelled = request_id
-        self.sc.cancelJobGroup(request_id)
-        threading.Timer(CANCEL_GRACE_S, self.interrupt, args=current).start()
+        threading.Thread(target=self.keep_cancelling, args=current, name="sparkdeck-cancel", daemon=True).start()
         return True
 
-    def interrupt(self, request_id, thread_id):
-        """Pure Python code does not see Spark's cancellation; if the request is still
-        running after the grace period, raise in its thread. (Not done at once: raising
-        inside a py4j call that Spark is already cancelling breaks that call's answer.)"""
-        if self.current == (request_id, thread_id):
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(RequestCancelled))
+    def keep_cancelling(self, request_id, thread_id):
+        """Cancels the request's job group until the request ends: a job it starts after the
+        cancel is cancelled too (Spark's own "future jobs" check misses the stages adaptive
+        execution submits). Pure Python code does not see Spark's cancellation: if the
+        request is still running after the grace period, raise in its thread. (Not at once:
+        raising inside a py4j call that Spark is already cancelling breaks that call's answer.)"""
+        began = time.monotonic()
+        interrupted = False
+        while self.current == (request_id, thread_id):
+            with contextlib.suppress(Exception):
+                self.sc.cancelJobGroup(request_id)
+            if not interrupted and time.monotonic() - began > CANCEL_GRACE_S:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(RequestCancelled))
+                interrupted = True
+            time.sleep(CANCEL_EVERY_S)
+
+    def progress(self):
+        """The running request's share of finished tasks over its job group's jobs (0 before
+        any job started), or None when no request runs."""
+        current = self.current
+        if not current:
+            return None
+        tracker = self.sc.statusTracker()
+        total = done = 0
+        for job_id in tracker.getJobIdsForGroup(current[0]):
+            job = tracker.getJobInfo(job_id)
+            for stage_id in job.stageIds if job else ():
+                stage = tracker.getStageInfo(stage_id)
+                if stage:
+                    total += stage.numTasks
+                    done += stage.numCompletedTasks
+        return done / total if total else 0.0
 
     def health(self):
+        progress = None
+        with contextlib.suppress(Exception):  # the request may end while it is read
+            progress = self.progress()
         return {
             "state": "BUSY" if self.lock.locked() else "READY",
             "appId": self.sc.applicationId,
             "sparkVersion": self.spark.version,
             "pid": os.getpid(),
+            "progress": progress,
         }
 
 
@@ -241,7 +291,10 @@ def error_body(message, stack):
 
 
 def error_of(exc):
-    """Java exceptions keep their Java message and stack trace; Python ones their traceback."""
+    """Java exceptions keep their Java message and stack trace; Python ones their traceback;
+    Scala cells the compiler's error or what the cell threw."""
+    if isinstance(exc, ScalaError):
+        return error_body(exc.message, exc.stack)
     # py4j errors carry `java_exception`; PySpark's converted ones (IllegalArgumentException,
     # AnalysisException, ...) keep the original in `_origin`.
     java = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
@@ -347,6 +400,14 @@ def write_info(path, info):
     os.replace(tmp, path)
 
 
+def repl_class_dir(environ):
+    """A new directory for the Scala interpreter's classes: beside the info file (in the job
+    directory the engine owns) when there is one."""
+    info = environ.get("SPARKDECK_DRIVER_INFO")
+    parent = os.path.dirname(os.path.abspath(info)) if info else None
+    return tempfile.mkdtemp(prefix="repl-classes-", dir=parent)
+
+
 def main():
     secret = os.environ.get("SPARKDECK_DRIVER_SECRET")
     if not secret:
@@ -354,18 +415,32 @@ def main():
         return 2
     try:
         lease_s = lease_seconds(os.environ)
+        warm = interpreters(os.environ)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    spark = SparkSession.builder.getOrCreate()
+    class_dir = repl_class_dir(os.environ)
+    try:
+        return serve(secret, lease_s, warm, class_dir)
+    finally:
+        shutil.rmtree(class_dir, ignore_errors=True)
+
+
+def serve(secret, lease_s, warm, class_dir):
+    # The SparkContext serves the Scala interpreter's classes to executors only when it
+    # knows their directory at start, so it always does (an empty directory costs nothing).
+    spark = SparkSession.builder.config("spark.repl.class.outputDir", class_dir).getOrCreate()
     # spark-submit's JVM starts this process; when it dies, the agent is reparented.
     jvm_pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
     jvm_pid = jvm_pid if jvm_pid == os.getppid() else None
     global JVM_RUNNER
     JVM_RUNNER = spark.sparkContext._jvm.dev.sparkdeck.driver.JobRunner
-    driver = Driver(spark)
+    driver = Driver(spark, class_dir)
     started = time.monotonic()
     warm_up(spark)
+    warmed = {}
+    if "SCALA" in warm:
+        warmed["SCALA"] = {"warmupMs": driver.cells["SCALA"].warm_up()}
     stop = threading.Event()
     lease = Lease(lease_s)  # it starts when the engine can reach the agent
     host = os.environ.get("SPARKDECK_DRIVER_HOST", "127.0.0.1")
@@ -374,7 +449,7 @@ def main():
     threading.Thread(target=server.serve_forever, name="sparkdeck-http", daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     info = {"port": server.server_address[1], "pid": os.getpid(), "appId": spark.sparkContext.applicationId,
-            "sparkVersion": spark.version, "warmupMs": int((time.monotonic() - started) * 1000)}
+            "sparkVersion": spark.version, "warmupMs": int((time.monotonic() - started) * 1000), "interpreters": warmed}
     write_info(os.environ.get("SPARKDECK_DRIVER_INFO"), info)
     print("SPARKDECK_DRIVER_READY " + json.dumps(info), flush=True)
     threading.Thread(target=watch_owner, args=(lease, jvm_pid, stop), name="sparkdeck-owner", daemon=True).start()

@@ -33,6 +33,11 @@ class FailingJob(IlumJob):
 class SlowJob(IlumJob):
     def run(self, spark, config):
         spark.range(10**13).where("id % 3 = 7").count()
+
+class WhichIlum(IlumJob):
+    def run(self, spark, config):
+        import ilum.api
+        return ilum.api.__file__
 '''
 
 JVM_STUB = '''
@@ -52,6 +57,27 @@ public class CountJob implements cloud.ilum.job.Job {
     }
 }
 '''
+
+
+# What the real `ilum-job-api` package would install (never downloaded in tests).
+FAKE_ILUM_API = '''
+from abc import ABC, abstractmethod
+
+class IlumJob(ABC):
+    @abstractmethod
+    def run(self, spark, config):
+        pass
+'''
+
+
+def install_fake_ilum(work):
+    """A site directory holding an `ilum` package as pip would install it; the directory."""
+    site = os.path.join(work, "site-packages")
+    os.makedirs(os.path.join(site, "ilum"))
+    for name, text in (("__init__.py", ""), ("api.py", FAKE_ILUM_API)):
+        with open(os.path.join(site, "ilum", name), "w") as f:
+            f.write(text)
+    return site
 
 
 def compile_user_jar(work):
@@ -78,7 +104,10 @@ class DriverTest(unittest.TestCase):
         jobs = os.path.join(cls.work, "user_jobs.py")
         with open(jobs, "w") as f:
             f.write(textwrap.dedent(PYTHON_JOB))
-        cls.agent = AgentProcess(cls.work, "driver", jars=[user_jar], py_files=[jobs])
+        cls.site = install_fake_ilum(cls.work)
+        # SPARKDECK_DRIVER_INTERPRETERS does not list SCALA: its interpreter starts on first use.
+        cls.agent = AgentProcess(cls.work, "driver", env={"PYTHONPATH": cls.site, "SPARKDECK_DRIVER_INTERPRETERS": "PYTHON"},
+                                 jars=[user_jar], py_files=[jobs])
         try:
             cls.info = cls.agent.wait_ready()
         except RuntimeError:
@@ -125,6 +154,16 @@ class DriverTest(unittest.TestCase):
         self.assertIn("no class 'Missing'", missing["error"]["message"])
         self.assertIn("ModuleNotFoundError", self.execute(kind="job", language="PYTHON", jobClass="nope.Job")["error"]["message"])
 
+    def test_jobs_import_an_installed_ilum_job_api_over_the_agents_copy(self):
+        found = self.execute(kind="job", language="PYTHON", jobClass="user_jobs.WhichIlum")["result"]
+        self.assertEqual(found, os.path.join(self.site, "ilum", "api.py"))
+
+    def test_scala_starts_on_first_use_when_not_warmed(self):
+        self.assertEqual(self.info["interpreters"], {}, "no interpreter was warmed up")
+        body = self.execute(kind="code", language="SCALA", code="spark.range(1000).count()")
+        self.assertEqual(body["result"], "val res0: Long = 1000\n")
+        self.assertEqual(self.execute(kind="code", language="SCALA", code="res0 + 1")["result"], "val res1: Long = 1001\n")
+
     def test_jvm_job_classes_get_the_contract_from_the_runtime(self):
         self.assertEqual(self.execute(kind="job", language="SCALA", jobClass="example.CountJob", config={"n": 7}),
                          {"result": "jvm:7"})
@@ -135,9 +174,9 @@ class DriverTest(unittest.TestCase):
         self.assertEqual(missing["error"]["message"], "java.lang.ClassNotFoundException: example.Nope")
 
     def test_code_cells_share_a_namespace(self):
-        self.assertEqual(self.execute(kind="code", code="total = spark.range(5).count()"), {"result": None})
-        self.assertEqual(self.execute(kind="code", code="print('sum'); total * 2"), {"result": "sum\n10"})
-        self.assertEqual(self.execute(kind="code", code="sc.parallelize([1, 2, 3]).sum()"), {"result": "6"})
+        self.assertEqual(self.execute(kind="code", code="total = spark.range(5).count()"), {"result": None, "data": None})
+        self.assertEqual(self.execute(kind="code", code="print('sum'); total * 2")["result"], "sum\n10")
+        self.assertEqual(self.execute(kind="code", code="sc.parallelize([1, 2, 3]).sum()")["result"], "6")
         self.assertIn("SyntaxError", self.execute(kind="code", code="def (")["error"]["message"])
 
     def test_completion_at_the_cursor(self):
@@ -161,7 +200,7 @@ class DriverTest(unittest.TestCase):
         worker.join(30)
         self.assertFalse(worker.is_alive(), "cancelled request returned")
         self.assertIn("cancel", answer["error"]["message"].lower())
-        self.assertEqual(self.execute(kind="code", code="spark.range(3).count()"), {"result": "3"})
+        self.assertEqual(self.execute(kind="code", code="spark.range(3).count()")["result"], "3")
 
     def test_cancel_pure_python_code(self):
         answer = {}
@@ -174,7 +213,7 @@ class DriverTest(unittest.TestCase):
         worker.join(15)
         self.assertFalse(worker.is_alive(), "an endless Python loop was interrupted")
         self.assertEqual(answer["error"]["message"], "the request was cancelled")
-        self.assertEqual(self.execute(kind="code", code="40 + 2"), {"result": "42"})
+        self.assertEqual(self.execute(kind="code", code="40 + 2")["result"], "42")
 
 
 if __name__ == "__main__":

@@ -162,6 +162,9 @@ impl Engine {
             return Err(EngineError::invalid("jobDefaults.clusterName", format!("there is no cluster named '{cluster}'")));
         }
         parse_pairs("jobDefaults.jobConfig", &settings.job_defaults.job_config)?;
+        if settings.job_defaults.language == Language::Sql {
+            return Err(EngineError::invalid("jobDefaults.language", "SQL runs only as cells of a CODE group; a job is SCALA or PYTHON"));
+        }
         Ok(())
     }
 }

@@ -67,6 +67,11 @@ async fn single_jobs_and_schedules_refuse_sql_naming_language() {
     assert_eq!(field_of(engine.create_schedule(schedule).await.unwrap_err()), "language");
     assert_eq!(engine.list_jobs(&JobQuery::default()).await.unwrap().total_elements, 0);
     assert!(runtime.drivers().is_empty(), "nothing launched");
+    // Nor can a new job's form start as SQL.
+    let mut settings = engine.settings();
+    settings.job_defaults.language = Language::Sql;
+    assert_eq!(field_of(engine.update_settings(settings).await.unwrap_err()), "jobDefaults.language");
+    assert_eq!(engine.settings().job_defaults.language, Language::Python, "nothing saved");
 }
 
 #[tokio::test]

@@ -44,9 +44,17 @@ pub(crate) struct Health {
     #[serde(default)]
     pub(crate) app_id: Option<String>,
     /// The running request's Spark progress (its jobs' completed / total tasks), 0 to 1;
-    /// null when idle or not yet known.
+    /// null when idle or not yet known. Read leniently ([`Health::progress`]): a value of
+    /// another kind must not make a healthy driver look unhealthy.
     #[serde(default)]
-    pub(crate) progress: Option<f64>,
+    progress: Option<Value>,
+}
+
+impl Health {
+    /// The progress the agent reported, when it is a number from 0 to 1.
+    pub(crate) fn progress(&self) -> Option<f64> {
+        self.progress.as_ref().and_then(Value::as_f64).filter(|p| (0.0..=1.0).contains(p))
+    }
 }
 
 /// A code request's answer keyed by MIME type (`text/plain`, `application/json`, …).
@@ -181,4 +189,26 @@ fn too_large() -> Answer {
         ),
         stack_trace: String::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_health_answer_with_an_odd_progress_still_reads_and_shows_none() {
+        let read = |body: Value| serde_json::from_value::<Health>(body).map(|h| h.progress());
+        assert_eq!(read(json!({"state": "READY", "progress": 0.5})).ok(), Some(Some(0.5)));
+        for odd in [json!(null), json!("half"), json!(1.5), json!(-1), json!([0.5])] {
+            assert_eq!(read(json!({"state": "BUSY", "progress": odd})).ok(), Some(None), "{odd}");
+        }
+        assert_eq!(read(json!({"state": "READY"})).ok(), Some(None), "an agent before progress existed");
+    }
+
+    #[test]
+    fn a_bundle_within_the_bound_is_kept_as_it_came() {
+        let table = ("application/json".to_string(), json!({"data": [[1]]}));
+        let bundle = MimeBundle::from_iter([("text/plain".to_string(), json!("1")), table]);
+        assert_eq!(bounded_data(bundle.clone()), bundle);
+    }
 }

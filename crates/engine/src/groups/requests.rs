@@ -195,13 +195,13 @@ impl Engine {
         let conn = self.group_live(&instance.group_id).and_then(|live| live.lock().running_conn(instance_id));
         let Some(conn) = conn else { return Ok(0.0) };
         let progress = match conn.health(&self.inner().http).await {
-            Ok(health) => health.progress.filter(|p| p.is_finite()).unwrap_or(0.0),
+            Ok(health) => health.progress().unwrap_or(0.0),
             Err(e) => {
                 tracing::debug!(instance = instance_id, error = %e, "no progress from the driver");
                 0.0
             }
         };
-        Ok(progress.clamp(0.0, 1.0))
+        Ok(progress)
     }
 
     /// Cancels a request: a queued one at once; a running one through its driver (Spark

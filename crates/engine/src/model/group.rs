@@ -166,8 +166,8 @@ impl InstanceError {
     }
 }
 
-/// The jobConfig key that names more interpreters for a group's drivers (a comma list of
-/// languages, e.g. `SCALA`): a CODE group's requests may use them beside its own language.
+/// The jobConfig key that names more interpreters for a group's drivers to warm up (a
+/// comma list of languages, e.g. `SCALA`), beside the ones [`driver_interpreters`] always lists.
 pub const INTERPRETERS_KEY: &str = "sparkdeck.interpreters";
 
 /// A group's language: a CODE group's is the default interpreter of its cells (SCALA when
@@ -177,10 +177,10 @@ pub fn group_language(kind: GroupKind, given: &str) -> Result<Language> {
     match (given.trim(), kind) {
         ("", _) => Ok(Language::Scala),
         (l, GroupKind::Code) => Language::parse("language", l),
-        (l, GroupKind::Job) => Language::parse_for_jobs("language", l).map_err(|_| match Language::parse("language", l) {
-            Ok(_) => EngineError::invalid("language", "SQL is for CODE groups; a JOB group's classes are SCALA (JVM) or PYTHON"),
-            Err(unknown) => unknown,
-        }),
+        (l, GroupKind::Job) => match Language::parse("language", l)? {
+            Language::Sql => Err(EngineError::invalid("language", "SQL is for CODE groups; a JOB group's classes are SCALA (JVM) or PYTHON")),
+            language => Ok(language),
+        },
     }
 }
 

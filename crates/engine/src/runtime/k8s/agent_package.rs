@@ -1,36 +1,25 @@
-//! The driver agent's Python package for a group driver pod: the pod runs the agent
-//! script from the cluster's storage, and the `ilum` package beside it (which job code
-//! imports as `ilum.api`) travels as a zip in `spark.submit.pyFiles`.
+//! The driver agent's Python packages for a group driver pod: the pod runs the agent
+//! script from the cluster's storage, and the packages beside it (`ilum`, which job code
+//! imports as `ilum.api`, and `sparkdeck_agent`, the agent's interpreters) travel as one
+//! zip in `spark.submit.pyFiles`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Where a remote group driver's packed agent package goes in its job directory.
 const AGENT_DIR: &str = "agent";
-/// The package job code imports (`ilum.api`), beside the agent script.
-const AGENT_PACKAGE: &str = "ilum";
+/// The packages beside the agent script: the one job code imports (`ilum.api`) and the
+/// agent's own. (The agent finds its zip by this name to put it after the job's packages.)
+const AGENT_PACKAGES: [&str; 2] = ["ilum", "sparkdeck_agent"];
 const AGENT_PACKAGE_ZIP: &str = "ilum.zip";
 
-/// Packs the files under `source` (no bytecode caches) into a zip at `out`, each named
-/// `<prefix>/<relative path>`, for a driver's `spark.submit.pyFiles`. Stored, not
-/// compressed (a few small files), with fixed dates: the same files give the same bytes.
-fn zip_dir(source: &Path, prefix: &str, out: &Path) -> std::io::Result<()> {
+/// Packs the files under each `(source, prefix)` (no bytecode caches) into a zip at `out`,
+/// each named `<prefix>/<relative path>`, for a driver's `spark.submit.pyFiles`. Stored,
+/// not compressed (a few small files), with fixed dates: the same files give the same bytes.
+fn zip_dirs(sources: &[(PathBuf, &str)], out: &Path) -> std::io::Result<()> {
     let mut files = Vec::new();
-    let mut pending = vec![source.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in fs::read_dir(&dir)? {
-            let path = entry?.path();
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if name == "__pycache__" || name.ends_with(".pyc") {
-                continue;
-            }
-            if path.is_dir() {
-                pending.push(path);
-            } else if let Ok(relative) = path.strip_prefix(source) {
-                let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-                files.push((format!("{prefix}/{}", relative.join("/")), path));
-            }
-        }
+    for (source, prefix) in sources {
+        list_files(source, prefix, &mut files)?;
     }
     files.sort();
     if let Some(parent) = out.parent() {
@@ -48,13 +37,35 @@ fn zip_dir(source: &Path, prefix: &str, out: &Path) -> std::io::Result<()> {
     fs::write(out, bytes)
 }
 
+/// The files under `source` as `(<prefix>/<relative path>, path)`, bytecode caches left out.
+fn list_files(source: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    let mut pending = vec![source.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name == "__pycache__" || name.ends_with(".pyc") {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(source) {
+                let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                files.push((format!("{prefix}/{}", relative.join("/")), path));
+            }
+        }
+    }
+    Ok(())
+}
 
-/// Packs the package beside the agent `script` into the driver's job directory; the zip's path.
+
+/// Packs the packages beside the agent `script` into the driver's job directory; the zip's path.
 pub(crate) fn pack_agent_package(script: &Path, job_dir: &Path) -> std::io::Result<PathBuf> {
     let package = job_dir.join(AGENT_DIR).join(AGENT_PACKAGE_ZIP);
-    let source = script.parent().map(|d| d.join(AGENT_PACKAGE)).unwrap_or_default();
-    zip_dir(&source, AGENT_PACKAGE, &package)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot pack the driver agent's {} into {}: {e}", source.display(), package.display())))?;
+    let dir = script.parent().map(Path::to_path_buf).unwrap_or_default();
+    let sources: Vec<(PathBuf, &str)> = AGENT_PACKAGES.iter().map(|name| (dir.join(name), *name)).collect();
+    zip_dirs(&sources, &package)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot pack the driver agent's packages in {} into {}: {e}", dir.display(), package.display())))?;
     Ok(package)
 }
 
@@ -72,10 +83,14 @@ mod tests {
         fs::write(source.join("sub/__init__.py"), "").unwrap();
         fs::write(source.join("sub/mod.py"), "VALUE = 42\n").unwrap();
         fs::write(source.join("__pycache__/x.pyc"), "junk").unwrap();
+        let own = dir.path().join("sparkdeck_agent");
+        fs::create_dir_all(&own).unwrap();
+        fs::write(own.join("__init__.py"), "").unwrap();
+        let sources = [(source, "ilum"), (own, "sparkdeck_agent")];
         let out = dir.path().join("out/ilum.zip");
-        zip_dir(&source, "ilum", &out).unwrap();
+        zip_dirs(&sources, &out).unwrap();
         let bytes = fs::read(&out).unwrap();
-        zip_dir(&source, "ilum", &out).unwrap();
+        zip_dirs(&sources, &out).unwrap();
         assert_eq!(fs::read(&out).unwrap(), bytes, "the same files give the same zip");
         let python = std::process::Command::new("python3")
             .args(["-c", "import sys, zipfile; sys.path.insert(0, sys.argv[1]); import ilum.sub.mod as m; \
@@ -84,6 +99,11 @@ mod tests {
             .output()
             .expect("python3 runs (Spark's drivers need it too)");
         let stdout = String::from_utf8_lossy(&python.stdout);
-        assert_eq!(stdout.trim(), "42 ['ilum/__init__.py', 'ilum/sub/__init__.py', 'ilum/sub/mod.py']", "{}", String::from_utf8_lossy(&python.stderr));
+        assert_eq!(
+            stdout.trim(),
+            "42 ['ilum/__init__.py', 'ilum/sub/__init__.py', 'ilum/sub/mod.py', 'sparkdeck_agent/__init__.py']",
+            "{}",
+            String::from_utf8_lossy(&python.stderr)
+        );
     }
 }
