@@ -60,6 +60,16 @@ if ! "$VENV/bin/python" -c 'import importlib.metadata as m; assert m.version("li
   "$VENV/bin/pip" install -q "${LIVY_CLIENTS[@]}"
 fi
 
+# Airflow's Livy provider, for the LivyOperator test (livy_clients.rs): a venv of its own
+# (Airflow pins its own SQLAlchemy, pydantic, ...; about 300 MB, a minute to install).
+AIRFLOW_VENV=$PWD/.venv-airflow
+AIRFLOW_LIVY_VERSION=4.6.4
+if ! "$AIRFLOW_VENV/bin/python" -c "import importlib.metadata as m; assert m.version('apache-airflow-providers-apache-livy') == '$AIRFLOW_LIVY_VERSION'" 2>/dev/null; then
+  log "installing Airflow's Livy provider $AIRFLOW_LIVY_VERSION into $AIRFLOW_VENV (about a minute)"
+  python3 -m venv "$AIRFLOW_VENV"
+  "$AIRFLOW_VENV/bin/pip" install -q "apache-airflow-providers-apache-livy==$AIRFLOW_LIVY_VERSION"
+fi
+
 # The interactive driver's JVM side (the cloud.ilum.job.Job contract), compiled with javac.
 command -v javac >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless >/dev/null
 bash driver/build-jar.sh "$("$VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"

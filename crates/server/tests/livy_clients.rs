@@ -33,8 +33,11 @@ fn start() -> Running {
     Running { server: Some(server), dir }
 }
 
-fn python() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")
+/// The Python of a virtualenv in the checkout (`.venv`, `.venv-airflow`: scripts/setup.sh).
+fn python(venv: &str) -> PathBuf {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(venv).join("bin/python");
+    assert!(python.exists(), "{} is missing: run scripts/setup.sh", python.display());
+    python
 }
 
 fn script(name: &str) -> PathBuf {
@@ -42,8 +45,8 @@ fn script(name: &str) -> PathBuf {
 }
 
 /// Runs a client script; its `ok:` lines (it fails the test when the script fails).
-fn run_client(home: &Path, name: &str, args: &[&str]) -> Vec<String> {
-    let output = Command::new(python())
+fn run_client(venv: &str, home: &Path, name: &str, args: &[&str]) -> Vec<String> {
+    let output = Command::new(python(venv))
         .arg(script(name))
         .args(args)
         // sparkmagic reads and writes ~/.sparkmagic: a throwaway home keeps the user's.
@@ -75,11 +78,11 @@ async fn pylivy_and_sparkmagic_drive_python_sessions_and_a_batch() {
     let home = tempfile::tempdir().unwrap();
     let batch = batch_file(home.path());
     let livy_root = server.livy_url.clone().expect("the Livy port");
-    let ok = run_client(home.path(), "pylivy_client.py", &[&livy_root, &server.token, "pyspark", &batch]);
+    let ok = run_client(".venv", home.path(), "pylivy_client.py", &[&livy_root, &server.token, "pyspark", &batch]);
     assert_eq!(ok, ["ok: pyspark run, download, error", "ok: batch success and log"]);
 
     let on_api_port = server.url.replace("/api/v1", "/livy");
-    let ok = run_client(home.path(), "sparkmagic_client.py", &[&on_api_port, &server.token, "pyspark"]);
+    let ok = run_client(".venv", home.path(), "sparkmagic_client.py", &[&on_api_port, &server.token, "pyspark"]);
     assert_eq!(
         ok,
         ["ok: session started, 'spark' available", "ok: code ran", "ok: %%sql query", "ok: long statement cancelled, session usable", "ok: session deleted"]
@@ -96,9 +99,21 @@ async fn pylivy_and_sparkmagic_drive_scala_and_sql_sessions() {
     let server = running.server.as_ref().unwrap();
     let home = tempfile::tempdir().unwrap();
     let livy_root = server.livy_url.clone().expect("the Livy port");
-    let ok = run_client(home.path(), "pylivy_client.py", &[&livy_root, &server.token, "spark,sql", ""]);
+    let ok = run_client(".venv", home.path(), "pylivy_client.py", &[&livy_root, &server.token, "spark,sql", ""]);
     assert_eq!(ok, ["ok: spark run, download", "ok: sql read_sql, download_sql"]);
     let on_api_port = server.url.replace("/api/v1", "/livy");
-    let ok = run_client(home.path(), "sparkmagic_client.py", &[&on_api_port, &server.token, "spark"]);
+    let ok = run_client(".venv", home.path(), "sparkmagic_client.py", &[&on_api_port, &server.token, "spark"]);
     assert_eq!(ok.len(), 5, "{ok:?}");
+}
+
+#[tokio::test]
+async fn airflows_livy_operator_runs_a_batch() {
+    let running = start();
+    let server = running.server.as_ref().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let batch = batch_file(home.path());
+    let airflow_home = home.path().join("airflow");
+    let args = [server.livy_url.as_deref().unwrap(), &server.token, &batch, airflow_home.to_str().unwrap()];
+    let ok = run_client(".venv-airflow", home.path(), "airflow_client.py", &args);
+    assert_eq!(ok, ["ok: LivyOperator batch succeeded", "ok: LivyHook state and log"]);
 }
