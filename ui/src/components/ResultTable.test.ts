@@ -84,3 +84,13 @@ test("Save as CSV… is offered only with a saver, and shows what it answered", 
   expect(onsave).toHaveBeenCalledOnce();
   expect(screen.getByRole("status")).toHaveTextContent("Saved 4 rows to /home/me/out.csv.");
 });
+
+test("number columns are right-aligned, their header too", () => {
+  render(ResultTable, { table: { columns: [{ name: "n", type: "decimal(10,2)" }, { name: "s", type: "string" }], rows: [["1.50", "x"]], truncated: false } });
+  const [n, s] = screen.getAllByRole("columnheader");
+  expect(n).toHaveClass("num");
+  expect(s).not.toHaveClass("num");
+  const [value, text] = screen.getAllByRole("cell");
+  expect(value).toHaveClass("num");
+  expect(text).not.toHaveClass("num");
+});

@@ -54,6 +54,9 @@ export function imageOf(data: Record<string, unknown> | null | undefined): strin
 
 const NUMERIC = /^(byte|short|integer|int|long|bigint|float|double|decimal.*|tinyint|smallint)$/i;
 
+/** A Spark type whose values are numbers (shown right-aligned, sorted as numbers). */
+export const isNumericType = (type: string) => NUMERIC.test(type);
+
 /** A value as a number when it is one (Spark writes decimals and big longs as strings). */
 function asNumber(value: unknown, numericColumn: boolean): number | null {
   if (typeof value === "number") return value;
@@ -70,7 +73,7 @@ export const cellText = (value: unknown) =>
  * nulls last in both directions. Stable, and the input is not changed.
  */
 export function sortRows(table: ResultTable, column: number, direction: "asc" | "desc"): unknown[][] {
-  const numericColumn = NUMERIC.test(table.columns[column]?.type ?? "");
+  const numericColumn = isNumericType(table.columns[column]?.type ?? "");
   const sign = direction === "asc" ? 1 : -1;
   const compare = (a: unknown, b: unknown) => {
     const missingA = a === null || a === undefined;
