@@ -52,8 +52,8 @@ class ScalaCells:
             return self.interpreter
 
     def warm_up(self):
-        """Starts the interpreter and runs the warm-up statements; milliseconds taken. The
-        statements define nothing a user sees (their `resN` names are reset after)."""
+        """Starts the interpreter and runs the warm-up statements; milliseconds taken. They
+        define no name a user sees (`val _ = ...`: the first result is still `res0`)."""
         began = time.monotonic()
         with self.use_lock:
             interpreter = self.started()

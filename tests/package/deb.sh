@@ -47,7 +47,8 @@ for exe in usr/bin/sparkdeck usr/bin/sparkdeck-server; do
   [ -x "$root/$exe" ] || fail "$exe missing or not executable"
 done
 for file in usr/lib/sparkdeck/driver/sparkdeck_driver.py usr/lib/sparkdeck/driver/ilum/__init__.py \
-  usr/lib/sparkdeck/driver/ilum/api.py usr/lib/sparkdeck/driver/build/sparkdeck-driver.jar \
+  usr/lib/sparkdeck/driver/ilum/api.py usr/lib/sparkdeck/driver/sparkdeck_agent/scala_cells.py \
+  usr/lib/sparkdeck/driver/build/sparkdeck-driver.jar \
   usr/share/applications/sparkdeck.desktop usr/share/icons/hicolor/128x128/apps/sparkdeck.png \
   usr/share/icons/hicolor/32x32/apps/sparkdeck.png usr/share/icons/hicolor/512x512/apps/sparkdeck.png; do
   [ -s "$root/$file" ] || fail "$file missing or empty"

@@ -7,6 +7,13 @@
 //! - first vs 10th request after READY (target: ≤ 1.5×).
 //! - RSS of one idle driver (its whole process group), with the lean JVM defaults and
 //!   with stock JVM settings.
+//! - warm-up covering early requests: on a group of scale 2 that just became READY, the
+//!   median of its first ten `spark.range(1000).count()` job requests vs the median of
+//!   requests 50–100 (target ≤ 1.3×).
+//! - Scala: a CODE group of language SCALA (its drivers warm the Scala interpreter before
+//!   READY): `spark.range(1000).count()` as a Scala cell, the first one after READY vs the
+//!   median of the later ones (target ≤ 1.5×); what Scala costs: READY time and idle RSS
+//!   against a PYTHON CODE group measured in the same run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
@@ -57,25 +64,44 @@ impl Api {
         took
     }
 
+    /// A code cell's time and its instance; the cell must succeed.
+    async fn execute_code(&self, group: &str, code: &str) -> Duration {
+        let body = json!({"type": "interactive_code_execute", "code": code});
+        let started = Instant::now();
+        let instance = self.call(self.client.post(format!("{}/group/{group}/job/execute", self.base)).json(&body)).await;
+        let took = started.elapsed();
+        assert_eq!(instance["state"], "FINISHED", "{instance}");
+        took
+    }
+
     async fn create_group(&self, name: &str, config: &str) -> String {
-        let form = Form::new()
-            .text("name", name.to_string())
-            .text("language", "PYTHON")
-            .text("jobConfig", config.to_string())
-            .part("pyFiles", Part::bytes(JOBS.as_bytes().to_vec()).file_name("bench_jobs.py"));
+        self.create(Form::new().text("name", name.to_string()).text("language", "PYTHON").text("jobConfig", config.to_string())).await
+    }
+
+    async fn create(&self, form: Form) -> String {
+        let form = form.part("pyFiles", Part::bytes(JOBS.as_bytes().to_vec()).file_name("bench_jobs.py"));
         let answer = self.call(self.client.post(format!("{}/group", self.base)).multipart(form)).await;
         answer["groupId"].as_str().expect("groupId").to_string()
     }
 
     /// Waits for the group's one driver to be READY; returns its job id.
     async fn wait_ready(&self, group: &str) -> String {
+        self.wait_all_ready(group, 1).await.remove(0)
+    }
+
+    /// Waits for `scale` of the group's drivers to be READY; returns their job ids.
+    async fn wait_all_ready(&self, group: &str, scale: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
             let g = self.call(self.client.get(format!("{}/group/{group}", self.base))).await;
-            if let Some(d) = g["jobs"].as_array().and_then(|j| j.iter().find(|d| d["state"] == "READY")) {
-                return d["jobId"].as_str().expect("jobId").to_string();
+            let ready: Vec<String> = g["jobs"]
+                .as_array()
+                .map(|j| j.iter().filter(|d| d["state"] == "READY").filter_map(|d| d["jobId"].as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            if ready.len() >= scale {
+                return ready;
             }
-            assert!(Instant::now() < deadline, "driver not ready: {g}");
+            assert!(Instant::now() < deadline, "drivers not ready: {g}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -89,6 +115,10 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
     let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
     samples[index]
+}
+
+fn median(samples: &[Duration]) -> Duration {
+    percentile(&mut samples.to_vec(), 0.5)
 }
 
 /// Resident memory of every process in the group led by `pgid`, in MiB.
@@ -202,4 +232,69 @@ async fn main() {
     let stock_rss = group_rss_mib(driver_pgid(dir.path(), &stock_driver));
     println!("idle driver RSS (whole process group): {lean_rss:.0} MiB with the lean defaults, {stock_rss:.0} MiB with stock JVM settings");
     api.call(api.client.delete(format!("{}/group/{stock}", api.base))).await;
+
+    early_requests_on_a_fresh_pair(&api).await;
+    scala_cells(&api, dir.path()).await;
+}
+
+/// A group of scale 2 just READY: are its first requests as fast as later ones?
+async fn early_requests_on_a_fresh_pair(api: &Api) {
+    let form = Form::new().text("name", "bench-pair").text("language", "PYTHON").text("scale", "2");
+    let group = api.create(form).await;
+    api.wait_all_ready(&group, 2).await;
+    let mut requests = Vec::new();
+    for _ in 0..100 {
+        requests.push(api.execute(&group, "bench_jobs.RangeCount").await);
+    }
+    let (early, late) = (median(&requests[..10]), median(&requests[49..]));
+    println!(
+        "fresh group of scale 2: median of requests 1–10 {} vs 50–100 {} → ratio {:.2} (target ≤ 1.3)",
+        ms(early),
+        ms(late),
+        early.as_secs_f64() / late.as_secs_f64()
+    );
+    api.call(api.client.delete(format!("{}/group/{group}", api.base))).await;
+}
+
+/// Scala cells on a SCALA CODE group, and what warming Scala costs against a PYTHON one.
+async fn scala_cells(api: &Api, data_dir: &std::path::Path) {
+    let code_group = |name: &str, language: &str| {
+        Form::new().text("name", name.to_string()).text("kind", "CODE").text("language", language.to_string())
+    };
+    let python = api.create(code_group("bench-code-python", "PYTHON")).await;
+    let started = Instant::now();
+    let python_driver = api.wait_ready(&python).await;
+    let python_ready = started.elapsed();
+    api.execute_code(&python, "spark.range(1000).count()").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let python_rss = group_rss_mib(driver_pgid(data_dir, &python_driver));
+    api.call(api.client.delete(format!("{}/group/{python}", api.base))).await;
+
+    let scala = api.create(code_group("bench-code-scala", "SCALA")).await;
+    let started = Instant::now();
+    let scala_driver = api.wait_ready(&scala).await;
+    let scala_ready = started.elapsed();
+    let cell = "spark.range(1000).count()";
+    let first = api.execute_code(&scala, cell).await;
+    let mut later = Vec::new();
+    for _ in 0..30 {
+        later.push(api.execute_code(&scala, cell).await);
+    }
+    let later_median = median(&later);
+    println!(
+        "Scala cell {cell}: first after READY {} vs median of the next 30 {} → ratio {:.2} (target ≤ 1.5)",
+        ms(first),
+        ms(later_median),
+        first.as_secs_f64() / later_median.as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let scala_rss = group_rss_mib(driver_pgid(data_dir, &scala_driver));
+    println!(
+        "what Scala costs: READY after {:.1} s (PYTHON CODE group {:.1} s, +{:.1} s); idle driver RSS {scala_rss:.0} MiB (PYTHON {python_rss:.0} MiB, +{:.0} MiB)",
+        scala_ready.as_secs_f64(),
+        python_ready.as_secs_f64(),
+        scala_ready.as_secs_f64() - python_ready.as_secs_f64(),
+        scala_rss - python_rss
+    );
+    api.call(api.client.delete(format!("{}/group/{scala}", api.base))).await;
 }
