@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sparkdeck_engine::model::group::JobInstance;
 use sparkdeck_engine::{Engine, EngineError};
 use tauri::State;
 
@@ -32,7 +31,9 @@ pub struct SavedCsv {
 #[specta::specta]
 pub async fn save_result_csv(engine: State<'_, Engine>, id: String, instance_id: String, path: String) -> Result<SavedCsv, IpcError> {
     let instance = engine.get_instance(&id, &instance_id).await?;
-    let (headers, rows) = table_of(&instance)?;
+    let (headers, rows) = table_of(instance.data.as_ref()).ok_or_else(|| {
+        EngineError::invalid("instanceId", format!("the result of {} holds no table", instance.job_instance_id))
+    })?;
     let target = PathBuf::from(&path);
     if !target.is_absolute() {
         return Err(EngineError::invalid("path", format!("{path} is not an absolute path")).into());
@@ -43,20 +44,19 @@ pub async fn save_result_csv(engine: State<'_, Engine>, id: String, instance_id:
     Ok(SavedCsv { path, rows: u32::try_from(count).unwrap_or(u32::MAX) })
 }
 
-/// The column names and rows of the instance's table, or why it has none.
-fn table_of(instance: &JobInstance) -> Result<(Vec<String>, Vec<Vec<Value>>), EngineError> {
-    let none = || EngineError::invalid("instanceId", format!("the result of {} holds no table", instance.job_instance_id));
-    let data: &Map<String, Value> = instance.data.as_ref().ok_or_else(none)?;
+/// The column names and rows of a result's table; `None` when its bundle holds none.
+fn table_of(data: Option<&Map<String, Value>>) -> Option<(Vec<String>, Vec<Vec<Value>>)> {
+    let data = data?;
     let (headers, rows) = if let Some(fields) = data.get(SQL_TABLE).and_then(|t| t.pointer("/schema/fields")).and_then(Value::as_array) {
         (fields, &data[SQL_TABLE]["data"])
     } else if let Some(headers) = data.get(LIVY_TABLE).and_then(|t| t.get("headers")).and_then(Value::as_array) {
         (headers, &data[LIVY_TABLE]["data"])
     } else {
-        return Err(none());
+        return None;
     };
     let names = headers.iter().map(|h| h.get("name").and_then(Value::as_str).unwrap_or_default().to_string()).collect();
     let rows = rows.as_array().map(|rows| rows.iter().filter_map(|r| r.as_array().cloned()).collect()).unwrap_or_default();
-    Ok((names, rows))
+    Some((names, rows))
 }
 
 /// One CSV field as the console's "Copy as CSV" writes it: null empty, text as is, nested values as JSON.
@@ -86,4 +86,36 @@ fn write_replacing(target: &Path, text: &str) -> std::io::Result<()> {
     file.as_file().sync_all()?;
     file.persist(target).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn bundle(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn a_sql_result_and_a_livy_table_are_tables_and_text_or_json_is_not() {
+        let sql = bundle(json!({"application/json": {"schema": {"type": "struct", "fields": [{"name": "id"}, {"name": "s"}]},
+            "data": [[1, "a"], "not a row", [2, null]], "truncated": false}}));
+        assert_eq!(table_of(Some(&sql)), Some((vec!["id".into(), "s".into()], vec![vec![json!(1), json!("a")], vec![json!(2), Value::Null]])));
+        let livy = bundle(json!({"application/vnd.livy.table.v1+json": {"headers": [{"name": "k", "type": "STRING_TYPE"}], "data": [["x"]]}}));
+        assert_eq!(table_of(Some(&livy)), Some((vec!["k".into()], vec![vec![json!("x")]])));
+        assert_eq!(table_of(Some(&bundle(json!({"application/json": {"answer": 42}})))), None);
+        assert_eq!(table_of(Some(&bundle(json!({"text/plain": "3"})))), None);
+        assert_eq!(table_of(None), None);
+    }
+
+    #[test]
+    fn fields_are_quoted_as_rfc_4180_says_and_nested_values_are_json() {
+        let rows = vec![vec![json!("a,b"), json!("say \"x\""), json!(1.5), json!(true), Value::Null, json!({"k": [1]})]];
+        let headers: Vec<String> = ["c1", "c2", "c3", "c4", "c5", "c6"].map(String::from).to_vec();
+        assert_eq!(csv_text(&headers, &rows).unwrap(), "c1,c2,c3,c4,c5,c6\r\n\"a,b\",\"say \"\"x\"\"\",1.5,true,,\"{\"\"k\"\":[1]}\"\r\n");
+    }
 }
