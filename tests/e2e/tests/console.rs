@@ -105,5 +105,9 @@ async fn a_console_runs_python_sql_and_scala_cells_and_shows_sql_rows_as_a_table
     run_cell(&app, "SCALA", "spark.range(5).count()").await;
     wait_output(&app, "= 5", Duration::from_secs(120)).await;
     app.screenshot_window("group-console", TITLE).await;
+    // The results list below shows the same table with each request.
+    let results = app.find(Locator::Id("results-title")).await;
+    app.client.execute("arguments[0].scrollIntoView({block: 'start'});", vec![serde_json::to_value(&results).unwrap()]).await.unwrap();
+    app.screenshot_window("group-console-results", TITLE).await;
     app.close().await;
 }
