@@ -6,8 +6,12 @@ test("Livy is served under /livy on the API port, and at the root of its own por
   expect(livyUrls(9888, { enabled: true, port: 8998 })).toEqual(["http://127.0.0.1:9888/livy", "http://127.0.0.1:8998"]);
 });
 
-test("the sparkmagic configuration has Python and Scala credentials with Basic auth and the token as password", () => {
+test("the sparkmagic configuration has Python and Scala credentials with Basic auth and the token as password, and room for a slow start", () => {
   const config = JSON.parse(sparkmagicConfig("http://127.0.0.1:8998", "t0ken"));
   const credentials = { url: "http://127.0.0.1:8998", auth: "Basic_Access", username: "sparkdeck", password: "t0ken" };
-  expect(config).toEqual({ kernel_python_credentials: credentials, kernel_scala_credentials: credentials });
+  expect(config).toEqual({
+    kernel_python_credentials: credentials,
+    kernel_scala_credentials: credentials,
+    livy_session_startup_timeout_seconds: 180,
+  });
 });

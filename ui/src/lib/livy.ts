@@ -14,10 +14,21 @@ export function livyUrls(apiPort: number, livy: LivySettings): string[] {
 export const LIVY_USER = "sparkdeck";
 
 /**
- * sparkmagic's `~/.sparkmagic/config.json` for the first URL Livy clients should use: the Livy
- * port when it is on, else `/livy`. The token is the password of HTTP Basic auth.
+ * A session's start (a driver's Spark, its warm-up, Scala's interpreter) may take longer than
+ * sparkmagic's 60 s default on a busy machine or a remote cluster.
+ */
+export const SESSION_STARTUP_SECONDS = 180;
+
+/**
+ * sparkmagic's `~/.sparkmagic/config.json` for the URL Livy clients should use (the Livy port
+ * when it is on, else `/livy`). The token is the password of HTTP Basic auth.
  */
 export function sparkmagicConfig(url: string, token: string): string {
   const credentials = { url, auth: "Basic_Access", username: LIVY_USER, password: token };
-  return JSON.stringify({ kernel_python_credentials: credentials, kernel_scala_credentials: credentials }, null, 2) + "\n";
+  const config = {
+    kernel_python_credentials: credentials,
+    kernel_scala_credentials: credentials,
+    livy_session_startup_timeout_seconds: SESSION_STARTUP_SECONDS,
+  };
+  return JSON.stringify(config, null, 2) + "\n";
 }
