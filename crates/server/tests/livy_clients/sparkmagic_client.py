@@ -69,8 +69,13 @@ print("ok: %%sql query", flush=True)
 
 # The notebook's interrupt: the first poll of a long statement raises KeyboardInterrupt,
 # and sparkmagic cancels the statement and waits for the session to be idle again.
-# (Short sleeps: an interrupt reaches Python code between them, not inside one C call.)
-long_code = "Thread.sleep(600000)" if kind == "spark" else "import time\nfor _ in range(6000): time.sleep(0.1)"
+# Scala: a Spark job of hours (its job group is cancelled). Python: short sleeps (an
+# interrupt reaches Python code between them, not inside one C call).
+long_code = (
+    'spark.range(0L, 1L << 42, 1L, 2).selectExpr("sum(id)").collect()'
+    if kind == "spark"
+    else "import time\nfor _ in range(6000): time.sleep(0.1)"
+)
 real_sleep = session.sleep
 session.sleep = lambda retries: (_ for _ in ()).throw(KeyboardInterrupt())
 try:
