@@ -23,7 +23,14 @@ const VIEW = {
   dataDir: "/home/me/.local/share/sparkdeck",
 };
 
-const RUNNING = { running: true, url: "http://127.0.0.1:9888/api/v1", token: "t0ken", error: null };
+const RUNNING = {
+  running: true,
+  url: "http://127.0.0.1:9888/api/v1",
+  token: "t0ken",
+  error: null,
+  livyUrl: "http://127.0.0.1:9888/livy",
+  livyError: null,
+};
 
 function backend(
   status: unknown = { env: ENV, error: null },
@@ -31,13 +38,13 @@ function backend(
   more: Record<string, (args: any) => unknown> = {},
 ) {
   return mockBackend({
-    ...more,
     spark_status: () => status,
     spark_install_status: () => IDLE,
     get_settings: () => VIEW,
     rest_server_status: () => RUNNING,
     cluster_names: () => ["default", "prod"],
     update_settings: update,
+    ...more,
   });
 }
 
@@ -147,4 +154,20 @@ test("the Livy endpoint: its URLs, its own port saved like the other settings, a
   expect(argsOf(calls, "update_settings").at(-1)!.settings.livy).toEqual({ enabled: true, port: 22 });
   expect(argsOf(calls, "update_settings").at(-1)!.settings.restServer).toEqual({ enabled: true, port: 9000 });
   await waitFor(() => expect(port).toHaveAccessibleDescription(expect.stringContaining("cannot listen on 127.0.0.1:22")));
+});
+
+test("the Livy section says where Livy is served now, or why its port is not", async () => {
+  let status: Record<string, unknown> = { ...RUNNING, livyUrl: "http://127.0.0.1:8998" };
+  backend(undefined, undefined, { rest_server_status: () => status });
+  const { unmount } = render(SettingsPage);
+  const livy = await screen.findByRole("group", { name: "Livy endpoint" });
+  await waitFor(() => expect(within(livy).getByText("Serving")).toHaveClass("badge"));
+  expect(document.getElementById("settings-livy-url")).toHaveTextContent("http://127.0.0.1:8998");
+  unmount();
+
+  status = { ...RUNNING, livyUrl: null, livyError: "cannot listen on 127.0.0.1:8998: address in use" };
+  render(SettingsPage);
+  const stopped = await screen.findByRole("group", { name: "Livy endpoint" });
+  await waitFor(() => expect(within(stopped).getByText("Not served")).toBeInTheDocument());
+  expect(stopped).toHaveTextContent("cannot listen on 127.0.0.1:8998: address in use");
 });
