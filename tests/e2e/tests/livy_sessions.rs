@@ -12,12 +12,13 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// One request to the REST server with the token; the answer's status line and body.
-fn livy(port: u16, method: &str, path: &str, token: &str, body: &str) -> (String, String) {
+/// One request to a Livy URL (`base` is `/livy` on the API port, empty on the Livy port) with
+/// the token; the answer's status line and body.
+fn livy(port: u16, base: &str, method: &str, path: &str, token: &str, body: &str) -> (String, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         stream,
-        "{method} /livy{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {base}{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -44,6 +45,9 @@ async fn settings_show_the_livy_endpoint_and_a_livy_session_is_marked_in_the_gro
     app.wait_for_text(&format!("http://127.0.0.1:{api}/api/v1")).await;
     app.wait_for_text(&format!("http://127.0.0.1:{api}/livy")).await;
     app.wait_for_text(&format!("http://127.0.0.1:{own}")).await;
+    // Served there now, as the status line says.
+    let served = app.find(Locator::Id("settings-livy-url")).await;
+    assert_eq!(served.text().await.unwrap(), format!("http://127.0.0.1:{own}"));
 
     let token = std::fs::read_to_string(app.data_dir().join("api-token")).unwrap();
     let config = app.find(Locator::Css("pre.config")).await.text().await.unwrap();
@@ -59,8 +63,8 @@ async fn settings_show_the_livy_endpoint_and_a_livy_session_is_marked_in_the_gro
         .unwrap();
     app.screenshot("settings-livy").await;
 
-    // A session as sparkmagic creates it: a CODE group, marked in the Groups page.
-    let (status, body) = livy(api, "POST", "/sessions", token.trim(), r#"{"kind": "pyspark", "name": "e2e-livy"}"#);
+    // A session as sparkmagic creates it, on the Livy port: a CODE group, marked in the Groups page.
+    let (status, body) = livy(own, "", "POST", "/sessions", token.trim(), r#"{"kind": "pyspark", "name": "e2e-livy"}"#);
     assert!(status.contains(" 201 "), "{status} {body}");
     let session: serde_json::Value = serde_json::from_str(&body).unwrap();
     app.click(Locator::XPath("//nav//a[normalize-space()='Groups']")).await;
@@ -82,7 +86,7 @@ async fn settings_show_the_livy_endpoint_and_a_livy_session_is_marked_in_the_gro
     app.find(Locator::XPath("//header//span[contains(@class,'livy-badge')]")).await;
     app.screenshot_window("group-window-livy", "^e2e-livy — Sparkdeck$").await;
 
-    let (status, body) = livy(api, "DELETE", &format!("/sessions/{}", session["id"]), token.trim(), "");
+    let (status, body) = livy(api, "/livy", "DELETE", &format!("/sessions/{}", session["id"]), token.trim(), "");
     assert!(status.contains(" 200 "), "{status} {body}");
     app.close().await;
 }
