@@ -59,7 +59,7 @@ async fn find(livy: &Livy, raw: &str) -> LivyResult<Batch> {
 async fn view(livy: &Livy, batch: &Batch) -> LivyResult<Value> {
     let job = &batch.job;
     let spark_ui = if job.state.is_terminal() { None } else { livy.engine().live_spark_ui(&job.job_id).await.ok().flatten() };
-    let log = driver_log(&livy.engine(), Some(&job.job_id), wire::Paging::default(), 10).await?.lines;
+    let log = driver_log(livy.engine(), Some(&job.job_id), wire::Paging::default(), 10).await?.lines;
     Ok(json!({
         "id": batch.entry.id,
         "name": batch.entry.name,
@@ -100,7 +100,7 @@ async fn state(State(livy): State<Livy>, Path(id): Path<String>) -> LivyResult<J
 async fn log(State(livy): State<Livy>, Path(id): Path<String>, Query(q): Query<PagingQuery>) -> LivyResult<Json<Value>> {
     let paging = q.read()?;
     let batch = find(&livy, &id).await?;
-    let page = driver_log(&livy.engine(), Some(&batch.job.job_id), paging, 100).await?;
+    let page = driver_log(livy.engine(), Some(&batch.job.job_id), paging, 100).await?;
     Ok(Json(json!({ "id": batch.entry.id, "from": page.from, "total": page.total, "log": page.lines })))
 }
 
@@ -133,7 +133,7 @@ fn main_file(body: &Map<String, Value>) -> LivyResult<(std::path::PathBuf, bool)
 
 async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(StatusCode, Json<Value>)> {
     wire::refuse_unknown(&body, FIELDS)?;
-    let engine = &livy.engine();
+    let engine = livy.engine();
     let (file, python) = main_file(&body)?;
     let class_name = wire::text(&body, "className")?;
     if python && class_name.is_some() {

@@ -89,7 +89,7 @@ pub(crate) async fn find(livy: &Livy, raw: &str) -> LivyResult<Session> {
 }
 
 async fn view(livy: &Livy, session: &Session) -> LivyResult<Value> {
-    let engine = &livy.engine();
+    let engine = livy.engine();
     let state = session.state(engine).await?;
     let driver = session.group.jobs.first();
     let spark_ui = match driver {
@@ -152,19 +152,19 @@ async fn one(State(livy): State<Livy>, Path(id): Path<String>) -> LivyResult<Jso
 
 async fn state(State(livy): State<Livy>, Path(id): Path<String>) -> LivyResult<Json<Value>> {
     let session = find(&livy, &id).await?;
-    Ok(Json(json!({ "id": session.entry.id, "state": session.state(&livy.engine()).await? })))
+    Ok(Json(json!({ "id": session.entry.id, "state": session.state(livy.engine()).await? })))
 }
 
 async fn log(State(livy): State<Livy>, Path(id): Path<String>, Query(q): Query<PagingQuery>) -> LivyResult<Json<Value>> {
     let paging = q.read()?;
     let session = find(&livy, &id).await?;
-    let page = driver_log(&livy.engine(), session.driver(), paging, 100).await?;
+    let page = driver_log(livy.engine(), session.driver(), paging, 100).await?;
     Ok(Json(json!({ "id": session.entry.id, "from": page.from, "total": page.total, "log": page.lines })))
 }
 
 async fn remove(State(livy): State<Livy>, Path(id): Path<String>) -> LivyResult<Json<Value>> {
     let session = find(&livy, &id).await?;
-    delete_session(&livy.engine(), &session.entry).await?;
+    delete_session(livy.engine(), &session.entry).await?;
     livy.heartbeats().forget(session.entry.id);
     Ok(Json(json!({ "msg": "deleted" })))
 }
@@ -280,7 +280,7 @@ pub(crate) async fn read_files(engine: &Engine, field: &'static str, paths: Vec<
 
 async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(StatusCode, Json<Value>)> {
     let new = NewSession::read(&body)?;
-    let engine = &livy.engine();
+    let engine = livy.engine();
     let files = read_files(engine, "files", new.files.clone()).await?;
     let py_files = read_files(engine, "pyFiles", new.py_files.clone()).await?;
     let reservation = NewLivyEntry {

@@ -79,14 +79,14 @@ async fn create(State(livy): State<Livy>, Path(id): Path<String>, Body(body): Bo
         return Err(LivyError::field("code", "is empty: a statement needs code to run"));
     }
     let kind = Kind::from_body(&body, "kind")?.unwrap_or(session.kind());
-    let state = session.state(&livy.engine()).await?;
+    let state = session.state(livy.engine()).await?;
     if is_ended(state) {
         return Err(LivyError::bad_request(format!("session {} is {state}: it takes no statements", session.entry.id)));
     }
     let instance = livy.engine().submit_instance(&session.group.id, code_request(code, kind)).await.map_err(|e| LivyError::from_form(e, &[]))?;
     let sid = livy.engine().add_livy_statement(&session.group.id, &instance.job_instance_id, kind.as_str()).await?;
     let statement = LivyStatementRef { id: sid, instance_id: instance.job_instance_id.clone(), livy_kind: kind.as_str().into(), cancel_requested: false };
-    Ok((StatusCode::CREATED, Json(view(&livy.engine(), &statement, &instance).await)))
+    Ok((StatusCode::CREATED, Json(view(livy.engine(), &statement, &instance).await)))
 }
 
 async fn list(State(livy): State<Livy>, Path(id): Path<String>, Query(q): Query<PagingQuery>) -> LivyResult<Json<Value>> {
@@ -97,7 +97,7 @@ async fn list(State(livy): State<Livy>, Path(id): Path<String>, Query(q): Query<
     let mut out = Vec::new();
     for statement in statements {
         if let Ok(instance) = livy.engine().get_instance(&session.group.id, &statement.instance_id).await {
-            out.push(view(&livy.engine(), &statement, &instance).await);
+            out.push(view(livy.engine(), &statement, &instance).await);
         }
     }
     Ok(Json(json!({ "total_statements": total, "statements": out })))
@@ -106,7 +106,7 @@ async fn list(State(livy): State<Livy>, Path(id): Path<String>, Query(q): Query<
 async fn one(State(livy): State<Livy>, Path((id, sid)): Path<(String, String)>) -> LivyResult<Json<Value>> {
     let session = find(&livy, &id).await?;
     let (statement, instance) = statement_of(&livy, &session, &sid).await?;
-    Ok(Json(view(&livy.engine(), &statement, &instance).await))
+    Ok(Json(view(livy.engine(), &statement, &instance).await))
 }
 
 /// Cancels the request (queued: at once; running: the driver is asked to stop it, and the
