@@ -564,6 +564,10 @@ fn a_result_table_is_saved_as_csv_from_the_stored_instance() {
     let saved = save(&table, &path).unwrap();
     assert_eq!(saved, json!({"path": target.display().to_string(), "rows": 2}));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "name,n,note\r\n\"Ada, L\",1,\r\n\"say \"\"hi\"\"\",2,\"two\nlines\"\r\n");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o644);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "only the data dir and the CSV: {leftovers:?}");
 
     let error = save(&plain, &path).unwrap_err();
     assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("instanceId")), "{error}");

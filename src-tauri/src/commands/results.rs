@@ -79,10 +79,14 @@ fn csv_text(headers: &[String], rows: &[Vec<Value>]) -> Result<String, csv::Erro
 }
 
 /// Writes beside the target, then renames over it: a failed write leaves any old file as it was.
+/// The file is readable by others (0644), as a file the user saves usually is; the temporary
+/// one is created 0600.
 fn write_replacing(target: &Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let dir = target.parent().ok_or_else(|| std::io::Error::other("it has no parent folder"))?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
     file.write_all(text.as_bytes())?;
+    file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
     file.as_file().sync_all()?;
     file.persist(target).map_err(|e| e.error)?;
     Ok(())
