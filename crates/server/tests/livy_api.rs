@@ -264,9 +264,14 @@ async fn session_group(s: &TestServer, id: u64) -> String {
 #[tokio::test]
 async fn sessions_and_logs_page_as_livy_does() {
     let s = scripted_server().await;
-    for _ in 0..3 {
+    for _ in 0..2 {
         s.idle_session(json!({"kind": "pyspark"})).await;
     }
+    // The user running Sparkdeck may be named as the proxy user (and is every session's owner).
+    let owner = call(s.livy_get("/sessions/0")).await.1["owner"].as_str().unwrap().to_string();
+    assert!(!owner.is_empty());
+    s.idle_session(json!({"kind": "pyspark", "proxyUser": owner})).await;
+    assert_eq!(call(s.livy_get("/sessions/2")).await.1["proxyUser"], owner.as_str());
     let (_, page) = call(s.livy_get("/sessions?from=1&size=1")).await;
     assert_eq!((page["from"].as_u64(), page["total"].as_u64()), (Some(1), Some(3)), "{page}");
     assert_eq!(page["sessions"].as_array().unwrap().iter().map(|x| x["id"].as_u64().unwrap()).collect::<Vec<_>>(), [1]);
@@ -373,4 +378,61 @@ async fn a_session_whose_client_went_silent_is_deleted() {
     tokio::time::timeout(std::time::Duration::from_secs(20), wait).await.expect("the silent session deleted within 20 s");
     assert_eq!(call(s.livy_get("/sessions/0")).await.0, 404);
     assert_eq!(counts(&s).await.0, 0, "its group is gone");
+}
+
+/// `sparkdeck-server --livy-port N`: the Livy API at the root of its own loopback port
+/// (Livy clients' `http://localhost:8998`), nothing else there; `/livy` on the API port too.
+#[tokio::test]
+async fn the_livy_port_serves_livy_at_its_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::binary::start_with(dir.path(), &["--livy-port", "0"], &[]);
+    let root = server.livy_url.clone().expect("the Livy port's URL is printed");
+    let client = reqwest::Client::new();
+    let (status, body) = call(client.get(format!("{root}/version")).basic_auth("me", Some(&server.token))).await;
+    assert_eq!((status, body["version"].as_str()), (200, Some("0.8.0-incubating")), "{body}");
+    let (status, body) = call(client.get(format!("{root}/sessions")).bearer_auth(&server.token)).await;
+    assert_eq!((status, body), (200, json!({"from": 0, "total": 0, "sessions": []})));
+    let (status, body) = call(client.get(format!("{root}/api/v1/cluster")).bearer_auth(&server.token)).await;
+    assert_eq!(status, 404, "the platform API is not on the Livy port: {body}");
+    msg(&body);
+    let (status, _) = call(client.get(format!("{root}/version"))).await;
+    assert_eq!(status, 401);
+    let on_api_port = server.url.replace("/api/v1", "/livy/version");
+    let (status, _) = call(client.get(on_api_port).bearer_auth(&server.token)).await;
+    assert_eq!(status, 200);
+}
+
+/// Waits until the Livy session list (which is no heartbeat) satisfies `until`.
+async fn listed_until(s: &TestServer, what: &str, until: impl Fn(&[u64]) -> bool) -> Vec<u64> {
+    let wait = async {
+        loop {
+            let (_, list) = call(s.livy_get("/sessions")).await;
+            let ids: Vec<u64> = list["sessions"].as_array().unwrap().iter().map(|x| x["id"].as_u64().unwrap()).collect();
+            if until(&ids) {
+                return ids;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), wait).await.unwrap_or_else(|_| panic!("{what} within 20 s"))
+}
+
+/// A silent session is kept while its statement runs: a second silent session, made
+/// after it, is deleted first; once the statement ends, the first one goes too.
+#[tokio::test]
+async fn a_silent_session_is_kept_while_its_statement_runs() {
+    let s = scripted_server().await;
+    let busy = s.idle_session(json!({"kind": "pyspark", "heartbeatTimeoutInSecond": 1})).await;
+    let (_, statement) = call(s.livy_post(&format!("/sessions/{busy}/statements"), json!({"code": "until-cancel"}))).await;
+    s.livy_until(&format!("/sessions/{busy}/statements/0"), "running", |st| st["state"] == "running").await;
+    let group = session_group(&s, busy).await;
+    // From here on nothing names the busy session: it is as silent as the idle one.
+    let (status, idle) = call(s.livy_post("/sessions", json!({"kind": "pyspark", "heartbeatTimeoutInSecond": 1}))).await;
+    assert_eq!(status, 201, "{idle}");
+    let idle = idle["id"].as_u64().unwrap();
+    let left = listed_until(&s, "the idle silent session deleted", |ids| !ids.contains(&idle)).await;
+    assert_eq!(left, [busy], "the session with a running statement stays");
+    let instance = statement["jobInstanceId"].as_str().unwrap();
+    assert_eq!(call(s.post(&format!("/group/{group}/job/{instance}/cancel"))).await.0, 200);
+    listed_until(&s, "the busy session deleted once its statement ended", <[u64]>::is_empty).await;
 }

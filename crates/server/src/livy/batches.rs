@@ -16,7 +16,7 @@ use sparkdeck_engine::{EngineError, JobSubmission};
 use super::Livy;
 use super::errors::{LivyError, LivyResult};
 use super::logs::driver_log;
-use super::sessions::{check_proxy_user, local_path, local_paths, memory_form, read_files};
+use super::forms::{check_proxy_user, local_path, local_paths, memory_form, read_files};
 use super::wire::{self, Body, PagingQuery, batch_state, path_id};
 
 pub(crate) fn routes() -> Router<Livy> {

@@ -4,12 +4,14 @@
 //!
 //! - `auth.rs` the guard (loopback, no web origins, token as Bearer or Basic password)
 //! - `errors.rs` Livy's `{"msg"}` errors · `wire.rs` kinds, states, outputs, paging
-//! - `sessions.rs` · `statements.rs` · `batches.rs` the routes · `logs.rs` driver logs
-//!   as Livy pages them · `heartbeat.rs` deletes sessions whose client went away
+//! - `sessions.rs` · `statements.rs` · `batches.rs` the routes · `forms.rs` what create
+//!   bodies share · `logs.rs` driver logs as Livy pages them · `heartbeat.rs` deletes
+//!   sessions whose client went away
 
 mod auth;
 mod batches;
 mod errors;
+mod forms;
 mod heartbeat;
 mod logs;
 mod sessions;

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
-use sparkdeck_engine::artifacts::Uploaded;
 use sparkdeck_engine::livy_ids::{LivyEntry, LivyIdKind, NewLivyEntry};
 use sparkdeck_engine::model::group::Group;
 use sparkdeck_engine::model::memory_settings::MemorySettingsForm;
@@ -16,6 +15,7 @@ use sparkdeck_engine::{Engine, GroupForm};
 
 use super::Livy;
 use super::errors::{LivyError, LivyResult};
+use super::forms::{check_proxy_user, local_paths, memory_form, read_files};
 use super::logs::driver_log;
 use super::wire::{self, Body, Kind, PagingQuery, path_id, session_state};
 
@@ -63,7 +63,7 @@ impl Session {
         self.group.jobs.first().map(|j| j.job_id.as_str())
     }
 
-    /// Its Livy state; `running`: a statement is queued or running.
+    /// Its Livy state (`busy` while its newest statement is queued or running).
     pub(crate) async fn state(&self, engine: &Engine) -> LivyResult<&'static str> {
         let last = engine.last_livy_statement(&self.group.id).await?;
         let running = match last {
@@ -226,56 +226,6 @@ impl NewSession {
             heartbeat_seconds: wire::whole(body, "heartbeatTimeoutInSecond")?.unwrap_or(0),
         })
     }
-}
-
-/// `proxyUser` may only name the user Sparkdeck runs as: it cannot impersonate anyone.
-pub(crate) fn check_proxy_user(proxy_user: Option<String>) -> LivyResult<Option<String>> {
-    match proxy_user {
-        Some(user) if user != super::owner() => Err(LivyError::field(
-            "proxyUser",
-            format!("'{user}' is not the user running Sparkdeck ('{}'); it cannot run work as another user", super::owner()),
-        )),
-        other => Ok(other),
-    }
-}
-
-/// Livy's memory and core fields as the group form's.
-pub(crate) fn memory_form(body: &Map<String, Value>) -> LivyResult<MemorySettingsForm> {
-    Ok(MemorySettingsForm {
-        driver_memory: wire::text(body, "driverMemory")?,
-        executor_memory: wire::text(body, "executorMemory")?,
-        driver_cores: wire::whole(body, "driverCores")?.map(|n| n.to_string()),
-        executor_cores: wire::whole(body, "executorCores")?.map(|n| n.to_string()),
-        executors: wire::whole(body, "numExecutors")?.map(|n| n.to_string()),
-        ..MemorySettingsForm::default()
-    })
-}
-
-/// Files on this machine: absolute paths, or `file:` / `local:` URLs of them.
-pub(crate) fn local_paths(body: &Map<String, Value>, field: &str) -> LivyResult<Vec<PathBuf>> {
-    wire::strings(body, field)?.iter().map(|item| local_path(field, item)).collect()
-}
-
-pub(crate) fn local_path(field: &str, item: &str) -> LivyResult<PathBuf> {
-    let path = item.strip_prefix("file://").or_else(|| item.strip_prefix("local://")).or_else(|| item.strip_prefix("local:")).unwrap_or(item);
-    let path = PathBuf::from(path);
-    if !path.is_absolute() {
-        return Err(LivyError::field(field, format!("'{item}' is not an absolute path on this machine")));
-    }
-    Ok(path)
-}
-
-/// Reads local files into uploads, off the async threads (files can be large).
-pub(crate) async fn read_files(engine: &Engine, field: &'static str, paths: Vec<PathBuf>) -> LivyResult<Vec<Uploaded>> {
-    if paths.is_empty() {
-        return Ok(Vec::new());
-    }
-    let engine = engine.clone();
-    let read = tokio::task::spawn_blocking(move || {
-        let mut budget = engine.max_upload_bytes();
-        paths.iter().map(|p| engine.upload_local_file(field, p, &mut budget)).collect::<Result<Vec<_>, _>>()
-    });
-    read.await.map_err(|e| LivyError::bad_request(format!("{field}: cannot be read: {e}")))?.map_err(LivyError::from)
 }
 
 async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(StatusCode, Json<Value>)> {
