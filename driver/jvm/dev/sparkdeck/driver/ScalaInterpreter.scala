@@ -89,11 +89,12 @@ final class ScalaInterpreter(spark: SparkSession, classDir: String) {
     }
   }
 
-  /** Runs `code` quietly without defining a name (a warm-up statement); false if it failed. */
+  /** Runs `code` as a statement would run, without defining a name (a warm-up statement):
+   * compiled, run, its value rendered and looked up as `execute` does; false if it failed. */
   def warmUp(code: String): Boolean = {
-    val result = Console.withOut(printStream) { Console.withErr(printStream) {
-      reporter.withoutPrintingResults { intp.interpret("val _ = {\n" + code + "\n}") }
-    } }
+    val result = Console.withOut(printStream) { Console.withErr(printStream) { intp.interpret("val _ = {\n" + code + "\n}") } }
+    // The first look-up of a value starts the runtime reflection `lastDataset` uses.
+    intp.valueOfTerm("spark")
     buffer.reset()
     reporter.errors.clear()
     result == Results.Success
