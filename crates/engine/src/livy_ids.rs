@@ -97,9 +97,10 @@ impl Engine {
         self.store().livy_statement(group_id, id).await
     }
 
-    /// `size` statements of a session's group from the `from`th, and how many it has.
-    pub async fn livy_statements(&self, group_id: &str, from: u32, size: u32) -> Result<(u64, Vec<LivyStatementRef>)> {
-        self.store().livy_statements(group_id, from, size).await
+    /// `size` statements of a session's group from the `from`th (oldest first, or newest
+    /// first), and how many it has.
+    pub async fn livy_statements(&self, group_id: &str, from: u32, size: u32, newest_first: bool) -> Result<(u64, Vec<LivyStatementRef>)> {
+        self.store().livy_statements(group_id, from, size, newest_first).await
     }
 
     /// A session's newest statement, if it has any.

@@ -106,6 +106,12 @@ async fn a_session_is_a_code_group_and_its_statements_are_requests() {
     assert_eq!(status, 200);
     assert_eq!(list["total_statements"], 2);
     assert_eq!(list["statements"].as_array().unwrap().iter().map(|st| st["id"].as_u64().unwrap()).collect::<Vec<_>>(), [0, 1]);
+    let ids = |list: &Value| list["statements"].as_array().unwrap().iter().map(|st| st["id"].as_u64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(ids(&call(s.livy_get("/sessions/0/statements?order=desc")).await.1), [1, 0]);
+    assert_eq!(ids(&call(s.livy_get("/sessions/0/statements?order=desc&from=1&size=1")).await.1), [0]);
+    let (status, body) = call(s.livy_get("/sessions/0/statements?order=sideways")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(msg(&body).starts_with("order:"), "{body}");
 
     let (status, completion) = call(s.livy_post("/sessions/0/completion", json!({"code": "spark.ra", "kind": "pyspark", "cursor": 8}))).await;
     assert_eq!((status, completion), (200, json!({"candidates": ["PYTHON:spark.ra"]})));
@@ -435,4 +441,42 @@ async fn a_silent_session_is_kept_while_its_statement_runs() {
     let instance = statement["jobInstanceId"].as_str().unwrap();
     assert_eq!(call(s.post(&format!("/group/{group}/job/{instance}/cancel"))).await.0, 200);
     listed_until(&s, "the busy session deleted once its statement ended", <[u64]>::is_empty).await;
+}
+
+/// A session's local files reach its driver as the group's uploads, and its memory,
+/// cores and executors its Spark conf.
+#[tokio::test]
+async fn a_sessions_files_and_resources_reach_its_driver() {
+    let s = scripted_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (helper, data, jar) = (dir.path().join("helper.py"), dir.path().join("data.txt"), dir.path().join("udfs.jar"));
+    std::fs::write(&helper, "X = 1\n").unwrap();
+    std::fs::write(&data, "a,b\n").unwrap();
+    std::fs::write(&jar, b"PK\x03\x04rest").unwrap();
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let body = json!({
+        "kind": "pyspark", "pyFiles": [path(&helper)], "files": [format!("file://{}", path(&data))], "jars": [path(&jar)],
+        "driverMemory": "1g", "driverCores": 1, "executorMemory": "2g", "executorCores": 2, "numExecutors": 3,
+        "conf": {"spark.sql.shuffle.partitions": "4"},
+    });
+    let id = s.idle_session(body).await;
+    let group = call(s.get(&format!("/group/{}", session_group(&s, id).await))).await.1;
+    let driver = group["jobs"][0]["jobId"].as_str().unwrap();
+    let job_dir = s.data_dir().join("jobs").join(driver);
+    assert_eq!(std::fs::read_to_string(job_dir.join("pyfiles/helper.py")).unwrap(), "X = 1\n");
+    assert_eq!(std::fs::read_to_string(job_dir.join("files/data.txt")).unwrap(), "a,b\n");
+    assert!(job_dir.join("jars/udfs.jar").exists());
+    let launched = s.runtime.as_ref().unwrap().drivers().into_iter().find(|d| d.job_dir.ends_with(driver)).unwrap();
+    for (key, value) in [
+        ("spark.driver.memory", "1g"),
+        ("spark.executor.memory", "2g"),
+        ("spark.executor.cores", "2"),
+        ("spark.executor.instances", "3"),
+        ("spark.sql.shuffle.partitions", "4"),
+    ] {
+        assert_eq!(launched.conf.get(key).map(String::as_str), Some(value), "{key} in {:?}", launched.conf);
+    }
+    let env: std::collections::HashMap<_, _> = launched.env.iter().cloned().collect();
+    let interpreters = env.get("SPARKDECK_DRIVER_INTERPRETERS").map(|v| v.split(',').map(str::to_string).collect::<std::collections::BTreeSet<_>>());
+    assert_eq!(interpreters, Some(["PYTHON", "SCALA", "SQL"].map(String::from).into()), "every interpreter is warmed: {env:?}");
 }

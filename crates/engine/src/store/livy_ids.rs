@@ -141,14 +141,15 @@ impl Store {
         row.as_ref().map(statement).transpose()
     }
 
-    pub(crate) async fn livy_statements(&self, group_id: &str, from: u32, size: u32) -> Result<(u64, Vec<LivyStatementRef>)> {
+    pub(crate) async fn livy_statements(&self, group_id: &str, from: u32, size: u32, newest_first: bool) -> Result<(u64, Vec<LivyStatementRef>)> {
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM livy_statements WHERE group_id = ?")
             .bind(group_id)
             .fetch_one(&self.pool)
             .await?;
-        let rows = sqlx::query(
-            "SELECT id, instance_id, livy_kind, cancel_requested FROM livy_statements WHERE group_id = ? ORDER BY id LIMIT ? OFFSET ?",
-        )
+        let order = if newest_first { "DESC" } else { "ASC" };
+        let rows = sqlx::query(&format!(
+            "SELECT id, instance_id, livy_kind, cancel_requested FROM livy_statements WHERE group_id = ? ORDER BY id {order} LIMIT ? OFFSET ?"
+        ))
         .bind(group_id)
         .bind(i64::from(size))
         .bind(i64::from(from))

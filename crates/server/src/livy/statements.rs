@@ -67,7 +67,11 @@ async fn statement_of(livy: &Livy, session: &Session, raw: &str) -> LivyResult<(
     let not_found = || LivyError::not_found(format!("Statement '{raw}' not found in session {}.", session.entry.id));
     let sid = path_id("Statement", raw)?;
     let statement = livy.engine().livy_statement(&session.group.id, sid).await?.ok_or_else(not_found)?;
-    let instance = livy.engine().get_instance(&session.group.id, &statement.instance_id).await.map_err(|_| not_found())?;
+    let instance = match livy.engine().get_instance(&session.group.id, &statement.instance_id).await {
+        Ok(instance) => instance,
+        Err(sparkdeck_engine::EngineError::NotFound { .. }) => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    };
     Ok((statement, instance))
 }
 
@@ -90,10 +94,10 @@ async fn create(State(livy): State<Livy>, Path(id): Path<String>, Body(body): Bo
 }
 
 async fn list(State(livy): State<Livy>, Path(id): Path<String>, Query(q): Query<PagingQuery>) -> LivyResult<Json<Value>> {
-    let paging = q.read()?;
+    let (paging, newest_first) = (q.read()?, q.newest_first()?);
     let session = find(&livy, &id).await?;
-    let (total, statements) =
-        livy.engine().livy_statements(&session.group.id, paging.from.unwrap_or(0), paging.size.unwrap_or(1000).min(1000)).await?;
+    let (from, size) = (paging.from.unwrap_or(0), paging.size.unwrap_or(1000).min(1000));
+    let (total, statements) = livy.engine().livy_statements(&session.group.id, from, size, newest_first).await?;
     let mut out = Vec::new();
     for statement in statements {
         if let Ok(instance) = livy.engine().get_instance(&session.group.id, &statement.instance_id).await {

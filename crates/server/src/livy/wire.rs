@@ -220,6 +220,8 @@ pub(crate) fn refuse_unknown(body: &Map<String, Value>, known: &[&str]) -> LivyR
 pub(crate) struct PagingQuery {
     from: Option<String>,
     size: Option<String>,
+    /// Statements only: `asc` (the default) or `desc`, newest first.
+    order: Option<String>,
 }
 
 /// Checked `from`/`size`: whole numbers from 0; `None` when not given.
@@ -238,6 +240,15 @@ impl PagingQuery {
             }
         };
         Ok(Paging { from: number("from", &self.from)?, size: number("size", &self.size)? })
+    }
+
+    /// Whether `order=desc` asks for the newest first.
+    pub(crate) fn newest_first(&self) -> LivyResult<bool> {
+        match self.order.as_deref().map(|o| o.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") | Some("asc") => Ok(false),
+            Some("desc") => Ok(true),
+            Some(other) => Err(LivyError::field("order", format!("'{other}' is not asc or desc"))),
+        }
     }
 }
 
@@ -273,7 +284,7 @@ mod tests {
 
     #[test]
     fn paging_refuses_what_is_not_a_whole_number() {
-        let q = |from: &str, size: &str| PagingQuery { from: Some(from.into()), size: Some(size.into()) }.read();
+        let q = |from: &str, size: &str| PagingQuery { from: Some(from.into()), size: Some(size.into()), order: None }.read();
         assert_eq!(q("2", "5").unwrap(), Paging { from: Some(2), size: Some(5) });
         assert!(q("-1", "5").unwrap_err().msg.starts_with("from:"));
         assert!(q("0", "x").unwrap_err().msg.starts_with("size:"));
