@@ -24,6 +24,15 @@ test("a completion replaces the dotted name before the cursor, as the driver rea
   expect(insertCompletion("f(", 2, "x")).toEqual({ code: "f(x", cursor: 3 });
 });
 
+test("a completion of only the name's last part (Scala's REPL, SQL) replaces what follows the last dot", () => {
+  expect(insertCompletion("val n = spark.ran", 17, "range")).toEqual({ code: "val n = spark.range", cursor: 19 });
+  expect(insertCompletion("spark.read.js", 13, "json")).toEqual({ code: "spark.read.json", cursor: 15 });
+  expect(insertCompletion("SELECT * FROM db.wor", 20, "words")).toEqual({ code: "SELECT * FROM db.words", cursor: 22 });
+  expect(insertCompletion("SEL", 3, "SELECT")).toEqual({ code: "SELECT", cursor: 6 });
+  expect(insertCompletion("spark.", 6, "range")).toEqual({ code: "spark.range", cursor: 11 });
+  expect(insertCompletion("spark.", 6, "spark.range(")).toEqual({ code: "spark.range(", cursor: 12 });
+});
+
 test("the cursor is counted in code points, as Python counts", () => {
   expect(pythonCursor("s = '😀'; sp", 12)).toBe(11);
   expect(pythonCursor("spark.ra", 8)).toBe(8);
