@@ -1,12 +1,14 @@
 //! A code group's console in the real window on real Spark: one driver answers a Python cell
 //! as text, a SQL cell as a table (50 rows, "Load more", a header click sorts), and a Scala
-//! cell; the table is saved through the native save dialog as the engine stored it.
+//! cell, which completes with Scala's candidates; the table is saved through the native save
+//! dialog as the engine stored it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
+use fantoccini::key::Key;
 use sparkdeck_e2e::App;
 
 const TITLE: &str = "^e2e-console — Sparkdeck$";
@@ -104,6 +106,19 @@ async fn a_console_runs_python_sql_and_scala_cells_and_shows_sql_rows_as_a_table
     // Scala on the same driver, in Spark's own interpreter.
     run_cell(&app, "SCALA", "spark.range(5).count()").await;
     wait_output(&app, "= 5", Duration::from_secs(120)).await;
+    // Completion in Scala: Tab after a name offers the REPL's candidates; Enter inserts one.
+    let editor = app.find(Locator::Id("group-code")).await;
+    editor.send_keys("spark.rang").await.unwrap();
+    editor.send_keys(&Key::Tab.to_string()).await.unwrap();
+    app.find(Locator::XPath("//*[@id='group-completions']//*[@role='option'][normalize-space()='range']")).await;
+    let options = app.client.execute("return [...document.querySelectorAll('#group-completions [role=option]')].map((o) => o.textContent.trim());", vec![]).await.unwrap();
+    let first = options[0].as_str().unwrap_or_default().to_string();
+    editor.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let started = Instant::now();
+    while editor.prop("value").await.unwrap().as_deref() != Some(format!("spark.{first}").as_str()) {
+        assert!(started.elapsed() < Duration::from_secs(10), "completion not inserted: {:?} (offered {options})", editor.prop("value").await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     app.screenshot_window("group-console", TITLE).await;
     // The results list below shows the same table with each request.
     let results = app.find(Locator::Id("results-title")).await;
