@@ -96,7 +96,7 @@ test("a code group runs Scala, Python or SQL, with what Scala costs; job classes
   const picker = screen.getByRole("group", { name: "Language" });
   expect(within(picker).getAllByRole("radio").map((r) => r.getAttribute("value"))).toEqual(["SCALA", "PYTHON", "SQL"]);
   expect(screen.getByRole("radio", { name: /^Scala/ })).toBeChecked();
-  expect(picker).toHaveAccessibleDescription(expect.stringContaining("about 20 s more to start and 400 MiB more memory"));
+  expect(picker).toHaveAccessibleDescription(expect.stringContaining("about 3 s more to start (up to 12 s on a busy machine) and 160 MiB more memory"));
   await user.click(screen.getByRole("radio", { name: /^SQL/ }));
   await user.type(screen.getByLabelText("Name"), "repl{Enter}");
   expect(argsOf(calls, "create_group")[0].form).toMatchObject({ kind: "CODE", language: "SQL" });

@@ -19,12 +19,10 @@ export const CODE_LANGUAGES: { value: Language; label: string; hint: string }[] 
 export const codeLanguageLabel = (language: Language) => CODE_LANGUAGES.find((l) => l.value === language)?.label ?? language;
 
 /**
- * What interpreters cost a driver. Python and SQL nothing; Scala is started and warmed up
- * before the driver is ready only when the group's language is Scala or its
- * `sparkdeck.interpreters` names it. The figures: one agent started both ways on this
- * machine (local[2], shared 2 cores): READY after 33 s without Scala and 55 s with it (its
- * warm-up 25 s), JVM RSS 567 MiB against 958 MiB. The groups bench's figures are in
- * docs/ARCHITECTURE.md.
+ * What interpreters cost a driver, from the groups bench's figures in docs/ARCHITECTURE.md
+ * (one run, 2 cores, local[2]): Python and SQL nothing; a Scala group READY 2.5 s later
+ * (11.6 s on a loaded machine) with 164 MiB more held; without the warm-up the first Scala
+ * request starts the interpreter (5–7 s).
  */
 export const INTERPRETER_COSTS =
-  "Python and SQL come with every driver at no cost. Scala's interpreter starts with the driver only when the group's language is Scala (or sparkdeck.interpreters lists SCALA): about 20 s more to start and 400 MiB more memory (measured on a 2-core machine); otherwise the first Scala cell starts it, and waits that long.";
+  "Python and SQL come with every driver at no cost. Scala's interpreter starts with the driver only when the group's language is Scala (or sparkdeck.interpreters lists SCALA): about 3 s more to start (up to 12 s on a busy machine) and 160 MiB more memory; otherwise the first Scala cell starts it, 5–7 s.";
