@@ -42,6 +42,7 @@ bench: ui
 	cargo bench -p sparkdeck-engine --bench stages
 	cargo bench -p sparkdeck-engine --bench history
 	cargo bench -p sparkdeck-server --bench groups
+	cargo bench -p sparkdeck-server --bench livy
 	cargo build --release -p sparkdeck-app
 	bash benches/desktop.sh target/release/sparkdeck
 	bash benches/memory.sh target/release/sparkdeck

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Sparkdeck needs on a fresh Debian machine, skipping what is present:
 # Debian packages for Tauri/WebKitGTK and the Xvfb test display, Java 17 (checked),
-# the Python virtualenv with pyspark for the embedded Spark, and the UI's npm packages.
+# the Python virtualenv with pyspark for the embedded Spark and the test clients (schemathesis,
+# pylivy, sparkmagic), and the UI's npm packages.
 # Idempotent; run as root or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ APT_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
   libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev file patchelf xvfb xauth xdotool webkit2gtk-driver imagemagick
   x11-utils x11-xserver-utils python3-gi gir1.2-gtk-3.0 dbus-daemon python3-venv sqlite3 curl
-  lintian desktop-file-utils jq dpkg-dev)
+  lintian desktop-file-utils jq dpkg-dev libkrb5-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -49,6 +50,24 @@ SCHEMATHESIS_VERSION=4.32.5
 if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
   log "installing schemathesis $SCHEMATHESIS_VERSION"
   "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+# Livy clients the Livy API's tests drive (crates/server/tests/livy_clients/): pylivy, and
+# sparkmagic's client library (its Kerberos dependency builds against libkrb5-dev).
+LIVY_CLIENTS=("livy==0.8.0" "sparkmagic==0.23.0")
+if ! "$VENV/bin/python" -c 'import importlib.metadata as m; assert m.version("livy") == "0.8.0" and m.version("sparkmagic") == "0.23.0"' 2>/dev/null; then
+  log "installing the Livy clients: ${LIVY_CLIENTS[*]}"
+  "$VENV/bin/pip" install -q "${LIVY_CLIENTS[@]}"
+fi
+
+# Airflow's Livy provider, for the LivyOperator test (livy_clients.rs): a venv of its own
+# (Airflow pins its own SQLAlchemy, pydantic, ...; about 300 MB, a minute to install).
+AIRFLOW_VENV=$PWD/.venv-airflow
+AIRFLOW_LIVY_VERSION=4.6.4
+if ! "$AIRFLOW_VENV/bin/python" -c "import importlib.metadata as m; assert m.version('apache-airflow-providers-apache-livy') == '$AIRFLOW_LIVY_VERSION'" 2>/dev/null; then
+  log "installing Airflow's Livy provider $AIRFLOW_LIVY_VERSION into $AIRFLOW_VENV (about a minute)"
+  python3 -m venv "$AIRFLOW_VENV"
+  "$AIRFLOW_VENV/bin/pip" install -q "apache-airflow-providers-apache-livy==$AIRFLOW_LIVY_VERSION"
 fi
 
 # The interactive driver's JVM side (the cloud.ilum.job.Job contract), compiled with javac.

@@ -68,6 +68,10 @@ pub fn run() {
                         // Shown in Settings; the app itself works without it.
                         tracing::warn!(%error, "built-in REST server not started");
                     }
+                    let livy = engine.settings().livy;
+                    if let Err(error) = tauri::async_runtime::block_on(server.apply_livy(&engine, livy.enabled, livy.port)) {
+                        tracing::warn!(%error, "built-in Livy port not started");
+                    }
                     app.manage(server);
                     app.manage(engine);
                     Ok(())

@@ -161,6 +161,46 @@ fn the_built_in_rest_server_follows_the_settings() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the server stopped listening");
 }
 
+/// Settings → Livy: the Livy API at the root of its own port while enabled (sharing the
+/// token), `/livy` on the REST port always; a taken port is refused naming `livy.port`.
+#[test]
+fn the_livy_port_follows_the_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with_engine(dir.path());
+    let mut settings = invoke(&window, "get_settings", json!({})).unwrap()["settings"].clone();
+    assert_eq!(settings["livy"], json!({"enabled": false, "port": 8998}));
+    let (api, livy) = (free_port(), free_port());
+    settings["restServer"] = json!({"enabled": true, "port": api});
+    settings["livy"] = json!({"enabled": true, "port": livy});
+    invoke(&window, "update_settings", json!({"settings": settings.clone()})).unwrap();
+    let status = invoke(&window, "rest_server_status", json!({})).unwrap();
+    assert_eq!(status["livyUrl"], format!("http://127.0.0.1:{livy}"));
+    let token = status["token"].as_str().unwrap().to_string();
+    let answer = http_get(livy, "/version", &token);
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("0.8.0-incubating"), "{answer}");
+    assert!(http_get(livy, "/version", "wrong").starts_with("HTTP/1.1 401"));
+    assert!(http_get(api, "/livy/version", &token).starts_with("HTTP/1.1 200"));
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut other = settings.clone();
+    other["livy"]["port"] = json!(taken.local_addr().unwrap().port());
+    let error = invoke(&window, "update_settings", json!({"settings": other})).unwrap_err();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("livy.port")));
+    assert_eq!(invoke(&window, "get_settings", json!({})).unwrap()["settings"], settings);
+    assert!(http_get(livy, "/version", &token).starts_with("HTTP/1.1 200"), "the running Livy port stays");
+
+    settings["livy"]["enabled"] = json!(false);
+    invoke(&window, "update_settings", json!({"settings": settings})).unwrap();
+    let status = invoke(&window, "rest_server_status", json!({})).unwrap();
+    assert_eq!(status["livyUrl"], format!("http://127.0.0.1:{api}/livy"));
+    // The listener closes once its serve task sees the stop; the bound only turns a hang into a failure.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", livy)).is_ok() {
+        assert!(std::time::Instant::now() < deadline, "the Livy port stopped listening");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn kubeconfig_contexts_are_listed_without_credentials_and_imported_by_name() {
     let dir = tempfile::tempdir().unwrap();

@@ -19,6 +19,7 @@ pub mod groups;
 mod history;
 pub mod jobs;
 pub mod limits;
+pub mod livy_ids;
 pub mod log_index;
 pub mod log_rotate;
 pub mod model;

@@ -21,6 +21,7 @@ pub struct Settings {
     pub rest_server: RestServerSettings,
     pub job_defaults: JobDefaults,
     pub spark: SparkSettings,
+    pub livy: LivySettings,
     #[serde(flatten, skip_serializing)]
     #[cfg_attr(feature = "specta", specta(skip))]
     pub unknown: UnknownFields,
@@ -36,6 +37,25 @@ pub struct RestServerSettings {
     #[serde(flatten, skip_serializing)]
     #[cfg_attr(feature = "specta", specta(skip))]
     pub unknown: UnknownFields,
+}
+
+/// The Livy API (`/livy` on the REST API's port) also at the root of its own loopback
+/// port, where clients configured for `http://localhost:8998` find it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct LivySettings {
+    pub enabled: bool,
+    pub port: u16,
+    #[serde(flatten, skip_serializing)]
+    #[cfg_attr(feature = "specta", specta(skip))]
+    pub unknown: UnknownFields,
+}
+
+impl Default for LivySettings {
+    fn default() -> Self {
+        Self { enabled: false, port: 8998, unknown: UnknownFields::new() }
+    }
 }
 
 /// What a new job's form starts with.
@@ -124,11 +144,18 @@ impl Engine {
         refuse_unknown::<RestServerSettings>("restServer.", &settings.rest_server.unknown)?;
         refuse_unknown::<JobDefaults>("jobDefaults.", &settings.job_defaults.unknown)?;
         refuse_unknown::<SparkSettings>("spark.", &settings.spark.unknown)?;
+        refuse_unknown::<LivySettings>("livy.", &settings.livy.unknown)?;
         if let Some(folder) = &settings.spark.folder {
             crate::spark_env::check_spark_folder(folder).map_err(|reason| EngineError::invalid("spark.folder", reason))?;
         }
         if settings.rest_server.port == 0 {
             return Err(EngineError::invalid("restServer.port", "must be between 1 and 65535"));
+        }
+        if settings.livy.port == 0 {
+            return Err(EngineError::invalid("livy.port", "must be between 1 and 65535"));
+        }
+        if settings.livy.enabled && settings.rest_server.enabled && settings.livy.port == settings.rest_server.port {
+            return Err(EngineError::invalid("livy.port", format!("{} is the REST API's port; pick another", settings.livy.port)));
         }
         let cluster = settings.job_defaults.cluster_name.trim();
         if self.store().cluster_by_name(cluster).await?.is_none() {

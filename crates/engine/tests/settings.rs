@@ -5,7 +5,7 @@
 mod common;
 
 use sparkdeck_engine::model::job::Language;
-use sparkdeck_engine::settings::{JobDefaults, RestServerSettings, Settings};
+use sparkdeck_engine::settings::{JobDefaults, LivySettings, RestServerSettings, Settings};
 use sparkdeck_engine::{Engine, EngineConfig};
 
 #[tokio::test]
@@ -58,4 +58,31 @@ async fn unknown_settings_keys_are_refused_by_name() {
         assert!(error.to_string().contains("the fields are"), "{error}");
     }
     assert_eq!(engine.settings(), defaults, "refused updates change nothing");
+}
+
+/// The Livy port (Settings → Livy): off on 8998 by default; 0, or the REST API's own port
+/// while both are on, is refused naming `livy.port`; a saved one survives a restart.
+#[tokio::test]
+async fn livy_settings_are_checked_and_kept() {
+    let (dir, engine) = common::engine().await;
+    let defaults = engine.settings();
+    assert_eq!((defaults.livy.enabled, defaults.livy.port), (false, 8998));
+    for bad in [
+        Settings { livy: LivySettings { port: 0, ..LivySettings::default() }, ..Settings::default() },
+        Settings {
+            rest_server: RestServerSettings { enabled: true, port: 9000, ..RestServerSettings::default() },
+            livy: LivySettings { enabled: true, port: 9000, ..LivySettings::default() },
+            ..Settings::default()
+        },
+    ] {
+        assert_eq!(engine.update_settings(bad).await.unwrap_err().field(), Some("livy.port"));
+    }
+    let settings: Settings = serde_json::from_str(r#"{"livy": {"enabled": true, "host": "0.0.0.0"}}"#).unwrap();
+    assert_eq!(engine.update_settings(settings).await.unwrap_err().field(), Some("livy.host"));
+    assert_eq!(engine.settings(), defaults, "refused updates change nothing");
+    let wanted = Settings { livy: LivySettings { enabled: true, port: 18998, ..LivySettings::default() }, ..Settings::default() };
+    engine.update_settings(wanted.clone()).await.unwrap();
+    drop(engine);
+    let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.unwrap();
+    assert_eq!(engine.settings().livy, wanted.livy);
 }

@@ -57,13 +57,8 @@ impl Guard {
     }
 
     fn refuse(&self, headers: &HeaderMap) -> Option<Response> {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-        if !self.hosts.allows(host) {
-            return Some(message(StatusCode::FORBIDDEN, format!("Host '{host}' is not a loopback name; refused")));
-        }
-        let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v != "none" && v != "same-origin");
-        if headers.contains_key(header::ORIGIN) || cross_site {
-            return Some(message(StatusCode::FORBIDDEN, "requests from web pages are refused"));
+        if let Some(reason) = refuse_origin(&self.hosts, headers) {
+            return Some(message(StatusCode::FORBIDDEN, reason));
         }
         let presented = headers
             .get(header::AUTHORIZATION)
@@ -81,6 +76,20 @@ impl Guard {
         }
         None
     }
+}
+
+/// Why a request is refused before its token is looked at: a `Host` that is not a
+/// loopback name, or a browser's mark of a web page (shared with the Livy routes).
+pub(crate) fn refuse_origin(hosts: &AllowedHosts, headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if !hosts.allows(host) {
+        return Some(format!("Host '{host}' is not a loopback name; refused"));
+    }
+    let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v != "none" && v != "same-origin");
+    if headers.contains_key(header::ORIGIN) || cross_site {
+        return Some("requests from web pages are refused".to_string());
+    }
+    None
 }
 
 pub(crate) async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {

@@ -9,7 +9,7 @@ use clap::Parser;
 use sparkdeck_engine::limits::MAX_REQUEST_TIMEOUT_SECONDS;
 use sparkdeck_engine::config::parse_driver_lease;
 use sparkdeck_engine::{Engine, EngineConfig};
-use sparkdeck_server::{AllowedHosts, router, serve, token};
+use sparkdeck_server::{AllowedHosts, Livy, router_with_livy, serve, token};
 use tokio::net::TcpListener;
 
 mod install_spark;
@@ -44,6 +44,10 @@ struct Args {
     /// each further retry waits twice as long.
     #[arg(long, env = "SPARKDECK_RETRY_BACKOFF_MS", default_value_t = 10_000)]
     retry_backoff_ms: u64,
+    /// Also serve the Livy API (always at /livy) at the root of this loopback port, where
+    /// Livy clients configured for http://localhost:8998 find it.
+    #[arg(long, env = "SPARKDECK_LIVY_PORT")]
+    livy_port: Option<u16>,
     /// Install Spark 4.3.0 into the data directory (a virtualenv with pyspark from the
     /// package index pip is configured for), printing progress, then exit; serves nothing.
     #[arg(long)]
@@ -86,11 +90,36 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if !args.bind.is_loopback() {
         tracing::warn!(%addr, "the API is reachable from the network; only the token protects it");
     }
-    // Scripts and tests read these two lines.
+    let livy = Livy::new(engine.clone());
+    let (stop_livy, livy_stopped) = tokio::sync::watch::channel(false);
+    let livy_server = match args.livy_port {
+        Some(port) => {
+            let loopback = IpAddr::from([127, 0, 0, 1]);
+            let livy_listener = TcpListener::bind(SocketAddr::new(loopback, port))
+                .await
+                .map_err(|e| format!("cannot listen on 127.0.0.1:{port} for the Livy API: {e}"))?;
+            let livy_addr = livy_listener.local_addr()?;
+            let app = livy.router(token.clone(), AllowedHosts::for_bind(loopback));
+            let mut stopped = livy_stopped;
+            let serving = tokio::spawn(serve(livy_listener, app, async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }));
+            Some((livy_addr, serving))
+        }
+        None => None,
+    };
+    // Scripts and tests read these lines.
     println!("sparkdeck-server listening on http://{addr}/api/v1");
     println!("token: {token} (also in {})", engine.data_dir().join(token::FILE_NAME).display());
-    let app = router(engine.clone(), token, AllowedHosts::for_bind(args.bind));
+    if let Some((livy_addr, _)) = &livy_server {
+        println!("livy listening on http://{livy_addr}");
+    }
+    let app = router_with_livy(engine.clone(), token, AllowedHosts::for_bind(args.bind), &livy);
     serve(listener, app, shutdown_signal()).await?;
+    let _ = stop_livy.send(true);
+    if let Some((_, serving)) = livy_server {
+        serving.await??;
+    }
     // Launch nothing more; running drivers stay for the next start to re-attach.
     engine.shutdown();
     tracing::info!("stopped");

@@ -2,7 +2,8 @@
 //! whole life (requests, errors, cancel, SSE, its driver's stages live and after it was
 //! killed mid-request, rescale,
 //! pause/resume, stop, delete), a SCALA group whose jar is compiled here against a stub
-//! of `cloud.ilum.job.Job`, and a CODE group. Each test has its own data directory.
+//! of `cloud.ilum.job.Job`, a CODE group, and a SQL CODE group answering a table. Each test
+//! has its own data directory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
@@ -384,4 +385,54 @@ async fn code_group_executes_and_completes_code() {
     let (status, body) = call(s.post(&format!("/group/{id}/job/execute")).json(&code(&big))).await;
     assert_eq!(status, 409);
     assert!(body["message"].as_str().unwrap().starts_with("code:"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sql_code_group_answers_a_table_and_shares_its_session_with_python() {
+    let s = server().await;
+    let form = Form::new().text("name", "queries").text("kind", "CODE").text("language", "SQL").text("clusterName", "one");
+    let id = create(&s, form).await;
+    let g = wait_ready(&s, &id, 1).await;
+    assert_eq!(g["language"], "SQL");
+    let sql = |c: &str| json!({"type": "interactive_code_execute", "code": c});
+    let one = execute(&s, &id, sql("SELECT 1 AS x")).await;
+    assert_eq!((one["state"].as_str(), one["language"].as_str()), (Some("FINISHED"), Some("SQL")), "{one}");
+    let table = &one["data"]["application/json"];
+    assert_eq!(table["schema"]["type"], "struct", "{one}");
+    let fields = table["schema"]["fields"].as_array().unwrap();
+    assert_eq!((fields.len(), fields[0]["name"].as_str(), fields[0]["type"].as_str()), (1, Some("x"), Some("integer")), "{one}");
+    assert_eq!((&table["data"], &table["truncated"]), (&json!([[1]]), &json!(false)), "{one}");
+    assert!(one["result"].as_str().is_some_and(|r| r.contains('1')), "the plain text too: {one}");
+    let one_id = one["jobInstanceId"].as_str().unwrap();
+    let (status, progress) = call(s.get(&format!("/group/{id}/job/{one_id}/progress"))).await;
+    assert_eq!((status, progress), (200, json!({"progress": 1.0})));
+    // One SparkSession: a view SQL made is Python's too, through the request's language.
+    assert_eq!(execute(&s, &id, sql("CREATE TEMPORARY VIEW answer AS SELECT 41 + 1 AS n")).await["state"], "FINISHED");
+    let python = json!({"type": "interactive_code_execute", "code": "spark.table('answer').first()[0]", "language": "PYTHON"});
+    let read = execute(&s, &id, python).await;
+    assert_eq!((read["result"].as_str(), read["language"].as_str()), (Some("42"), Some("PYTHON")), "{read}");
+    let broken = execute(&s, &id, sql("SELECT * FROM nowhere")).await;
+    assert_eq!(broken["state"], "FAILED", "{broken}");
+    assert!(broken["error"]["message"].as_str().is_some_and(|m| m.contains("AnalysisException")), "{broken}");
+
+    // Live progress from Spark: 10,000 small tasks on one thread take far longer than the
+    // guard, so the request is running whenever progress is read, until it is cancelled.
+    let long = submit(&s, &id, sql("SELECT count(*) FROM range(0, 1000000000000, 1, 10000) WHERE id % 7 = 3")).await;
+    let progress_url = format!("/group/{id}/job/{long}/progress");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let live = loop {
+        let (status, body) = call(s.get(&progress_url)).await;
+        assert_eq!(status, 200, "{body}");
+        let p = body["progress"].as_f64().unwrap();
+        if p > 0.0 {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no progress within 120 s: {:#}", instance(&s, &id, &long).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(live < 1.0, "still running: {live}");
+    assert_eq!(instance(&s, &id, &long).await["state"], "BUSY");
+    call(s.post(&format!("/group/{id}/job/{long}/cancel"))).await;
+    wait_instance(&s, &id, &long, "CANCELED", Duration::from_secs(60)).await;
+    assert_eq!(call(s.get(&progress_url)).await.1, json!({"progress": 1.0}), "ended");
 }

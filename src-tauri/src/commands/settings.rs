@@ -40,6 +40,12 @@ pub async fn update_settings(
         message,
         field: Some("restServer.port".into()),
     })?;
+    let livy = &settings.livy;
+    server.apply_livy(&engine, livy.enabled, livy.port).await.map_err(|message| IpcError {
+        code: ErrorCode::Invalid,
+        message,
+        field: Some("livy.port".into()),
+    })?;
     let settings = engine.update_settings(settings).await?;
     Ok(SettingsView { settings, data_dir: engine.data_dir().display().to_string() })
 }

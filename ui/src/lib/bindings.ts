@@ -1168,6 +1168,30 @@ export type Language =
 "SQL";
 
 /**
+ *  The Livy API (`/livy` on the REST API's port) also at the root of its own loopback
+ *  port, where clients configured for `http://localhost:8998` find it.
+ */
+export type LivySettings = LivySettings_Serialize | LivySettings_Deserialize;
+
+/**
+ *  The Livy API (`/livy` on the REST API's port) also at the root of its own loopback
+ *  port, where clients configured for `http://localhost:8998` find it.
+ */
+export type LivySettings_Deserialize = {
+	enabled?: boolean,
+	port?: number,
+};
+
+/**
+ *  The Livy API (`/livy` on the REST API's port) also at the root of its own loopback
+ *  port, where clients configured for `http://localhost:8998` find it.
+ */
+export type LivySettings_Serialize = {
+	enabled: boolean,
+	port: number,
+};
+
+/**
  *  Checked settings: stored with the job's spec and shown as the 1.5.3 `memorySettings`
  *  (integers, booleans, JVM memory strings; unset ones left out).
  */
@@ -1304,6 +1328,13 @@ export type RestServerStatus_Deserialize = {
 	token?: string | null,
 	/**  Why it is not running although enabled (e.g. the port is taken). */
 	error?: string | null,
+	/**
+	 *  Where Livy clients connect: the Livy port's root while it runs, else `/livy` on the
+	 *  REST API's port while that runs.
+	 */
+	livyUrl?: string | null,
+	/**  Why the Livy port is not served although enabled. */
+	livyError?: string | null,
 };
 
 export type RestServerStatus_Serialize = {
@@ -1314,6 +1345,13 @@ export type RestServerStatus_Serialize = {
 	token: string | null,
 	/**  Why it is not running although enabled (e.g. the port is taken). */
 	error: string | null,
+	/**
+	 *  Where Livy clients connect: the Livy port's root while it runs, else `/livy` on the
+	 *  REST API's port while that runs.
+	 */
+	livyUrl: string | null,
+	/**  Why the Livy port is not served although enabled. */
+	livyError: string | null,
 };
 
 /**
@@ -1598,12 +1636,14 @@ export type Settings_Deserialize = {
 	restServer?: RestServerSettings_Deserialize,
 	jobDefaults?: JobDefaults_Deserialize,
 	spark?: SparkSettings_Deserialize,
+	livy?: LivySettings_Deserialize,
 };
 
 export type Settings_Serialize = {
 	restServer: RestServerSettings_Serialize,
 	jobDefaults: JobDefaults_Serialize,
 	spark: SparkSettings_Serialize,
+	livy: LivySettings_Serialize,
 };
 
 export type SortOrder = {

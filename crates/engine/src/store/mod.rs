@@ -9,6 +9,7 @@ pub(crate) mod clusters;
 pub(crate) mod groups;
 pub(crate) mod instances;
 pub(crate) mod jobs;
+mod livy_ids;
 mod run_durations;
 pub(crate) mod schedules;
 pub(crate) mod sql;

@@ -12,6 +12,8 @@ pub struct Server {
     child: Child,
     pub url: String,
     pub token: String,
+    /// The root of the Livy API's own port, when started with `--livy-port`.
+    pub livy_url: Option<String>,
 }
 
 impl Server {
@@ -61,7 +63,11 @@ pub fn start_with(data_dir: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr
     let url = lines.next().expect("listening line").expect("utf-8").split_whitespace().last().expect("url").to_string();
     let token = lines.next().expect("token line").expect("utf-8");
     let token = token.strip_prefix("token: ").and_then(|t| t.split_whitespace().next()).expect("token").to_string();
-    Server { child, url, token }
+    let livy_url = args.contains(&"--livy-port").then(|| {
+        let line = lines.next().expect("livy line").expect("utf-8");
+        line.strip_prefix("livy listening on ").expect("livy listening on URL").to_string()
+    });
+    Server { child, url, token, livy_url }
 }
 
 /// One authenticated call: the status and the JSON body (`Null` when empty).

@@ -3,11 +3,13 @@
 #![allow(dead_code)] // each test file uses part of it
 
 pub mod binary;
+pub mod livy;
 
 use std::net::SocketAddr;
 
 use reqwest::{Client, RequestBuilder};
-use sparkdeck_engine::{Engine, EngineConfig};
+use sparkdeck_engine::testing::ScriptedRuntime;
+use sparkdeck_engine::{Engine, EngineConfig, EngineError};
 use sparkdeck_server::{AllowedHosts, router, serve, token};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -17,8 +19,11 @@ pub struct TestServer {
     pub token: String,
     pub client: Client,
     pub engine: Engine,
+    /// The test double its clusters run on, if it was started with one.
+    pub runtime: Option<ScriptedRuntime>,
     _stop: oneshot::Sender<()>,
-    _dir: TempDir,
+    /// Taken by [`TestServer::restart`], which keeps it for the next server.
+    _dir: Option<TempDir>,
 }
 
 impl TestServer {
@@ -28,10 +33,25 @@ impl TestServer {
 
     /// A server whose engine configuration `adjust` changes first (limits, concurrency).
     pub async fn start_with(adjust: impl FnOnce(&mut EngineConfig)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_on(tempfile::tempdir().expect("temp dir"), None, adjust).await
+    }
+
+    /// A server on `dir`, its clusters on `runtime` when given (else the real runtimes).
+    /// A previous engine on `dir` lets go of it once its background tasks notice.
+    pub async fn start_on(dir: TempDir, runtime: Option<ScriptedRuntime>, adjust: impl FnOnce(&mut EngineConfig)) -> Self {
         let mut config = EngineConfig::new(Some(dir.path().to_path_buf()));
         adjust(&mut config);
-        let engine = Engine::open(config).await.expect("engine");
+        let engine = loop {
+            let opened = match &runtime {
+                Some(runtime) => Engine::open_with_runtime(config.clone(), runtime.clone()).await,
+                None => Engine::open(config.clone()).await,
+            };
+            match opened {
+                Ok(engine) => break engine,
+                Err(EngineError::DataDirLocked { .. }) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                Err(e) => panic!("engine: {e}"),
+            }
+        };
         let token = token::load_or_create(dir.path()).expect("token");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -40,7 +60,17 @@ impl TestServer {
         tokio::spawn(serve(listener, app, async move {
             let _ = stopped.await;
         }));
-        Self { addr, token, client: Client::new(), engine, _stop: stop, _dir: dir }
+        Self { addr, token, client: Client::new(), engine, runtime, _stop: stop, _dir: Some(dir) }
+    }
+
+    /// Stops this server as a shutdown does (its drivers keep running) and starts another
+    /// on the same data directory and runtime.
+    pub async fn restart(mut self) -> Self {
+        self.engine.shutdown();
+        let dir = self._dir.take().expect("data dir");
+        let runtime = self.runtime.take();
+        drop(self);
+        Self::start_on(dir, runtime, |_| {}).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -64,7 +94,7 @@ impl TestServer {
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
-        self._dir.path()
+        self._dir.as_ref().expect("data dir").path()
     }
 }
 
@@ -73,13 +103,15 @@ impl Drop for TestServer {
     /// test must not leave them running, so every process started for this data
     /// directory is killed with its process group.
     fn drop(&mut self) {
+        // Restarted: the next server on the directory owns its drivers.
+        let Some(dir) = &self._dir else { return };
         // The engine lives on until the test's runtime ends: it must not start a driver
         // (a replacement for one killed here) after the kill.
         self.engine.shutdown();
-        kill_processes_of(self._dir.path());
+        kill_processes_of(dir.path());
         // A launch that was under way completes after the first kill.
         std::thread::sleep(std::time::Duration::from_millis(300));
-        kill_processes_of(self._dir.path());
+        kill_processes_of(dir.path());
     }
 }
 
