@@ -88,6 +88,12 @@ class ScalaCells:
             return tables.dataframe_answer(DataFrame(dataset.toDF(), self.spark), output)
         return tables.text_answer(output or None)
 
+    def interrupt(self):
+        """Interrupts the JVM thread of the running statement, if one runs."""
+        interpreter = self.interpreter
+        if interpreter is not None:
+            interpreter.interrupt()
+
     def complete(self, code, cursor):
         # Not beside a running statement (the compiler is shared): no candidates then.
         if not self.use_lock.acquire(blocking=False):

@@ -30,8 +30,6 @@ pub(crate) fn routes() -> Router<Livy> {
 
 /// The cluster a session runs on, as a Spark-looking key of `conf` (taken out of it).
 const CLUSTER_KEY: &str = "sparkdeck.clusterName";
-/// Every interpreter is started in a Livy session's driver: a statement may use any.
-const INTERPRETERS: &str = "PYTHON,SCALA,SQL";
 
 /// The group form's field names that Livy's body calls otherwise.
 const FORM_NAMES: &[(&str, &str)] = &[
@@ -100,7 +98,6 @@ async fn view(livy: &Livy, session: &Session) -> LivyResult<Value> {
     let group = &session.group;
     let memory = &group.memory_settings;
     let mut conf: Map<String, Value> = group.job_config.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-    conf.remove("sparkdeck.interpreters");
     Ok(json!({
         "id": session.entry.id,
         "name": session.entry.name,
@@ -210,9 +207,6 @@ impl NewSession {
         let kind = Kind::from_body(body, "kind")?.unwrap_or(Kind::PySpark);
         let mut conf = wire::conf(body)?;
         let cluster = conf.iter().position(|(k, _)| k == CLUSTER_KEY).map(|i| conf.remove(i).1);
-        if let Some((key, _)) = conf.iter().find(|(k, _)| k == "sparkdeck.interpreters") {
-            return Err(LivyError::field(&format!("conf.{key}"), "is set by Sparkdeck: a Livy session runs every interpreter"));
-        }
         Ok(Self {
             kind,
             name: wire::text(body, "name")?,
@@ -241,8 +235,10 @@ async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(Statu
         heartbeat_seconds: new.heartbeat_seconds,
     };
     let id = engine.reserve_livy_id(&reservation).await?;
-    let mut job_config: Vec<String> = new.conf.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    job_config.push(format!("sparkdeck.interpreters={INTERPRETERS}"));
+    // Every statement kind runs on the driver; only the session's own interpreter is warmed
+    // before it is idle (Scala costs seconds): the others start at their first statement,
+    // unless `conf` names them in `sparkdeck.interpreters`.
+    let job_config: Vec<String> = new.conf.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let form = GroupForm {
         name: Some(new.name.clone().unwrap_or_else(|| format!("livy-session-{id}"))),
         description: Some(format!("Livy session {id} ({})", new.kind.as_str())),
