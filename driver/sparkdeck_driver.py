@@ -243,9 +243,10 @@ class Driver:
     def keep_cancelling(self, request_id, thread_id):
         """Cancels the request's job group until the request ends: a job it starts after the
         cancel is cancelled too (Spark's own "future jobs" check misses the stages adaptive
-        execution submits). Pure Python code does not see Spark's cancellation: if the
-        request is still running after the grace period, raise in its thread. (Not at once:
-        raising inside a py4j call that Spark is already cancelling breaks that call's answer.)"""
+        execution submits). Pure Python or Scala code does not see Spark's cancellation: if
+        the request is still running after the grace period, raise in its thread and
+        interrupt the JVM thread of a Scala statement. (Not at once: raising inside a py4j
+        call that Spark is already cancelling breaks that call's answer.)"""
         began = time.monotonic()
         interrupted = False
         while self.current == (request_id, thread_id):
@@ -253,6 +254,8 @@ class Driver:
                 self.sc.cancelJobGroup(request_id)
             if not interrupted and time.monotonic() - began > CANCEL_GRACE_S:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(RequestCancelled))
+                with contextlib.suppress(Exception):
+                    self.cells["SCALA"].interrupt()
                 interrupted = True
             time.sleep(CANCEL_EVERY_S)
 

@@ -19,9 +19,11 @@ WARM_UP = (
     "Seq((1, \"a\")).toDF(\"n\", \"s\").where($\"n\" > 0).count()",
     "1 + 1",
 )
-# How often the warm-up statements run: the first rounds compile slowly until the JVM has
-# compiled the compiler itself.
-WARM_UP_ROUNDS = 3
+# Warm-up rounds run until one is no faster than the best before it twice in a row (the JVM
+# has compiled the compiler's paths), at least MIN and at most MAX rounds or MAX_S seconds.
+WARM_UP_MIN_ROUNDS = 3
+WARM_UP_MAX_ROUNDS = 15
+WARM_UP_MAX_S = 30.0
 
 
 class ScalaError(Exception):
@@ -55,11 +57,19 @@ class ScalaCells:
         """Starts the interpreter and runs the warm-up statements; milliseconds taken. They
         define no name a user sees (`val _ = ...`: the first result is still `res0`)."""
         began = time.monotonic()
+        rounds, best, settled = 0, float("inf"), 0
         with self.use_lock:
             interpreter = self.started()
-            for _ in range(WARM_UP_ROUNDS):
+            while rounds < WARM_UP_MAX_ROUNDS and time.monotonic() - began < WARM_UP_MAX_S:
+                round_began = time.monotonic()
                 for statement in WARM_UP:
                     interpreter.warmUp(statement)
+                took = time.monotonic() - round_began
+                rounds += 1
+                settled = settled + 1 if took >= best * 0.95 else 0
+                best = min(best, took)
+                if rounds >= WARM_UP_MIN_ROUNDS and settled >= 2:
+                    break
         return int((time.monotonic() - began) * 1000)
 
     def run(self, code):
@@ -77,6 +87,12 @@ class ScalaCells:
         if dataset is not None:
             return tables.dataframe_answer(DataFrame(dataset.toDF(), self.spark), output)
         return tables.text_answer(output or None)
+
+    def interrupt(self):
+        """Interrupts the JVM thread of the running statement, if one runs."""
+        interpreter = self.interpreter
+        if interpreter is not None:
+            interpreter.interrupt()
 
     def complete(self, code, cursor):
         # Not beside a running statement (the compiler is shared): no candidates then.

@@ -163,6 +163,9 @@ class DriverTest(unittest.TestCase):
         body = self.execute(kind="code", language="SCALA", code="spark.range(1000).count()")
         self.assertEqual(body["result"], "val res0: Long = 1000\n")
         self.assertEqual(self.execute(kind="code", language="SCALA", code="res0 + 1")["result"], "val res1: Long = 1001\n")
+        # The job's own jars (--jars) are on the Scala compiler's class path.
+        body = self.execute(kind="code", language="SCALA", code="new example.CountJob().getClass.getName")
+        self.assertEqual(body["result"], 'val res2: String = example.CountJob\n')
 
     def test_jvm_job_classes_get_the_contract_from_the_runtime(self):
         self.assertEqual(self.execute(kind="job", language="SCALA", jobClass="example.CountJob", config={"n": 7}),

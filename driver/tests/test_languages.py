@@ -233,6 +233,14 @@ class LanguagesTest(unittest.TestCase):
         self.assertEqual(answer["error"]["message"], "the request was cancelled")
         self.assertRegex(self.ok(self.scala("spark.range(3).count()"))["result"], r"= 3\n")
 
+    def test_cancel_scala_code_that_runs_no_spark_job(self):
+        worker, answer = self.run_in_background("scala-loop", "SCALA", "while (true) Thread.sleep(50)")
+        self.assertTrue(wait_until(lambda: self.agent.call("/cancel", {"requestId": "scala-loop"})[1] == {"cancelled": True}, 60))
+        worker.join(60)
+        self.assertFalse(worker.is_alive(), "the interrupted statement returned")
+        self.assertEqual(answer["error"]["message"], "the request was cancelled")
+        self.assertRegex(self.ok(self.scala("Thread.sleep(10); 5"))["result"], r"= 5\n", "the next statement is not interrupted")
+
     def test_unknown_language_is_refused(self):
         self.assertEqual(self.execute(language="R", code="1")["error"]["message"], "unknown language 'R': one of PYTHON, SCALA, SQL")
 

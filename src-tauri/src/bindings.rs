@@ -7,7 +7,7 @@ use sparkdeck_engine::model::job::JobState;
 use sparkdeck_engine::model::schedule::{CatchUp, OverlapPolicy, ScheduleState};
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{clusters, files, groups, jobs, kubeconfig, schedules, settings, spark, spark_app, windows};
+use crate::commands::{clusters, files, groups, jobs, kubeconfig, results, schedules, settings, spark, spark_app, windows};
 use crate::events::EngineChanged;
 use crate::single_instance::FilesOpened;
 
@@ -25,6 +25,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             kubeconfig::import_kubeconfig,
             files::pick_text_file,
             files::pick_job_files,
+            files::pick_save_file,
             jobs::submit_job,
             jobs::list_jobs,
             jobs::get_job,
@@ -51,6 +52,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> Builder<R> {
             groups::run_group_request,
             groups::list_group_results,
             groups::cancel_group_request,
+            results::save_result_csv,
             schedules::create_schedule,
             schedules::update_schedule,
             schedules::list_schedules,

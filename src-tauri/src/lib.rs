@@ -116,7 +116,7 @@ fn engine_config() -> Result<EngineConfig, String> {
     Ok(config)
 }
 
-/// The GTK/native "open file" dialog, answered asynchronously.
+/// The GTK/native "open file" (or "save file") dialog, answered asynchronously.
 fn native_file_picker(app: tauri::AppHandle) -> FilePicker {
     FilePicker::new(move |request: PickRequest| {
         let (sender, receiver) = tokio::sync::oneshot::channel();
@@ -126,7 +126,11 @@ fn native_file_picker(app: tauri::AppHandle) -> FilePicker {
             dialog = dialog.add_filter(extensions.join(", "), &extensions);
         }
         let to_paths = |files: Vec<tauri_plugin_dialog::FilePath>| files.into_iter().filter_map(|f| f.into_path().ok()).collect();
-        if request.folder {
+        if let Some(file_name) = request.save_as {
+            dialog.set_file_name(file_name).save_file(move |picked| {
+                let _ = sender.send(picked.map(|f| to_paths(vec![f])).unwrap_or_default());
+            });
+        } else if request.folder {
             dialog.pick_folder(move |picked| {
                 let _ = sender.send(picked.map(|f| to_paths(vec![f])).unwrap_or_default());
             });

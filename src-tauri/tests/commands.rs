@@ -506,3 +506,115 @@ fn a_picked_spark_folder_is_refused_with_the_reason_or_used_and_the_settings_for
     assert_ne!(forgotten["env"]["source"], "settings", "{forgotten}");
     assert_eq!(invoke(&window, "get_settings", json!({})).unwrap()["settings"]["spark"]["folder"], Value::Null);
 }
+
+/// A stand-in driver agent on loopback, READY at once, for as long as the test runs: a cell
+/// whose code is `table` answers a SQL result table (contract A's `data`), any other cell its
+/// code as text and no data. Its port.
+fn stand_in_agent() -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let answer = if request_line.starts_with("GET /health") {
+                json!({"state": "READY", "appId": "app-stand-in", "progress": null})
+            } else if request["code"] == "table" {
+                let fields = [("name", "string"), ("n", "long"), ("note", "string")]
+                    .map(|(name, kind)| json!({"name": name, "type": kind, "nullable": true, "metadata": {}}));
+                let rows = json!([["Ada, L", 1, null], ["say \"hi\"", 2, "two\nlines"]]);
+                let table = json!({"schema": {"type": "struct", "fields": fields}, "data": rows, "truncated": false});
+                json!({"result": "(the table as text)", "data": {"text/plain": "(the table as text)", "application/json": table}})
+            } else {
+                json!({"result": request["code"], "data": null})
+            };
+            let text = answer.to_string();
+            let mut stream = reader.into_inner();
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", text.len());
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(text.as_bytes());
+        }
+    });
+    port
+}
+
+/// "Save as CSV…": the save dialog proposes a file name, and the command writes the CSV of the
+/// result as the engine stored it (RFC 4180 quoting, CRLF), told only the group, the request and
+/// the path. A result without a table, a relative path or an unknown request is refused by field.
+#[test]
+fn a_result_table_is_saved_as_csv_from_the_stored_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = sparkdeck_engine::testing::ScriptedRuntime::new();
+    runtime.serve_agents_on(stand_in_agent());
+    let config = EngineConfig::new(Some(dir.path().join("data")));
+    let engine = tauri::async_runtime::block_on(Engine::open_with_runtime(config, runtime)).unwrap();
+    let app = mock_builder()
+        .invoke_handler(sparkdeck_app::specta_builder::<MockRuntime>().invoke_handler())
+        .manage(engine)
+        .manage(sparkdeck_app::RestServer::default())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let target = dir.path().join("scores.csv");
+    let chosen = target.clone();
+    tauri::Manager::manage(
+        &app,
+        sparkdeck_app::FilePicker::new(move |request| {
+            assert_eq!(request.save_as.as_deref(), Some("result.csv"), "a save dialog: {request:?}");
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            let _ = sender.send(vec![chosen.clone()]);
+            receiver
+        }),
+    );
+
+    let form = json!({"form": {"name": "notebook", "kind": "CODE", "language": "PYTHON", "scale": 1}});
+    let group = invoke(&window, "create_group", form).unwrap();
+    let id = group["id"].as_str().unwrap();
+    let run = |code: &str| {
+        let request = json!({"id": id, "request": {"type": "interactive_code_execute", "code": code}, "wait": true});
+        invoke(&window, "run_group_request", request).unwrap()
+    };
+    let table = run("table");
+    assert_eq!(table["state"], "FINISHED", "{table}");
+    let plain = run("plain");
+
+    let args = json!({"title": "Save the result as CSV", "fileName": "result.csv", "extensions": ["csv"]});
+    let path = invoke(&window, "pick_save_file", args).unwrap();
+    assert_eq!(path, target.display().to_string());
+    let save = |instance: &Value, path: &Value| {
+        invoke(&window, "save_result_csv", json!({"id": id, "instanceId": instance["jobInstanceId"], "path": path}))
+    };
+    let saved = save(&table, &path).unwrap();
+    assert_eq!(saved, json!({"path": target.display().to_string(), "rows": 2}));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "name,n,note\r\n\"Ada, L\",1,\r\n\"say \"\"hi\"\"\",2,\"two\nlines\"\r\n");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o644);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "only the data dir and the CSV: {leftovers:?}");
+
+    let error = save(&plain, &path).unwrap_err();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("instanceId")), "{error}");
+    assert!(error["message"].as_str().unwrap().ends_with("holds no table"), "{error}");
+    let error = save(&table, &json!("scores.csv")).unwrap_err();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("invalid"), Some("path")), "{error}");
+    let error = save(&json!({"jobInstanceId": "nope"}), &path).unwrap_err();
+    assert_eq!(error["code"], "not_found", "{error}");
+    assert!(std::fs::read_to_string(&target).unwrap().starts_with("name,n,note\r\n"), "the saved file is as it was");
+}

@@ -27,7 +27,7 @@ test("the sidebar's links switch pages through the hash", async () => {
     list_clusters: () => pageOf([clusterView()]),
     list_jobs: () => pageOf([job()]),
     cluster_names: () => ["default"],
-    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
   });
   render(App);
 
@@ -52,7 +52,7 @@ const SPARK_ENV = {
 test("the pages loaded on first navigation appear: Settings, then back to the first page", async () => {
   mockBackend({
     list_clusters: () => pageOf([clusterView()]),
-    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
     cluster_names: () => ["default"],
     rest_server_status: () => ({ running: false, url: null, token: null, error: null }),
     spark_status: () => ({ env: SPARK_ENV, error: null }),
@@ -81,7 +81,7 @@ test("Schedules follows Jobs, Groups sits before Settings and lists the groups",
     list_clusters: () => pageOf([clusterView()]),
     list_groups: () => pageOf([group()]),
     cluster_names: () => ["default"],
-    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
   });
   render(App);
 
@@ -107,7 +107,7 @@ test("Schedules is routed and lists the schedules", async () => {
     list_clusters: () => pageOf([clusterView()]),
     list_schedules: () => pageOf([schedule()]),
     cluster_names: () => ["default"],
-    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
   });
   location.hash = "#/schedules";
   render(App);
@@ -123,7 +123,7 @@ function clustersAndJobs() {
     list_clusters: () => pageOf([clusterView()]),
     list_jobs: () => pageOf([job()]),
     cluster_names: () => ["default"],
-    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
   });
 }
 

@@ -274,19 +274,7 @@ async fn scala_cells(api: &Api, data_dir: &std::path::Path) {
     let started = Instant::now();
     let scala_driver = api.wait_ready(&scala).await;
     let scala_ready = started.elapsed();
-    let cell = "spark.range(1000).count()";
-    let first = api.execute_code(&scala, cell).await;
-    let mut later = Vec::new();
-    for _ in 0..30 {
-        later.push(api.execute_code(&scala, cell).await);
-    }
-    let later_median = median(&later);
-    println!(
-        "Scala cell {cell}: first after READY {} vs median of the next 30 {} → ratio {:.2} (target ≤ 1.5)",
-        ms(first),
-        ms(later_median),
-        first.as_secs_f64() / later_median.as_secs_f64()
-    );
+    scala_first_and_later(api, &scala).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let scala_rss = group_rss_mib(driver_pgid(data_dir, &scala_driver));
     println!(
@@ -297,4 +285,21 @@ async fn scala_cells(api: &Api, data_dir: &std::path::Path) {
         scala_rss - python_rss
     );
     api.call(api.client.delete(format!("{}/group/{scala}", api.base))).await;
+}
+
+/// `spark.range(1000).count()` as a Scala cell: the first after READY against the next 30.
+async fn scala_first_and_later(api: &Api, group: &str) {
+    let cell = "spark.range(1000).count()";
+    let first = api.execute_code(group, cell).await;
+    let mut later = Vec::new();
+    for _ in 0..30 {
+        later.push(api.execute_code(group, cell).await);
+    }
+    let later_median = median(&later);
+    println!(
+        "Scala cell {cell}: first after READY {} vs median of the next 30 {} → ratio {:.2} (target ≤ 1.5)",
+        ms(first),
+        ms(later_median),
+        first.as_secs_f64() / later_median.as_secs_f64()
+    );
 }

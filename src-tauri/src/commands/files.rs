@@ -1,5 +1,5 @@
 //! Native file picking. The dialog runs in Rust; text files (certificates, keys) come back
-//! as their text, job files as paths the submit command then stages.
+//! as their text, job files as paths the submit command then stages, a file to save as its path.
 
 use std::path::PathBuf;
 
@@ -22,6 +22,8 @@ pub struct PickRequest {
     pub multiple: bool,
     /// A folder instead of files.
     pub folder: bool,
+    /// A "save file" dialog proposing this file name, instead of an "open" one.
+    pub save_as: Option<String>,
 }
 
 type PickFn = dyn Fn(PickRequest) -> oneshot::Receiver<Vec<PathBuf>> + Send + Sync;
@@ -51,7 +53,7 @@ pub struct PickedFile {
 #[tauri::command]
 #[specta::specta]
 pub async fn pick_text_file(picker: State<'_, FilePicker>, title: String, field: String) -> Result<Option<PickedFile>, IpcError> {
-    let request = PickRequest { title, extensions: Vec::new(), multiple: false, folder: false };
+    let request = PickRequest { title, extensions: Vec::new(), multiple: false, folder: false, save_as: None };
     let Some(path) = picker.pick(request).await.into_iter().next() else { return Ok(None) };
     let invalid = |message: String| IpcError { code: ErrorCode::Invalid, message, field: Some(field.clone()) };
     let size = std::fs::metadata(&path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?.len();
@@ -67,6 +69,20 @@ pub async fn pick_text_file(picker: State<'_, FilePicker>, title: String, field:
 #[tauri::command]
 #[specta::specta]
 pub async fn pick_job_files(picker: State<'_, FilePicker>, title: String, extensions: Vec<String>) -> Result<Vec<String>, IpcError> {
-    let request = PickRequest { title, extensions, multiple: true, folder: false };
+    let request = PickRequest { title, extensions, multiple: true, folder: false, save_as: None };
     Ok(picker.pick(request).await.into_iter().map(|p| p.display().to_string()).collect())
+}
+
+/// Lets the user choose where to save a file (`file_name` proposed); its path, or `None` when
+/// cancelled. The command that writes it is told the path, as the user chose it.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_save_file(
+    picker: State<'_, FilePicker>,
+    title: String,
+    file_name: String,
+    extensions: Vec<String>,
+) -> Result<Option<String>, IpcError> {
+    let request = PickRequest { title, extensions, multiple: false, folder: false, save_as: Some(file_name) };
+    Ok(picker.pick(request).await.into_iter().next().map(|p| p.display().to_string()))
 }

@@ -54,7 +54,7 @@ pub struct KubeImportOutcome {
 #[tauri::command]
 #[specta::specta]
 pub async fn pick_kubeconfig(picker: State<'_, FilePicker>) -> Result<Option<Kubeconfig>, IpcError> {
-    let request = PickRequest { title: "Choose a kubeconfig file".into(), extensions: Vec::new(), multiple: false, folder: false };
+    let request = PickRequest { title: "Choose a kubeconfig file".into(), extensions: Vec::new(), multiple: false, folder: false, save_as: None };
     let Some(path) = picker.pick(request).await.into_iter().next() else { return Ok(None) };
     let contexts = read_contexts(&path)?.into_iter().map(summary).collect();
     Ok(Some(Kubeconfig { path: path.display().to_string(), contexts }))

@@ -5,6 +5,7 @@ pub mod files;
 pub(crate) mod groups;
 pub(crate) mod jobs;
 pub(crate) mod kubeconfig;
+pub(crate) mod results;
 pub(crate) mod schedules;
 pub(crate) mod settings;
 pub(crate) mod spark_app;

@@ -45,7 +45,7 @@ pub async fn use_spark_folder(engine: State<'_, Engine>, folder: Option<String>)
 #[tauri::command]
 #[specta::specta]
 pub async fn pick_spark_folder(engine: State<'_, Engine>, picker: State<'_, FilePicker>) -> Result<Option<SparkStatus>, IpcError> {
-    let request = PickRequest { title: "Choose a Spark folder".into(), extensions: Vec::new(), multiple: false, folder: true };
+    let request = PickRequest { title: "Choose a Spark folder".into(), extensions: Vec::new(), multiple: false, folder: true, save_as: None };
     let Some(folder) = picker.pick(request).await.into_iter().next() else { return Ok(None) };
     engine.set_spark_folder(Some(folder)).await?;
     Ok(Some(engine.spark_status().await))

@@ -341,6 +341,20 @@ impl App {
         xdotool(&["key", "Return"]);
     }
 
+    /// Answers the native "save file" dialog titled `title` with `path`: the proposed name is
+    /// selected first (only its stem is, as GTK offers it), so the typed path replaces it.
+    pub async fn save_in_file_dialog(&self, title: &str, path: &Path) {
+        let id = xdotool(&["search", "--sync", "--name", &format!("^{title}$")]);
+        let id = id.lines().next().unwrap_or_default().to_string();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        xdotool(&["windowfocus", "--sync", &id]);
+        xdotool(&["key", "--window", &id, "ctrl+a"]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        xdotool(&["type", "--delay", "100", &path.display().to_string()]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        xdotool(&["key", "Return"]);
+    }
+
     /// With `SPARKDECK_SCREENSHOTS=<dir>`, saves the main window as the X display shows it
     /// (the real window, not just the web view) to `<dir>/<name>.png`. `make screenshots`
     /// sets it.

@@ -36,6 +36,11 @@ export const commands = {
 	 *  empty list when cancelled.
 	 */
 	pickJobFiles: (title: string, extensions: string[]) => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("pick_job_files", { title, extensions })),
+	/**
+	 *  Lets the user choose where to save a file (`file_name` proposed); its path, or `None` when
+	 *  cancelled. The command that writes it is told the path, as the user chose it.
+	 */
+	pickSaveFile: (title: string, fileName: string, extensions: string[]) => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("pick_save_file", { title, fileName, extensions })),
 	/**  Copies the chosen files into the engine's artifact store and submits. */
 	submitJob: (form: JobForm_Deserialize) => typedError<Job_Serialize, IpcError_Serialize>(__TAURI_INVOKE("submit_job", { form })),
 	listJobs: (query: JobQuery_Deserialize) => typedError<Page<Job_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_jobs", { query })),
@@ -83,6 +88,11 @@ export const commands = {
 	runGroupRequest: (id: string, request: GroupRequest_Deserialize, wait: boolean) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("run_group_request", { id, request, wait })),
 	listGroupResults: (id: string, search: string | null, page: PageRequest) => typedError<Page<JobInstance_Serialize>, IpcError_Serialize>(__TAURI_INVOKE("list_group_results", { id, search, page })),
 	cancelGroupRequest: (id: string, instanceId: string) => typedError<JobInstance_Serialize, IpcError_Serialize>(__TAURI_INVOKE("cancel_group_request", { id, instanceId })),
+	/**
+	 *  Writes the result table of group `id`'s request `instance_id` to `path` as CSV (RFC 4180,
+	 *  CRLF, a header record first), replacing the file only once the whole text is written.
+	 */
+	saveResultCsv: (id: string, instanceId: string, path: string) => typedError<SavedCsv, IpcError_Serialize>(__TAURI_INVOKE("save_result_csv", { id, instanceId, path })),
 	createSchedule: (form: ScheduleCreateForm_Deserialize) => typedError<Schedule_Serialize, IpcError_Serialize>(__TAURI_INVOKE("create_schedule", { form })),
 	updateSchedule: (id: string, form: ScheduleUpdateForm_Deserialize) => typedError<Schedule_Serialize, IpcError_Serialize>(__TAURI_INVOKE("update_schedule", { id, form })),
 	/**  A page of schedules; no state filter lists all of them (REST defaults to ENABLED). */
@@ -1352,6 +1362,12 @@ export type RestServerStatus_Serialize = {
 	livyUrl: string | null,
 	/**  Why the Livy port is not served although enabled. */
 	livyError: string | null,
+};
+
+/**  What was written. */
+export type SavedCsv = {
+	path: string,
+	rows: number,
 };
 
 /**

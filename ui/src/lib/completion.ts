@@ -1,6 +1,6 @@
 // Code completion in the console. The driver completes the dotted name that ends at the
-// cursor (as Python's rlcompleter does: "spark.ra" → "spark.range("), so a chosen completion
-// replaces that name.
+// cursor: Python as its rlcompleter does ("spark.ra" → "spark.range("), Scala and SQL with the
+// name's last part ("spark.ra" → "range"); a chosen completion replaces what it completes.
 
 /** Where the name before the cursor starts, found as the driver finds it; null when there is none. */
 export function nameStart(code: string, cursor: number): number | null {
@@ -8,9 +8,16 @@ export function nameStart(code: string, cursor: number): number | null {
   return match ? match.index : null;
 }
 
-/** The code with `completion` in place of the name before the cursor, and the cursor after it. */
+/**
+ * The code with `completion` in place of the name before the cursor, and the cursor after it.
+ * Python answers the whole dotted name ("spark.range("), Scala's REPL and SQL only its last
+ * part ("range" for "spark.ran"): such a completion replaces what follows the last dot.
+ */
 export function insertCompletion(code: string, cursor: number, completion: string): { code: string; cursor: number } {
-  const start = nameStart(code, cursor) ?? cursor;
+  const name = nameStart(code, cursor) ?? cursor;
+  const dot = code.lastIndexOf(".", cursor - 1);
+  const qualifier = dot >= name ? code.slice(name, dot + 1) : "";
+  const start = qualifier && !completion.startsWith(qualifier) ? dot + 1 : name;
   return { code: code.slice(0, start) + completion + code.slice(cursor), cursor: start + completion.length };
 }
 

@@ -8,11 +8,14 @@ test("a new form starts from the job defaults with one driver", () => {
   expect(form.config.map(({ name, value }) => [name, value])).toEqual([["spark.driver.memory", "1g"]]);
 });
 
-test("a code group is sent as Python, with its requirements", () => {
-  const form = { ...newGroupForm(BUILT_IN_DEFAULTS), kind: "CODE" as const, language: "SCALA" as const };
+test("a code group is sent in its language; a Python one with its requirements", () => {
+  const form = { ...newGroupForm(BUILT_IN_DEFAULTS), kind: "CODE" as const, language: "PYTHON" as const };
   form.requirements = " pandas \n\n numpy;scipy ";
   expect(toGroupForm(form)).toMatchObject({ kind: "CODE", language: "PYTHON", pyRequirements: "pandas;numpy;scipy" });
   expect(inlineGroupFields(form).has("pyRequirements")).toBe(true);
+  expect(toGroupForm({ ...form, language: "SQL" })).toMatchObject({ kind: "CODE", language: "SQL" });
+  expect(toGroupForm({ ...form, language: "SCALA" })).toMatchObject({ kind: "CODE", language: "SCALA" });
+  expect(toGroupForm({ ...form, kind: "JOB", language: "SQL" }).language).toBe("PYTHON");
 });
 
 test("JVM groups send no requirements, and show no error for them inline", () => {

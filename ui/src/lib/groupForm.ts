@@ -48,8 +48,9 @@ export function newGroupForm(defaults: JobDefaults_Serialize): GroupFormState {
   };
 }
 
-/** Code groups run Python, whatever was picked for job classes before. */
-export const groupLanguage = (form: GroupFormState): Language => (form.kind === "CODE" ? "PYTHON" : form.language);
+/** The language sent: a code group's as picked (Scala, Python or SQL); job classes are Python or JVM. */
+export const groupLanguage = (form: GroupFormState): Language =>
+  form.kind === "JOB" && form.language === "SQL" ? "PYTHON" : form.language;
 
 /** The API fields the form shows an error next to; others go on top. */
 export function inlineGroupFields(form: GroupFormState): Set<string> {

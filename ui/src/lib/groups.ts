@@ -1,19 +1,30 @@
 // How groups and their requests are shown: kinds, states, drivers and request summaries.
 import { GROUP_STATES as ENGINE_GROUP_STATES } from "./bindings";
 import type { Group_Serialize, GroupKind, GroupState, JobInstance_Serialize, JobState, RequestType } from "./bindings";
-import { isEnded } from "./jobs";
+import { codeLanguageLabel } from "./codeLanguages";
+import { isEnded, languageLabel } from "./jobs";
 
 /** The most drivers a group may keep: the engine's limit, through the bindings. */
 export { MAX_SCALE } from "./bindings";
 
 export const GROUP_KINDS: { value: GroupKind; label: string; hint: string }[] = [
   { value: "JOB", label: "Job classes", hint: "Run classes from your files with a JSON config" },
-  { value: "CODE", label: "Code", hint: "A Python console on Spark, with completion" },
+  { value: "CODE", label: "Code", hint: "A Scala, Python and SQL console on Spark, with completion" },
 ];
 
 export const GROUP_STATES: readonly GroupState[] = ENGINE_GROUP_STATES;
 
 export const kindLabel = (kind: GroupKind) => (kind === "JOB" ? "Job classes" : "Code");
+
+/** A session a Livy client made through `/livy` (the Livy layer tags its groups so). */
+export const isLivySession = (group: Group_Serialize) => group.tags.livy === "session";
+
+export const LIVY_SESSION_TIP =
+  "A Livy session: a client of the Livy API (sparkmagic, pylivy, Airflow) made it and runs its statements here. Deleting the session there stops and deletes this group.";
+
+/** A code group's language is an interpreter (Scala, not "JVM"); job classes are Python or JVM. */
+export const groupLanguageLabel = (group: Group_Serialize) =>
+  group.kind === "CODE" ? codeLanguageLabel(group.language) : languageLabel(group.language);
 
 export const groupStateLabel = (state: GroupState) => (state === "ACTIVE" ? "Active" : "Archived");
 

@@ -53,7 +53,7 @@ export function stateTone(state: JobState): Tone {
   }
 }
 
-export const languageLabel = (language: Language) => (language === "PYTHON" ? "Python" : "JVM");
+export const languageLabel = (language: Language) => (language === "PYTHON" ? "Python" : language === "SQL" ? "SQL" : "JVM");
 
 export const tagsText = (tags: Record<string, string>) =>
   Object.entries(tags)

@@ -30,7 +30,7 @@ function backend(found: () => boolean, more: Record<string, (args: any) => unkno
     spark_install_status: () => IDLE,
     list_jobs: () => pageOf([job()]),
     cluster_names: () => ["default"],
-    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
+    get_settings: () => ({ settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } }, dataDir: "/d" }),
     ...more,
   });
 }

@@ -39,6 +39,14 @@ test("the header shows the group, and its drivers with state, app id and start",
   expect(scaleStatus()).toHaveTextContent("2/2 ready");
   expect(screen.getByLabelText("Job class")).toBeInTheDocument();
   expect(screen.queryByLabelText("Code")).not.toBeInTheDocument();
+  expect(screen.queryByText("Livy session")).not.toBeInTheDocument();
+});
+
+test("a Livy session's window says it is one", async () => {
+  backend(group({ kind: "CODE", tags: { livy: "session" } }));
+  render(GroupPage, { id: "g-1" });
+  await screen.findByRole("heading", { level: 1, name: "scoring" });
+  expect(screen.getByText("Livy session")).toHaveAttribute("title", expect.stringContaining("Deleting the session there"));
 });
 
 test("drivers change live from job events; other groups' are ignored", async () => {

@@ -17,7 +17,7 @@ const repl = group({
 });
 
 const SETTINGS = {
-  settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } },
+  settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } },
   dataDir: "/data",
 };
 
@@ -46,6 +46,7 @@ test("lists groups with kind, language, cluster, state, ready drivers, tags and 
   expect(within(row).getByText("team=data")).toBeInTheDocument();
   const paused = screen.getByRole("rowheader", { name: "repl" }).closest("tr")!;
   expect(within(paused).getByText("Code")).toBeInTheDocument();
+  expect(within(paused).getByText("Python")).toBeInTheDocument();
   expect(within(paused).getByText("paused")).toBeInTheDocument();
   expect(within(paused).getByText("0/2 ready")).toBeInTheDocument();
   expect(lastQuery(calls)).toEqual({
@@ -149,4 +150,17 @@ test("a filter that matches nothing says so and can be cleared", async () => {
 
   expect(await screen.findByRole("rowheader", { name: "scoring" })).toBeInTheDocument();
   expect(lastQuery(calls).search).toBeNull();
+});
+
+test("a group a Livy client made is marked as a Livy session, with a tooltip saying what that means", async () => {
+  const livy = group({ id: "g-5", name: "livy-session-7", kind: "CODE", language: "SCALA", tags: { livy: "session" } });
+  backend(() => pageOf([livy, scoring], 0, 25));
+  render(GroupsPage);
+
+  const row = (await screen.findByRole("rowheader", { name: /livy-session-7/ })).closest("tr")!;
+  const badge = within(row).getByText("Livy session");
+  expect(badge).toHaveClass("badge");
+  expect(within(row).getByText("Scala")).toBeInTheDocument();
+  expect(badge).toHaveAttribute("title", expect.stringContaining("client of the Livy API"));
+  expect(within(screen.getByRole("rowheader", { name: "scoring" }).closest("tr")!).queryByText("Livy session")).toBeNull();
 });

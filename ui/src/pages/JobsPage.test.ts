@@ -19,7 +19,7 @@ const failed = job({
 const running = job({ jobId: "j-3", jobName: "stream", state: "BUSY", endTime: 0, language: "SCALA" });
 
 const SETTINGS = {
-  settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } },
+  settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } },
   dataDir: "/data",
 };
 

@@ -6,7 +6,7 @@ import { argsOf, job, mockBackend, pageOf, refuse, schedule } from "../test-fixt
 import SchedulesPage from "./SchedulesPage.svelte";
 
 const SETTINGS = {
-  settings: { restServer: { enabled: false, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } },
+  settings: { restServer: { enabled: false, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "" } },
   dataDir: "/data",
 };
 

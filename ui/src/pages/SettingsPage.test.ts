@@ -19,11 +19,18 @@ const ENV = {
 const IDLE = { state: "idle", step: null, bytesDone: null, bytesTotal: null, error: null, sparkDir: null };
 
 const VIEW = {
-  settings: { restServer: { enabled: true, port: 9888 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "spark.a=1" } },
+  settings: { restServer: { enabled: true, port: 9888 }, livy: { enabled: false, port: 8998 }, jobDefaults: { clusterName: "default", language: "PYTHON", jobConfig: "spark.a=1" } },
   dataDir: "/home/me/.local/share/sparkdeck",
 };
 
-const RUNNING = { running: true, url: "http://127.0.0.1:9888/api/v1", token: "t0ken", error: null };
+const RUNNING = {
+  running: true,
+  url: "http://127.0.0.1:9888/api/v1",
+  token: "t0ken",
+  error: null,
+  livyUrl: "http://127.0.0.1:9888/livy",
+  livyError: null,
+};
 
 function backend(
   status: unknown = { env: ENV, error: null },
@@ -31,13 +38,13 @@ function backend(
   more: Record<string, (args: any) => unknown> = {},
 ) {
   return mockBackend({
-    ...more,
     spark_status: () => status,
     spark_install_status: () => IDLE,
     get_settings: () => VIEW,
     rest_server_status: () => RUNNING,
     cluster_names: () => ["default", "prod"],
     update_settings: update,
+    ...more,
   });
 }
 
@@ -82,6 +89,7 @@ test("saving sends the REST server and job defaults; a bad port is shown next to
     {
       settings: {
         restServer: { enabled: true, port: 80 },
+        livy: { enabled: false, port: 8998 },
         jobDefaults: { clusterName: "default", language: "SCALA", jobConfig: "spark.a=1" },
       },
     },
@@ -112,4 +120,54 @@ test("where Spark and Java come from is shown; a picked folder can be replaced o
   expect(argsOf(calls, "use_spark_folder")).toEqual([{ folder: null }]);
   await waitFor(() => expect(spark).toHaveTextContent("Spark frominstalled by Sparkdeck"));
   expect(within(spark).queryByRole("button", { name: "Install Spark 4.3.0" })).not.toBeInTheDocument();
+});
+
+test("the Livy endpoint: its URLs, its own port saved like the other settings, and a sparkmagic config to copy", async () => {
+  const calls = backend(undefined, () => refuse("invalid", "cannot listen on 127.0.0.1:22", "livy.port"));
+  const user = userEvent.setup();
+  render(SettingsPage);
+
+  const livy = await screen.findByRole("group", { name: "Livy endpoint" });
+  const urls = () => within(livy).getAllByRole("listitem").map((li) => li.textContent);
+  expect(urls()).toEqual(["http://127.0.0.1:9888/livy"]);
+  const config = () => JSON.parse(within(livy).getByLabelText(/sparkmagic/).textContent!);
+  expect(config().kernel_python_credentials).toEqual({ url: "http://127.0.0.1:9888/livy", auth: "Basic_Access", username: "sparkdeck", password: "t0ken" });
+
+  await user.click(within(livy).getByRole("checkbox", { name: /Also serve Livy on a port of its own/ }));
+  const port = within(livy).getByLabelText("Livy port");
+  expect(port).toHaveValue(8998);
+  await user.clear(port);
+  await user.type(port, "22");
+  expect(urls()).toEqual(["http://127.0.0.1:9888/livy", "http://127.0.0.1:22"]);
+  const apiPort = screen.getByLabelText("Port");
+  await user.clear(apiPort);
+  await user.type(apiPort, "9000");
+  expect(urls()).toEqual(["http://127.0.0.1:9000/livy", "http://127.0.0.1:22"]);
+  expect(config().kernel_scala_credentials.url).toBe("http://127.0.0.1:22");
+
+  await user.click(within(livy).getByRole("button", { name: "Copy" }));
+  expect(JSON.parse(await navigator.clipboard.readText())).toEqual(config());
+  expect(within(livy).getByText("Configuration copied.")).toBeInTheDocument();
+  expect(livy).toHaveTextContent(/Scala.s interpreter starts with the driver only when .*: about 3 s more to start \(up to 12 s on a busy machine\) and 160 MiB more memory/);
+
+  await user.click(screen.getByRole("button", { name: "Save settings" }));
+  expect(argsOf(calls, "update_settings").at(-1)!.settings.livy).toEqual({ enabled: true, port: 22 });
+  expect(argsOf(calls, "update_settings").at(-1)!.settings.restServer).toEqual({ enabled: true, port: 9000 });
+  await waitFor(() => expect(port).toHaveAccessibleDescription(expect.stringContaining("cannot listen on 127.0.0.1:22")));
+});
+
+test("the Livy section says where Livy is served now, or why its port is not", async () => {
+  let status: Record<string, unknown> = { ...RUNNING, livyUrl: "http://127.0.0.1:8998" };
+  backend(undefined, undefined, { rest_server_status: () => status });
+  const { unmount } = render(SettingsPage);
+  const livy = await screen.findByRole("group", { name: "Livy endpoint" });
+  await waitFor(() => expect(within(livy).getByText("Serving")).toHaveClass("badge"));
+  expect(document.getElementById("settings-livy-url")).toHaveTextContent("http://127.0.0.1:8998");
+  unmount();
+
+  status = { ...RUNNING, livyUrl: null, livyError: "cannot listen on 127.0.0.1:8998: address in use" };
+  render(SettingsPage);
+  const stopped = await screen.findByRole("group", { name: "Livy endpoint" });
+  await waitFor(() => expect(within(stopped).getByText("Not served")).toBeInTheDocument());
+  expect(stopped).toHaveTextContent("cannot listen on 127.0.0.1:8998: address in use");
 });

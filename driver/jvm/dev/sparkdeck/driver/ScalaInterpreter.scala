@@ -55,6 +55,8 @@ final class ScalaInterpreter(spark: SparkSession, classDir: String) {
   settings.classpath.value = userJars(parent).mkString(File.pathSeparator)
   private val reporter = new RecordingReporter(settings, writer)
   private val intp = new IMain(settings, Some(parent), settings, reporter)
+  // The thread running a statement, for `interrupt`.
+  @volatile private var running: Thread = null
 
   locally {
     intp.initializeCompiler()
@@ -71,7 +73,13 @@ final class ScalaInterpreter(spark: SparkSession, classDir: String) {
     reporter.errors.clear()
     buffer.reset()
     val before = intp.mostRecentVar
-    val result = Console.withOut(printStream) { Console.withErr(printStream) { intp.interpret(code) } }
+    running = Thread.currentThread()
+    val result =
+      try Console.withOut(printStream) { Console.withErr(printStream) { intp.interpret(code) } }
+      finally {
+        running = null
+        Thread.interrupted() // an interrupt the statement did not see must not hit the next one
+      }
     writer.flush()
     val output = buffer.toString(StandardCharsets.UTF_8)
     buffer.reset()
@@ -89,11 +97,12 @@ final class ScalaInterpreter(spark: SparkSession, classDir: String) {
     }
   }
 
-  /** Runs `code` quietly without defining a name (a warm-up statement); false if it failed. */
+  /** Runs `code` as a statement would run, without defining a name (a warm-up statement):
+   * compiled, run, its value rendered and looked up as `execute` does; false if it failed. */
   def warmUp(code: String): Boolean = {
-    val result = Console.withOut(printStream) { Console.withErr(printStream) {
-      reporter.withoutPrintingResults { intp.interpret("val _ = {\n" + code + "\n}") }
-    } }
+    val result = Console.withOut(printStream) { Console.withErr(printStream) { intp.interpret("val _ = {\n" + code + "\n}") } }
+    // The first look-up of a value starts the runtime reflection `lastDataset` uses.
+    intp.valueOfTerm("spark")
     buffer.reset()
     reporter.errors.clear()
     result == Results.Success
@@ -103,6 +112,13 @@ final class ScalaInterpreter(spark: SparkSession, classDir: String) {
   def complete(code: String, cursor: Int): Array[String] = {
     val found = new ReplCompletion(intp).complete(code, cursor, filter = true)
     found.candidates.map(_.name).filter(_.nonEmpty).distinct.toArray
+  }
+
+  /** Interrupts the running statement (a cancel of code that runs no Spark job: it ends at
+   * its next sleep, wait or interruptible I/O). */
+  def interrupt(): Unit = {
+    val thread = running
+    if (thread != null) thread.interrupt()
   }
 
   def close(): Unit = intp.close()
