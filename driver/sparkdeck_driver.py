@@ -159,6 +159,9 @@ class Driver:
         self.spark = spark
         self.sc = spark.sparkContext
         self.namespace = {"spark": spark, "sc": self.sc, "__name__": "__sparkdeck__"}
+        # Counts each request's tasks from the listener bus, for /health's progress.
+        self.tasks = self.sc._jvm.dev.sparkdeck.driver.RequestProgress()
+        self.sc._jsc.sc().addSparkListener(self.tasks)
         self.cells = {
             "PYTHON": PythonCells(self.namespace),
             "SCALA": ScalaCells(spark, class_dir, lambda error: JVM_RUNNER.stackTrace(error)),
@@ -203,6 +206,8 @@ class Driver:
             self.current = None
             with contextlib.suppress(Exception):
                 self.sc.setLocalProperty("spark.jobGroup.id", None)
+            with contextlib.suppress(Exception):
+                self.tasks.forget(request_id)
             self.lock.release()
 
     def run_job(self, request):
@@ -263,18 +268,7 @@ class Driver:
         """The running request's share of finished tasks over its job group's jobs (0 before
         any job started), or None when no request runs."""
         current = self.current
-        if not current:
-            return None
-        tracker = self.sc.statusTracker()
-        total = done = 0
-        for job_id in tracker.getJobIdsForGroup(current[0]):
-            job = tracker.getJobInfo(job_id)
-            for stage_id in job.stageIds if job else ():
-                stage = tracker.getStageInfo(stage_id)
-                if stage:
-                    total += stage.numTasks
-                    done += stage.numCompletedTasks
-        return done / total if total else 0.0
+        return None if not current else self.tasks.progress(current[0])
 
     def health(self):
         progress = None

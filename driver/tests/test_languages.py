@@ -208,10 +208,9 @@ class LanguagesTest(unittest.TestCase):
 
     def test_progress_while_a_job_runs(self):
         self.assertIsNone(self.agent.call("/health")[1]["progress"], "no request, no progress")
-        # Four tasks on two cores: two end soon, two sleep; progress reads 1/2 meanwhile. (The
-        # first two take longer than the 100 ms Spark's status store may wait to record a task.)
+        # Four tasks on two cores: two end soon, two sleep; progress reads 1/2 meanwhile.
         worker, answer = self.run_in_background(
-            "progress-1", "SCALA", "sc.parallelize(0 until 4, 4).map { i => Thread.sleep(if (i >= 2) 4000 else 500); i }.count()")
+            "progress-1", "SCALA", "sc.parallelize(0 until 4, 4).map { i => Thread.sleep(if (i >= 2) 4000 else 1000); i }.count()")
         seen = []
 
         def partway():
