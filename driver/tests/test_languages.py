@@ -67,6 +67,12 @@ class LanguagesTest(unittest.TestCase):
         body = self.ok(self.scala('println("counting"); spark.range(1000).count()'))
         self.assertRegex(body["result"], r"^counting\nval res\d+: Long = 1000\n$")
 
+    def test_scala_output_is_the_statements_own(self):
+        # Notebook idiom (pylivy's download sends it) that Scala 2.13 deprecates: auto-applied
+        # `collect`. A warning in the output would be read as a line of the result.
+        body = self.ok(self.scala('spark.range(2).selectExpr("id").toJSON.collect.foreach(println)'))
+        self.assertEqual(body["result"], '{"id":0}\n{"id":1}\n')
+
     def test_scala_definitions_are_kept_between_statements(self):
         self.ok(self.scala("val base = 40"))
         self.ok(self.scala("def plus(n: Int): Int = base + n"))

@@ -99,7 +99,7 @@ async fn pylivy_and_sparkmagic_drive_scala_and_sql_sessions() {
     let home = tempfile::tempdir().unwrap();
     let livy_root = server.livy_url.clone().expect("the Livy port");
     let ok = run_client(".venv", home.path(), "pylivy_client.py", &[&livy_root, &server.token, "spark,sql", ""]);
-    assert_eq!(ok, ["ok: spark run, definitions kept, temp view", "ok: sql read_sql, download_sql"]);
+    assert_eq!(ok, ["ok: spark run, definitions kept, temp view, download", "ok: sql read_sql, download_sql"]);
     let on_api_port = server.url.replace("/api/v1", "/livy");
     let ok = run_client(".venv", home.path(), "sparkmagic_client.py", &[&on_api_port, &server.token, "spark"]);
     assert_eq!(

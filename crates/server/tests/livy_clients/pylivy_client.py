@@ -40,9 +40,10 @@ def spark():
         session.run('df.createOrReplaceTempView("twice")')
         out = session.run('println(spark.sql("SELECT sum(twice) FROM twice").first().getLong(0))')
         assert out.text.strip().endswith("6"), out
-        # (pylivy's download runs `df.toJSON.collect.foreach(println)`, on which Scala 2.13
-        # prints a deprecation warning into the output that its JSON parse then trips on.)
-        print("ok: spark run, definitions kept, temp view", flush=True)
+        # pylivy's download runs `df.toJSON.collect.foreach(println)` and parses each line.
+        frame = session.download("df")
+        assert list(frame["twice"]) == [0, 2, 4], frame
+        print("ok: spark run, definitions kept, temp view, download", flush=True)
 
 
 def sql():

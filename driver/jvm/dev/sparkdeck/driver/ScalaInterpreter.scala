@@ -47,7 +47,9 @@ final class ScalaInterpreter(spark: SparkSession, classDir: String) {
   private val writer = new PrintWriter(buffer, true)
   private val printStream = new PrintStream(buffer, true, StandardCharsets.UTF_8)
   private val settings = new Settings()
-  settings.processArguments(List("-Yrepl-class-based", "-Yrepl-outdir", classDir), processAll = true)
+  // Deprecation warnings are silenced: notebook idioms such as an auto-applied `collect`
+  // would print one into the statement's output, which clients read as its result.
+  settings.processArguments(List("-Yrepl-class-based", "-Yrepl-outdir", classDir, "-Wconf:cat=deprecation:s"), processAll = true)
   settings.usejavacp.value = true
   // Jars added with --jars (the job's own and the agent's) are on the session's loader,
   // not on java.class.path: give them to the compiler too.
