@@ -16,12 +16,17 @@ use reqwest::multipart::Form;
 use serde_json::{Value, json};
 
 /// `n` numbers, mapped to 10 keys and summed per key: a shuffle map stage, then a collect.
-const SHUFFLE_JOB: &str = r#"import sys
+/// Each map task also waits n/10^6 s, so a larger input's map stage is the one that grew
+/// even when Python workers' start-up (seconds on a loaded machine) dwarfs the work.
+const SHUFFLE_JOB: &str = r#"import sys, time
 from operator import add
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.getOrCreate()
 n = int(sys.argv[1])
-pairs = spark.sparkContext.parallelize(range(n), 2).map(lambda x: (x % 10, x * x % 7))
+def scaled(part):
+    time.sleep(n / 1e6)
+    return part
+pairs = spark.sparkContext.parallelize(range(n), 2).mapPartitions(scaled).map(lambda x: (x % 10, x * x % 7))
 print(sorted(pairs.reduceByKey(add, 2).collect()))
 spark.stop()
 "#;
