@@ -168,10 +168,19 @@ impl ServerProcess {
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         // Nothing to save: the server only reads. SIGKILL, then reap (quick after SIGKILL).
-        if let Ok(group) = i32::try_from(self.child.id()) {
+        let group = i32::try_from(self.child.id()).ok();
+        if let Some(group) = group {
             let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
         }
         let _ = self.child.wait();
+        // The JVM is the shell's child: reaping the shell does not wait for it, and a killed
+        // JVM takes a moment to unmap its heap. Its owner is told "stopped" once it is gone.
+        if let Some(group) = group {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while group_members(group) > 0 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         let _ = fs::remove_file(&self.pid_file);
         tracing::info!(port = self.port, "History Server stopped");
     }
