@@ -466,6 +466,10 @@ async fn a_sessions_files_and_resources_reach_its_driver() {
     assert_eq!(std::fs::read_to_string(job_dir.join("pyfiles/helper.py")).unwrap(), "X = 1\n");
     assert_eq!(std::fs::read_to_string(job_dir.join("files/data.txt")).unwrap(), "a,b\n");
     assert!(job_dir.join("jars/udfs.jar").exists());
+    let shown = call(s.livy_get(&format!("/sessions/{id}"))).await.1;
+    assert_eq!(shown["jars"], json!([path(&jar)]), "{shown}");
+    assert_eq!(shown["pyFiles"], json!(["helper.py"]), "{shown}");
+    assert_eq!(shown["files"], json!(["data.txt"]), "{shown}");
     let launched = s.runtime.as_ref().unwrap().drivers().into_iter().find(|d| d.job_dir.ends_with(driver)).unwrap();
     for (key, value) in [
         ("spark.driver.memory", "1g"),

@@ -190,6 +190,11 @@ impl Engine {
         self.with_drivers(record.group).await
     }
 
+    /// The files its drivers are launched with (see [`GroupFiles`]).
+    pub async fn group_files(&self, id: &str) -> Result<crate::model::group::GroupFiles> {
+        Ok(self.group_record(id).await?.files())
+    }
+
     pub async fn get_group_by_name(&self, name: &str) -> Result<Group> {
         let record = self.store().group_by_name(name).await?.ok_or_else(|| EngineError::not_found("group", name))?;
         self.with_drivers(record.group).await

@@ -104,6 +104,26 @@ pub struct Group {
 /// Drivers listed in a group's `jobs`.
 pub const MAX_LISTED_DRIVERS: u32 = 50;
 
+/// The files a group's drivers are launched with, as its creator named them: the local
+/// paths its jars were read from (an uploaded jar by its name), and the names its files
+/// and Python files were uploaded under.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFiles {
+    pub jars: Vec<String>,
+    pub py_files: Vec<String>,
+    pub files: Vec<String>,
+}
+
+impl GroupRecord {
+    pub fn files(&self) -> GroupFiles {
+        let names = |refs: &[super::job::ArtifactRef]| refs.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+        let from_paths: Vec<&std::ffi::OsStr> = self.jar_paths.iter().filter_map(|p| p.file_name()).collect();
+        let mut jars: Vec<String> = self.jar_paths.iter().map(|p| p.display().to_string()).collect();
+        jars.extend(self.spec.jars.iter().filter(|a| !from_paths.contains(&std::ffi::OsStr::new(&a.name))).map(|a| a.name.clone()));
+        GroupFiles { jars, py_files: names(&self.spec.py_files), files: names(&self.spec.files) }
+    }
+}
+
 /// A stored group with what only the engine needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupRecord {

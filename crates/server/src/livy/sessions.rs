@@ -98,6 +98,8 @@ async fn view(livy: &Livy, session: &Session) -> LivyResult<Value> {
     let group = &session.group;
     let memory = &group.memory_settings;
     let conf: Map<String, Value> = group.job_config.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    // Jars by the path given; files and Python files by name (they were copied in).
+    let files = engine.group_files(&group.id).await?;
     Ok(json!({
         "id": session.entry.id,
         "name": session.entry.name,
@@ -117,9 +119,9 @@ async fn view(livy: &Livy, session: &Session) -> LivyResult<Value> {
         "numExecutors": memory.executors.unwrap_or(0),
         "conf": conf,
         "archives": [],
-        "jars": [],
-        "pyFiles": [],
-        "files": [],
+        "jars": files.jars,
+        "pyFiles": files.py_files,
+        "files": files.files,
         "heartbeatTimeoutInSecond": session.entry.heartbeat_seconds,
         "queue": null,
         // Extensions: the group this session is, and its cluster.
