@@ -13,7 +13,10 @@
 //! - Scala: a CODE group of language SCALA (its drivers warm the Scala interpreter before
 //!   READY): `spark.range(1000).count()` as a Scala cell, the first one after READY vs the
 //!   median of the later ones (target ≤ 1.5×); what Scala costs: READY time and idle RSS
-//!   against a PYTHON CODE group measured in the same run.
+//!   against a PYTHON CODE group measured in the same run. Baselines for the later cells:
+//!   the same statement as a Python cell of that group (what the Scala compiler adds), and
+//!   Spark's own `spark-shell` interpreting it in-process (no HTTP, no queue): what Spark's
+//!   Scala interpreter costs per statement on this machine.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is the failure
 
@@ -64,9 +67,17 @@ impl Api {
         took
     }
 
-    /// A code cell's time and its instance; the cell must succeed.
+    /// A code cell's time; the cell must succeed.
     async fn execute_code(&self, group: &str, code: &str) -> Duration {
-        let body = json!({"type": "interactive_code_execute", "code": code});
+        self.run_code(group, json!({"type": "interactive_code_execute", "code": code})).await
+    }
+
+    /// A code cell in `language` (not the group's own) on the same driver.
+    async fn execute_code_in(&self, group: &str, code: &str, language: &str) -> Duration {
+        self.run_code(group, json!({"type": "interactive_code_execute", "code": code, "language": language})).await
+    }
+
+    async fn run_code(&self, group: &str, body: Value) -> Duration {
         let started = Instant::now();
         let instance = self.call(self.client.post(format!("{}/group/{group}/job/execute", self.base)).json(&body)).await;
         let took = started.elapsed();
@@ -235,6 +246,7 @@ async fn main() {
 
     early_requests_on_a_fresh_pair(&api).await;
     scala_cells(&api, dir.path()).await;
+    spark_shell_baseline(&env, threads);
 }
 
 /// A group of scale 2 just READY: are its first requests as fast as later ones?
@@ -297,9 +309,54 @@ async fn scala_first_and_later(api: &Api, group: &str) {
     }
     let later_median = median(&later);
     println!(
-        "Scala cell {cell}: first after READY {} vs median of the next 30 {} → ratio {:.2} (target ≤ 1.5)",
+        "Scala cell {cell}: first after READY {} vs median of the next 30 {} → ratio {:.2} (target ≤ 1.5; later cells ≤ 60 ms)",
         ms(first),
         ms(later_median),
         first.as_secs_f64() / later_median.as_secs_f64()
     );
+    let mut python = Vec::new();
+    for _ in 0..30 {
+        python.push(api.execute_code_in(group, cell, "PYTHON").await);
+    }
+    let python_median = median(&python);
+    println!(
+        "the same cell in Python on that driver: median {} → Scala adds {} ({:.2}×)",
+        ms(python_median),
+        ms(later_median.saturating_sub(python_median)),
+        later_median.as_secs_f64() / python_median.as_secs_f64()
+    );
+}
+
+/// Spark's own shell interpreting the Scala cell 31 times in its JVM (stock settings, same
+/// master): the median of the later 30 is the floor an interpreter-based cell stands on.
+fn spark_shell_baseline(env: &sparkdeck_engine::spark_env::SparkEnv, threads: usize) {
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        script.path(),
+        r#"
+val quiet = new java.io.PrintStream(new java.io.ByteArrayOutputStream())
+val times = (0 to 30).map { _ =>
+  val started = System.nanoTime
+  val result = scala.Console.withOut(quiet) { $intp.interpret("spark.range(1000).count()") }
+  require(result == scala.tools.nsc.interpreter.Results.Success, "the statement failed")
+  (System.nanoTime - started) / 1e6
+}
+val later = times.drop(1).sorted
+System.out.println(f"SPARK_SHELL first=${times(0)}%.2f later=${(later(14) + later(15)) / 2}%.2f")
+System.exit(0)
+"#,
+    )
+    .unwrap();
+    let out = Command::new(env.spark_home.join("bin/spark-shell"))
+        .args(["--master", &format!("local[{threads}]"), "--conf", "spark.ui.enabled=false", "-i"])
+        .arg(script.path())
+        .env("SPARK_HOME", &env.spark_home)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("spark-shell");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find_map(|l| l.strip_prefix("SPARK_SHELL ")).unwrap_or_else(|| {
+        panic!("spark-shell printed no timing: {stdout}\n{}", String::from_utf8_lossy(&out.stderr))
+    });
+    println!("baseline, Spark's own spark-shell interpreting spark.range(1000).count() in-process: {line} (ms; later = median of 30)");
 }
