@@ -4,11 +4,12 @@
 # its icons, and declares its dependencies; its server, run from that root with an empty
 # HOME, no project virtualenv and no SPARK_HOME, answers /api/v1/status.
 #
-# SPARKDECK_PACKAGE_INSTALL_TEST=1 adds what needs the Spark install of #15 item 2
-# (`POST /api/v1/spark/install`, the first-run screen): /status says Spark is missing
-# without naming a make target, the server installs Spark and runs a Python job to
-# FINISHED, and the extracted app under Xvfb shows its first-run screen (screenshot in
-# target/package-test/). Off until that install is on this branch.
+# Then: /status says Spark is missing without naming a make target, the server installs
+# Spark (`POST /api/v1/spark/install`; pip's cache may be used) and runs a Python job to
+# FINISHED; the extracted app under Xvfb shows its first-run screen on a fresh HOME, a second
+# start of it focuses the first and exits (no second process stays), and on the HOME where
+# the server installed Spark it opens on the Jobs page (screenshots in target/package-test/).
+# SPARKDECK_PACKAGE_INSTALL_TEST=0 stops after /status (no install, no window).
 # Usage: tests/package/deb.sh target/bundle/sparkdeck_<version>_<arch>.deb
 set -euo pipefail
 deb=$(realpath "$1")
@@ -22,6 +23,8 @@ cleanup() {
   set +e
   [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   [ -n "${APP_PID:-}" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null
+  [ -n "${SECOND_PID:-}" ] && kill "$SECOND_PID" 2>/dev/null && wait "$SECOND_PID" 2>/dev/null
+  [ -n "${BUS_PID:-}" ] && kill "$BUS_PID" 2>/dev/null
   declare -F xvfb_stop >/dev/null && xvfb_stop
   rm -rf "$work"
   exit "$status"
@@ -98,8 +101,8 @@ jq -e '.version == "'"$(dpkg-deb -f "$deb" Version)"'"' <<<"$status" >/dev/null 
 # Its data directory is the user's (under the empty HOME), not the checkout's.
 [ -n "$(find "$home" -name sparkdeck.db -print -quit)" ] || fail "the server's database is not under HOME"
 
-if [ "${SPARKDECK_PACKAGE_INSTALL_TEST:-0}" != 1 ]; then
-  log "Spark install steps: skipped (SPARKDECK_PACKAGE_INSTALL_TEST=1 runs them once the Spark install of #15 is merged)"
+if [ "${SPARKDECK_PACKAGE_INSTALL_TEST:-1}" = 0 ]; then
+  log "Spark install, job and window steps: not run (SPARKDECK_PACKAGE_INSTALL_TEST=0)"
   log "ok"
   exit 0
 fi
@@ -138,19 +141,63 @@ SERVER_PID=""
 log "app: the extracted app under Xvfb, a fresh HOME: the first-run screen"
 source "$repo/scripts/xvfb.sh"
 xvfb_start
-mkdir -p "$work/home-app"
+# A private session bus: the app folds a second start into the first over it.
+{ read -r bus_address; read -r BUS_PID; } < <(dbus-daemon --session --fork --print-address=1 --print-pid=1)
+shots="$repo/target/package-test"
+mkdir -p "$shots" "$work/home-app"
+# Starts the extracted app in the background for HOME $1, logging to $2; sets APP_PID.
+start_app() {
+  env -i HOME="$1" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 SPARKDECK_NO_CHECKOUT=1 \
+    DISPLAY="$DISPLAY" ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} DBUS_SESSION_BUS_ADDRESS="$bus_address" \
+    "$root/usr/bin/sparkdeck" >"$2" 2>&1 &
+  APP_PID=$!
+}
+# Waits for a drawn window named Sparkdeck; prints its id.
+drawn_window() {
+  local win colours=0
+  win=$(wait_window Sparkdeck 60) || fail "no window titled Sparkdeck within 60 s: $(cat "$1")"
+  for _ in $(seq 30); do
+    colours=$(window_colours "$win")
+    [ "$colours" -gt 50 ] && break
+    sleep 0.5
+  done
+  [ "$colours" -gt 50 ] || fail "the window looks blank"
+  echo "$win"
+}
+app_processes() { pgrep -x -f "$root/usr/bin/sparkdeck" | sort | tr '\n' ' '; }
+focused() { xdotool getwindowfocus getwindowname 2>/dev/null || true; }
+
+start_app "$work/home-app" "$work/app.log"
+win=$(drawn_window "$work/app.log")
+# The screen settles (fonts, the Spark check) before it is taken.
+sleep 2
+import -window "$win" "$shots/first-run.png"
+log "first-run screen: $shots/first-run.png (look at it)"
+
+log "app: a second start focuses the first and exits"
+first=$(app_processes)
+[ "$first" = "$APP_PID " ] || fail "one app process expected before the second start, found: $first"
+root_window=$(xwininfo -root | sed -n 's/.*Window id: \(0x[0-9a-f]*\).*/\1/p')
+xdotool windowfocus "$root_window"
+[ "$(focused)" != Sparkdeck ] || fail "the window kept the focus; the check would prove nothing"
 env -i HOME="$work/home-app" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 SPARKDECK_NO_CHECKOUT=1 \
-  DISPLAY="$DISPLAY" ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} "$root/usr/bin/sparkdeck" >"$work/app.log" 2>&1 &
-APP_PID=$!
-win=$(wait_window Sparkdeck 60) || fail "no window titled Sparkdeck within 60 s: $(cat "$work/app.log")"
-colours=0
-for _ in $(seq 30); do
-  colours=$(window_colours "$win")
-  [ "$colours" -gt 50 ] && break
-  sleep 0.5
-done
-[ "$colours" -gt 50 ] || fail "the window looks blank"
-mkdir -p "$repo/target/package-test"
-import -window "$win" "$repo/target/package-test/first-run.png"
-log "first-run screen: target/package-test/first-run.png (look at it)"
+  DISPLAY="$DISPLAY" ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} DBUS_SESSION_BUS_ADDRESS="$bus_address" \
+  "$root/usr/bin/sparkdeck" >"$work/second.log" 2>&1 &
+SECOND_PID=$!
+for _ in $(seq 300); do kill -0 "$SECOND_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$SECOND_PID" 2>/dev/null && fail "the second start did not exit within 30 s"
+wait "$SECOND_PID" || fail "the second start exited with $?: $(cat "$work/second.log")"
+SECOND_PID=""
+[ "$(app_processes)" = "$first" ] || fail "processes after the second start: $(app_processes), expected $first"
+for _ in $(seq 100); do [ "$(focused)" = Sparkdeck ] && break; sleep 0.2; done
+[ "$(focused)" = Sparkdeck ] || fail "the running window was not focused (focus: '$(focused)')"
+kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
+APP_PID=""
+
+log "app: on the HOME where the server installed Spark, the Jobs page"
+start_app "$home" "$work/app-installed.log"
+win=$(drawn_window "$work/app-installed.log")
+sleep 2
+import -window "$win" "$shots/jobs-after-install.png"
+log "installed Spark: $shots/jobs-after-install.png (look at it)"
 log "ok"

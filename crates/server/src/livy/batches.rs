@@ -16,7 +16,7 @@ use sparkdeck_engine::{EngineError, JobSubmission};
 use super::Livy;
 use super::errors::{LivyError, LivyResult};
 use super::logs::driver_log;
-use super::forms::{check_proxy_user, local_path, local_paths, memory_form, read_files};
+use super::forms::{check_proxy_user, create_with_id, job_config, local_path, local_paths, memory_form, read_files, take_cluster};
 use super::wire::{self, Body, PagingQuery, batch_state, path_id};
 
 pub(crate) fn routes() -> Router<Livy> {
@@ -144,7 +144,7 @@ async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(Statu
         return Err(LivyError::field("args", format!("'{bad}' contains ';', which Sparkdeck's argument list cannot hold")));
     }
     let mut conf = wire::conf(&body)?;
-    let cluster = conf.iter().position(|(k, _)| k == "sparkdeck.clusterName").map(|i| conf.remove(i).1);
+    let cluster = take_cluster(&mut conf);
     let name = wire::text(&body, "name")?;
     let proxy_user = check_proxy_user(wire::text(&body, "proxyUser")?)?;
     let memory = memory_form(&body)?;
@@ -159,15 +159,14 @@ async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(Statu
     let py_files = read_files(engine, "pyFiles", py_files).await?;
     let files = read_files(engine, "files", files).await?;
     let reservation = NewLivyEntry { kind: LivyIdKind::Batch, livy_kind: None, name: name.clone(), proxy_user, heartbeat_seconds: 0 };
-    let id = engine.reserve_livy_id(&reservation).await?;
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("batch");
-    let form = JobSubmission {
+    let submission = |id: u32| JobSubmission {
         name: Some(name.unwrap_or_else(|| format!("livy-batch-{id}-{stem}"))),
         tags: Some(format!("livy=batch;livyId={id}")),
         language: Some(if python { "PYTHON" } else { "SCALA" }.into()),
         cluster_name: cluster,
         job_class: class_name,
-        job_config: Some(conf.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")),
+        job_config: Some(job_config(&conf)),
         args: Some(args.join(";")),
         memory,
         jars,
@@ -175,14 +174,8 @@ async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(Statu
         py_files,
         ..JobSubmission::default()
     };
-    let job = match engine.submit_job(form).await {
-        Ok(job) => job,
-        Err(error) => {
-            engine.cancel_livy_reservation(LivyIdKind::Batch, id).await?;
-            return Err(LivyError::from_form(error, FORM_NAMES));
-        }
-    };
-    engine.bind_livy_id(LivyIdKind::Batch, id, &job.job_id).await?;
+    let (id, job) =
+        create_with_id(engine, &reservation, FORM_NAMES, |id| engine.submit_job(submission(id)), |j: &Job| j.job_id.as_str()).await?;
     tracing::info!(batch = id, job = %job.job_id, "Livy batch submitted");
     let batch = find(&livy, &id.to_string()).await?;
     Ok((StatusCode::CREATED, Json(view(&livy, &batch).await?)))

@@ -15,7 +15,7 @@ use sparkdeck_engine::{Engine, GroupForm};
 
 use super::Livy;
 use super::errors::{LivyError, LivyResult};
-use super::forms::{check_proxy_user, local_paths, memory_form, read_files};
+use super::forms::{check_proxy_user, create_with_id, job_config, local_paths, memory_form, read_files, take_cluster};
 use super::logs::driver_log;
 use super::wire::{self, Body, Kind, PagingQuery, path_id, session_state};
 
@@ -27,9 +27,6 @@ pub(crate) fn routes() -> Router<Livy> {
         .route("/sessions/{id}/log", get(log))
         .route("/sessions/{id}/completion", post(completion))
 }
-
-/// The cluster a session runs on, as a Spark-looking key of `conf` (taken out of it).
-const CLUSTER_KEY: &str = "sparkdeck.clusterName";
 
 /// The group form's field names that Livy's body calls otherwise.
 const FORM_NAMES: &[(&str, &str)] = &[
@@ -208,7 +205,7 @@ impl NewSession {
         wire::refuse_unknown(body, FIELDS)?;
         let kind = Kind::from_body(body, "kind")?.unwrap_or(Kind::PySpark);
         let mut conf = wire::conf(body)?;
-        let cluster = conf.iter().position(|(k, _)| k == CLUSTER_KEY).map(|i| conf.remove(i).1);
+        let cluster = take_cluster(&mut conf);
         Ok(Self {
             kind,
             name: wire::text(body, "name")?,
@@ -236,19 +233,17 @@ async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(Statu
         proxy_user: new.proxy_user.clone(),
         heartbeat_seconds: new.heartbeat_seconds,
     };
-    let id = engine.reserve_livy_id(&reservation).await?;
     // Every statement kind runs on the driver; only the session's own interpreter is warmed
     // before it is idle (Scala costs seconds): the others start at their first statement,
     // unless `conf` names them in `sparkdeck.interpreters`.
-    let job_config: Vec<String> = new.conf.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let form = GroupForm {
+    let group_form = |id: u32| GroupForm {
         name: Some(new.name.clone().unwrap_or_else(|| format!("livy-session-{id}"))),
         description: Some(format!("Livy session {id} ({})", new.kind.as_str())),
         kind: Some("CODE".into()),
         tags: Some(format!("livy=session;livyId={id}")),
         language: Some(super::statements::language(new.kind).as_str().into()),
         cluster_name: new.cluster.clone(),
-        job_config: Some(job_config.join(";")),
+        job_config: Some(job_config(&new.conf)),
         memory: new.memory,
         scale: Some(1),
         files,
@@ -256,14 +251,8 @@ async fn create(State(livy): State<Livy>, Body(body): Body) -> LivyResult<(Statu
         jar_paths: new.jars,
         ..GroupForm::default()
     };
-    let group = match engine.create_group(form).await {
-        Ok(group) => group,
-        Err(error) => {
-            engine.cancel_livy_reservation(LivyIdKind::Session, id).await?;
-            return Err(LivyError::from_form(error, FORM_NAMES));
-        }
-    };
-    engine.bind_livy_id(LivyIdKind::Session, id, &group.id).await?;
+    let (id, group) =
+        create_with_id(engine, &reservation, FORM_NAMES, |id| engine.create_group(group_form(id)), |g: &Group| g.id.as_str()).await?;
     tracing::info!(session = id, group = %group.id, kind = new.kind.as_str(), "Livy session created");
     let session = find(&livy, &id.to_string()).await?;
     Ok((StatusCode::CREATED, Json(view(&livy, &session).await?)))
