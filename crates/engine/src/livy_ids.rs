@@ -5,7 +5,8 @@
 //! a crash in between skips a number, never gives one twice.
 
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{EngineError, Result};
+use crate::model::group::{GroupRequest, JobInstance, RequestOptions};
 use crate::time::now_ms;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,9 +89,12 @@ impl Engine {
         self.store().livy_entries(kind, from, size).await
     }
 
-    /// Numbers a code request of a session's group as its next statement.
-    pub async fn add_livy_statement(&self, group_id: &str, instance_id: &str, livy_kind: &str) -> Result<u32> {
-        self.store().add_livy_statement(group_id, instance_id, livy_kind).await
+    /// Queues a code request to a session's group as its next statement: the request and
+    /// its number are stored together. Returns both.
+    pub async fn submit_livy_statement(&self, group_id: &str, request: GroupRequest, livy_kind: &str) -> Result<(JobInstance, u32)> {
+        let (instance, _, statement) = self.enqueue(group_id, request, RequestOptions::default(), None, Some(livy_kind)).await?;
+        let id = statement.ok_or_else(|| EngineError::Internal("a Livy statement was stored without its number".into()))?;
+        Ok((instance, id))
     }
 
     pub async fn livy_statement(&self, group_id: &str, id: u32) -> Result<Option<LivyStatementRef>> {

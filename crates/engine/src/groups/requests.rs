@@ -74,7 +74,7 @@ impl Engine {
 
     /// [`Self::submit_instance`] with a time limit of its own.
     pub async fn submit_instance_with(&self, group_id: &str, request: GroupRequest, options: RequestOptions) -> Result<JobInstance> {
-        Ok(self.enqueue(group_id, request, options, None).await?.0)
+        Ok(self.enqueue(group_id, request, options, None, None).await?.0)
     }
 
     /// Runs one request and waits for its end (`POST /group/{id}/job/execute`).
@@ -86,7 +86,7 @@ impl Engine {
     /// answers: its end, or why its end could not be recorded.
     pub async fn execute_instance_with(&self, group_id: &str, request: GroupRequest, options: RequestOptions) -> Result<JobInstance> {
         let (tx, rx) = oneshot::channel();
-        let (instance, _) = self.enqueue(group_id, request, options, Some(tx)).await?;
+        let (instance, _, _) = self.enqueue(group_id, request, options, Some(tx), None).await?;
         match rx.await {
             Ok(done) => done,
             // The engine let the waiter go without an answer: read what is stored.
@@ -94,13 +94,16 @@ impl Engine {
         }
     }
 
-    async fn enqueue(
+    /// Queues a request; `livy_kind` also numbers it as its Livy session's next statement
+    /// (returned), stored with it.
+    pub(crate) async fn enqueue(
         &self,
         group_id: &str,
         request: GroupRequest,
         options: RequestOptions,
         waiter: Option<oneshot::Sender<Result<JobInstance>>>,
-    ) -> Result<(JobInstance, Arc<GroupLive>)> {
+        livy_kind: Option<&str>,
+    ) -> Result<(JobInstance, Arc<GroupLive>, Option<u32>)> {
         let group = self.group_record(group_id).await?;
         let request = InstanceRequest::validate(request, self.config().max_code_bytes)?;
         options.check()?;
@@ -153,7 +156,7 @@ impl Engine {
             start_time: 0,
             end_time: 0,
         };
-        self.store().insert_instance(&instance).await?;
+        let statement = self.store().insert_instance(&instance, livy_kind).await?;
         if let Some(waiter) = waiter
             && let Ok(mut waiters) = self.inner().instance_waiters.lock()
         {
@@ -165,7 +168,7 @@ impl Engine {
             self.fail_instance(&live, &instance.job_instance_id, InstanceError::new(NOT_SERVED)).await;
         }
         self.dispatch_group(&live);
-        Ok((instance, live))
+        Ok((instance, live, statement))
     }
 
     pub async fn get_instance(&self, group_id: &str, instance_id: &str) -> Result<JobInstance> {

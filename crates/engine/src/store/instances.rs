@@ -6,6 +6,7 @@ use sqlx::sqlite::SqliteRow;
 
 use super::{Store, begin_write};
 use super::jobs::update_active_job_in;
+use super::livy_ids::number_livy_statement;
 use super::sql::{Filter, Listing, decode_readable, fetch_one_by, from_json, to_json};
 use crate::error::Result;
 use crate::model::group::{InstanceError, JobInstance, RequestType};
@@ -63,7 +64,10 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String> {
 }
 
 impl Store {
-    pub(crate) async fn insert_instance(&self, i: &JobInstance) -> Result<()> {
+    /// Stores a queued instance and, for a Livy statement (`livy_kind`), its statement
+    /// number in the same transaction, so a crash never leaves one without the other.
+    pub(crate) async fn insert_instance(&self, i: &JobInstance, livy_kind: Option<&str>) -> Result<Option<u32>> {
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "INSERT INTO job_instances (id, group_id, job_id, request_type, state, job_class, job_config, code, cursor, language,
                                         submit_time, start_time, end_time)
@@ -82,9 +86,14 @@ impl Store {
         .bind(i.submit_time)
         .bind(i.start_time)
         .bind(i.end_time)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        let statement = match livy_kind {
+            Some(kind) => Some(number_livy_statement(&mut tx, &i.group_id, &i.job_instance_id, kind).await?),
+            None => None,
+        };
+        tx.commit().await?;
+        Ok(statement)
     }
 
     /// Writes an instance that has not ended (false when it had: the first end wins) and,

@@ -1,7 +1,7 @@
 //! Livy's integer ids (`livy_ids`, `livy_statements`; see migration 0015).
 
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
 
 use super::{Store, begin_write};
 use crate::error::Result;
@@ -29,7 +29,25 @@ fn statement(row: &SqliteRow) -> Result<LivyStatementRef> {
     })
 }
 
+/// Numbers a code request of a session's group, in the transaction that stores it: one
+/// more than its last statement's.
+pub(crate) async fn number_livy_statement(tx: &mut Transaction<'static, Sqlite>, group_id: &str, instance_id: &str, livy_kind: &str) -> Result<u32> {
+    let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id) + 1, 0) FROM livy_statements WHERE group_id = ?")
+        .bind(group_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO livy_statements (group_id, id, instance_id, livy_kind) VALUES (?, ?, ?, ?)")
+        .bind(group_id)
+        .bind(next)
+        .bind(instance_id)
+        .bind(livy_kind)
+        .execute(&mut **tx)
+        .await?;
+    Ok(u32::try_from(next).unwrap_or(u32::MAX))
+}
+
 const ENTRY_COLUMNS: &str = "id, target_id, livy_kind, name, proxy_user, heartbeat_seconds, created_time";
+const STATEMENT_COLUMNS: &str = "id, instance_id, livy_kind, cancel_requested";
 
 impl Store {
     /// The next id of `kind` (one more than any ever given, from 0), reserved unbound.
@@ -114,26 +132,8 @@ impl Store {
         Ok((u64::try_from(total).unwrap_or(0), entries))
     }
 
-    /// Numbers a code request of a session's group: one more than its last statement's.
-    pub(crate) async fn add_livy_statement(&self, group_id: &str, instance_id: &str, livy_kind: &str) -> Result<u32> {
-        let mut tx = begin_write(&self.pool).await?;
-        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id) + 1, 0) FROM livy_statements WHERE group_id = ?")
-            .bind(group_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO livy_statements (group_id, id, instance_id, livy_kind) VALUES (?, ?, ?, ?)")
-            .bind(group_id)
-            .bind(next)
-            .bind(instance_id)
-            .bind(livy_kind)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(u32::try_from(next).unwrap_or(u32::MAX))
-    }
-
     pub(crate) async fn livy_statement(&self, group_id: &str, id: u32) -> Result<Option<LivyStatementRef>> {
-        let row = sqlx::query("SELECT id, instance_id, livy_kind, cancel_requested FROM livy_statements WHERE group_id = ? AND id = ?")
+        let row = sqlx::query(&format!("SELECT {STATEMENT_COLUMNS} FROM livy_statements WHERE group_id = ? AND id = ?"))
             .bind(group_id)
             .bind(i64::from(id))
             .fetch_optional(&self.pool)
@@ -148,7 +148,7 @@ impl Store {
             .await?;
         let order = if newest_first { "DESC" } else { "ASC" };
         let rows = sqlx::query(&format!(
-            "SELECT id, instance_id, livy_kind, cancel_requested FROM livy_statements WHERE group_id = ? ORDER BY id {order} LIMIT ? OFFSET ?"
+            "SELECT {STATEMENT_COLUMNS} FROM livy_statements WHERE group_id = ? ORDER BY id {order} LIMIT ? OFFSET ?"
         ))
         .bind(group_id)
         .bind(i64::from(size))
@@ -159,9 +159,7 @@ impl Store {
     }
 
     pub(crate) async fn last_livy_statement(&self, group_id: &str) -> Result<Option<LivyStatementRef>> {
-        let row = sqlx::query(
-            "SELECT id, instance_id, livy_kind, cancel_requested FROM livy_statements WHERE group_id = ? ORDER BY id DESC LIMIT 1",
-        )
+        let row = sqlx::query(&format!("SELECT {STATEMENT_COLUMNS} FROM livy_statements WHERE group_id = ? ORDER BY id DESC LIMIT 1"))
         .bind(group_id)
         .fetch_optional(&self.pool)
         .await?;

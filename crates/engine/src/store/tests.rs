@@ -180,13 +180,50 @@ async fn instance_search_escapes_wildcards() {
             start_time: 0,
             end_time: 0,
         };
-        store.insert_instance(&instance).await.unwrap();
+        store.insert_instance(&instance, None).await.unwrap();
     }
     let (total, found) = store.instance_page("g", Some("Job_1"), &PageRequest::default()).await.unwrap();
     assert_eq!((total, found.len()), (1, 1));
     assert_eq!(found[0].job_instance_id, "i1");
     let (total, _) = store.instance_page("other", None, &PageRequest::default()).await.unwrap();
     assert_eq!(total, 0, "only the group's own instances");
+}
+
+/// A Livy statement's number is stored with its request, per group from 0; a request
+/// whose insert fails (here: an id taken) leaves no number behind.
+#[tokio::test]
+async fn livy_statement_numbers_are_stored_with_their_requests() {
+    let (_dir, store) = store().await;
+    store.insert_group(&group("g", "g", BTreeMap::new())).await.unwrap();
+    store.insert_group(&group("h", "h", BTreeMap::new())).await.unwrap();
+    let request = |id: &str, group: &str| JobInstance {
+        job_instance_id: id.into(),
+        job_id: None,
+        group_id: group.into(),
+        request_type: RequestType::InteractiveCodeExecute,
+        state: JobState::Submitted,
+        job_class: None,
+        job_config: serde_json::Map::new(),
+        code: Some("1".into()),
+        cursor: None,
+        result: None,
+        completions: None,
+        language: None,
+        data: None,
+        error: None,
+        submit_time: 1,
+        start_time: 0,
+        end_time: 0,
+    };
+    assert_eq!(store.insert_instance(&request("a", "g"), Some("pyspark")).await.unwrap(), Some(0));
+    assert_eq!(store.insert_instance(&request("b", "g"), Some("spark")).await.unwrap(), Some(1));
+    assert_eq!(store.insert_instance(&request("c", "h"), Some("sql")).await.unwrap(), Some(0), "numbered per group");
+    assert_eq!(store.insert_instance(&request("d", "g"), None).await.unwrap(), None, "a platform request is not numbered");
+    assert!(store.insert_instance(&request("a", "g"), Some("pyspark")).await.is_err(), "the id is taken");
+    let (total, statements) = store.livy_statements("g", 0, 10, false).await.unwrap();
+    assert_eq!(total, 2, "the refused request left no number");
+    let shown: Vec<(u32, String, String)> = statements.into_iter().map(|s| (s.id, s.instance_id, s.livy_kind)).collect();
+    assert_eq!(shown, [(0, "a".into(), "pyspark".into()), (1, "b".into(), "spark".into())]);
 }
 
 #[tokio::test]

@@ -87,8 +87,11 @@ async fn create(State(livy): State<Livy>, Path(id): Path<String>, Body(body): Bo
     if is_ended(state) {
         return Err(LivyError::bad_request(format!("session {} is {state}: it takes no statements", session.entry.id)));
     }
-    let instance = livy.engine().submit_instance(&session.group.id, code_request(code, kind)).await.map_err(|e| LivyError::from_form(e, &[]))?;
-    let sid = livy.engine().add_livy_statement(&session.group.id, &instance.job_instance_id, kind.as_str()).await?;
+    let (instance, sid) = livy
+        .engine()
+        .submit_livy_statement(&session.group.id, code_request(code, kind), kind.as_str())
+        .await
+        .map_err(|e| LivyError::from_form(e, &[]))?;
     let statement = LivyStatementRef { id: sid, instance_id: instance.job_instance_id.clone(), livy_kind: kind.as_str().into(), cancel_requested: false };
     Ok((StatusCode::CREATED, Json(view(livy.engine(), &statement, &instance).await)))
 }
