@@ -26,8 +26,9 @@ use std::time::{Duration, Instant};
 use reqwest::Client;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use sparkdeck_engine::{Engine, EngineConfig};
-use sparkdeck_server::{AllowedHosts, router, serve, token};
+
+mod common;
+use common::ms;
 
 const JOBS: &str = r#"
 from ilum.api import IlumJob
@@ -118,10 +119,6 @@ impl Api {
     }
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
     let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
@@ -161,15 +158,9 @@ fn driver_pgid(data_dir: &std::path::Path, driver: &str) -> i32 {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.expect("engine");
-    let env = engine.spark_env().await.expect("Spark is installed (make setup)");
-    let token = token::load_or_create(dir.path()).expect("token");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = router(engine.clone(), token.clone(), AllowedHosts::for_bind(addr.ip()));
-    tokio::spawn(serve(listener, app, std::future::pending()));
-    let api = Api { client: Client::new(), base: format!("http://{addr}/api/v1"), token };
+    let server = common::start().await;
+    let (dir, env) = (&server.dir, &server.env);
+    let api = Api { client: Client::new(), base: format!("http://{}/api/v1", server.addr), token: server.token.clone() };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("groups bench: local[{threads}] (the default cluster), Spark {}", env.spark_version);
 
@@ -246,7 +237,7 @@ async fn main() {
 
     early_requests_on_a_fresh_pair(&api).await;
     scala_cells(&api, dir.path()).await;
-    spark_shell_baseline(&env, threads);
+    spark_shell_baseline(env, threads);
 }
 
 /// A group of scale 2 just READY: are its first requests as fast as later ones?

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use serde_json::{Value, json};
-use sparkdeck_engine::{Engine, EngineConfig};
-use sparkdeck_server::{AllowedHosts, router, serve, token};
+
+mod common;
+use common::ms;
 
 struct Livy {
     client: Client,
@@ -70,10 +71,6 @@ impl Livy {
     }
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn median(samples: &mut [Duration]) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -81,16 +78,9 @@ fn median(samples: &mut [Duration]) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine = Engine::open(EngineConfig::new(Some(dir.path().to_path_buf()))).await.expect("engine");
-    let env = engine.spark_env().await.expect("Spark is installed (make setup)");
-    let token = token::load_or_create(dir.path()).expect("token");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = router(engine.clone(), token.clone(), AllowedHosts::for_bind(addr.ip()));
-    tokio::spawn(serve(listener, app, std::future::pending()));
-    let livy = Livy { client: Client::new(), base: format!("http://{addr}/livy"), token };
-    println!("livy bench: the default cluster, Spark {}", env.spark_version);
+    let server = common::start().await;
+    let livy = Livy { client: Client::new(), base: format!("http://{}/livy", server.addr), token: server.token.clone() };
+    println!("livy bench: the default cluster, Spark {}", server.env.spark_version);
 
     let started = Instant::now();
     let session = livy.post("/sessions", json!({"kind": "pyspark"})).await["id"].as_u64().unwrap();
@@ -116,7 +106,7 @@ async fn main() {
     livy.call(livy.client.delete(format!("{}/sessions/{session}", livy.base))).await;
 
     // The same code cold: a batch is a single job, spark-submit'ed by the engine.
-    let script = dir.path().join("noop.py");
+    let script = server.dir.path().join("noop.py");
     std::fs::write(&script, "pass\n").unwrap();
     let mut cold = Vec::new();
     for _ in 0..3 {
