@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tempfile::TempDir;
 
@@ -279,6 +280,41 @@ impl App {
             .expect("scroll into view");
         element.click().await.unwrap_or_else(|e| panic!("click on {locator:?}: {e}"));
         element
+    }
+
+    /// Waits (up to 60 s) until a window other than `known` is open; its handle.
+    pub async fn new_window(&self, known: &[WindowHandle], what: &str) -> WindowHandle {
+        let started = Instant::now();
+        loop {
+            let windows = self.client.windows().await.expect("window handles");
+            if let Some(window) = windows.into_iter().find(|w| !known.contains(w)) {
+                return window;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "no {what} opened");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Clicks `opener` (a list row's name cell) and switches to the native window it opens.
+    pub async fn open_window(&self, opener: Locator<'_>, what: &str) -> WindowHandle {
+        let known = self.client.windows().await.expect("window handles");
+        self.click(opener).await;
+        let window = self.new_window(&known, what).await;
+        self.client.switch_to_window(window.clone()).await.expect("switch to the new window");
+        window
+    }
+
+    /// On the Groups page, opens the create form and fills its name, kind, language and
+    /// scale; the caller adds the rest and creates it.
+    pub async fn fill_group_form(&self, name: &str, kind: &str, language: &str, scale: u32) {
+        self.click(Locator::XPath("//nav//a[normalize-space()='Groups']")).await;
+        self.click(Locator::Id("open-create-group")).await;
+        self.find(Locator::Id("group-name")).await.send_keys(name).await.expect("type the name");
+        self.click(Locator::Id(&format!("group-kind-{kind}"))).await;
+        self.click(Locator::Id(&format!("group-language-{language}"))).await;
+        let field = self.find(Locator::Id("group-scale")).await;
+        field.clear().await.expect("clear the scale");
+        field.send_keys(&scale.to_string()).await.expect("type the scale");
     }
 
     /// Waits (up to 20 s) until the page's text contains `text`.

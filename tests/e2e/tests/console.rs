@@ -49,30 +49,13 @@ async fn table_rows(app: &App) -> Vec<String> {
 async fn a_console_runs_python_sql_and_scala_cells_and_shows_sql_rows_as_a_table() {
     let work = tempfile::tempdir().unwrap();
     let app = App::launch().await;
-    app.click(Locator::XPath("//nav//a[normalize-space()='Groups']")).await;
-    app.click(Locator::Id("open-create-group")).await;
-    app.find(Locator::Id("group-name")).await.send_keys("e2e-console").await.unwrap();
-    app.click(Locator::Id("group-kind-CODE")).await;
-    app.click(Locator::Id("group-language-PYTHON")).await;
-    let scale = app.find(Locator::Id("group-scale")).await;
-    scale.clear().await.unwrap();
-    scale.send_keys("1").await.unwrap();
+    app.fill_group_form("e2e-console", "CODE", "PYTHON", 1).await;
     app.screenshot("group-form-code").await;
     app.click(Locator::Id("group-create")).await;
 
     let row = app.find(Locator::Css("tr.group-row")).await;
     let id = row.attr("data-group-id").await.unwrap().expect("row names its group");
-    let main_window = app.client.window().await.unwrap();
-    app.click(Locator::Css(&format!("tr.group-row[data-group-id='{id}'] th"))).await;
-    let started = Instant::now();
-    let group_window = loop {
-        if let Some(w) = app.client.windows().await.unwrap().into_iter().find(|w| *w != main_window) {
-            break w;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "no group window opened");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    app.client.switch_to_window(group_window).await.unwrap();
+    app.open_window(Locator::Css(&format!("tr.group-row[data-group-id='{id}'] th")), "group window").await;
     // The console starts in the group's language.
     let language = app.find(Locator::Id("group-code-language")).await;
     assert_eq!(language.prop("value").await.unwrap().as_deref(), Some("PYTHON"));

@@ -43,18 +43,7 @@ async fn a_failed_job_shows_its_cause_in_the_list_and_in_its_window() {
     assert!(badge.text().await.unwrap().to_uppercase().contains("FAILED"));
     app.screenshot("jobs-failed-cause").await;
 
-    let main_window = app.client.window().await.unwrap();
-    app.click(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th"))).await;
-    let started = Instant::now();
-    let job_window = loop {
-        let windows = app.client.windows().await.unwrap();
-        if let Some(w) = windows.into_iter().find(|w| *w != main_window) {
-            break w;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "no job window opened");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    app.client.switch_to_window(job_window).await.unwrap();
+    app.open_window(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th")), "job window").await;
     let alert = app.find(Locator::Css(".job-failed")).await;
     let text = alert.text().await.unwrap();
     assert!(text.contains("Missing Python module:") && text.contains("sparkdeck_absent_module"), "{text}");

@@ -42,14 +42,7 @@ async fn create_a_group_run_a_job_class_and_change_its_scale() {
     std::fs::write(&module, JOBS).unwrap();
 
     let app = App::launch().await;
-    app.click(Locator::XPath("//nav//a[normalize-space()='Groups']")).await;
-    app.click(Locator::Id("open-create-group")).await;
-    app.find(Locator::Id("group-name")).await.send_keys("e2e-group").await.unwrap();
-    app.click(Locator::Id("group-kind-JOB")).await;
-    app.click(Locator::Id("group-language-PYTHON")).await;
-    let scale = app.find(Locator::Id("group-scale")).await;
-    scale.clear().await.unwrap();
-    scale.send_keys("1").await.unwrap();
+    app.fill_group_form("e2e-group", "JOB", "PYTHON", 1).await;
     app.click(Locator::XPath("//button[normalize-space()='Add Python files…']")).await;
     app.choose_in_file_dialog("Add Python files", &module).await;
     app.find(Locator::XPath("//ul[@id='group-pyFiles']/li[contains(., 'e2e_jobs.py')]")).await;
@@ -59,17 +52,7 @@ async fn create_a_group_run_a_job_class_and_change_its_scale() {
     let row = app.find(Locator::Css("tr.group-row")).await;
     let id = row.attr("data-group-id").await.unwrap().expect("row names its group");
     app.screenshot("groups").await;
-    let main_window = app.client.window().await.unwrap();
-    app.click(Locator::Css(&format!("tr.group-row[data-group-id='{id}'] th"))).await;
-    let started = Instant::now();
-    let group_window = loop {
-        if let Some(w) = app.client.windows().await.unwrap().into_iter().find(|w| *w != main_window) {
-            break w;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "no group window opened");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    app.client.switch_to_window(group_window).await.unwrap();
+    app.open_window(Locator::Css(&format!("tr.group-row[data-group-id='{id}'] th")), "group window").await;
     wait_ready_drivers(&app, 1, Duration::from_secs(120)).await;
 
     // A job class from the uploaded module, with a JSON config.

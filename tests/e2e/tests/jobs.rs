@@ -63,21 +63,8 @@ async fn submit_a_dropped_python_job_and_watch_it_finish_in_its_window() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     app.screenshot("jobs").await;
-    let main_window = app.client.window().await.unwrap();
-    // The form has closed; the row's name cell opens the job's window.
-    app.click(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th"))).await;
-
-    // The job opens in its own native window.
-    let started = Instant::now();
-    let job_window = loop {
-        let windows = app.client.windows().await.unwrap();
-        if let Some(w) = windows.into_iter().find(|w| *w != main_window) {
-            break w;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "no job window opened");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    app.client.switch_to_window(job_window).await.unwrap();
+    // The form has closed; the row's name cell opens the job in its own native window.
+    app.open_window(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th")), "job window").await;
     let state = app.find(Locator::Id("job-state")).await;
     let started = Instant::now();
     loop {

@@ -72,17 +72,7 @@ async fn settings_show_the_livy_endpoint_and_a_livy_session_is_marked_in_the_gro
     assert!(badge.attr("title").await.unwrap().unwrap_or_default().contains("Livy API"));
     app.screenshot("groups-livy").await;
     // Its window says so too.
-    let main_window = app.client.window().await.unwrap();
-    app.click(Locator::XPath("//tr[contains(@class,'group-row')]/th[contains(., 'e2e-livy')]")).await;
-    let started = std::time::Instant::now();
-    let group_window = loop {
-        if let Some(w) = app.client.windows().await.unwrap().into_iter().find(|w| *w != main_window) {
-            break w;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "no group window opened");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
-    app.client.switch_to_window(group_window).await.unwrap();
+    app.open_window(Locator::XPath("//tr[contains(@class,'group-row')]/th[contains(., 'e2e-livy')]"), "group window").await;
     app.find(Locator::XPath("//header//span[contains(@class,'livy-badge')]")).await;
     app.screenshot_window("group-window-livy", "^e2e-livy — Sparkdeck$").await;
 

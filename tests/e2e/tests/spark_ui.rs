@@ -11,19 +11,6 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use sparkdeck_e2e::App;
 
-/// Waits until a window other than `known` is open; its handle.
-async fn new_window(app: &App, known: &[fantoccini::wd::WindowHandle], what: &str) -> fantoccini::wd::WindowHandle {
-    let started = Instant::now();
-    loop {
-        let windows = app.client.windows().await.unwrap();
-        if let Some(w) = windows.into_iter().find(|w| !known.contains(w)) {
-            return w;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "no {what} opened");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_running_jobs_spark_ui_opens_in_its_own_window() {
     let work = tempfile::tempdir().unwrap();
@@ -49,7 +36,7 @@ async fn a_running_jobs_spark_ui_opens_in_its_own_window() {
 
     let main_window = app.client.window().await.unwrap();
     app.click(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th"))).await;
-    let job_window = new_window(&app, std::slice::from_ref(&main_window), "job window").await;
+    let job_window = app.new_window(std::slice::from_ref(&main_window), "job window").await;
     app.client.switch_to_window(job_window.clone()).await.unwrap();
     let button = Locator::XPath("//div[contains(@class,'job-actions')]/button[normalize-space()='Spark UI']");
     let started = Instant::now();
@@ -63,7 +50,7 @@ async fn a_running_jobs_spark_ui_opens_in_its_own_window() {
     }
     app.screenshot_window("job-window-spark-ui", "^shuffle_and_wait — Sparkdeck$").await;
     app.click(button).await;
-    let ui_window = new_window(&app, &[main_window, job_window.clone()], "Spark UI window").await;
+    let ui_window = app.new_window(&[main_window, job_window.clone()], "Spark UI window").await;
     app.client.switch_to_window(ui_window).await.unwrap();
     // Spark's own page, naming the application; it lists the shuffle's job once it is done
     // (Spark's pages do not refresh themselves).
@@ -100,7 +87,7 @@ async fn a_running_jobs_spark_ui_opens_in_its_own_window() {
     assert!(app.find(button).await.is_enabled().await.unwrap(), "an ended run with an event log has its history");
     let mut known = app.client.windows().await.unwrap();
     app.click(button).await;
-    let history_window = new_window(&app, &known, "History Server window").await;
+    let history_window = app.new_window(&known, "History Server window").await;
     known.push(history_window.clone());
     app.client.switch_to_window(history_window).await.unwrap();
     app.wait_for_text("shuffle_and_wait application UI").await;

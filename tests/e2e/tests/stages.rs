@@ -53,18 +53,7 @@ async fn an_ended_jobs_stages_tab_shows_its_shuffle_and_skew() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    let main_window = app.client.window().await.unwrap();
-    app.click(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th"))).await;
-    let started = Instant::now();
-    let job_window = loop {
-        let windows = app.client.windows().await.unwrap();
-        if let Some(w) = windows.into_iter().find(|w| *w != main_window) {
-            break w;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "no job window opened");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    app.client.switch_to_window(job_window).await.unwrap();
+    app.open_window(Locator::Css(&format!("tr.job-row[data-job-id='{id}'] th")), "job window").await;
     app.click(Locator::Id("view-tab-stages")).await;
     app.find(Locator::Css("tr.stage-row[data-stage-id='1']")).await;
     let rows = app.client.find_all(Locator::Css("tr.stage-row")).await.unwrap();
