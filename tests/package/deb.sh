@@ -8,7 +8,8 @@
 # Spark (`POST /api/v1/spark/install`; pip's cache may be used) and runs a Python job to
 # FINISHED; the extracted app under Xvfb shows its first-run screen on a fresh HOME, a second
 # start of it focuses the first and exits (no second process stays), and on the HOME where
-# the server installed Spark it opens on the Jobs page (screenshots in target/package-test/).
+# the server installed Spark it opens its pages, the server's job in its Jobs list
+# (screenshots in target/package-test/).
 # SPARKDECK_PACKAGE_INSTALL_TEST=0 stops after /status (no install, no window).
 # Usage: tests/package/deb.sh target/bundle/sparkdeck_<version>_<arch>.deb
 set -euo pipefail
@@ -194,10 +195,14 @@ for _ in $(seq 100); do [ "$(focused)" = Sparkdeck ] && break; sleep 0.2; done
 kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
 
-log "app: on the HOME where the server installed Spark, the Jobs page"
+log "app: on the HOME where the server installed Spark, its pages; the server's job on the Jobs page"
 start_app "$home" "$work/app-installed.log"
 win=$(drawn_window "$work/app-installed.log")
 sleep 2
+import -window "$win" "$shots/after-install.png"
+# The sidebar's Jobs link (the window is 1200x780; the link sits at the sidebar's top).
+xdotool mousemove --window "$win" 40 117 click 1
+sleep 2
 import -window "$win" "$shots/jobs-after-install.png"
-log "installed Spark: $shots/jobs-after-install.png (look at it)"
+log "installed Spark: $shots/after-install.png and $shots/jobs-after-install.png (look at them)"
 log "ok"
