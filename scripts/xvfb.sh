@@ -32,3 +32,16 @@ wait_window() {
 window_colours() {
   import -window "$1" -silent png:- | convert png:- -format '%k' info:
 }
+
+# Waits up to 15 s for window $1 to be painted (the webview paints after the window maps):
+# more than 50 distinct colours. Prints the last count; fails if it stayed blank.
+wait_painted() {
+  local colours=0
+  for _ in $(seq 30); do
+    colours=$(window_colours "$1")
+    [ "$colours" -gt 50 ] && break
+    sleep 0.5
+  done
+  echo "$colours"
+  [ "$colours" -gt 50 ]
+}

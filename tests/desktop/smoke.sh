@@ -25,15 +25,7 @@ SPARKDECK_DATA_DIR="$data" "$app" >"$log" 2>&1 &
 APP_PID=$!
 
 win=$(wait_window Sparkdeck 60) || fail "no window titled Sparkdeck within 60 s"
-# The webview paints after the window maps; give it a few seconds, then it must show more
-# than a blank surface.
-colours=0
-for _ in $(seq 30); do
-  colours=$(window_colours "$win")
-  [ "$colours" -gt 50 ] && break
-  sleep 0.5
-done
-[ "$colours" -gt 50 ] || fail "window looks blank ($colours colours)"
+colours=$(wait_painted "$win") || fail "window looks blank ($colours colours)"
 kill -0 "$APP_PID" 2>/dev/null || fail "app exited"
 default=$(sqlite3 "$data/sparkdeck.db" "SELECT type FROM clusters WHERE name = 'default'")
 [ "$default" = local ] || fail "default cluster missing in the app's database"

@@ -155,14 +155,9 @@ start_app() {
 }
 # Waits for a drawn window named Sparkdeck; prints its id.
 drawn_window() {
-  local win colours=0
+  local win colours
   win=$(wait_window Sparkdeck 60) || fail "no window titled Sparkdeck within 60 s: $(cat "$1")"
-  for _ in $(seq 30); do
-    colours=$(window_colours "$win")
-    [ "$colours" -gt 50 ] && break
-    sleep 0.5
-  done
-  [ "$colours" -gt 50 ] || fail "the window looks blank"
+  colours=$(wait_painted "$win") || fail "the window looks blank ($colours colours)"
   echo "$win"
 }
 app_processes() { pgrep -x -f "$root/usr/bin/sparkdeck" | sort | tr '\n' ' '; }

@@ -114,16 +114,6 @@ pub struct GroupFiles {
     pub files: Vec<String>,
 }
 
-impl GroupRecord {
-    pub fn files(&self) -> GroupFiles {
-        let names = |refs: &[super::job::ArtifactRef]| refs.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
-        let from_paths: Vec<&std::ffi::OsStr> = self.jar_paths.iter().filter_map(|p| p.file_name()).collect();
-        let mut jars: Vec<String> = self.jar_paths.iter().map(|p| p.display().to_string()).collect();
-        jars.extend(self.spec.jars.iter().filter(|a| !from_paths.contains(&std::ffi::OsStr::new(&a.name))).map(|a| a.name.clone()));
-        GroupFiles { jars, py_files: names(&self.spec.py_files), files: names(&self.spec.files) }
-    }
-}
-
 /// A stored group with what only the engine needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupRecord {
@@ -135,6 +125,16 @@ pub struct GroupRecord {
     pub jar_paths: Vec<std::path::PathBuf>,
     /// A rebuilt file of `jar_paths` is redeployed to the drivers (`jar_watch.rs`).
     pub watch_jars: bool,
+}
+
+impl GroupRecord {
+    pub fn files(&self) -> GroupFiles {
+        let names = |refs: &[super::job::ArtifactRef]| refs.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+        let from_paths: Vec<&std::ffi::OsStr> = self.jar_paths.iter().filter_map(|p| p.file_name()).collect();
+        let mut jars: Vec<String> = self.jar_paths.iter().map(|p| p.display().to_string()).collect();
+        jars.extend(self.spec.jars.iter().filter(|a| !from_paths.contains(&std::ffi::OsStr::new(&a.name))).map(|a| a.name.clone()));
+        GroupFiles { jars, py_files: names(&self.spec.py_files), files: names(&self.spec.files) }
+    }
 }
 
 /// One request to a group (API: job instance). `state` is SUBMITTED while queued, BUSY

@@ -156,30 +156,35 @@ async fn search_matches_wildcards_literally_in_every_list() {
     }
 }
 
+/// A request just queued to group `group`.
+fn queued_instance(id: &str, group: &str, request_type: RequestType) -> JobInstance {
+    JobInstance {
+        job_instance_id: id.into(),
+        job_id: None,
+        group_id: group.into(),
+        request_type,
+        state: JobState::Submitted,
+        job_class: None,
+        job_config: serde_json::Map::new(),
+        code: None,
+        cursor: None,
+        result: None,
+        completions: None,
+        language: None,
+        data: None,
+        error: None,
+        submit_time: 1,
+        start_time: 0,
+        end_time: 0,
+    }
+}
+
 #[tokio::test]
 async fn instance_search_escapes_wildcards() {
     let (_dir, store) = store().await;
     store.insert_group(&group("g", "g", BTreeMap::new())).await.unwrap();
     for (id, class) in [("i1", "com.x.Job_1"), ("i2", "com.x.JobX1")] {
-        let instance = JobInstance {
-            job_instance_id: id.into(),
-            job_id: None,
-            group_id: "g".into(),
-            request_type: RequestType::InteractiveJobExecute,
-            state: JobState::Submitted,
-            job_class: Some(class.into()),
-            job_config: serde_json::Map::new(),
-            code: None,
-            cursor: None,
-            result: None,
-            completions: None,
-            language: None,
-            data: None,
-            error: None,
-            submit_time: 1,
-            start_time: 0,
-            end_time: 0,
-        };
+        let instance = JobInstance { job_class: Some(class.into()), ..queued_instance(id, "g", RequestType::InteractiveJobExecute) };
         store.insert_instance(&instance, None).await.unwrap();
     }
     let (total, found) = store.instance_page("g", Some("Job_1"), &PageRequest::default()).await.unwrap();
@@ -196,25 +201,7 @@ async fn livy_statement_numbers_are_stored_with_their_requests() {
     let (_dir, store) = store().await;
     store.insert_group(&group("g", "g", BTreeMap::new())).await.unwrap();
     store.insert_group(&group("h", "h", BTreeMap::new())).await.unwrap();
-    let request = |id: &str, group: &str| JobInstance {
-        job_instance_id: id.into(),
-        job_id: None,
-        group_id: group.into(),
-        request_type: RequestType::InteractiveCodeExecute,
-        state: JobState::Submitted,
-        job_class: None,
-        job_config: serde_json::Map::new(),
-        code: Some("1".into()),
-        cursor: None,
-        result: None,
-        completions: None,
-        language: None,
-        data: None,
-        error: None,
-        submit_time: 1,
-        start_time: 0,
-        end_time: 0,
-    };
+    let request = |id: &str, group: &str| JobInstance { code: Some("1".into()), ..queued_instance(id, group, RequestType::InteractiveCodeExecute) };
     assert_eq!(store.insert_instance(&request("a", "g"), Some("pyspark")).await.unwrap(), Some(0));
     assert_eq!(store.insert_instance(&request("b", "g"), Some("spark")).await.unwrap(), Some(1));
     assert_eq!(store.insert_instance(&request("c", "h"), Some("sql")).await.unwrap(), Some(0), "numbered per group");
