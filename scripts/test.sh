@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything (scripts/setup.sh) and runs every test: the UI's type checks and
-# component tests, every Rust test in the workspace, and the desktop smoke test that
-# starts the real app under Xvfb.
+# component tests, every Rust test in the workspace, the desktop smoke and end-to-end tests
+# on the real app under Xvfb, and the Debian package's own test on a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '\033[1;32m[test]\033[0m %s\n' "$*"; }
@@ -13,6 +13,16 @@ command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustu
 
 log "UI: type check, component tests, production build"
 (cd ui && npm run check && npm test && npm run build)
+
+# The .deb needs a release build (about 18 CPU-minutes), the slowest step. It starts now, at
+# the lowest priority, in its own process group: the tests below leave about a core idle
+# (they wait on JVMs and on states), and the build takes that time, never theirs.
+mkdir -p target
+bundle_log=target/bundle.log
+setsid nice -n 19 bash scripts/bundle.sh >"$bundle_log" 2>&1 &
+bundle_pid=$!
+stop_bundle() { [ -z "${bundle_pid:-}" ] || kill -- "-$bundle_pid" 2>/dev/null || true; }
+trap stop_bundle EXIT
 
 log "Driver agent: on real Spark"
 .venv/bin/python -m unittest discover -s driver/tests
@@ -32,15 +42,19 @@ log "Desktop: the real app under Xvfb (smoke test, then end to end over WebDrive
 cargo build -p sparkdeck-app --locked
 bash tests/desktop/smoke.sh target/debug/sparkdeck
 source scripts/xvfb.sh
-trap xvfb_stop EXIT
+trap 'xvfb_stop; stop_bundle' EXIT
 xvfb_start
 cargo test -p sparkdeck-e2e --locked -- --test-threads=1
 xvfb_stop
-trap - EXIT
+trap stop_bundle EXIT
 
-# The .deb's own test (`make package-test`: a release build, lintian, the extracted
-# binaries) is not part of this run yet: a release build on a clean clone takes about half
-# an hour on this machine's 2 cores (see docs/ARCHITECTURE.md, "The package").
+log "Package: the .deb (release build started after the UI step), then its own test"
+wait "$bundle_pid" || { cat "$bundle_log" >&2; echo "the package build failed (log above: $bundle_log)" >&2; exit 1; }
+bundle_pid=""
+trap - EXIT
+grep -F '[bundle]' "$bundle_log"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+bash tests/package/deb.sh "target/bundle/sparkdeck_${version}_$(dpkg --print-architecture).deb"
 
 log "Nothing left behind: no driver, JVM or agent of this checkout running, no temporary directory of this run"
 bash tests/leftovers.sh "$run_marker"
