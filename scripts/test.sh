@@ -15,11 +15,14 @@ log "UI: type check, component tests, production build"
 (cd ui && npm run check && npm test && npm run build)
 
 # The .deb needs a release build (about 18 CPU-minutes), the slowest step. It starts now, at
-# the lowest priority, in its own process group: the tests below leave about a core idle
-# (they wait on JVMs and on states), and the build takes that time, never theirs.
+# the lowest priority, in a session of its own (one group to kill): the tests below leave
+# about a core idle (they wait on JVMs and on states), and the build takes that time, never
+# theirs. With the kernel's autogroup scheduling a new session is a new group that gets an
+# equal share whatever its processes' nice values, so the group is niced too.
 mkdir -p target
 bundle_log=target/bundle.log
-setsid nice -n 19 bash scripts/bundle.sh >"$bundle_log" 2>&1 &
+setsid bash -c '[ ! -w /proc/self/autogroup ] || echo 19 >/proc/self/autogroup; exec nice -n 19 bash scripts/bundle.sh' \
+  >"$bundle_log" 2>&1 &
 bundle_pid=$!
 stop_bundle() { [ -z "${bundle_pid:-}" ] || kill -- "-$bundle_pid" 2>/dev/null || true; }
 trap stop_bundle EXIT

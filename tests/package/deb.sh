@@ -6,10 +6,10 @@
 #
 # Then: /status says Spark is missing without naming a make target, the server installs
 # Spark (`POST /api/v1/spark/install`; pip's cache may be used) and runs a Python job to
-# FINISHED; the extracted app under Xvfb shows its first-run screen on a fresh HOME, a second
-# start of it focuses the first and exits (no second process stays), and on the HOME where
-# the server installed Spark it opens its pages, the server's job in its Jobs list
-# (screenshots in target/package-test/).
+# FINISHED; under Xvfb a second start of the extracted app focuses the first and exits (no
+# second process stays), and over WebDriver (tests/e2e/tests/package.rs) the extracted app
+# shows its first-run screen on a fresh HOME and, on the server's data directory, the
+# server's job FINISHED on its Jobs page (screenshots in target/package-test/).
 # SPARKDECK_PACKAGE_INSTALL_TEST=0 stops after /status (no install, no window).
 # Usage: tests/package/deb.sh target/bundle/sparkdeck_<version>_<arch>.deb
 set -euo pipefail
@@ -139,47 +139,33 @@ api "$base/job/$job/logs?logSize=25000" | grep -q "sum 45" || fail "the job's lo
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 
-log "app: the extracted app under Xvfb, a fresh HOME: the first-run screen"
+log "app: the extracted app under Xvfb, a fresh HOME; a second start focuses the first and exits"
 source "$repo/scripts/xvfb.sh"
 xvfb_start
 # A private session bus: the app folds a second start into the first over it.
 { read -r bus_address; read -r BUS_PID; } < <(dbus-daemon --session --fork --print-address=1 --print-pid=1)
 shots="$repo/target/package-test"
 mkdir -p "$shots" "$work/home-app"
-# Starts the extracted app in the background for HOME $1, logging to $2; sets APP_PID.
+# Starts the extracted app in the background for HOME $1, logging to $2; sets the pid in the
+# variable named $3.
 start_app() {
   env -i HOME="$1" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 SPARKDECK_NO_CHECKOUT=1 \
     DISPLAY="$DISPLAY" ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} DBUS_SESSION_BUS_ADDRESS="$bus_address" \
     "$root/usr/bin/sparkdeck" >"$2" 2>&1 &
-  APP_PID=$!
-}
-# Waits for a drawn window named Sparkdeck; prints its id.
-drawn_window() {
-  local win colours
-  win=$(wait_window Sparkdeck 60) || fail "no window titled Sparkdeck within 60 s: $(cat "$1")"
-  colours=$(wait_painted "$win") || fail "the window looks blank ($colours colours)"
-  echo "$win"
+  printf -v "$3" %s "$!"
 }
 app_processes() { pgrep -x -f "$root/usr/bin/sparkdeck" | sort | tr '\n' ' '; }
 focused() { xdotool getwindowfocus getwindowname 2>/dev/null || true; }
 
-start_app "$work/home-app" "$work/app.log"
-win=$(drawn_window "$work/app.log")
-# The screen settles (fonts, the Spark check) before it is taken.
-sleep 2
-import -window "$win" "$shots/first-run.png"
-log "first-run screen: $shots/first-run.png (look at it)"
-
-log "app: a second start focuses the first and exits"
+start_app "$work/home-app" "$work/app.log" APP_PID
+win=$(wait_window Sparkdeck 60) || fail "no window titled Sparkdeck within 60 s: $(cat "$work/app.log")"
+colours=$(wait_painted "$win") || fail "the window looks blank ($colours colours)"
 first=$(app_processes)
 [ "$first" = "$APP_PID " ] || fail "one app process expected before the second start, found: $first"
 root_window=$(xwininfo -root | sed -n 's/.*Window id: \(0x[0-9a-f]*\).*/\1/p')
 xdotool windowfocus "$root_window"
 [ "$(focused)" != Sparkdeck ] || fail "the window kept the focus; the check would prove nothing"
-env -i HOME="$work/home-app" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 SPARKDECK_NO_CHECKOUT=1 \
-  DISPLAY="$DISPLAY" ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} DBUS_SESSION_BUS_ADDRESS="$bus_address" \
-  "$root/usr/bin/sparkdeck" >"$work/second.log" 2>&1 &
-SECOND_PID=$!
+start_app "$work/home-app" "$work/second.log" SECOND_PID
 for _ in $(seq 300); do kill -0 "$SECOND_PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$SECOND_PID" 2>/dev/null && fail "the second start did not exit within 30 s"
 wait "$SECOND_PID" || fail "the second start exited with $?: $(cat "$work/second.log")"
@@ -190,14 +176,11 @@ for _ in $(seq 100); do [ "$(focused)" = Sparkdeck ] && break; sleep 0.2; done
 kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
 
-log "app: on the HOME where the server installed Spark, its pages; the server's job on the Jobs page"
-start_app "$home" "$work/app-installed.log"
-win=$(drawn_window "$work/app-installed.log")
-sleep 2
-import -window "$win" "$shots/after-install.png"
-# The sidebar's Jobs link (the window is 1200x780; the link sits at the sidebar's top).
-xdotool mousemove --window "$win" 40 117 click 1
-sleep 2
-import -window "$win" "$shots/jobs-after-install.png"
-log "installed Spark: $shots/after-install.png and $shots/jobs-after-install.png (look at them)"
+log "app over WebDriver: the first-run screen, then the server's job on the Jobs page of its data directory"
+# tests/e2e/tests/package.rs; `make test` has built it by now (else cargo builds it here).
+data_dir=$(dirname "$(find "$home" -name sparkdeck.db -print -quit)")
+SPARKDECK_E2E_APP="$root/usr/bin/sparkdeck" SPARKDECK_PACKAGE_DATA_DIR="$data_dir" SPARKDECK_SCREENSHOTS="$shots" \
+  cargo test --manifest-path "$repo/Cargo.toml" --locked -p sparkdeck-e2e --test package -- --ignored \
+  || fail "the packaged app's window test failed"
+log "screenshots: $shots/package-first-run.png and $shots/package-jobs.png (look at them)"
 log "ok"

@@ -15,8 +15,12 @@ use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tempfile::TempDir;
 
-/// The debug build of the app, built by `make test` before these tests run.
+/// The app under test: `SPARKDECK_E2E_APP` (the package test's extracted binary), else
+/// the debug build `make test` builds before these tests run.
 pub fn app_binary() -> PathBuf {
+    if let Some(app) = std::env::var_os("SPARKDECK_E2E_APP") {
+        return PathBuf::from(app);
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     target.join("debug/sparkdeck")
@@ -35,7 +39,10 @@ fn free_port() -> u16 {
 /// What one user's app keeps between its starts: the data directory and the config
 /// directory (`XDG_CONFIG_HOME`, where the main window's size and position are saved).
 pub struct Profile {
-    data_dir: TempDir,
+    data_dir: PathBuf,
+    /// The temporary directory behind `data_dir`, removed with the profile; `None` for
+    /// [`Profile::existing`].
+    _data_dir_owner: Option<TempDir>,
     config_home: TempDir,
     /// The app cannot see this machine's Spark (see [`Profile::without_spark`]).
     without_spark: bool,
@@ -43,7 +50,13 @@ pub struct Profile {
 
 impl Profile {
     pub fn new() -> Profile {
-        Profile { data_dir: tempfile::tempdir().expect("temp dir"), config_home: tempfile::tempdir().expect("temp dir"), without_spark: false }
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        Profile {
+            data_dir: data_dir.path().to_path_buf(),
+            _data_dir_owner: Some(data_dir),
+            config_home: tempfile::tempdir().expect("temp dir"),
+            without_spark: false,
+        }
     }
 
     /// A user on a machine without Spark, as after installing the package: no `SPARK_HOME`
@@ -51,6 +64,12 @@ impl Profile {
     /// and no virtualenv's `bin/` on `PATH`.
     pub fn without_spark() -> Profile {
         Profile { without_spark: true, ..Profile::new() }
+    }
+
+    /// A user without this machine's Spark whose data directory `data_dir` someone else made
+    /// (the package test's server, with the Spark it installed there); left in place.
+    pub fn existing(data_dir: PathBuf) -> Profile {
+        Profile { data_dir, _data_dir_owner: None, config_home: tempfile::tempdir().expect("temp dir"), without_spark: true }
     }
 }
 
@@ -97,7 +116,7 @@ impl App {
         assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run through `make test` (it starts Xvfb)");
         let binary = app_binary();
         assert!(binary.exists(), "{} is missing: `cargo build -p sparkdeck-app` first", binary.display());
-        let data_dir = profile.data_dir.path().to_path_buf();
+        let data_dir = profile.data_dir.clone();
         let (bus, bus_address) = session_bus();
         let notifications = data_dir.join("notifications.jsonl");
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("helpers/notification_server.py");
@@ -438,7 +457,7 @@ impl Drop for App {
 /// for a profile [`Profile::without_spark`] an environment that hides this machine's Spark.
 fn app_environment(profile: &Profile, bus_address: &str) -> Vec<(&'static str, OsString)> {
     let mut env = vec![
-        ("SPARKDECK_DATA_DIR", profile.data_dir.path().into()),
+        ("SPARKDECK_DATA_DIR", profile.data_dir.clone().into()),
         ("XDG_CONFIG_HOME", profile.config_home.path().into()),
         ("DBUS_SESSION_BUS_ADDRESS", bus_address.into()),
         ("GSETTINGS_BACKEND", "memory".into()),
