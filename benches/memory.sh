@@ -53,6 +53,15 @@ tree_memory() {
   done
   echo "$pss $rss"
 }
+# The largest mappings by PSS summed over a process tree ("<MiB> <file or [anon]>"), to say
+# where the figure goes (WebKit's libraries, Mesa's LLVM behind WebKit's EGL display, …).
+tree_top_mappings() {
+  local p
+  for p in $(tree_pids "$1"); do cat "/proc/$p/smaps" 2>/dev/null || true; done | awk '
+    /^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6 ? $6 : "[anon]"); next }
+    /^Pss:/ { pss[name] += $2 }
+    END { for (n in pss) printf "%.1f %s\n", pss[n] / 1024, n }' | sort -rn | head -n "${2:-10}"
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # Waits for the window to paint, opens the Jobs page from the sidebar, waits until idle.
@@ -83,6 +92,7 @@ measure() {
   open_jobs_page "$win"
   mem=$(tree_memory "$pid")
   [ "$run" -gt 1 ] || import -window "$win" "$shots/$kind.png"
+  [ "$run" -gt 1 ] || tree_top_mappings "$pid" 10 >"$shots/$kind-mappings.txt"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   # Chromium's helpers leave with the browser; wait so the next run starts alone.
   for _ in $(seq 50); do pgrep -f -- "--user-data-dir=$data" >/dev/null || break; sleep 0.1; done
@@ -105,4 +115,6 @@ echo "idle memory, Jobs page, medians over $runs runs (app: $app; $(chromium --v
 echo "  app + WebKit processes: PSS $(mib "$ap") MiB, RSS $(mib "$ar") MiB"
 echo "  Chromium, all processes: PSS $(mib "$cp") MiB, RSS $(mib "$cr") MiB"
 echo "  ratio app/Chromium: PSS $(awk "BEGIN {printf \"%.2f\", $ap/$cp}"), RSS $(awk "BEGIN {printf \"%.2f\", $ar/$cr}") (target ≤ 0.50)"
+echo "  largest mappings of the app, PSS in MiB over its processes (first run):"
+sed 's/^/    /' "$shots/app-mappings.txt"
 echo "  screenshots: $shots/app.png, $shots/chromium.png"

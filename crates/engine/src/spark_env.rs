@@ -94,21 +94,19 @@ pub fn discover() -> Result<SparkEnv, String> {
 }
 
 pub fn discover_in(sources: &SparkSources) -> Result<SparkEnv, String> {
-    let (spark_home, venv_python, source) = find_spark(sources)?;
+    // With neither Spark nor Java (a fresh package install), both are named: Java must not
+    // turn out to be missing only after Spark's download.
+    let (spark_home, venv_python, source) = find_spark(sources).map_err(|spark| match check_java() {
+        Ok(_) => spark,
+        Err(java) => format!("{spark}; also, {java}"),
+    })?;
     let spark_submit = spark_home.join("bin").join("spark-submit");
     if !spark_submit.is_file() {
         return Err(format!("{} has no bin/spark-submit; {INSTALL_HINT}", spark_home.display()));
     }
     let spark_version = spark_version(&spark_home)
         .ok_or_else(|| format!("cannot tell the Spark version of {}; {INSTALL_HINT}", spark_home.display()))?;
-    let (java, java_home) = find_java();
-    let java_version = java_version(&java).ok_or_else(|| {
-        format!("Java {MIN_JAVA}+ is required but `{} -version` did not run: install the Debian package {JAVA_PACKAGE} (`sudo apt-get install {JAVA_PACKAGE}`) or set JAVA_HOME", java.display())
-    })?;
-    let major = java_major(&java_version);
-    if major < MIN_JAVA {
-        return Err(format!("Java {MIN_JAVA}+ is required, {} is {java_version}: install the Debian package {JAVA_PACKAGE} or set JAVA_HOME", java.display()));
-    }
+    let (java, java_home, java_version) = check_java()?;
     Ok(SparkEnv {
         spark_home,
         spark_submit,
@@ -296,6 +294,18 @@ fn quoted_after(text: &str, key: &str) -> Option<String> {
     let quote = line[start..].chars().next()?;
     let rest = &line[start + 1..];
     rest.find(quote).map(|end| rest[..end].to_string())
+}
+
+/// The Java that runs Spark (its path, `JAVA_HOME` and version), or how to install one.
+fn check_java() -> Result<(PathBuf, Option<PathBuf>, String), String> {
+    let (java, java_home) = find_java();
+    let java_version = java_version(&java).ok_or_else(|| {
+        format!("Java {MIN_JAVA}+ is required but `{} -version` did not run: install the Debian package {JAVA_PACKAGE} (`sudo apt-get install {JAVA_PACKAGE}`) or set JAVA_HOME", java.display())
+    })?;
+    if java_major(&java_version) < MIN_JAVA {
+        return Err(format!("Java {MIN_JAVA}+ is required, {} is {java_version}: install the Debian package {JAVA_PACKAGE} or set JAVA_HOME", java.display()));
+    }
+    Ok((java, java_home, java_version))
 }
 
 fn find_java() -> (PathBuf, Option<PathBuf>) {

@@ -92,3 +92,40 @@ async fn sigterm_stops_the_server_within_5_s_with_event_streams_open() {
         while let Some(_keep_alive) = stream.chunk().await.expect("the stream ends cleanly") {}
     }
 }
+
+/// A folder `discover` takes for Spark 4.3.0 (a `RELEASE` file and a `bin/spark-submit`).
+fn spark_folder(dir: &std::path::Path) -> std::path::PathBuf {
+    let home = dir.join("spark");
+    std::fs::create_dir_all(home.join("bin")).unwrap();
+    std::fs::write(home.join("RELEASE"), "Spark 4.3.0 built for Hadoop 3.4.1\n").unwrap();
+    std::fs::write(home.join("bin/spark-submit"), "#!/bin/sh\nexit 1\n").unwrap();
+    home
+}
+
+#[tokio::test]
+async fn without_java_status_names_the_debian_package_to_install_with_or_without_spark() {
+    let dir = tempfile::tempdir().unwrap();
+    let spark = spark_folder(dir.path());
+    // No JAVA_HOME and a PATH with no `java` (nor a `python3` whose pyspark would be found).
+    let empty = dir.path().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    for spark_home in [Some(spark.as_os_str()), None] {
+        let data = tempfile::tempdir().unwrap();
+        let env: [(&str, &std::ffi::OsStr); 5] = [
+            ("SPARKDECK_NO_CHECKOUT", "1".as_ref()),
+            ("SPARK_HOME", spark_home.unwrap_or("".as_ref())),
+            ("SPARKDECK_PYTHON_ENV", "".as_ref()),
+            ("JAVA_HOME", "".as_ref()),
+            ("PATH", empty.as_os_str()),
+        ];
+        let server = common::binary::start_with(data.path(), &[], &env);
+        let (code, status) = common::binary::call(&server, reqwest::Method::GET, "/status", None, None).await;
+        assert_eq!(code, 200, "{status}");
+        let error = status["error"].as_str().unwrap_or_default();
+        assert!(error.contains("Java 17+ is required") && error.contains("openjdk-17-jre-headless"), "{error}");
+        assert!(!error.contains("make"), "{error}");
+        // Without Spark too, Spark's part is still said.
+        assert_eq!(spark_home.is_none(), error.contains("install Spark 4.3.0"), "{error}");
+        assert_eq!(status["sparkHome"], serde_json::Value::Null, "{status}");
+    }
+}
